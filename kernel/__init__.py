@@ -1,0 +1,1 @@
+"""Kernel: the shared floor every domain stands on (db sessions, auth, errors, phones, clock)."""
