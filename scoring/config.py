@@ -1,0 +1,66 @@
+"""Scoring settings: tier points, small-sample handling, intervals, appraisal weights."""
+
+from functools import lru_cache
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WEIGHT_SUM_TOLERANCE = 1e-9
+
+
+class ScoringSettings(BaseSettings):
+    """How ratings become scores and rankings; every value is overridable by HUIFANG_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="HUIFANG_", extra="ignore", frozen=True)
+
+    POINTS_VERY_SATISFIED: float = Field(default=100.0, ge=0, le=100)
+    POINTS_SATISFIED: float = Field(default=80.0, ge=0, le=100)
+    POINTS_UNSATISFIED: float = Field(default=0.0, ge=0, le=100)
+    MIN_ANSWERS: int = Field(default=20, ge=1)
+    SHRINK_SMALL_SAMPLES: bool = True
+    SHRINK_STRENGTH: float = Field(default=10.0, ge=0)
+    # Below 0.90 the interval (centred on a posterior mean) may no longer contain the
+    # displayed raw score for lopsided samples; see docs/scoring-method.md.
+    INTERVAL_LEVEL: float = Field(default=0.95, ge=0.90, lt=1)
+    APPRAISAL_WEIGHT_CALLBACK: float = Field(default=0.5, ge=0, le=1)
+    APPRAISAL_WEIGHT_INSPECTION: float = Field(default=0.3, ge=0, le=1)
+    APPRAISAL_WEIGHT_RECTIFICATION: float = Field(default=0.2, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _points_are_ordered(self) -> Self:
+        if not self.POINTS_VERY_SATISFIED >= self.POINTS_SATISFIED >= self.POINTS_UNSATISFIED:
+            raise ValueError(
+                "tier points must satisfy HUIFANG_POINTS_VERY_SATISFIED "
+                f"({self.POINTS_VERY_SATISFIED}) >= HUIFANG_POINTS_SATISFIED "
+                f"({self.POINTS_SATISFIED}) >= HUIFANG_POINTS_UNSATISFIED "
+                f"({self.POINTS_UNSATISFIED})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _weights_sum_to_one(self) -> Self:
+        total = sum(self.appraisal_weights.values())
+        if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
+            raise ValueError(
+                "appraisal weights must sum to 1: HUIFANG_APPRAISAL_WEIGHT_CALLBACK "
+                f"({self.APPRAISAL_WEIGHT_CALLBACK:g}) + HUIFANG_APPRAISAL_WEIGHT_INSPECTION "
+                f"({self.APPRAISAL_WEIGHT_INSPECTION:g}) + HUIFANG_APPRAISAL_WEIGHT_RECTIFICATION "
+                f"({self.APPRAISAL_WEIGHT_RECTIFICATION:g}) = {total:.12g}"
+            )
+        return self
+
+    @property
+    def appraisal_weights(self) -> dict[str, float]:
+        """Appraisal weights keyed by part name, as scoring.appraisal.composite expects."""
+        return {
+            "callback": self.APPRAISAL_WEIGHT_CALLBACK,
+            "inspection": self.APPRAISAL_WEIGHT_INSPECTION,
+            "rectification": self.APPRAISAL_WEIGHT_RECTIFICATION,
+        }
+
+
+@lru_cache
+def get_scoring_settings() -> ScoringSettings:
+    """The process-wide scoring settings; tests call get_scoring_settings.cache_clear()."""
+    return ScoringSettings()
