@@ -20,9 +20,7 @@ class ScoringSettings(BaseSettings):
     MIN_ANSWERS: int = Field(default=20, ge=1)
     SHRINK_SMALL_SAMPLES: bool = True
     SHRINK_STRENGTH: float = Field(default=10.0, ge=0)
-    # Below 0.90 the interval (centred on a posterior mean) may no longer contain the
-    # displayed raw score for lopsided samples; see docs/scoring-method.md.
-    INTERVAL_LEVEL: float = Field(default=0.95, ge=0.90, lt=1)
+    INTERVAL_LEVEL: float = Field(default=0.95, gt=0, lt=1)
     APPRAISAL_WEIGHT_CALLBACK: float = Field(default=0.5, ge=0, le=1)
     APPRAISAL_WEIGHT_INSPECTION: float = Field(default=0.3, ge=0, le=1)
     APPRAISAL_WEIGHT_RECTIFICATION: float = Field(default=0.2, ge=0, le=1)
