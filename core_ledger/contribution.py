@@ -1,0 +1,77 @@
+"""Monthly contributions (汇缴): the unit's and the employee's shares of a capped wage base."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core_ledger.money import FEN_PER_YUAN, percent_str, round_fen, yuan_str
+from kernel.errors import Invalid
+
+MIN_RATE = Decimal("0.05")
+MAX_RATE = Decimal("0.12")
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One depositor's monthly contribution (月缴存额), in fen."""
+
+    unit_fen: int
+    employee_fen: int
+    base_fen: int
+
+    @property
+    def total_fen(self) -> int:
+        """What the unit remits for this depositor: both shares."""
+        return self.unit_fen + self.employee_fen
+
+
+def validate_rate(rate: Decimal, *, name: str) -> Decimal:
+    """Return the rate if it lies within 5%–12%; otherwise raise Invalid naming it."""
+    if not rate.is_finite() or not MIN_RATE <= rate <= MAX_RATE:
+        shown = percent_str(rate) if rate.is_finite() else str(rate)
+        raise Invalid(
+            f"{name}应在 {percent_str(MIN_RATE)} 至 {percent_str(MAX_RATE)} 之间，当前为 {shown}。"
+        )
+    return rate
+
+
+def contribution_base(
+    *, wage_base_fen: int, base_cap_fen: int, base_floor_fen: int | None = None
+) -> int:
+    """The wage base after the cap (and the floor, where the city sets one)."""
+    if wage_base_fen < 0:
+        raise Invalid(f"缴存基数不能为负数：{yuan_str(wage_base_fen)} 元。")
+    if base_floor_fen is not None and base_floor_fen > base_cap_fen:
+        raise Invalid(
+            f"缴存基数下限 {yuan_str(base_floor_fen)} 元高于上限 {yuan_str(base_cap_fen)} 元，"
+            "请联系管理员核对参数。"
+        )
+    base = min(wage_base_fen, base_cap_fen)
+    if base_floor_fen is not None:
+        base = max(base, base_floor_fen)
+    return base
+
+
+def monthly_contribution(
+    *,
+    wage_base_fen: int,
+    unit_rate: Decimal,
+    employee_rate: Decimal,
+    base_cap_fen: int,
+    base_floor_fen: int | None = None,
+    rounding_unit_fen: int = FEN_PER_YUAN,
+) -> Contribution:
+    """Each share = capped base × its rate, rounded half up to the yuan (计算到元，元以下四舍五入).
+
+    The unit of rounding defaults to the yuan as most cities' rules say; a city that rounds to
+    the jiao or fen passes 10 or 1.
+    """
+    validate_rate(unit_rate, name="单位缴存比例")
+    validate_rate(employee_rate, name="个人缴存比例")
+    base = contribution_base(
+        wage_base_fen=wage_base_fen, base_cap_fen=base_cap_fen, base_floor_fen=base_floor_fen
+    )
+    return Contribution(
+        unit_fen=round_fen(Decimal(base) * unit_rate, unit_fen=rounding_unit_fen),
+        employee_fen=round_fen(Decimal(base) * employee_rate, unit_fen=rounding_unit_fen),
+        base_fen=base,
+    )
