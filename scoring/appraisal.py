@@ -33,6 +33,16 @@ class Composite:
         """Whether missing parts made the remaining weights scale up."""
         return bool(self.missing) and self.value is not None
 
+    @property
+    def note(self) -> str | None:
+        """A sentence for the page when parts were missing; None when all were present."""
+        if not self.missing:
+            return None
+        names = ", ".join(self.missing)
+        if self.value is None:
+            return f"no composite: no weighted part has a score ({names} missing)"
+        return f"{names} missing this period; the other weights were scaled to sum to 1"
+
 
 def _check_weights(weights: Mapping[str, float]) -> None:
     for name, weight in weights.items():
