@@ -25,3 +25,36 @@ QUESTIONS = {
 RETRY = "抱歉，没有听清。"
 RESCHEDULED = "好的，不打扰您了，我们改天再联系您。再见。"
 THANKS = "感谢您的评价，祝您生活愉快，再见。"
+
+# --- SMS survey ---------------------------------------------------------------------------
+# Rendered by ivr/sms_text.py, which adds the 【signature】 carriers require at the start.
+# Every outbound text must fit 3 segments (201 Chinese characters); the tests count them.
+# Question numbers are circled (①②) so they cannot be mistaken for answer digits.
+
+SMS_SIGNATURE = "住房公积金"
+
+SMS_QUESTIONS = {
+    "attitude": "服务态度（1非常满意 2满意 3不满意）",
+    "efficiency": "办事效率（1非常满意 2满意 3不满意）",
+    "repeat_trip": "是否跑回头路（1是 2否）",
+    "favour_asked": "工作人员是否索要财物（1有 2没有）",
+}
+
+# The example answer for each question when it is the one shown in "如1122".
+SMS_EXAMPLE_DIGIT = {"attitude": "1", "efficiency": "1", "repeat_trip": "2", "favour_asked": "2"}
+
+SMS_INVITATION = (
+    "您好！您{date}在{outlet}办理了{business}，请您评价：{questions}。"
+    "请直接回复{count}位数字，如{example}。回复TD退订"
+)
+SMS_FOLLOW_UP = (
+    "感谢您的回复！还有{count}项请您评价：{questions}。"
+    "请直接回复{count}位数字，如{example}。回复TD退订"
+)
+SMS_CLARIFY = (
+    "抱歉，没能看懂您的回复。请按顺序回复{count}位数字，如{example}：{questions}。回复TD退订"
+)
+SMS_OPTED_OUT = "您已退订回访短信，我们不会再发送。如有需要，请拨打12329。"
+SMS_THANKS = "感谢您的评价！祝您生活愉快。"
+SMS_THANKS_FOLLOW_UP = "感谢您的评价！您反映的情况我们已记录，工作人员会尽快与您联系。"
+SMS_CLOSED = "本次回访已结束，感谢您的支持。如有意见建议，请拨打12329。"

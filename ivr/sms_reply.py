@@ -59,7 +59,9 @@ _LABELS = {
     **dict.fromkeys(("服务态度", "态度"), "attitude"),
     **dict.fromkeys(("办事效率", "效率"), "efficiency"),
     **dict.fromkeys(("是否跑回头路", "跑回头路", "回头路"), "repeat_trip"),
-    **dict.fromkeys(("是否索拿卡要", "索拿卡要", "吃拿卡要", "索要"), "favour_asked"),
+    **dict.fromkeys(
+        ("是否索拿卡要", "索拿卡要", "吃拿卡要", "是否索要财物", "索要财物", "索要"), "favour_asked"
+    ),
 }
 # Longest first, so 不满意 wins over 满意 and 没有 over 没.
 _VOCABULARY = sorted([*_WORDS, *_LABELS], key=len, reverse=True)
