@@ -114,8 +114,10 @@ def wilson_interval(successes: int, n: int, *, level: float = 0.95) -> tuple[flo
     z2n = z * z / n
     centre = (p + z2n / 2) / (1 + z2n)
     half = z / (1 + z2n) * math.sqrt(p * (1 - p) / n + z2n / (4 * n))
-    # Clamp only float noise: mathematically the bounds already lie in [0, 1].
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # All-or-nothing samples reach the edge exactly; elsewhere clamp only float noise.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return (low, high)
 
 
 def score_posterior(counts: TierCounts, *, points: TierPoints) -> tuple[float, float]:
@@ -135,16 +137,19 @@ def score_interval(
     """Posterior mean ± z·sd of the points score, clipped to the points range."""
     z = _z(level)
     mean, variance = score_posterior(counts, points=points)
-    half = z * math.sqrt(variance)
-    low = max(min(points.as_tuple()), mean - half)
-    high = min(max(points.as_tuple()), mean + half)
+    low, high = mean - z * math.sqrt(variance), mean + z * math.sqrt(variance)
     # With one or two answers the uniform prior pulls the mean so far toward the middle
     # that the observed score can fall outside; widen (never narrow) to include it, so a
     # page never shows a score outside its own interval.
     observed = points_score(counts, points=points)
     if observed is not None:
         low, high = min(low, observed), max(high, observed)
-    return (low, high)
+    return (_clamp(low, points=points), _clamp(high, points=points))
+
+
+def _clamp(value: float, *, points: TierPoints) -> float:
+    # Clamping both ends (not just the outer one) keeps low <= high under float noise.
+    return min(max(points.as_tuple()), max(min(points.as_tuple()), value))
 
 
 def shrunk_score(
