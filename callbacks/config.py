@@ -44,7 +44,13 @@ class DailyWindow(NamedTuple):
     @property
     def length(self) -> timedelta:
         """How long the window stays open each day."""
-        return self.end_on(date(2000, 1, 1)) - self.start_on(date(2000, 1, 1))
+        end = timedelta(hours=24) if self.end == _MIDNIGHT else _since_midnight(self.end)
+        return end - _since_midnight(self.start)
+
+
+def _since_midnight(moment: time) -> timedelta:
+    """A time of day as the span since midnight."""
+    return timedelta(hours=moment.hour, minutes=moment.minute)
 
 
 def _parse_range(part: str) -> DailyWindow:
