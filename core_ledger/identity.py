@@ -6,6 +6,7 @@ card rather than "fixing" the last digit to whatever the system says.
 
 from datetime import date
 
+from kernel.clock import local_date, utcnow
 from kernel.errors import Invalid
 
 # Full-width ASCII (U+FF01–U+FF5E) to half-width, as Chinese input methods often type it.
@@ -58,7 +59,7 @@ def validate_resident_id(raw: str, *, today: date | None = None) -> str:
         raise Invalid("身份证号码含有无效字符：前 17 位应为数字，末位为数字或 X。")
     if text[0] not in "12345678":
         raise Invalid("身份证号码前 6 位地区码不正确（首位应为 1–8），请核对身份证。")
-    _birth_date(text[6:14], today=today or date.today())
+    _birth_date(text[6:14], today=today or local_date(utcnow()))
     if resident_id_check_char(text[:17]) != text[17]:
         raise Invalid("身份证号码校验位不符，请对照身份证原件重新核对号码。")
     return text
