@@ -11,7 +11,7 @@ from scoring.config import ScoringSettings
 WEIGHTS = {"callback": 0.5, "inspection": 0.3, "rectification": 0.2}
 
 
-def test_composite_with_every_part_present():
+def test_composite_with_every_part_present() -> None:
     # 0.5×90 + 0.3×80 + 0.2×100 = 45 + 24 + 20 = 89
     result = composite(
         parts={"callback": 90.0, "inspection": 80.0, "rectification": 100.0}, weights=WEIGHTS
@@ -27,7 +27,7 @@ def test_composite_with_every_part_present():
     assert result.note is None
 
 
-def test_a_quarter_without_inspection_renormalizes_the_rest():
+def test_a_quarter_without_inspection_renormalizes_the_rest() -> None:
     # Weights 0.5 and 0.2 scale to 0.5/0.7 = 5/7 and 0.2/0.7 = 2/7.
     # 5/7×90 + 2/7×100 = (450 + 200) / 7 = 650/7 = 92.857…
     result = composite(
@@ -44,14 +44,14 @@ def test_a_quarter_without_inspection_renormalizes_the_rest():
     assert by_name["inspection"].effective_weight == 0.0
 
 
-def test_contributions_add_up_to_the_composite():
+def test_contributions_add_up_to_the_composite() -> None:
     result = composite(
         parts={"callback": 77.0, "inspection": None, "rectification": 50.0}, weights=WEIGHTS
     )
     assert sum(p.contribution or 0 for p in result.parts) == pytest.approx(result.value)
 
 
-def test_nothing_scored_gives_no_composite():
+def test_nothing_scored_gives_no_composite() -> None:
     result = composite(
         parts={"callback": None, "inspection": None, "rectification": None}, weights=WEIGHTS
     )
@@ -61,7 +61,7 @@ def test_nothing_scored_gives_no_composite():
     assert "no composite" in (result.note or "")
 
 
-def test_weights_that_do_not_sum_to_one_are_refused():
+def test_weights_that_do_not_sum_to_one_are_refused() -> None:
     with pytest.raises(Invalid, match=r"sum to 1.*callback=0\.6"):
         composite(
             parts={"callback": 90.0, "inspection": 80.0, "rectification": 100.0},
@@ -69,7 +69,7 @@ def test_weights_that_do_not_sum_to_one_are_refused():
         )
 
 
-def test_negative_weight_is_refused():
+def test_negative_weight_is_refused() -> None:
     with pytest.raises(Invalid, match="inspection"):
         composite(
             parts={"callback": 90.0, "inspection": 80.0},
@@ -77,13 +77,13 @@ def test_negative_weight_is_refused():
         )
 
 
-def test_parts_and_weights_must_name_the_same_parts():
+def test_parts_and_weights_must_name_the_same_parts() -> None:
     with pytest.raises(Invalid, match="same parts"):
         composite(parts={"callback": 90.0, "inspecton": 80.0}, weights=WEIGHTS)
 
 
 @pytest.mark.parametrize("score", [-1.0, 100.5, float("nan")])
-def test_part_scores_must_be_on_0_to_100(score):
+def test_part_scores_must_be_on_0_to_100(score: float) -> None:
     with pytest.raises(Invalid, match="callback"):
         composite(
             parts={"callback": score, "inspection": 80.0, "rectification": 100.0},
@@ -91,23 +91,23 @@ def test_part_scores_must_be_on_0_to_100(score):
         )
 
 
-def test_settings_weights_plug_straight_in():
+def test_settings_weights_plug_straight_in() -> None:
     weights = ScoringSettings().appraisal_weights
     parts = {"callback": 90.0, "inspection": 80.0, "rectification": 100.0}
     assert composite(parts=parts, weights=weights).value == pytest.approx(89.0)
 
 
-def test_rectification_score_is_share_closed_on_time():
+def test_rectification_score_is_share_closed_on_time() -> None:
     # 7 of 8 issue letters answered on time: 100 × 7/8 = 87.5
     assert rectification_on_time_score(closed_on_time=7, total=8) == 87.5
 
 
-def test_rectification_score_without_issue_letters_is_missing():
+def test_rectification_score_without_issue_letters_is_missing() -> None:
     assert rectification_on_time_score(closed_on_time=0, total=0) is None
 
 
 @pytest.mark.parametrize(("closed", "total"), [(9, 8), (-1, 8), (0, -1)])
-def test_rectification_score_refuses_impossible_counts(closed, total):
+def test_rectification_score_refuses_impossible_counts(closed: int, total: int) -> None:
     with pytest.raises(Invalid):
         rectification_on_time_score(closed_on_time=closed, total=total)
 
@@ -116,7 +116,9 @@ part_st = st.one_of(st.none(), st.floats(0, 100))
 
 
 @given(callback=part_st, inspection=part_st, rectification=part_st)
-def test_composite_lies_between_the_present_parts(callback, inspection, rectification):
+def test_composite_lies_between_the_present_parts(
+    callback: float | None, inspection: float | None, rectification: float | None
+) -> None:
     parts = {"callback": callback, "inspection": inspection, "rectification": rectification}
     result = composite(parts=parts, weights=WEIGHTS)
     present = [v for v in parts.values() if v is not None]

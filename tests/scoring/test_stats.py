@@ -30,33 +30,33 @@ Z95 = 1.959963984540054  # NormalDist().inv_cdf(0.975)
 # --- counts and scores -------------------------------------------------------------
 
 
-def test_counts_add_tier_by_tier():
+def test_counts_add_tier_by_tier() -> None:
     combined = TierCounts(1, 2, 3) + TierCounts(4, 5, 6)
     assert combined == TierCounts(5, 7, 9)
     assert combined.total == 21
 
 
-def test_negative_count_is_refused():
+def test_negative_count_is_refused() -> None:
     with pytest.raises(Invalid, match="unsatisfied"):
         TierCounts(1, 1, -1)
 
 
-def test_points_score_is_average_points_per_answer():
+def test_points_score_is_average_points_per_answer() -> None:
     # (3×100 + 1×80 + 1×0) / 5 = 380 / 5 = 76
     assert points_score(TierCounts(3, 1, 1), points=POINTS) == 76.0
 
 
-def test_points_score_of_nobody_is_none():
+def test_points_score_of_nobody_is_none() -> None:
     assert points_score(TierCounts(), points=POINTS) is None
 
 
-def test_pooled_score_weighs_every_answer_once():
+def test_pooled_score_weighs_every_answer_once() -> None:
     # (3+0) very, (1+4) satisfied, (1+0) unsatisfied: (300 + 400 + 0) / 9 = 77.78
     pooled = pooled_score([TierCounts(3, 1, 1), TierCounts(0, 4, 0)], points=POINTS)
     assert pooled == pytest.approx(700 / 9)
 
 
-def test_satisfaction_rate_counts_both_satisfied_tiers():
+def test_satisfaction_rate_counts_both_satisfied_tiers() -> None:
     # (3 + 1) / 5 = 0.8
     assert satisfaction_rate(TierCounts(3, 1, 1)) == 0.8
     assert satisfaction_rate(TierCounts()) is None
@@ -75,23 +75,23 @@ def test_satisfaction_rate_counts_both_satisfied_tiers():
         (1, 29, 0.0061, 0.1718),
     ],
 )
-def test_wilson_matches_published_values(successes, n, low, high):
+def test_wilson_matches_published_values(successes: int, n: int, low: float, high: float) -> None:
     got = wilson_interval(successes, n, level=0.95)
     assert got == pytest.approx((low, high), abs=5e-5)
 
 
-def test_wilson_of_no_answers_is_the_whole_range():
+def test_wilson_of_no_answers_is_the_whole_range() -> None:
     assert wilson_interval(0, 0) == (0.0, 1.0)
 
 
 @pytest.mark.parametrize(("successes", "n"), [(5, 4), (-1, 4), (0, -1)])
-def test_wilson_refuses_impossible_counts(successes, n):
+def test_wilson_refuses_impossible_counts(successes: int, n: int) -> None:
     with pytest.raises(Invalid):
         wilson_interval(successes, n)
 
 
 @pytest.mark.parametrize("level", [0.0, 1.0, 1.5])
-def test_interval_level_must_be_inside_0_and_1(level):
+def test_interval_level_must_be_inside_0_and_1(level: float) -> None:
     with pytest.raises(Invalid, match="level"):
         wilson_interval(1, 2, level=level)
 
@@ -99,7 +99,7 @@ def test_interval_level_must_be_inside_0_and_1(level):
 # --- Dirichlet score interval ------------------------------------------------------
 
 
-def test_score_posterior_by_hand():
+def test_score_posterior_by_hand() -> None:
     # α = (1+3, 1+1, 1+1) = (4, 2, 2), α0 = 8
     # mean = (4×100 + 2×80 + 2×0) / 8 = 560 / 8 = 70
     # Σα x² / α0 = (4×10000 + 2×6400) / 8 = 52800 / 8 = 6600
@@ -109,7 +109,7 @@ def test_score_posterior_by_hand():
     assert variance == pytest.approx(1700 / 9)
 
 
-def test_score_interval_by_hand():
+def test_score_interval_by_hand() -> None:
     # 70 ± 1.96 × √(1700/9) = 70 ± 26.9371
     half = Z95 * math.sqrt(1700 / 9)
     got = score_interval(TierCounts(3, 1, 1), points=POINTS, level=0.95)
@@ -117,7 +117,7 @@ def test_score_interval_by_hand():
     assert got == pytest.approx((43.0629, 96.9371), abs=1e-4)
 
 
-def test_score_interval_widens_to_hold_a_lone_unsatisfied_answer():
+def test_score_interval_widens_to_hold_a_lone_unsatisfied_answer() -> None:
     # α = (1, 1, 2), α0 = 4: mean = 180/4 = 45; Σα x²/α0 = 16400/4 = 4100
     # var = (4100 − 45²) / 5 = 415; 45 ± 1.96 × √415 = 45 ± 39.93 = [5.07, 84.93]
     # The observed score is 0, so the low end is widened down to 0.
@@ -126,13 +126,13 @@ def test_score_interval_widens_to_hold_a_lone_unsatisfied_answer():
     assert high == pytest.approx(45 + Z95 * math.sqrt(415))
 
 
-def test_score_interval_is_not_zero_width_when_everyone_agrees():
+def test_score_interval_is_not_zero_width_when_everyone_agrees() -> None:
     low, high = score_interval(TierCounts(50, 0, 0), points=POINTS)
     assert high == 100.0
     assert 90 < low < 99
 
 
-def test_score_interval_is_a_point_when_all_tiers_score_alike():
+def test_score_interval_is_a_point_when_all_tiers_score_alike() -> None:
     flat = TierPoints(very_satisfied=80, satisfied=80, unsatisfied=80)
     assert score_interval(TierCounts(3, 1, 1), points=flat) == (80.0, 80.0)
 
@@ -140,32 +140,32 @@ def test_score_interval_is_a_point_when_all_tiers_score_alike():
 # --- shrinkage ---------------------------------------------------------------------
 
 
-def test_shrunk_score_by_hand():
+def test_shrunk_score_by_hand() -> None:
     # (380 + 10 × 90) / (5 + 10) = 1280 / 15 = 85.333…
     got = shrunk_score(TierCounts(3, 1, 1), points=POINTS, prior_mean=90, strength=10)
     assert got == pytest.approx(1280 / 15)
 
 
-def test_shrinkage_of_strength_zero_is_the_raw_score():
+def test_shrinkage_of_strength_zero_is_the_raw_score() -> None:
     assert shrunk_score(TierCounts(3, 1, 1), points=POINTS, prior_mean=90, strength=0) == 76.0
 
 
-def test_shrinkage_with_no_answers_is_the_prior():
+def test_shrinkage_with_no_answers_is_the_prior() -> None:
     assert shrunk_score(TierCounts(), points=POINTS, prior_mean=90, strength=10) == 90.0
 
 
-def test_shrinkage_fades_as_answers_grow():
+def test_shrinkage_fades_as_answers_grow() -> None:
     # (38000 + 900) / 510 = 76.27: a hundredfold sample barely moves toward the prior.
     got = shrunk_score(TierCounts(300, 100, 100), points=POINTS, prior_mean=90, strength=10)
     assert got == pytest.approx(38900 / 510)
 
 
-def test_shrinkage_with_nothing_to_average_is_refused():
+def test_shrinkage_with_nothing_to_average_is_refused() -> None:
     with pytest.raises(Invalid, match="nothing to average"):
         shrunk_score(TierCounts(), points=POINTS, prior_mean=90, strength=0)
 
 
-def test_negative_strength_is_refused():
+def test_negative_strength_is_refused() -> None:
     with pytest.raises(Invalid, match="strength"):
         shrunk_score(TierCounts(1, 0, 0), points=POINTS, prior_mean=90, strength=-1)
 
@@ -173,13 +173,13 @@ def test_negative_strength_is_refused():
 # --- ranking -----------------------------------------------------------------------
 
 
-def test_ties_share_a_rank_and_the_next_rank_skips():
+def test_ties_share_a_rank_and_the_next_rank_skips() -> None:
     outlets = [("A", 90.0), ("B", 85.0), ("C", 85.0), ("D", 70.0)]
     ranked = competition_rank(outlets, key=lambda o: o[1])
     assert [(rank, name) for rank, (name, _) in ranked] == [(1, "A"), (2, "B"), (2, "C"), (4, "D")]
 
 
-def test_unscored_subjects_come_last_unranked_in_input_order():
+def test_unscored_subjects_come_last_unranked_in_input_order() -> None:
     outlets = [("quiet", None), ("A", 70.0), ("empty", None), ("B", 90.0)]
     ranked = competition_rank(outlets, key=lambda o: o[1])
     assert [(rank, name) for rank, (name, _) in ranked] == [
@@ -190,41 +190,41 @@ def test_unscored_subjects_come_last_unranked_in_input_order():
     ]
 
 
-def test_ascending_ranks_smallest_first():
+def test_ascending_ranks_smallest_first() -> None:
     ranked = competition_rank([3.0, 1.0, 2.0, 1.0], key=lambda v: v, descending=False)
     assert ranked == [(1, 1.0), (1, 1.0), (3, 2.0), (4, 3.0)]
 
 
-def test_float_noise_does_not_split_a_tie():
+def test_float_noise_does_not_split_a_tie() -> None:
     assert 0.1 + 0.2 != 0.3
     ranked = competition_rank([0.3, 0.1 + 0.2], key=lambda v: v)
     assert [rank for rank, _ in ranked] == [1, 1]
 
 
-def test_real_differences_are_not_merged():
+def test_real_differences_are_not_merged() -> None:
     ranked = competition_rank([76.0, 76.000001], key=lambda v: v)
     assert [rank for rank, _ in ranked] == [1, 2]
 
 
-def test_near_ties_do_not_chain_into_one_group():
+def test_near_ties_do_not_chain_into_one_group() -> None:
     # Each step is 0.8e-9 (within tolerance) but the ends are 1.6e-9 apart (not).
     values = [10 + 1.6e-9, 10 + 0.8e-9, 10.0]
     assert [rank for rank, _ in competition_rank(values, key=lambda v: v)] == [1, 1, 3]
 
 
-def test_nan_score_is_refused():
+def test_nan_score_is_refused() -> None:
     with pytest.raises(Invalid, match="NaN"):
         competition_rank([1.0, math.nan], key=lambda v: v)
 
 
-def test_ranking_nothing_is_empty():
+def test_ranking_nothing_is_empty() -> None:
     assert competition_rank([], key=lambda v: v) == []
 
 
 # --- settings and summary ----------------------------------------------------------
 
 
-def test_settings_read_huifang_env(monkeypatch):
+def test_settings_read_huifang_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HUIFANG_POINTS_SATISFIED", "90")
     monkeypatch.setenv("HUIFANG_SHRINK_SMALL_SAMPLES", "false")
     get_scoring_settings.cache_clear()
@@ -237,19 +237,19 @@ def test_settings_read_huifang_env(monkeypatch):
         get_scoring_settings.cache_clear()
 
 
-def test_tier_points_out_of_order_name_the_variables():
+def test_tier_points_out_of_order_name_the_variables() -> None:
     with pytest.raises(
         ValidationError, match="HUIFANG_POINTS_VERY_SATISFIED.*HUIFANG_POINTS_SATIS"
     ):
         ScoringSettings(POINTS_VERY_SATISFIED=70, POINTS_SATISFIED=80)
 
 
-def test_tier_points_above_100_name_the_variable():
+def test_tier_points_above_100_name_the_variable() -> None:
     with pytest.raises(ValidationError, match="POINTS_SATISFIED"):
         ScoringSettings(POINTS_SATISFIED=101)
 
 
-def test_appraisal_weights_not_summing_to_one_name_every_variable():
+def test_appraisal_weights_not_summing_to_one_name_every_variable() -> None:
     with pytest.raises(ValidationError) as caught:
         ScoringSettings(APPRAISAL_WEIGHT_CALLBACK=0.6)
     message = str(caught.value)
@@ -258,7 +258,7 @@ def test_appraisal_weights_not_summing_to_one_name_every_variable():
     assert "1.1" in message
 
 
-def test_appraisal_weights_allow_float_rounding():
+def test_appraisal_weights_allow_float_rounding() -> None:
     settings = ScoringSettings(
         APPRAISAL_WEIGHT_CALLBACK=0.1, APPRAISAL_WEIGHT_INSPECTION=0.2,
         APPRAISAL_WEIGHT_RECTIFICATION=0.7 + 5e-10,
@@ -266,7 +266,7 @@ def test_appraisal_weights_allow_float_rounding():
     assert settings.appraisal_weights["rectification"] == pytest.approx(0.7)
 
 
-def test_summary_of_a_small_outlet():
+def test_summary_of_a_small_outlet() -> None:
     settings = ScoringSettings()
     summary = summarize(TierCounts(3, 1, 1), settings=settings, prior_mean=90.0)
     assert summary.answers == 5
@@ -278,7 +278,7 @@ def test_summary_of_a_small_outlet():
     assert summary.rank_score == summary.shrunk_score
 
 
-def test_summary_without_shrinkage_ranks_by_raw_score():
+def test_summary_without_shrinkage_ranks_by_raw_score() -> None:
     settings = ScoringSettings(SHRINK_SMALL_SAMPLES=False, MIN_ANSWERS=5)
     summary = summarize(TierCounts(3, 1, 1), settings=settings, prior_mean=90.0)
     assert summary.shrunk_score is None
@@ -286,7 +286,7 @@ def test_summary_without_shrinkage_ranks_by_raw_score():
     assert summary.small_sample is False  # 5 answers meet MIN_ANSWERS 5
 
 
-def test_summary_of_a_subject_nobody_rated_is_unranked():
+def test_summary_of_a_subject_nobody_rated_is_unranked() -> None:
     summary = summarize(TierCounts(), settings=ScoringSettings(), prior_mean=90.0)
     assert (summary.score, summary.interval, summary.rank_score) == (None, None, None)
     assert summary.small_sample is True
@@ -306,10 +306,13 @@ points_st = st.lists(st.floats(0, 100), min_size=3, max_size=3).map(
 
 
 @given(counts=counts_st, points=points_st, level=st.floats(0.5, 0.999))
-def test_interval_holds_both_estimates_and_stays_on_the_scale(counts, points, level):
+def test_interval_holds_both_estimates_and_stays_on_the_scale(
+    counts: TierCounts, points: TierPoints, level: float
+) -> None:
     low, high = score_interval(counts, points=points, level=level)
     mean, _ = score_posterior(counts, points=points)
     observed = points_score(counts, points=points)
+    assert observed is not None
     assert not (math.isnan(low) or math.isnan(high))
     assert points.unsatisfied <= low <= high <= points.very_satisfied
     assert low - 1e-9 <= observed <= high + 1e-9
@@ -317,14 +320,16 @@ def test_interval_holds_both_estimates_and_stays_on_the_scale(counts, points, le
 
 
 @given(counts=counts_st, points=points_st)
-def test_higher_level_interval_contains_lower_level_one(counts, points):
+def test_higher_level_interval_contains_lower_level_one(
+    counts: TierCounts, points: TierPoints
+) -> None:
     narrow = score_interval(counts, points=points, level=0.8)
     wide = score_interval(counts, points=points, level=0.99)
     assert wide[0] <= narrow[0] + 1e-9 and narrow[1] <= wide[1] + 1e-9
 
 
 @given(counts=counts_st, points=points_st)
-def test_interval_narrows_as_the_same_mix_doubles(counts, points):
+def test_interval_narrows_as_the_same_mix_doubles(counts: TierCounts, points: TierPoints) -> None:
     small = score_interval(counts, points=points)
     doubled = counts + counts
     large = score_interval(doubled, points=points)
@@ -332,7 +337,7 @@ def test_interval_narrows_as_the_same_mix_doubles(counts, points):
 
 
 @given(successes=st.integers(0, 1000), extra=st.integers(0, 1000))
-def test_wilson_holds_the_observed_rate(successes, extra):
+def test_wilson_holds_the_observed_rate(successes: int, extra: int) -> None:
     n = successes + extra
     if n == 0:
         return
@@ -341,14 +346,17 @@ def test_wilson_holds_the_observed_rate(successes, extra):
 
 
 @given(counts=counts_st, prior=st.floats(0, 100), strength=st.floats(0, 1000))
-def test_shrunk_score_lies_between_raw_score_and_prior(counts, prior, strength):
+def test_shrunk_score_lies_between_raw_score_and_prior(
+    counts: TierCounts, prior: float, strength: float
+) -> None:
     raw = points_score(counts, points=POINTS)
+    assert raw is not None
     got = shrunk_score(counts, points=POINTS, prior_mean=prior, strength=strength)
     assert min(raw, prior) - 1e-9 <= got <= max(raw, prior) + 1e-9
 
 
 @given(scores=st.lists(st.one_of(st.none(), st.integers(0, 100))))
-def test_rank_is_one_plus_the_number_strictly_ahead(scores):
+def test_rank_is_one_plus_the_number_strictly_ahead(scores: list[int | None]) -> None:
     ranked = competition_rank(scores, key=lambda s: None if s is None else float(s))
     for rank, score in ranked:
         if score is None:
