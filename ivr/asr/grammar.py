@@ -1,0 +1,103 @@
+"""What a caller may say to each question, and what it means (口语答案 → 选项).
+
+Phrases are spelled as the model's own words (space-separated) so Vosk can use them as a
+grammar, one spelling per sound: "很满意" and "很 满意" sound alike, and listing both splits
+the word confidence between them. Meaning is matched on the words joined without spaces, so
+either segmentation reads the same.
+"""
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+QuestionKind = Literal["rating", "yes_no"]
+Rating = Literal["very_satisfied", "satisfied", "unsatisfied"]
+YesNo = Literal["yes", "no"]
+AnswerValue = Rating | YesNo
+
+UNKNOWN_WORD = "[unk]"
+
+# 一般 (so-so) counts as satisfied: the centre's scale has three tiers and no middle one.
+RATING_PHRASES: dict[str, Rating] = {
+    "非常 满意": "very_satisfied",
+    "特别 满意": "very_satisfied",
+    "十分 满意": "very_satisfied",
+    "满意": "satisfied",
+    "很满意": "satisfied",
+    "我 很满意": "satisfied",
+    "挺 满意": "satisfied",
+    "比较 满意": "satisfied",
+    "还 满意": "satisfied",
+    "一般": "satisfied",
+    "还行": "satisfied",
+    "不 满意": "unsatisfied",
+    "不太 满意": "unsatisfied",
+    "很 不 满意": "unsatisfied",
+    "非常 不 满意": "unsatisfied",
+    "不 是 很 满意": "unsatisfied",
+}
+
+YES_NO_PHRASES: dict[str, YesNo] = {
+    "是": "yes",
+    "是 的": "yes",
+    "是 啊": "yes",
+    "有": "yes",
+    "有的": "yes",
+    "对": "yes",
+    "对 的": "yes",
+    "否": "no",
+    "没有": "no",
+    "没有 的": "no",
+    "没": "no",
+    "没得": "no",
+    "不是": "no",
+    "不": "no",
+}
+
+PHRASES: dict[QuestionKind, dict[str, Rating] | dict[str, YesNo]] = {
+    "rating": RATING_PHRASES,
+    "yes_no": YES_NO_PHRASES,
+}
+
+
+def grammar_json(*, kind: QuestionKind, vocabulary: frozenset[str] | None = None) -> str:
+    """The Vosk grammar for a question: its phrases the model can spell, plus [unk]."""
+    phrases = [
+        phrase
+        for phrase in PHRASES[kind]
+        if vocabulary is None or all(word in vocabulary for word in phrase.split())
+    ]
+    return json.dumps([*phrases, UNKNOWN_WORD], ensure_ascii=False)
+
+
+def missing_words(*, vocabulary: frozenset[str]) -> set[str]:
+    """Grammar words the model cannot say (Vosk would ignore them with a warning)."""
+    words = {word for table in PHRASES.values() for phrase in table for word in phrase.split()}
+    return words - vocabulary
+
+
+def interpret(*, words: Sequence[str], kind: QuestionKind) -> AnswerValue | None:
+    """Map decoded words to an answer; None when nothing, or contradicting answers, were said."""
+    values = set(_matches(words=words, table=_joined(PHRASES[kind].items())))
+    return values.pop() if len(values) == 1 else None
+
+
+def _joined(items: Iterable[tuple[str, AnswerValue]]) -> dict[str, AnswerValue]:
+    """Key each phrase by its words joined without spaces."""
+    return {phrase.replace(" ", ""): value for phrase, value in items}
+
+
+def _matches(*, words: Sequence[str], table: dict[str, AnswerValue]) -> list[AnswerValue]:
+    """Longest phrases found left to right at word boundaries; other words are skipped."""
+    found: list[AnswerValue] = []
+    start = 0
+    while start < len(words):
+        for end in range(len(words), start, -1):
+            value = table.get("".join(words[start:end]))
+            if value is not None:
+                found.append(value)
+                start = end
+                break
+        else:
+            start += 1
+    return found
