@@ -1,0 +1,75 @@
+"""The web UI (zh-CN): sign-in and the outlet ranking."""
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from kernel.auth import TOKEN_COOKIE, TOKEN_LIFETIME, User, current_user, issue_token
+from kernel.clock import month_key, utcnow
+from kernel.db import SessionDep
+from scoring.service import outlet_ranking
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def page_user(request: Request, session: SessionDep) -> User | None:
+    """The signed-in user of a web page, or None (pages redirect to sign-in)."""
+    try:
+        return current_user(request, session, None)
+    except Exception:
+        return None
+
+
+PageUser = Annotated[User | None, Depends(page_user)]
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(user: PageUser) -> Response:
+    """Send people to the ranking, or to sign in."""
+    return RedirectResponse("/rankings" if user else "/login", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> Response:
+    """The sign-in form."""
+    return templates.TemplateResponse(request, "login.html", {"error": None})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+) -> Response:
+    """Check the password and set the session cookie."""
+    token = issue_token(session, username=username, password=password)
+    if token is None:
+        context = {"error": "用户名或密码错误，请重新输入"}
+        return templates.TemplateResponse(request, "login.html", context, status_code=401)
+    response = RedirectResponse("/rankings", status_code=303)
+    response.set_cookie(
+        TOKEN_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        max_age=int(TOKEN_LIFETIME.total_seconds()),
+    )
+    return response
+
+
+@router.get("/rankings", response_class=HTMLResponse)
+def rankings(
+    request: Request, session: SessionDep, user: PageUser, period: str | None = None
+) -> Response:
+    """This month's outlet ranking (or another month's)."""
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    period = period or month_key(utcnow())
+    rows = outlet_ranking(session, period=period)
+    context = {"user": user, "period": period, "rows": rows}
+    return templates.TemplateResponse(request, "rankings.html", context)

@@ -1,0 +1,107 @@
+"""Callback cases: who is called, when, every attempt, every answer, every state change."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import DateTime, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from kernel.clock import utcnow
+
+
+def _ts(**kwargs: Any) -> Any:
+    return Field(sa_type=DateTime(timezone=True), **kwargs)
+
+
+class TaskStatus(StrEnum):
+    scheduled = "scheduled"  # waiting for its next attempt
+    calling = "calling"  # a voice attempt is under way
+    sms_sent = "sms_sent"  # waiting for an SMS reply
+    completed = "completed"  # survey answered
+    exception = "exception"  # in front of an operator
+    closed = "closed"  # ended without a survey (opted out, closed by an operator)
+
+
+class CallbackTask(SQLModel, table=True):
+    """回访任务 — one callback owed to one person for one business."""
+
+    __tablename__ = "callback_task"
+    __table_args__ = (
+        UniqueConstraint("event_id", "audience"),
+        Index("ix_callback_task_due", "status", "due_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="outbox_event.id")
+    audience: str = Field(max_length=20)  # depositor | project_contact
+    business_kind: str = Field(max_length=20)  # withdrawal | loan
+    business_id: int
+    business_at: datetime = _ts()
+    outlet_id: int = Field(foreign_key="outlet.id", index=True)
+    teller_id: int | None = Field(default=None, foreign_key="staff.id")
+    outlet_name: str = Field(max_length=100)
+    person_name: str = Field(max_length=100)
+    phone: str = Field(max_length=20, index=True)
+    status: TaskStatus = Field(default=TaskStatus.scheduled, sa_type=String(12), index=True)
+    due_at: datetime | None = _ts(default=None)
+    attempts_made: int = 0
+    created_at: datetime = _ts(default_factory=utcnow)
+    completed_at: datetime | None = _ts(default=None)
+
+
+class AttemptStatus(StrEnum):
+    placing = "placing"
+    queued = "queued"
+    initiated = "initiated"
+    ringing = "ringing"
+    in_progress = "in-progress"
+    completed = "completed"
+    busy = "busy"
+    no_answer = "no-answer"
+    failed = "failed"
+    canceled = "canceled"
+
+
+class CallAttempt(SQLModel, table=True):
+    """One try to reach the person: a phone call or an SMS."""
+
+    __tablename__ = "call_attempt"
+    __table_args__ = (UniqueConstraint("task_id", "attempt_no"),)
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="callback_task.id", index=True)
+    attempt_no: int
+    channel: str = Field(default="voice", max_length=8)
+    provider_sid: str | None = Field(default=None, max_length=64, unique=True)
+    status: str = Field(default=AttemptStatus.placing, max_length=16)
+    answered_by: str | None = Field(default=None, max_length=24)
+    last_sequence: int = -1
+    started_at: datetime = _ts(default_factory=utcnow)
+    ended_at: datetime | None = _ts(default=None)
+
+
+class SurveyAnswer(SQLModel, table=True):
+    """One answer to one question of a task's survey; the first answer stands."""
+
+    __tablename__ = "survey_answer"
+    __table_args__ = (UniqueConstraint("task_id", "question"),)
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="callback_task.id", index=True)
+    attempt_id: int | None = Field(default=None, foreign_key="call_attempt.id")
+    question: str = Field(max_length=20)
+    value: str | None = Field(default=None, max_length=20)  # None: unclear
+    source: str = Field(max_length=10)  # dtmf | speech | sms | operator
+    raw: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class TaskEvent(SQLModel, table=True):
+    """The history of a task: every state change, who made it and why."""
+
+    __tablename__ = "task_event"
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="callback_task.id", index=True)
+    at: datetime = _ts(default_factory=utcnow)
+    actor: str = Field(max_length=64)  # system, worker, twilio, or a username
+    from_status: str | None = Field(default=None, max_length=12)
+    to_status: str = Field(max_length=12)
+    note: str | None = Field(default=None, max_length=500)

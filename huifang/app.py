@@ -1,0 +1,49 @@
+"""The FastAPI app factory: routes of every package, one engine, domain errors as HTTP."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+import admin.routes
+import core_ledger.routes
+import ivr.webhooks
+import kernel.auth
+import scoring.routes
+from callbacks import channel
+from huifang.settings import Settings, load_settings
+from ivr.twilio_channel import TwilioChannel
+from kernel.db import get_engine
+from kernel.errors import DomainError
+
+
+def domain_error(_: Request, error: Exception) -> JSONResponse:
+    """A domain error becomes a 4xx with a message a person can act on."""
+    assert isinstance(error, DomainError)
+    return JSONResponse(
+        status_code=error.status_code, content={"detail": error.message, "code": error.code}
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the web app (API, Twilio webhooks, admin pages)."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.engine = get_engine(settings.kernel.effective_database_url())
+        channel.configure(TwilioChannel(settings.ivr))
+        yield
+
+    app = FastAPI(title="Huifang 回访", version="0.1.0", lifespan=lifespan)
+    app.add_exception_handler(DomainError, domain_error)
+    for router in (
+        kernel.auth.router,
+        core_ledger.routes.router,
+        scoring.routes.router,
+        ivr.webhooks.router,
+        admin.routes.router,
+    ):
+        app.include_router(router)
+    return app

@@ -1,0 +1,120 @@
+"""The `huifang` command."""
+
+import sys
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from huifang import migrate
+from huifang.settings import load_settings
+from kernel.auth import create_user
+from kernel.db import session_scope
+from kernel.errors import DomainError
+
+app = typer.Typer(
+    help="Huifang 回访 — 12329 satisfaction callbacks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="People who sign in.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+console = Console()
+
+
+def _database_url() -> str:
+    return load_settings().kernel.effective_database_url()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema."""
+    migrate.upgrade(_database_url())
+    console.print("[green]数据库已迁移到最新版本[/green]")
+
+
+def require_migrated() -> None:
+    """Stop with a clear message when the database is behind the code."""
+    missing = migrate.pending(_database_url())
+    if missing:
+        console.print(
+            "[red]数据库尚未迁移到最新版本（缺少 "
+            f"{', '.join(sorted(missing))}）。请先运行：huifang db upgrade[/red]"
+        )
+        raise typer.Exit(2)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+) -> None:
+    """Serve the API, the Twilio webhooks and the web pages."""
+    require_migrated()
+    from huifang.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def worker(
+    burst: Annotated[bool, typer.Option(help="Work until nothing is due, then exit")] = False,
+    tick_seconds: Annotated[float, typer.Option(help="Reconciler period")] = 5.0,
+) -> None:
+    """Run callback jobs (RQ) with the reconciler."""
+    require_migrated()
+    from huifang.worker import run_burst, run_forever
+
+    if burst:
+        totals = run_burst()
+        console.print(f"relayed {totals['relayed']} events, queued {totals['queued']} calls")
+    else:
+        run_forever(tick_seconds=tick_seconds)
+
+
+@app.command()
+def emulator(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8020,
+) -> None:
+    """Run the local Twilio emulator."""
+    from ivr.emulator.app import create_emulator_app
+
+    uvicorn.run(create_emulator_app(), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def demo(
+    once: Annotated[bool, typer.Option(help="Exit after printing the ranking")] = False,
+    depositors: Annotated[int, typer.Option(help="How many depositors to seed")] = 300,
+) -> None:
+    """Seed a centre, run a month of callbacks end to end, show the ranking and the dashboard."""
+    from huifang.demo import run_demo
+
+    run_demo(once=once, depositors=depositors)
+
+
+@user_app.command("add")
+def user_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="admin, manager, operator, teller, inspector")],
+) -> None:
+    """Add a user; the password is read from standard input."""
+    password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else ""
+    if not password:
+        password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
+    try:
+        with session_scope() as session:
+            create_user(session, username=name, role=role, password=password)
+    except DomainError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from error
+    console.print(f"[green]已添加用户 {name}（{role}）[/green]")
+
+
+def main() -> None:
+    """Entry point for `python -m huifang`."""
+    app()

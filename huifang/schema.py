@@ -1,0 +1,11 @@
+"""Every table of every package, imported in one place for migrations and tests."""
+
+from sqlmodel import SQLModel
+
+import callbacks.models
+import core_ledger.models
+import kernel.auth
+import scoring.models
+
+MODULES = (kernel.auth, core_ledger.models, scoring.models, callbacks.models)
+metadata = SQLModel.metadata

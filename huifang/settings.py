@@ -1,0 +1,55 @@
+"""The composed settings of the whole system, validated once at start-up."""
+
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from callbacks.config import (
+    CallbackSettings,
+    SettingsError,
+    get_callback_settings,
+    load_callback_settings,
+)
+from core_ledger.config import LedgerSettings, get_ledger_settings
+from ivr.config import IvrSettings, get_ivr_settings
+from kernel.config import KernelSettings, get_kernel_settings
+from scoring.config import ScoringSettings, get_scoring_settings
+
+
+class StartupError(SystemExit):
+    """A setting is wrong: say which, and stop."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    kernel: KernelSettings
+    ivr: IvrSettings
+    callbacks: CallbackSettings
+    scoring: ScoringSettings
+    ledger: LedgerSettings
+
+
+def load_settings() -> Settings:
+    """Read and check every package's settings; stop with a message naming a bad variable."""
+    try:
+        return Settings(
+            kernel=get_kernel_settings(),
+            ivr=get_ivr_settings(),
+            callbacks=load_callback_settings(),
+            scoring=get_scoring_settings(),
+            ledger=get_ledger_settings(),
+        )
+    except (SettingsError, ValidationError, ValueError) as error:
+        raise StartupError(f"配置错误 / bad setting: {error}") from error
+
+
+def clear_caches() -> None:
+    """Forget cached settings (tests, and the demo after it changes the environment)."""
+    for getter in (
+        get_kernel_settings,
+        get_ivr_settings,
+        get_callback_settings,
+        get_scoring_settings,
+        get_ledger_settings,
+    ):
+        getter.cache_clear()

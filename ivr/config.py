@@ -1,0 +1,36 @@
+"""Twilio and survey settings (HUIFANG_ prefix). Defaults point at the local emulator."""
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The emulator's development account: not a secret, never valid at Twilio.
+DEV_ACCOUNT_SID = "AC1f0e6c0d6f3a4b2c9e8d7a6b5c4d3e2f"
+DEV_AUTH_TOKEN = "5e1f0a7c9b3d4e2f8a6c0b1d3e5f7a9c"
+
+
+class IvrSettings(BaseSettings):
+    """Where Twilio reaches us, how we reach Twilio, and how the survey sounds."""
+
+    model_config = SettingsConfigDict(env_prefix="HUIFANG_", extra="ignore")
+
+    public_url: str = "http://127.0.0.1:8000"
+    twilio_account_sid: str = DEV_ACCOUNT_SID
+    twilio_auth_token: str = DEV_AUTH_TOKEN
+    twilio_from_number: str = "+8657112329"
+    twilio_api_base_url: str = "https://api.twilio.com"
+    voice: str = "Polly.Zhiyu"
+    voice_language: str = "cmn-CN"
+    centre_name: str = "住房公积金管理中心"
+    sms_signature: str = "住房公积金"
+    gather_timeout_seconds: int = 6
+
+    def webhook_url(self, path: str) -> str:
+        """The absolute URL Twilio will call (and sign) for a path of ours."""
+        return self.public_url.rstrip("/") + path
+
+
+@lru_cache
+def get_ivr_settings() -> IvrSettings:
+    """The process's IVR settings, read once."""
+    return IvrSettings()

@@ -1,0 +1,63 @@
+"""The callbacks channel over Twilio, through the official SDK only."""
+
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+
+from callbacks.channel import ChannelError
+from ivr.config import IvrSettings
+
+# Twilio error codes that no retry can fix: the number itself is wrong or unreachable.
+PERMANENT_ERRORS = {21211, 21214, 21217, 21219, 21401, 21407, 21610, 21612, 13224}
+CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
+
+
+def make_client(settings: IvrSettings) -> Client:
+    """A Twilio client pointed at TWILIO_API_BASE_URL (Twilio itself, or the emulator)."""
+    client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
+    client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+    return client
+
+
+class TwilioChannel:
+    """Places survey calls and sends survey messages."""
+
+    def __init__(self, settings: IvrSettings, client: Client | None = None) -> None:
+        self.settings = settings
+        self.client = client or make_client(settings)
+
+    def place_call(self, *, attempt_id: int, to: str) -> str:
+        """Start a survey call whose TwiML and status callbacks come back to us."""
+        url = self.settings.webhook_url
+        try:
+            call = self.client.calls.create(
+                to=to,
+                from_=self.settings.twilio_from_number,
+                url=url(f"/twilio/voice/start?attempt={attempt_id}"),
+                method="POST",
+                status_callback=url(f"/twilio/voice/status?attempt={attempt_id}"),
+                status_callback_event=CALL_EVENTS,
+                status_callback_method="POST",
+                machine_detection="Enable",
+            )
+        except TwilioRestException as error:
+            raise _channel_error(error) from error
+        return str(call.sid)
+
+    def send_sms(self, *, attempt_id: int, to: str, body: str) -> str:
+        """Send a survey message whose delivery reports come back to us."""
+        url = self.settings.webhook_url
+        try:
+            message = self.client.messages.create(
+                to=to,
+                from_=self.settings.twilio_from_number,
+                body=body,
+                status_callback=url(f"/twilio/sms/status?attempt={attempt_id}"),
+            )
+        except TwilioRestException as error:
+            raise _channel_error(error) from error
+        return str(message.sid)
+
+
+def _channel_error(error: TwilioRestException) -> ChannelError:
+    code = error.code if isinstance(error.code, int) else None
+    return ChannelError(str(error.msg), code=code, permanent=code in PERMANENT_ERRORS)

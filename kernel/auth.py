@@ -1,0 +1,157 @@
+"""People who sign in (operators, managers, tellers, inspectors, unit administrators) and tokens."""
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+from sqlalchemy import DateTime, String
+from sqlmodel import Field, Session, SQLModel, select
+
+from kernel.clock import as_utc, utcnow
+from kernel.db import SessionDep
+from kernel.errors import Conflict, Invalid
+
+TOKEN_LIFETIME = timedelta(hours=12)
+PBKDF2_ROUNDS = 240_000
+
+
+class Role(StrEnum):
+    admin = "admin"
+    manager = "manager"
+    operator = "operator"
+    teller = "teller"
+    inspector = "inspector"
+    unit_admin = "unit_admin"
+
+
+class User(SQLModel, table=True):
+    """A person who signs in to Huifang."""
+
+    __tablename__ = "app_user"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    role: Role = Field(sa_type=String(16))
+    password_hash: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token; only its hash is stored."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+def hash_password(password: str) -> str:
+    """PBKDF2-SHA256 with a random salt, in the form pbkdf2$rounds$salt$hash."""
+    salt = secrets.token_hex(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), PBKDF2_ROUNDS)
+    return f"pbkdf2${PBKDF2_ROUNDS}${salt}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Check a password against its stored hash in constant time."""
+    try:
+        _, rounds, salt, expected = stored.split("$")
+    except ValueError:
+        return False
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), int(rounds))
+    return hmac.compare_digest(digest.hex(), expected)
+
+
+def create_user(session: Session, *, username: str, role: str, password: str) -> User:
+    """Add a user; the username must be new and the password at least 8 characters."""
+    if role not in Role.__members__:
+        raise Invalid(f"未知角色 {role!r}，可选：{', '.join(Role.__members__)}")
+    if len(password) < 8:
+        raise Invalid("密码至少需要 8 位")
+    if session.exec(select(User).where(User.username == username)).first():
+        raise Conflict(f"用户 {username!r} 已存在")
+    user = User(username=username, role=Role(role), password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def issue_token(session: Session, *, username: str, password: str) -> str | None:
+    """A new bearer token for valid credentials, else None."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or not verify_password(password, user.password_hash):
+        return None
+    token = secrets.token_urlsafe(32)
+    assert user.id is not None
+    session.add(
+        ApiToken(token_hash=_digest(token), user_id=user.id, expires_at=utcnow() + TOKEN_LIFETIME)
+    )
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, *, token: str) -> User | None:
+    """The user a live token belongs to."""
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
+    if row is None or as_utc(row.expires_at) < utcnow():
+        return None
+    return session.get(User, row.user_id)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+TOKEN_COOKIE = "huifang_token"
+
+
+def current_user(
+    request: Request, session: SessionDep, bearer: Annotated[str | None, Depends(oauth2_scheme)]
+) -> User:
+    """The signed-in user, by bearer token (API) or cookie (web pages)."""
+    token = bearer or request.cookies.get(TOKEN_COOKIE)
+    user = user_for_token(session, token=token) if token else None
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="请先登录：缺少或无效的访问令牌（POST /api/auth/token 获取）",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_roles(*roles: Role) -> Callable[[User], User]:
+    """A dependency that admits admins and the given roles only."""
+
+    def check(user: CurrentUser) -> User:
+        if user.role != Role.admin and user.role not in roles:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, detail=f"当前账号（{user.role}）无权执行此操作"
+            )
+        return user
+
+    return check
+
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+@router.post("/token")
+def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep
+) -> dict[str, str]:
+    """Exchange a username and password for a bearer token."""
+    token = issue_token(session, username=form.username, password=form.password)
+    if token is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="用户名或密码错误")
+    return {"access_token": token, "token_type": "bearer"}

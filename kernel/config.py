@@ -1,0 +1,28 @@
+"""Settings every layer shares: where the database and Redis are, and the centre's zone."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KernelSettings(BaseSettings):
+    """HUIFANG_DATABASE_URL, HUIFANG_REDIS_URL, HUIFANG_TIMEZONE, HUIFANG_VAR_DIR."""
+
+    model_config = SettingsConfigDict(env_prefix="HUIFANG_", extra="ignore")
+
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    redis_url: str = ""
+    timezone: str = "Asia/Shanghai"
+    queue_name: str = "callbacks"
+
+    def effective_database_url(self) -> str:
+        """The configured database, or an SQLite file under the var dir."""
+        return self.database_url or f"sqlite:///{self.var_dir.resolve() / 'huifang.db'}"
+
+
+@lru_cache
+def get_kernel_settings() -> KernelSettings:
+    """The process's kernel settings, read once."""
+    return KernelSettings()
