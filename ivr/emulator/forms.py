@@ -8,8 +8,8 @@ from starlette.datastructures import FormData
 from ivr.emulator.errors import bad_request
 
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
-# Chinese numbers: an 11-digit mobile, or an area code and a 7–8 digit landline.
-_CN_NATIONAL = re.compile(r"^(1[3-9]\d{9}|[2-9]\d{8,10})$")
+# Chinese numbers: an 11-digit mobile, or an area code with a landline or service number.
+_CN_NATIONAL = re.compile(r"^(1[3-9]\d{9}|[2-9]\d{6,10})$")
 
 
 def text(form: FormData, name: str) -> str | None:
