@@ -23,7 +23,7 @@ ATTITUDE = "请您评价工作人员的服务态度。非常满意请按1，满�
 REPEAT_TRIP = "这次办事，您有没有来回跑、多跑路？是请按1，否请按2。"
 SURVEY = {
     "/voice": (
-        f'<Gather input="dtmf" numDigits="1" action="q2"><Say>{ATTITUDE}</Say></Gather>'
+        f'<Gather input="dtmf" numDigits="1" action="voice/q2"><Say>{ATTITUDE}</Say></Gather>'
         "<Say>抱歉，没有听清。</Say><Redirect>/voice/silent</Redirect>"
     ),
     "/voice/q2": (
