@@ -95,11 +95,14 @@ def _xml(body: str) -> Response:
 
 def serve(app: object) -> str:
     """Run an ASGI app under uvicorn on a free port in a daemon thread; return its URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))  # type: ignore[arg-type]
-    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
+    # Let uvicorn bind the port itself: a socket handed over via sockets= answered with
+    # a 40 ms delay per request here, which made the load test crawl.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    threading.Thread(target=server.run, daemon=True).start()
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -128,11 +131,11 @@ class Harness:
         with self.control() as client:
             assert client.get("/_emulator/idle", params={"timeout": 50}).json()["idle"]
 
-    def transcript(self, sid: str) -> dict[str, object]:
-        """A call's transcript."""
+    def steps(self, sid: str) -> list[dict[str, str]]:
+        """A call's transcript steps."""
         with self.control() as client:
-            answer: dict[str, object] = client.get(f"/_emulator/calls/{sid}/transcript").json()
-            return answer
+            answer = client.get(f"/_emulator/calls/{sid}/transcript").json()
+        return [{key: str(value) for key, value in step.items()} for step in answer["steps"]]
 
 
 def start_harness() -> Harness:
