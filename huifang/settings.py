@@ -39,8 +39,21 @@ def load_settings() -> Settings:
             scoring=get_scoring_settings(),
             ledger=get_ledger_settings(),
         )
-    except (SettingsError, ValidationError, ValueError) as error:
+    except ValidationError as error:
+        raise StartupError(describe(error)) from error
+    except (SettingsError, ValueError) as error:
         raise StartupError(f"配置错误 / bad setting: {error}") from error
+
+
+def describe(error: ValidationError) -> str:
+    """One line per bad variable, named as the operator sets it."""
+    lines = []
+    for problem in error.errors():
+        name = "_".join(str(part) for part in problem["loc"]).upper()
+        variable = f"HUIFANG_{name}" if name else "settings"
+        got = f" (got {problem['input']!r})" if not isinstance(problem["input"], dict) else ""
+        lines.append(f"配置错误 / bad setting: {variable}: {problem['msg']}{got}")
+    return "\n".join(lines)
 
 
 def clear_caches() -> None:

@@ -1,0 +1,69 @@
+"""The `huifang` command as an operator uses it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from kernel.auth import User, verify_password
+
+
+def _huifang(
+    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "huifang", *args],
+        env={**os.environ, **(env or {})},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    env = {"HUIFANG_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+    result = _huifang("serve", "--port", "1", env=env)
+    assert result.returncode == 2
+    assert "huifang db upgrade" in result.stdout
+    upgraded = _huifang("db", "upgrade", env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+
+
+def test_user_add_reads_the_password_from_stdin(engine: Engine) -> None:
+    result = _huifang("user", "add", "zhang", "--role", "operator", stdin="s3cret-pass\n")
+    assert result.returncode == 0, result.stderr
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.username == "zhang")).one()
+    assert user.role == "operator"
+    assert verify_password("s3cret-pass", user.password_hash)
+
+
+def test_user_add_explains_a_bad_role_and_a_short_password(engine: Engine) -> None:
+    bad_role = _huifang("user", "add", "li", "--role", "boss", stdin="long-enough\n")
+    assert bad_role.returncode == 1
+    assert "未知角色" in bad_role.stdout
+    short = _huifang("user", "add", "li", "--role", "manager", stdin="short\n")
+    assert short.returncode == 1
+    assert "至少需要 8 位" in short.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("HUIFANG_CALLING_WINDOWS", "25:00-26:00"),
+        ("HUIFANG_CALLING_DAYS", "sometimes"),
+        ("HUIFANG_POINTS_SATISFIED", "120"),
+        ("HUIFANG_VOICE_ATTEMPTS", "many"),
+    ],
+)
+def test_a_bad_setting_stops_start_up_naming_it(variable: str, value: str) -> None:
+    result = _huifang("worker", "--burst", env={variable: value})
+    assert result.returncode != 0
+    assert variable in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
