@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
