@@ -1,9 +1,23 @@
 """Time: stored in UTC, shown and scheduled in the centre's zone (Asia/Shanghai)."""
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-CENTRE_TZ = ZoneInfo("Asia/Shanghai")
+from kernel.config import get_kernel_settings
+
+
+def _centre_zone() -> ZoneInfo:
+    name = get_kernel_settings().timezone
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise SystemExit(
+            f"配置错误 / bad setting: HUIFANG_TIMEZONE: unknown zone {name!r}"
+        ) from error
+
+
+# Read once per process: the zone a centre schedules calls in does not change while it runs.
+CENTRE_TZ = _centre_zone()
 
 
 def utcnow() -> datetime:
