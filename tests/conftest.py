@@ -28,7 +28,12 @@ from kernel.db import driver_url, get_engine
 REPO = Path(__file__).resolve().parents[1]
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
-_chosen: dict[str, str] = {}
+# End-to-end runs call at once, at any hour; tests of the calendar set their own values.
+LIVE_CALLING = {
+    "HUIFANG_CALLING_DAYS": "all",
+    "HUIFANG_CALLING_WINDOWS": "00:00-24:00",
+    "HUIFANG_CALLBACK_DELAY_MINUTES": "0",
+}
 
 
 def _postgres_admin_url() -> str | None:
@@ -63,6 +68,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def _required_in_ci(what: str) -> None:
     if os.environ.get("CI"):
         pytest.exit(f"CI must run on a real {what}, and it is not reachable", returncode=3)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in pytest_report_header(terminalreporter.config):
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
@@ -125,9 +135,6 @@ def huifang_env(
             "HUIFANG_DATABASE_URL": database_url,
             "HUIFANG_REDIS_URL": redis_url,
             "HUIFANG_VAR_DIR": str(tmp_path_factory.mktemp("var")),
-            "HUIFANG_CALLING_DAYS": "all",
-            "HUIFANG_CALLING_WINDOWS": "00:00-24:00",
-            "HUIFANG_CALLBACK_DELAY_MINUTES": "0",
             "HUIFANG_EMULATOR_SPEED": "0",
         }
     )
@@ -248,6 +255,7 @@ def stack(engine: Engine, redis: Redis) -> Iterator[Stack]:
             "HUIFANG_TWILIO_API_BASE_URL": emulator_url,
             "HUIFANG_EMULATOR_PUBLIC_URL": emulator_url,
             "HUIFANG_EMULATOR_SMS_URL": app_url + "/twilio/sms/inbound",
+            **LIVE_CALLING,
         }
     )
     clear_caches()
