@@ -4,8 +4,9 @@ from sqlmodel import SQLModel
 
 import callbacks.models
 import core_ledger.models
+import ivr.models
 import kernel.auth
 import scoring.models
 
-MODULES = (kernel.auth, core_ledger.models, scoring.models, callbacks.models)
+MODULES = (kernel.auth, core_ledger.models, scoring.models, callbacks.models, ivr.models)
 metadata = SQLModel.metadata
