@@ -5,8 +5,16 @@ from sqlmodel import SQLModel
 import callbacks.models
 import core_ledger.models
 import ivr.models
+import ivr.voice_models
 import kernel.auth
 import scoring.models
 
-MODULES = (kernel.auth, core_ledger.models, scoring.models, callbacks.models, ivr.models)
+MODULES = (
+    kernel.auth,
+    core_ledger.models,
+    scoring.models,
+    callbacks.models,
+    ivr.models,
+    ivr.voice_models,
+)
 metadata = SQLModel.metadata

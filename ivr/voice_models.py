@@ -1,0 +1,47 @@
+"""Call recordings (通话录音) kept for operators: the audio reference beside what was said."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import DateTime, String
+from sqlmodel import Field, SQLModel
+
+from kernel.clock import utcnow
+
+
+def _ts(**kwargs: Any) -> Any:
+    return Field(sa_type=DateTime(timezone=True), **kwargs)
+
+
+class RecordingPurpose(StrEnum):
+    answer = "answer"  # a spoken answer to a rating or yes/no question, decoded in the call
+    reason = "reason"  # why the person was 不满意 (question names which rating)
+    suggestion = "suggestion"  # 意见建议 at the end of the survey
+
+
+class TranscriptStatus(StrEnum):
+    pending = "pending"  # waiting for the transcription job
+    done = "done"
+    failed = "failed"  # the audio could not be fetched or read; error says why
+
+
+class VoiceRecording(SQLModel, table=True):
+    """One Twilio recording of a survey call, with its transcript once decoded."""
+
+    __tablename__ = "voice_recording"
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="callback_task.id", index=True)
+    attempt_id: int = Field(foreign_key="call_attempt.id", index=True)
+    call_sid: str = Field(max_length=64)
+    purpose: RecordingPurpose = Field(sa_type=String(12))
+    question: str | None = Field(default=None, max_length=20)
+    recording_sid: str = Field(max_length=64, unique=True)
+    recording_url: str = Field(max_length=500)
+    duration_s: int = 0
+    status: TranscriptStatus = Field(default=TranscriptStatus.pending, sa_type=String(8))
+    transcript: str | None = Field(default=None, max_length=4000)
+    confidence: float | None = None
+    error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _ts(default_factory=utcnow)
+    transcribed_at: datetime | None = _ts(default=None)
