@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 import callbacks.models
 import core_ledger.models
+import core_ledger.org
 import ivr.models
 import ivr.voice_models
 import kernel.auth
@@ -12,6 +13,7 @@ import scoring.models
 MODULES = (
     kernel.auth,
     core_ledger.models,
+    core_ledger.org,
     scoring.models,
     callbacks.models,
     ivr.models,

@@ -1,12 +1,26 @@
-"""Ratings from every source, stored once each."""
+"""Ratings from every source, stored once each, and what the engine raises about them."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import DateTime, Index, String
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    Index,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from kernel.clock import utcnow
+
+
+def _ts(**kwargs: Any) -> Any:
+    return Field(sa_type=DateTime(timezone=True), **kwargs)
 
 
 class Tier(StrEnum):
@@ -15,20 +29,276 @@ class Tier(StrEnum):
     unsatisfied = "unsatisfied"  # 不满意
 
 
+TIER_NAMES = {Tier.very_satisfied: "非常满意", Tier.satisfied: "满意", Tier.unsatisfied: "不满意"}
+
+
 class CallbackRating(SQLModel, table=True):
     """One answered callback's ratings, attributed to the outlet and teller who served."""
 
     __tablename__ = "callback_rating"
-    __table_args__ = (Index("ix_callback_rating_period_outlet", "period", "outlet_id"),)
+    __table_args__ = (
+        # The ranking reads one month's rows of one kind: these cover it without the heap.
+        Index(
+            "ix_callback_rating_period_outlet",
+            "period",
+            "outlet_id",
+            postgresql_include=["attitude", "efficiency", "held"],
+        ),
+        Index(
+            "ix_callback_rating_period_teller",
+            "period",
+            "teller_id",
+            postgresql_include=["attitude", "efficiency", "held"],
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(unique=True)
     audience: str = Field(max_length=20)
     outlet_id: int = Field(foreign_key="outlet.id")
     teller_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
     period: str = Field(max_length=7)  # business month in Asia/Shanghai, YYYY-MM
-    business_at: datetime = Field(sa_type=DateTime(timezone=True))
+    business_at: datetime = _ts()
     attitude: Tier | None = Field(default=None, sa_type=String(16))
     efficiency: Tier | None = Field(default=None, sa_type=String(16))
     repeat_trip: bool | None = None
     favour_asked: bool | None = None
-    rated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    phone: str | None = Field(default=None, max_length=20, index=True)  # E.164, as called
+    # Held out of every ranking while an anti-gaming flag on it is open or upheld.
+    held: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    rated_at: datetime = _ts(default_factory=utcnow)
+
+
+class FlagReason(StrEnum):
+    staff_phone = "staff_phone"  # the number called is a member of staff's
+    shared_phone = "shared_phone"  # several depositors gave this number
+
+
+class FlagState(StrEnum):
+    open = "open"  # 待核实: held out until an operator decides
+    cleared = "cleared"  # 已核实正常: counts again
+    upheld = "upheld"  # 确认异常: stays out of the ranking
+
+
+class RatingFlag(SQLModel, table=True):
+    """An anti-gaming flag on a callback rating, and the operator's decision on it."""
+
+    __tablename__ = "rating_flag"
+    __table_args__ = (UniqueConstraint("rating_id", "reason"),)
+    id: int | None = Field(default=None, primary_key=True)
+    rating_id: int = Field(foreign_key="callback_rating.id", index=True)
+    reason: FlagReason = Field(sa_type=String(16))
+    detail: str = Field(max_length=200)
+    state: FlagState = Field(default=FlagState.open, sa_type=String(8), index=True)
+    created_at: datetime = _ts(default_factory=utcnow)
+    resolved_at: datetime | None = _ts(default=None)
+    resolved_by: str | None = Field(default=None, max_length=64)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class RankingAlert(SQLModel, table=True):
+    """约谈 alert: an outlet at the bottom of the monthly ranking two months running."""
+
+    __tablename__ = "ranking_alert"
+    __table_args__ = (UniqueConstraint("outlet_id", "period", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    outlet_id: int = Field(foreign_key="outlet.id", index=True)
+    period: str = Field(max_length=7, index=True)  # the second of the two months
+    kind: str = Field(default="bottom_two_months", max_length=24)
+    detail: str = Field(max_length=300)
+    created_at: datetime = _ts(default_factory=utcnow)
+    acknowledged_at: datetime | None = _ts(default=None)
+    acknowledged_by: str | None = Field(default=None, max_length=64)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class RaterKind(StrEnum):
+    outlet = "outlet"  # 网点工作人员
+    department = "department"  # 科室
+    manager = "manager"  # 副科级以上管理人员
+
+
+class Rater(SQLModel, table=True):
+    """A person who casts evaluation ballots, and on whose behalf (outlet, department, own)."""
+
+    __tablename__ = "evaluation_rater"
+    __table_args__ = (
+        CheckConstraint(
+            "(kind = 'outlet' AND outlet_id IS NOT NULL)"
+            " OR (kind = 'department' AND department_id IS NOT NULL)"
+            " OR (kind = 'manager' AND manager_id IS NOT NULL)",
+            name="ck_evaluation_rater_seat",
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", unique=True)
+    kind: RaterKind = Field(sa_type=String(12))
+    outlet_id: int | None = Field(default=None, foreign_key="outlet.id")
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    manager_id: int | None = Field(default=None, foreign_key="manager.id")
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class EvaluationRound(SQLModel, table=True):
+    """One month's round of internal evaluations, open for ballots between two instants."""
+
+    __tablename__ = "evaluation_round"
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(max_length=7, unique=True)  # YYYY-MM
+    opens_at: datetime = _ts()
+    closes_at: datetime = _ts()
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class SubjectKind(StrEnum):
+    department = "department"  # 科室
+    leader = "leader"  # 班子成员
+
+
+class Criterion(StrEnum):
+    attitude = "attitude"  # 服务态度
+    work_quality = "work_quality"  # 工作质量
+    efficiency = "efficiency"  # 办事效率
+
+
+CRITERION_NAMES = {
+    Criterion.attitude: "服务态度",
+    Criterion.work_quality: "工作质量",
+    Criterion.efficiency: "办事效率",
+}
+
+
+class EvaluationBallot(SQLModel, table=True):
+    """One rater's ballot on one department or leader in one round."""
+
+    __tablename__ = "evaluation_ballot"
+    __table_args__ = (
+        UniqueConstraint("round_id", "rater_id", "subject_kind", "subject_id"),
+        Index("ix_evaluation_ballot_subject", "round_id", "subject_kind", "subject_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="evaluation_round.id")
+    rater_id: int = Field(foreign_key="evaluation_rater.id", index=True)
+    rater_kind: RaterKind = Field(sa_type=String(12))  # shown in aggregate; the rater never
+    subject_kind: SubjectKind = Field(sa_type=String(12))
+    subject_id: int  # department.id or leadership_member.id, by subject_kind
+    cast_at: datetime = _ts(default_factory=utcnow)
+
+
+class EvaluationAnswer(SQLModel, table=True):
+    """One criterion of a ballot; 不满意 carries the matter or reason."""
+
+    __tablename__ = "evaluation_answer"
+    __table_args__ = (
+        UniqueConstraint("ballot_id", "criterion"),
+        CheckConstraint(
+            "tier <> 'unsatisfied' OR length(trim(coalesce(reason, ''))) > 0",
+            name="ck_evaluation_answer_reason",
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    ballot_id: int = Field(foreign_key="evaluation_ballot.id", index=True)
+    criterion: Criterion = Field(sa_type=String(16))
+    tier: Tier = Field(sa_type=String(16))
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class Inspection(SQLModel, table=True):
+    """A quarterly third-party inspection (第三方监督) of one outlet, with its score."""
+
+    __table_args__ = (UniqueConstraint("outlet_id", "quarter"),)
+    id: int | None = Field(default=None, primary_key=True)
+    outlet_id: int = Field(foreign_key="outlet.id", index=True)
+    quarter: str = Field(max_length=7, index=True)  # YYYY-Qn
+    score: float = Field(ge=0, le=100)
+    inspected_on: date = Field(sa_type=Date)
+    firm: str = Field(max_length=100)
+    summary: str = Field(default="", max_length=2000)
+    recorded_by: str = Field(max_length=64)
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class InspectionFinding(SQLModel, table=True):
+    """One problem the inspectors found, in words; photos attach to it."""
+
+    __tablename__ = "inspection_finding"
+    id: int | None = Field(default=None, primary_key=True)
+    inspection_id: int = Field(foreign_key="inspection.id", index=True)
+    text: str = Field(max_length=2000)
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")  # 直接责任人
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class FindingPhoto(SQLModel, table=True):
+    """A photograph taken during an inspection, stored as a file under the var dir."""
+
+    __tablename__ = "finding_photo"
+    __table_args__ = (UniqueConstraint("finding_id", "sha256"),)
+    id: int | None = Field(default=None, primary_key=True)
+    finding_id: int = Field(foreign_key="inspection_finding.id", index=True)
+    filename: str = Field(max_length=200)
+    stored_name: str = Field(max_length=100)
+    content_type: str = Field(max_length=50)
+    size_bytes: int
+    sha256: str = Field(max_length=64)
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class StepKind(StrEnum):
+    issue_letter = "issue_letter"  # 问题交办函: the outlet confirms receipt
+    rectification_report = "rectification_report"  # 问题整改报告
+    personal_statement = "personal_statement"  # 个人检查
+
+
+STEP_NAMES = {
+    StepKind.issue_letter: "问题交办函（签收）",
+    StepKind.rectification_report: "问题整改报告",
+    StepKind.personal_statement: "个人检查",
+}
+STEP_ORDER = (StepKind.issue_letter, StepKind.rectification_report, StepKind.personal_statement)
+
+
+class StepState(StrEnum):
+    pending = "pending"  # 待提交
+    submitted = "submitted"  # 已提交，待审核
+    returned = "returned"  # 退回重写
+    accepted = "accepted"  # 已通过
+
+
+class IssueLetter(SQLModel, table=True):
+    """问题交办函 — the centre's letter to an outlet about an inspection's findings."""
+
+    __tablename__ = "issue_letter"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=40, unique=True)
+    inspection_id: int = Field(foreign_key="inspection.id", unique=True)
+    outlet_id: int = Field(foreign_key="outlet.id", index=True)
+    issued_on: date = Field(sa_type=Date)
+    issued_by: str = Field(max_length=64)
+    closed_at: datetime | None = _ts(default=None)
+
+
+class RectificationStep(SQLModel, table=True):
+    """One step of a letter's workflow, with its due date and state."""
+
+    __tablename__ = "rectification_step"
+    __table_args__ = (
+        Index(
+            "uq_rectification_step",
+            "letter_id",
+            "kind",
+            text("coalesce(staff_id, 0)"),
+            unique=True,
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    letter_id: int = Field(foreign_key="issue_letter.id", index=True)
+    kind: StepKind = Field(sa_type=String(24))
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")  # who writes 个人检查
+    due_on: date = Field(sa_type=Date)
+    state: StepState = Field(default=StepState.pending, sa_type=String(12))
+    content: str | None = Field(default=None, max_length=5000)
+    submitted_at: datetime | None = _ts(default=None)
+    submitted_by: str | None = Field(default=None, max_length=64)
+    reviewed_at: datetime | None = _ts(default=None)
+    reviewed_by: str | None = Field(default=None, max_length=64)
+    review_note: str | None = Field(default=None, max_length=500)
