@@ -35,6 +35,13 @@ async def create_message(request: Request) -> dict[str, object]:
     _checked_message(request, to, body)
     if sender is None and service is None:
         raise bad_request(21603, "A 'From' phone number is required.")
+    if sender is not None and not forms.is_phone_number(sender):
+        raise bad_request(21212, f"Invalid 'From' Phone Number: {sender}")
+    if sender == to:
+        raise bad_request(21266, "'To' and 'From' number cannot be the same")
+    callback = forms.text(form, "StatusCallback")
+    if callback is not None and (not forms.is_url(callback) or len(callback) > 4000):
+        raise bad_request(21609, f"Invalid 'StatusCallback': {callback}")
     message = Message(
         sid=new_sid("SM"),
         account_sid=emulator.config.twilio_account_sid,
@@ -44,7 +51,7 @@ async def create_message(request: Request) -> dict[str, object]:
         direction="outbound-api",
         # With only a Messaging Service Twilio answers 'accepted' and picks a sender later.
         status="queued" if sender else "accepted",
-        status_callback=forms.webhook_url(form, "StatusCallback"),
+        status_callback=callback,
         messaging_service_sid=service,
     )
     emulator.store.messages[message.sid] = message

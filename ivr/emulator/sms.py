@@ -7,7 +7,7 @@ from ivr.emulator.resources import num_segments
 from ivr.emulator.runtime import Emulator
 from ivr.emulator.signing import signed_request
 from ivr.emulator.store import API_VERSION, Message, new_sid, now
-from ivr.emulator.twiml import TwimlError, parse_messaging
+from ivr.emulator.twiml import TwimlError, parse_messaging, resolve
 
 # Carrier errors Twilio reports for the two ways delivery goes wrong.
 _FAILURES = {
@@ -47,7 +47,7 @@ async def _set_status(emulator: Emulator, message: Message, status: str) -> None
                 emulator.client(),
                 auth_token=emulator.config.twilio_auth_token,
                 url=message.status_callback,
-                method="POST",
+                method=message.status_callback_method,
                 params=_status_params(message),
             )
             event["http_status"] = response.status_code
@@ -57,11 +57,17 @@ async def _set_status(emulator: Emulator, message: Message, status: str) -> None
 
 
 async def run_message(emulator: Emulator, message: Message) -> None:
-    """Deliver an outbound message, then let the person reply."""
+    """Deliver an outbound message (API or TwiML reply), then let the person answer it.
+
+    Twilio sends no status callback for a message's initial status (queued, or accepted with
+    a Messaging Service): the first callback is the next status.
+    """
     script = emulator.script_for(message.to)
     outcome = script.sms_delivery if script else "delivered"
-    message.from_ = message.from_ or SERVICE_NUMBER
-    await _set_status(emulator, message, "queued")
+    if message.status == "accepted":
+        message.from_ = message.from_ or SERVICE_NUMBER
+        await emulator.pause(0.5)
+        await _set_status(emulator, message, "queued")
     await emulator.pause(1)
     if outcome == "failed":
         message.error_code, message.error_message = _FAILURES["failed"]
@@ -76,12 +82,12 @@ async def run_message(emulator: Emulator, message: Message) -> None:
         return
     await _set_status(emulator, message, "delivered")
     receive(emulator, message)
-    if script is not None and script.sms_replies:
-        # Each scripted reply is sent once, to the first message that reaches the person.
-        replies, script.sms_replies = script.sms_replies, []
-        for body in replies:
-            await emulator.pause(emulator.rng.uniform(5, 30))
-            await send_reply(emulator, person=message.to, to=message.from_, body=body)
+    if script is not None and script.sms_replies and message.from_:
+        # A person answers what they read: each message that reaches them takes the next
+        # scripted reply (the invitation the first, our follow-up the second, and so on).
+        body = script.sms_replies.pop(0)
+        await emulator.pause(emulator.rng.uniform(5, 30))
+        await send_reply(emulator, person=message.to, to=message.from_, body=body)
 
 
 def receive(emulator: Emulator, message: Message) -> None:
@@ -150,27 +156,32 @@ async def send_reply(emulator: Emulator, *, person: str, to: str, body: str) -> 
         {"webhook": url, "http_status": response.status_code, "answer": response.text[:4000]}
     )
     if response.status_code < 400:
-        await _answer_with_twiml(emulator, inbound, response.text)
+        await _answer_with_twiml(emulator, inbound, response.text, webhook_url=url)
     return inbound
 
 
-async def _answer_with_twiml(emulator: Emulator, inbound: Message, document: str) -> None:
-    """Deliver the <Message> replies of the webhook's TwiML answer to the person."""
+async def _answer_with_twiml(
+    emulator: Emulator, inbound: Message, document: str, *, webhook_url: str
+) -> None:
+    """Send the <Message> replies of the webhook's TwiML answer, as Twilio would."""
     try:
-        bodies = parse_messaging(document)
+        verbs = parse_messaging(document)
     except TwimlError as exc:
         inbound.events.append({"error": f"12100 {exc}"})
         return
-    for body in bodies:
+    for verb in verbs:
+        # `action` (statusCallback, its older name) gets the reply's status callbacks.
+        callback = verb.attr("action") or verb.attr("statusCallback")
         reply = Message(
             sid=new_sid("SM"),
             account_sid=inbound.account_sid,
-            to=inbound.from_ or "",
-            from_=inbound.to,
-            body=body,
+            to=verb.attr("to") or inbound.from_ or "",
+            from_=verb.attr("from") or inbound.to,
+            body=verb.text,
             direction="outbound-reply",
-            status="delivered",
-            date_sent=now(),
+            status="queued",
+            status_callback=resolve(webhook_url, callback) if callback else None,
+            status_callback_method=(verb.attr("method") or "POST").upper(),
         )
         emulator.store.messages[reply.sid] = reply
-        receive(emulator, reply)
+        emulator.spawn(run_message(emulator, reply))

@@ -71,6 +71,7 @@ class Message:
     direction: str
     status: str
     status_callback: str | None = None
+    status_callback_method: str = "POST"
     messaging_service_sid: str | None = None
     error_code: int | None = None
     error_message: str | None = None

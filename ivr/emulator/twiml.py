@@ -67,18 +67,18 @@ def parse_voice(document: str) -> list[Verb]:
     return [_verb(element, VOICE_VERBS) for element in _root(document)]
 
 
-def parse_messaging(document: str) -> list[str]:
-    """The bodies of <Message> verbs in a messaging TwiML answer (may be none)."""
+def parse_messaging(document: str) -> list[Verb]:
+    """The <Message> verbs of a messaging TwiML answer (may be none), body as their text."""
     if not document.strip():
         return []
-    bodies = []
+    messages = []
     for element in _root(document):
         if element.tag != "Message":
             raise TwimlError(f"unsupported messaging verb <{element.tag}>")
         body = element.find("Body")
         text = body.text if body is not None else element.text
-        bodies.append((text or "").strip())
-    return bodies
+        messages.append(Verb(element.tag, dict(element.attrib), (text or "").strip()))
+    return messages
 
 
 def resolve(base_url: str | None, target: str) -> str:
