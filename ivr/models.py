@@ -32,7 +32,8 @@ class SmsMessage(SQLModel, table=True):
     direction: str = Field(max_length=16)
     phone: str = Field(max_length=32, index=True)  # the person's number (E.164 when it is one)
     body: str = Field(default="", max_length=1600)
-    # Outbound: invitation, follow_up, clarify, opted_out, thanks, thanks_follow_up, closed.
+    # Outbound: invitation, or the callbacks action a reply answers (follow_up, clarify, thanks,
+    # thanks_follow_up, opted_out, no_survey).
     purpose: str | None = Field(default=None, max_length=20)
     task_id: int | None = Field(default=None, foreign_key="callback_task.id", index=True)
     attempt_id: int | None = Field(default=None, foreign_key="call_attempt.id", index=True)

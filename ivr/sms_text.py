@@ -77,6 +77,23 @@ def render_closed(*, signature: str) -> str:
     return _signed(signature, prompts.SMS_CLOSED)
 
 
+def render_outcome(
+    *, signature: str, action: str, missing: Sequence[str], expected: Sequence[str]
+) -> str | None:
+    """The text that answers a reply, by what callbacks decided; None to say nothing."""
+    if action == "follow_up" and missing:
+        return render_follow_up(signature=signature, missing=missing)
+    if action == "clarify":
+        return render_clarify(signature=signature, expected=list(missing) or list(expected))
+    if action == "opted_out":
+        return render_opted_out(signature=signature)
+    if action in ("thanks", "thanks_follow_up", "follow_up"):
+        return render_thanks(signature=signature, follow_up=action == "thanks_follow_up")
+    if action == "no_survey":
+        return render_closed(signature=signature)
+    return None
+
+
 def _ask(questions: Sequence[str]) -> dict[str, str]:
     """The numbered questions, how many digits to reply, and an example reply."""
     return {

@@ -3,8 +3,13 @@
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from callbacks import service as callbacks
 from callbacks.channel import ChannelError
+from ivr import sms_messages
 from ivr.config import IvrSettings
+from ivr.sms_text import render_invitation
+from kernel.clock import local_date
+from kernel.db import session_scope
 
 # Twilio error codes that no retry can fix: the number itself is wrong or unreachable.
 PERMANENT_ERRORS = {21211, 21214, 21217, 21219, 21401, 21407, 21610, 21612, 13224}
@@ -55,6 +60,42 @@ class TwilioChannel:
             )
         except TwilioRestException as error:
             raise _channel_error(error) from error
+        return str(message.sid)
+
+    def send_survey_sms(self, *, attempt_id: int, to: str) -> str:
+        """Text the survey invitation for an attempt's task; return the MessageSid."""
+        with session_scope() as session:
+            task = callbacks.get_task(
+                session, task_id=callbacks.get_attempt(session, attempt_id=attempt_id).task_id
+            )
+            task_id = task.id or 0
+            body = render_invitation(
+                signature=self.settings.sms_signature,
+                business=task.business_kind,
+                on=local_date(task.business_at),
+                outlet=task.outlet_name,
+            )
+        try:
+            message = self.client.messages.create(
+                to=to,
+                from_=self.settings.twilio_from_number,
+                body=body,
+                status_callback=self.settings.webhook_url(
+                    f"/twilio/sms/status?attempt={attempt_id}"
+                ),
+            )
+        except TwilioRestException as error:
+            raise _channel_error(error) from error
+        with session_scope() as session:
+            sms_messages.record_sent(
+                session,
+                message_sid=str(message.sid),
+                phone=to,
+                body=body,
+                status=str(message.status or "queued"),
+                attempt_id=attempt_id,
+                task_id=task_id,
+            )
         return str(message.sid)
 
 
