@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The emulator's development account: not a secret, never valid at Twilio.
@@ -24,6 +25,18 @@ class IvrSettings(BaseSettings):
     centre_name: str = "住房公积金管理中心"
     sms_signature: str = "住房公积金"
     gather_timeout_seconds: int = 6
+    # Spoken answers: seconds of silence that end a recorded answer (also how long we wait
+    # for someone who says nothing), and the longest answer we record.
+    answer_silence_seconds: int = Field(default=3, ge=1, le=10)
+    answer_max_seconds: int = Field(default=8, ge=2, le=30)
+    # The reason after an 不满意, and the closing suggestion (意见建议), up to a minute.
+    reason_max_seconds: int = Field(default=30, ge=2, le=120)
+    suggestion_max_seconds: int = Field(default=60, ge=2, le=300)
+    recording_silence_seconds: int = Field(default=5, ge=1, le=10)
+    # Fetching a recording from Twilio: per-request timeout, and how long to keep asking
+    # while Twilio says 404 (a recording can lag its action request by a moment).
+    recording_fetch_timeout_seconds: float = Field(default=3.0, gt=0)
+    recording_fetch_wait_seconds: float = Field(default=2.0, ge=0)
 
     def webhook_url(self, path: str) -> str:
         """The absolute URL Twilio will call (and sign) for a path of ours."""

@@ -14,6 +14,8 @@ GREETING = (
     "您在{date}到{outlet}办理了{business}，想耽误您一分钟，听听您的评价。"
     "如果现在不方便，请按9，我们改天再打给您。"
 )
+# Added to the greeting when spoken answers are decoded (HUIFANG_ASR=vosk).
+SPEECH_HINT = "回答时，您可以按键，也可以直接说。"
 
 QUESTIONS = {
     "attitude": "请您评价工作人员的服务态度。非常满意请按1，满意请按2，不满意请按3。",
@@ -23,6 +25,19 @@ QUESTIONS = {
 }
 
 RETRY = "抱歉，没有听清。"
+# A spoken answer we could not make out with confidence: ask once more, plainly.
+UNSURE = "抱歉，没有听清楚，请您再说一遍，或者按键回答。"
+
+# After an 不满意: a short recording of why.
+REASON = {
+    "attitude": "您对服务态度不满意，请在提示音后简单说说原因，说完请按井号键。",
+    "efficiency": "您对办事效率不满意，请在提示音后简单说说原因，说完请按井号键。",
+}
+SUGGESTION = (
+    "最后，您对我们的工作还有什么意见或建议吗？"
+    "请在提示音后说，说完请按井号键。没有的话，请直接按井号键。"
+)
+
 RESCHEDULED = "好的，不打扰您了，我们改天再联系您。再见。"
 THANKS = "感谢您的评价，祝您生活愉快，再见。"
 

@@ -1,6 +1,15 @@
-"""The phone survey as pure functions: survey state in, TwiML out (golden-testable)."""
+"""The phone survey as pure functions: survey state in, TwiML out (golden-testable).
+
+Keypad only, each question is a one-digit <Gather>. With spoken answers on, each question is
+a <Say> then a <Record> that any key also ends: the key arrives as Digits, speech as a
+recording we decode ourselves (no voice leaves the centre). trim="do-not-trim" keeps a key
+pressed before any sound from making an empty recording, which Twilio would not post at all.
+Every <Gather>/<Record> is followed by a <Redirect> to the same step, so no input still comes
+back to us (as a request without Digits or RecordingUrl) instead of ending the call.
+"""
 
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -16,9 +25,17 @@ KEYS = {
     "repeat_trip": YES_NO_KEYS,
     "favour_asked": YES_NO_KEYS,
 }
+KIND: dict[str, Literal["rating", "yes_no"]] = {
+    "attitude": "rating",
+    "efficiency": "rating",
+    "repeat_trip": "yes_no",
+    "favour_asked": "yes_no",
+}
 ORDER = ("attitude", "efficiency", "repeat_trip", "favour_asked")
 RESCHEDULE_KEY = "9"
 MAX_RETRIES = 2  # re-asks after the first ask; then the answer is marked unclear
+ANY_KEY = "0123456789*#"
+UNSATISFIED = "unsatisfied"
 
 
 @dataclass(frozen=True)
@@ -31,10 +48,28 @@ class SurveyContext:
     outlet_name: str
 
 
-def step_url(settings: IvrSettings, *, attempt_id: int, question: str, tries: int) -> str:
+def _url(settings: IvrSettings, step: str, **query: object) -> str:
+    return settings.webhook_url(f"/twilio/voice/{step}?{urlencode(query)}")
+
+
+def step_url(
+    settings: IvrSettings, *, attempt_id: int, question: str, tries: int, unsure: bool = False
+) -> str:
     """The absolute URL that receives the answer to a question."""
-    query = urlencode({"attempt": attempt_id, "q": question, "try": tries})
-    return settings.webhook_url(f"/twilio/voice/answer?{query}")
+    query: dict[str, object] = {"attempt": attempt_id, "q": question, "try": tries}
+    if unsure:
+        query["unsure"] = 1
+    return _url(settings, "answer", **query)
+
+
+def reason_url(settings: IvrSettings, *, attempt_id: int, question: str) -> str:
+    """The URL that receives the recorded reason for an 不满意."""
+    return _url(settings, "reason", attempt=attempt_id, q=question)
+
+
+def suggestion_url(settings: IvrSettings, *, attempt_id: int) -> str:
+    """The URL that receives the recorded suggestion."""
+    return _url(settings, "suggestion", attempt=attempt_id)
 
 
 def _say(node: VoiceResponse | Gather, text: str, settings: IvrSettings) -> None:
@@ -42,25 +77,45 @@ def _say(node: VoiceResponse | Gather, text: str, settings: IvrSettings) -> None
 
 
 def ask(
-    settings: IvrSettings, *, attempt_id: int, question: str, tries: int, preface: str = ""
+    settings: IvrSettings,
+    *,
+    attempt_id: int,
+    question: str,
+    tries: int,
+    speech: bool,
+    unsure: bool = False,
+    preface: str = "",
 ) -> str:
-    """Ask one question by keypad; no input comes back to the same URL without Digits."""
+    """Ask one question, by keypad only or by keypad or voice."""
     response = VoiceResponse()
-    url = step_url(settings, attempt_id=attempt_id, question=question, tries=tries)
-    gather = Gather(
-        input="dtmf",
-        num_digits=1,
-        action=url,
-        method="POST",
-        timeout=settings.gather_timeout_seconds,
-    )
-    _say(gather, preface + prompts.QUESTIONS[question], settings)
-    response.append(gather)
+    url = step_url(settings, attempt_id=attempt_id, question=question, tries=tries, unsure=unsure)
+    text = preface + prompts.QUESTIONS[question]
+    if speech:
+        _say(response, text, settings)
+        response.record(
+            action=url,
+            method="POST",
+            timeout=settings.answer_silence_seconds,
+            max_length=settings.answer_max_seconds,
+            finish_on_key=ANY_KEY,
+            play_beep=False,
+            trim="do-not-trim",
+        )
+    else:
+        gather = Gather(
+            input="dtmf",
+            num_digits=1,
+            action=url,
+            method="POST",
+            timeout=settings.gather_timeout_seconds,
+        )
+        _say(gather, text, settings)
+        response.append(gather)
     response.redirect(url, method="POST")
     return str(response)
 
 
-def greeting(settings: IvrSettings, *, context: SurveyContext) -> str:
+def greeting(settings: IvrSettings, *, context: SurveyContext, speech: bool) -> str:
     """The first thing the person hears: who calls, about what, and the first question."""
     text = prompts.GREETING.format(
         centre=settings.centre_name,
@@ -68,7 +123,53 @@ def greeting(settings: IvrSettings, *, context: SurveyContext) -> str:
         outlet=context.outlet_name,
         business=prompts.BUSINESS_KIND.get(context.business_kind, "公积金业务"),
     )
-    return ask(settings, attempt_id=context.attempt_id, question=ORDER[0], tries=0, preface=text)
+    if speech:
+        text += prompts.SPEECH_HINT
+    return ask(
+        settings,
+        attempt_id=context.attempt_id,
+        question=ORDER[0],
+        tries=0,
+        speech=speech,
+        preface=text,
+    )
+
+
+def _recording(settings: IvrSettings, *, text: str, url: str, max_length: int) -> str:
+    """Say a request, record until # or silence, and come back without a recording if none."""
+    response = VoiceResponse()
+    _say(response, text, settings)
+    response.record(
+        action=url,
+        method="POST",
+        timeout=settings.recording_silence_seconds,
+        max_length=max_length,
+        finish_on_key="#",
+        play_beep=True,
+        trim="trim-silence",
+    )
+    response.redirect(url, method="POST")
+    return str(response)
+
+
+def ask_reason(settings: IvrSettings, *, attempt_id: int, question: str) -> str:
+    """After an 不满意: a short recording of why."""
+    return _recording(
+        settings,
+        text=prompts.REASON[question],
+        url=reason_url(settings, attempt_id=attempt_id, question=question),
+        max_length=settings.reason_max_seconds,
+    )
+
+
+def ask_suggestion(settings: IvrSettings, *, attempt_id: int) -> str:
+    """The closing question: opinions and suggestions, up to a minute, # to finish or skip."""
+    return _recording(
+        settings,
+        text=prompts.SUGGESTION,
+        url=suggestion_url(settings, attempt_id=attempt_id),
+        max_length=settings.suggestion_max_seconds,
+    )
 
 
 def goodbye(settings: IvrSettings, *, text: str) -> str:
@@ -90,6 +191,11 @@ def next_question(question: str) -> str | None:
     """The question after this one, or None at the end."""
     index = ORDER.index(question)
     return ORDER[index + 1] if index + 1 < len(ORDER) else None
+
+
+def wants_reason(question: str, value: str | None) -> bool:
+    """Whether an answer calls for the reason recording (an 不满意 rating)."""
+    return KIND[question] == "rating" and value == UNSATISFIED
 
 
 def parse_key(question: str, digits: str | None) -> str | None:
