@@ -18,9 +18,11 @@ _ALL_KEYS = "0123456789*#"
 
 
 class SpeechInput(BaseModel):
-    """Say a clip (file name in the clips directory)."""
+    """Say a clip (file name in the clips directory), then maybe press a key or hang up."""
 
     speech: str
+    press: str = ""  # a key pressed after speaking (e.g. "#" to end a <Record>)
+    hangup: bool = False  # hang up right after speaking
 
 
 class PersonScript(BaseModel):
@@ -59,6 +61,7 @@ class Reply:
     kind: Literal["digits", "speech", "silence", "hangup"]
     digits: str = ""
     clip: Clip | None = None
+    hangup: bool = False  # after speaking: the line goes dead instead of falling silent
 
 
 def offered_options(heard: str) -> list[tuple[str, str]]:
@@ -87,7 +90,9 @@ def scripted_reply(raw: str | SpeechInput | None, clips: dict[str, Clip]) -> Rep
         return Reply("silence")
     if isinstance(raw, SpeechInput):
         clip = clips.get(raw.speech)
-        return Reply("speech", clip=clip) if clip else Reply("silence")
+        if clip is None:
+            return Reply("silence")
+        return Reply("speech", digits=raw.press, clip=clip, hangup=raw.hangup)
     if raw == "hangup":
         return Reply("hangup")
     return Reply("digits", digits=raw)

@@ -66,8 +66,8 @@ async def gather(
     heard = callee.take_heard()
     reply = react(emulator, callee, heard=heard, modes=modes)
     call.log("gather", input=sorted(modes), heard=heard, reply=describe(reply))
-    if reply.kind == "hangup":
-        raise HungUp
+    if reply.kind == "hangup" or reply.hangup:
+        raise HungUp  # a <Gather> posts nothing when the caller hangs up
     params = gather_result(emulator, verb, reply, modes)
     if params is None:
         await spend(emulator, call, verb.number("timeout", 5))
