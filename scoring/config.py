@@ -24,6 +24,11 @@ class ScoringSettings(BaseSettings):
     APPRAISAL_WEIGHT_CALLBACK: float = Field(default=0.5, ge=0, le=1)
     APPRAISAL_WEIGHT_INSPECTION: float = Field(default=0.3, ge=0, le=1)
     APPRAISAL_WEIGHT_RECTIFICATION: float = Field(default=0.2, ge=0, le=1)
+    # Days an outlet has, from the issue letter's date, for each step of the workflow.
+    LETTER_RECEIPT_DAYS: int = Field(default=3, ge=0, le=90)
+    RECTIFICATION_REPORT_DAYS: int = Field(default=15, ge=1, le=180)
+    PERSONAL_STATEMENT_DAYS: int = Field(default=15, ge=1, le=180)
+    INSPECTION_PHOTO_MAX_BYTES: int = Field(default=10_000_000, ge=1)
 
     @model_validator(mode="after")
     def _points_are_ordered(self) -> Self:
