@@ -23,6 +23,14 @@ class Channel(Protocol):
         """Send a survey message; return the provider's message id."""
         ...
 
+    def send_survey_sms(self, *, attempt_id: int, to: str) -> str:
+        """Send the SMS survey of an attempt's task; return the provider's MessageSid.
+
+        The channel renders the text from the task's context (business kind, date, outlet)
+        and asks for delivery reports that come back through `callbacks.sms.record_delivery`.
+        """
+        ...
+
 
 _channel: Channel | None = None
 

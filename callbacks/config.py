@@ -109,6 +109,11 @@ class CallbackSettings(BaseSettings):
     sms_answer_hours: int = Field(24, ge=1)
     # Unset: no cap. N: at most one callback per phone number per N days.
     suppression_days: int | None = Field(None, ge=1)
+    # An attempt still "placing" this long after it began lost its job (worker killed, Redis
+    # flushed) and is placed again; jobs time out well before it, so no live job is doubled.
+    attempt_lease_seconds: int = Field(180, ge=2)
+    # A call the provider never reported finished is given up (counted unanswered) after this.
+    call_timeout_minutes: int = Field(60, ge=1)
     office_hours: Annotated[tuple[DailyWindow, ...], NoDecode] = parse_windows(
         "09:00-12:00,13:30-17:30"
     )

@@ -23,6 +23,11 @@ class TaskStatus(StrEnum):
     closed = "closed"  # ended without a survey (opted out, closed by an operator)
 
 
+class TaskKind(StrEnum):
+    survey = "survey"  # the four questions about the business
+    rectification = "rectification"  # 整改回访: only "are you satisfied with how it was handled?"
+
+
 class CallbackTask(SQLModel, table=True):
     """回访任务 — one callback owed to one person for one business."""
 
@@ -33,7 +38,10 @@ class CallbackTask(SQLModel, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="outbox_event.id")
-    audience: str = Field(max_length=20)  # depositor | project_contact
+    # depositor | project_contact; a rectification callback: rectify_depositor | rectify_project
+    audience: str = Field(max_length=20)
+    kind: TaskKind = Field(default=TaskKind.survey, sa_type=String(16))
+    parent_task_id: int | None = Field(default=None, foreign_key="callback_task.id", index=True)
     business_kind: str = Field(max_length=20)  # withdrawal | loan
     business_id: int
     business_at: datetime = _ts()
@@ -47,6 +55,8 @@ class CallbackTask(SQLModel, table=True):
     attempts_made: int = 0
     created_at: datetime = _ts(default_factory=utcnow)
     completed_at: datetime | None = _ts(default=None)
+    close_reason: str | None = Field(default=None, max_length=20)  # opted_out, do_not_call, …
+    suggestion: str | None = Field(default=None, max_length=2000)  # 意见建议, in their words
 
 
 class AttemptStatus(StrEnum):
@@ -60,6 +70,10 @@ class AttemptStatus(StrEnum):
     no_answer = "no-answer"
     failed = "failed"
     canceled = "canceled"
+    # SMS attempts (Twilio message statuses)
+    sent = "sent"
+    delivered = "delivered"
+    undelivered = "undelivered"
 
 
 class CallAttempt(SQLModel, table=True):
@@ -77,6 +91,11 @@ class CallAttempt(SQLModel, table=True):
     last_sequence: int = -1
     started_at: datetime = _ts(default_factory=utcnow)
     ended_at: datetime | None = _ts(default=None)
+    # SMS survey: when it stops waiting, and the one follow-up / clarification it may send
+    deadline_at: datetime | None = _ts(default=None)
+    follow_ups_sent: int = 0
+    clarifications_sent: int = 0
+    error_code: str | None = Field(default=None, max_length=16)
 
 
 class SurveyAnswer(SQLModel, table=True):
@@ -105,3 +124,66 @@ class TaskEvent(SQLModel, table=True):
     from_status: str | None = Field(default=None, max_length=12)
     to_status: str = Field(max_length=12)
     note: str | None = Field(default=None, max_length=500)
+
+
+class SmsReply(SQLModel, table=True):
+    """One inbound SMS, kept once by its MessageSid, with what we made of it."""
+
+    __tablename__ = "sms_reply"
+    id: int | None = Field(default=None, primary_key=True)
+    message_sid: str = Field(max_length=64, unique=True)
+    phone: str = Field(max_length=20, index=True)
+    task_id: int | None = Field(default=None, foreign_key="callback_task.id", index=True)
+    attempt_id: int | None = Field(default=None, foreign_key="call_attempt.id")
+    kind: str = Field(max_length=12)  # complete | partial | nonsense | opt_out | empty
+    action: str = Field(max_length=20)
+    missing: str = Field(default="", max_length=100)  # comma-separated questions
+    raw: str = Field(max_length=2000)
+    received_at: datetime = _ts(default_factory=utcnow)
+
+
+class DoNotCall(SQLModel, table=True):
+    """免打扰名单 — a number that is never called or texted again (退订 or by request)."""
+
+    __tablename__ = "do_not_call"
+    id: int | None = Field(default=None, primary_key=True)
+    phone: str = Field(max_length=20, unique=True)
+    reason: str = Field(max_length=20)  # opted_out | requested | complaint
+    actor: str = Field(max_length=64)
+    note: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class ExceptionStatus(StrEnum):
+    open = "open"
+    claimed = "claimed"
+    escalated = "escalated"
+    verified = "verified"  # a 不满意 confirmed: waiting for the outlet's rectification
+    rectified = "rectified"  # the outlet reported; the second callback runs
+    closed = "closed"
+
+
+class CallbackException(SQLModel, table=True):
+    """An operator's case (异常工单): one reason on one task, with its SLA clock."""
+
+    __tablename__ = "callback_exception"
+    __table_args__ = (
+        UniqueConstraint("task_id", "reason"),
+        Index("ix_callback_exception_queue", "status", "priority"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="callback_task.id", index=True)
+    reason: str = Field(max_length=20)  # a key of callbacks.sla.PRIORITY
+    priority: int
+    status: ExceptionStatus = Field(default=ExceptionStatus.open, sa_type=String(12))
+    opened_at: datetime = _ts(default_factory=utcnow)
+    sla_due_at: datetime = _ts()
+    rectify_due_at: datetime | None = _ts(default=None)
+    assignee: str | None = Field(default=None, max_length=64)
+    escalated: bool = False
+    verified_at: datetime | None = _ts(default=None)
+    rectified_at: datetime | None = _ts(default=None)
+    rectification: str | None = Field(default=None, max_length=2000)  # 整改情况
+    closed_at: datetime | None = _ts(default=None)
+    closed_by: str | None = Field(default=None, max_length=64)
+    note: str | None = Field(default=None, max_length=2000)

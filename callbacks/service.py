@@ -1,42 +1,46 @@
 """Callback verbs: open tasks from business events, run attempts, keep answers, close surveys."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from callbacks.config import get_callback_settings
+from callbacks.history import transition
 from callbacks.models import (
     AttemptStatus,
     CallAttempt,
     CallbackTask,
     SurveyAnswer,
     TaskEvent,
+    TaskKind,
     TaskStatus,
 )
-from callbacks.schedule import first_attempt_at, retry_at
+from callbacks.optout import close_reason_for
+from callbacks.schedule import first_attempt_at, next_slot, retry_at, sms_deadline
+from callbacks.triage import open_exception, reasons_in
 from kernel.clock import as_utc, utcnow
 from kernel.errors import NotFound
 from scoring.service import record_callback_rating
 
 QUESTIONS = ("attitude", "efficiency", "repeat_trip", "favour_asked")
+# 整改回访 asks one thing: is the person satisfied with how the complaint was handled?
+RECTIFICATION_QUESTIONS = ("resolution",)
 TERMINAL_CALL = {"completed", "busy", "no-answer", "failed", "canceled"}
 UNANSWERED_CALL = {"busy", "no-answer", "failed", "canceled"}
+OPEN_STATUSES = (TaskStatus.scheduled, TaskStatus.calling, TaskStatus.sms_sent)
 
 
-def transition(
-    session: Session, task: CallbackTask, *, to: TaskStatus, actor: str, note: str | None = None
-) -> None:
-    """Change a task's status and write the change into its history."""
-    if task.status == to and note is None:
-        return
-    session.add(
-        TaskEvent(
-            task_id=task.id or 0, actor=actor, from_status=task.status, to_status=to, note=note
-        )
-    )
-    task.status = to
-    session.add(task)
+def questions_for(task: CallbackTask) -> tuple[str, ...]:
+    """The questions a task's survey asks, in order."""
+    return RECTIFICATION_QUESTIONS if task.kind == TaskKind.rectification else QUESTIONS
+
+
+def close_task(session: Session, task: CallbackTask, *, reason: str, actor: str, note: str) -> None:
+    """End a task without a survey (opted out, do-not-call, suppressed, closed by an operator)."""
+    task.close_reason = reason
+    task.due_at = None
+    transition(session, task, to=TaskStatus.closed, actor=actor, note=note)
 
 
 def open_tasks(session: Session, *, event_id: int, payload: dict[str, Any]) -> list[CallbackTask]:
@@ -72,8 +76,16 @@ def open_tasks(session: Session, *, event_id: int, payload: dict[str, Any]) -> l
         session.add(task)
         session.flush()
         session.add(TaskEvent(task_id=task.id or 0, actor="system", to_status=task.status))
+        _screen(session, task=task)
         tasks.append(task)
     return tasks
+
+
+def _screen(session: Session, *, task: CallbackTask) -> None:
+    """Close a new task at once when its number may not be called (退订, suppression window)."""
+    reason = close_reason_for(session, task=task, settings=get_callback_settings())
+    if reason is not None:
+        close_task(session, task, reason=reason, actor="system", note=reason)
 
 
 def due_tasks(session: Session, *, now: datetime | None = None, limit: int = 1000) -> list[int]:
@@ -91,10 +103,20 @@ def due_tasks(session: Session, *, now: datetime | None = None, limit: int = 100
 def get_task(session: Session, *, task_id: int, for_update: bool = False) -> CallbackTask:
     """A task by id."""
     query = select(CallbackTask).where(CallbackTask.id == task_id)
-    task = session.exec(query.with_for_update() if for_update else query).first()
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    task = session.exec(query).first()
     if task is None:
         raise NotFound(f"找不到回访任务 {task_id}")
     return task
+
+
+def attempts_of(session: Session, *, task_id: int, channel: str | None = None) -> list[CallAttempt]:
+    """A task's attempts in order, optionally of one channel (voice | sms)."""
+    query = select(CallAttempt).where(CallAttempt.task_id == task_id)
+    if channel is not None:
+        query = query.where(CallAttempt.channel == channel)
+    return list(session.exec(query.order_by(col(CallAttempt.attempt_no))))
 
 
 def begin_attempt(session: Session, *, task_id: int, attempt_no: int) -> CallAttempt | None:
@@ -106,25 +128,47 @@ def begin_attempt(session: Session, *, task_id: int, attempt_no: int) -> CallAtt
         )
     ).first()
     if existing is not None:
-        # A retried job: place the call only if the first run died before the provider took it.
-        return existing if existing.provider_sid is None else None
+        # A retried job: go on only if the first run died before the provider took it.
+        live = existing.provider_sid is None and existing.status == AttemptStatus.placing
+        return (
+            existing if live and task.status in (TaskStatus.calling, TaskStatus.sms_sent) else None
+        )
     if task.status != TaskStatus.scheduled or task.attempts_made + 1 != attempt_no:
         return None
-    attempt = CallAttempt(task_id=task_id, attempt_no=attempt_no)
+    reason = close_reason_for(session, task=task, settings=get_callback_settings(), new=False)
+    if reason is not None:
+        close_task(session, task, reason=reason, actor="worker", note=f"不再联系：{reason}")
+        return None
+    sms = _sms_next(session, task=task)
+    attempt = CallAttempt(task_id=task_id, attempt_no=attempt_no, channel="sms" if sms else "voice")
     session.add(attempt)
     task.attempts_made = attempt_no
-    transition(session, task, to=TaskStatus.calling, actor="worker", note=f"第{attempt_no}次呼叫")
+    if sms:
+        transition(session, task, to=TaskStatus.sms_sent, actor="worker", note="发送短信回访")
+    else:
+        transition(
+            session, task, to=TaskStatus.calling, actor="worker", note=f"第{attempt_no}次呼叫"
+        )
     session.flush()
     return attempt
 
 
+def _sms_next(session: Session, *, task: CallbackTask) -> bool:
+    """Whether the next attempt is the SMS survey: voice attempts used up on a survey task."""
+    if task.kind != TaskKind.survey:
+        return False
+    voice = len(attempts_of(session, task_id=task.id or 0, channel="voice"))
+    return voice >= get_callback_settings().voice_attempts
+
+
 def attempt_placed(session: Session, *, attempt_id: int, provider_sid: str) -> None:
-    """Record the provider's id for a placed call."""
-    attempt = session.get(CallAttempt, attempt_id)
-    assert attempt is not None
+    """Record the provider's id for a placed call or a sent message."""
+    attempt = get_attempt(session, attempt_id=attempt_id)
     attempt.provider_sid = provider_sid
     if attempt.status == AttemptStatus.placing:
         attempt.status = AttemptStatus.queued
+    if attempt.channel == "sms":
+        attempt.deadline_at = sms_deadline(utcnow(), settings=get_callback_settings())
     session.add(attempt)
 
 
@@ -156,37 +200,57 @@ def record_call_status(
     session.add(attempt)
     if status in TERMINAL_CALL:
         attempt.ended_at = utcnow()
-        _after_call(session, attempt=attempt)
+        after_call(session, attempt=attempt, actor="twilio")
     return True
 
 
-def _after_call(session: Session, *, attempt: CallAttempt) -> None:
+def _machine(attempt: CallAttempt) -> bool:
+    return (attempt.answered_by or "").startswith(("machine", "fax"))
+
+
+def after_call(session: Session, *, attempt: CallAttempt, actor: str) -> None:
     """Decide what a finished call means for its task: done, partial, retry, or an exception."""
     task = get_task(session, task_id=attempt.task_id, for_update=True)
     if task.status != TaskStatus.calling:
         return
     answered = answers_for(session, task_id=task.id or 0)
     if answered and attempt.status == AttemptStatus.completed:
-        if all(q in answered for q in QUESTIONS):
+        if all(q in answered for q in questions_for(task)):
             complete_survey(session, task=task)
         else:
-            transition(session, task, to=TaskStatus.exception, actor="twilio", note="partial")
+            open_exception(session, task=task, reason="partial", actor=actor, hold=True)
         return
-    schedule_retry(session, task=task, reason=attempt.status)
+    reason = "answering machine" if _machine(attempt) else attempt.status
+    schedule_retry(session, task=task, reason=reason)
 
 
 def schedule_retry(session: Session, *, task: CallbackTask, reason: str) -> None:
-    """Plan the next attempt, or hand the task to an operator when attempts are used up."""
+    """Plan the next voice attempt, then the SMS survey, then hand the task to an operator."""
     settings = get_callback_settings()
-    started = session.exec(
-        select(CallAttempt.started_at).where(CallAttempt.task_id == task.id)
-    ).all()
-    when = retry_at(previous_attempts=[as_utc(s) for s in started], settings=settings)
+    voice = [
+        as_utc(a.started_at) for a in attempts_of(session, task_id=task.id or 0, channel="voice")
+    ]
+    when = (
+        retry_at(previous_attempts=voice, settings=settings)
+        if voice
+        else next_slot(utcnow(), settings=settings)
+    )
+    if when is None and task.kind == TaskKind.survey:
+        task.due_at = next_slot(utcnow(), settings=settings)
+        note = f"未接通（{reason}），电话次数已用完，改发短信"
+        transition(session, task, to=TaskStatus.scheduled, actor="system", note=note)
+        return
     if when is None:
-        transition(session, task, to=TaskStatus.exception, actor="system", note="unreachable")
+        open_exception(session, task=task, reason="unreachable", actor="system", hold=True)
         return
     task.due_at = when
     transition(session, task, to=TaskStatus.scheduled, actor="system", note=f"未接通（{reason}）")
+
+
+def reschedule(session: Session, *, task: CallbackTask, at: datetime, actor: str) -> None:
+    """Put a task back in the calling plan at `at` (moved into the next calling slot)."""
+    task.due_at = next_slot(as_utc(at), settings=get_callback_settings())
+    transition(session, task, to=TaskStatus.scheduled, actor=actor, note="重新安排回访")
 
 
 def record_answer(
@@ -200,25 +264,53 @@ def record_answer(
 ) -> bool:
     """Keep the first answer to a question; a repeat (a retried webhook) changes nothing."""
     attempt = get_attempt(session, attempt_id=attempt_id)
+    return _keep_answer(
+        session,
+        task_id=attempt.task_id,
+        attempt_id=attempt_id,
+        question=question,
+        value=value,
+        source=source,
+        raw=raw,
+    )
+
+
+def _keep_answer(session: Session, *, task_id: int, attempt_id: int | None, **fields: Any) -> bool:
     exists = session.exec(
         select(SurveyAnswer.id).where(
-            SurveyAnswer.task_id == attempt.task_id, SurveyAnswer.question == question
+            SurveyAnswer.task_id == task_id, SurveyAnswer.question == fields["question"]
         )
     ).first()
     if exists is not None:
         return False
-    session.add(
-        SurveyAnswer(
-            task_id=attempt.task_id,
-            attempt_id=attempt_id,
-            question=question,
-            value=value,
-            source=source,
-            raw=raw,
-        )
-    )
+    session.add(SurveyAnswer(task_id=task_id, attempt_id=attempt_id, **fields))
     session.flush()
     return True
+
+
+def record_operator_answer(
+    session: Session, *, task: CallbackTask, question: str, value: str | None, actor: str
+) -> bool:
+    """An answer an operator took on a manual call; the first answer to a question stands."""
+    return _keep_answer(
+        session,
+        task_id=task.id or 0,
+        attempt_id=None,
+        question=question,
+        value=value,
+        source="operator",
+        raw=actor,
+    )
+
+
+def record_suggestion(session: Session, *, task: CallbackTask, text: str | None) -> None:
+    """Keep the person's own words (意见建议); later words are added, never lost."""
+    text = (text or "").strip()
+    if not text:
+        return
+    joined = f"{task.suggestion}\n{text}" if task.suggestion else text
+    task.suggestion = joined[:2000]
+    session.add(task)
 
 
 def answers_for(session: Session, *, task_id: int) -> dict[str, str | None]:
@@ -227,19 +319,40 @@ def answers_for(session: Session, *, task_id: int) -> dict[str, str | None]:
     return {row.question: row.value for row in rows}
 
 
-def complete_survey(session: Session, *, task: CallbackTask) -> None:
-    """Close a task whose survey is answered and hand the ratings to scoring."""
+def missing_questions(session: Session, *, task: CallbackTask) -> list[str]:
+    """The task's questions with no answer yet, in survey order."""
+    answered = answers_for(session, task_id=task.id or 0)
+    return [q for q in questions_for(task) if q not in answered]
+
+
+def complete_survey(session: Session, *, task: CallbackTask, actor: str = "system") -> list[str]:
+    """Close an answered survey, hand the ratings to scoring, open the exceptions it calls for.
+
+    Returns the exception reasons opened (不满意, repeat trips, favours asked, unclear answers,
+    answers still missing). A rectification callback is kept apart from the ratings.
+    """
     if task.status == TaskStatus.completed:
-        return
+        return []
     answers = answers_for(session, task_id=task.id or 0)
-    record_callback_rating(
-        session,
-        task_id=task.id or 0,
-        audience=task.audience,
-        outlet_id=task.outlet_id,
-        teller_id=task.teller_id,
-        business_at=task.business_at,
-        answers={q: v for q, v in answers.items() if v is not None},
-    )
+    if task.kind == TaskKind.survey:
+        record_callback_rating(
+            session,
+            task_id=task.id or 0,
+            audience=task.audience,
+            outlet_id=task.outlet_id,
+            teller_id=task.teller_id,
+            business_at=task.business_at,
+            answers={q: v for q, v in answers.items() if v is not None},
+        )
     task.completed_at = utcnow()
-    transition(session, task, to=TaskStatus.completed, actor="system")
+    task.due_at = None
+    transition(session, task, to=TaskStatus.completed, actor=actor)
+    reasons = reasons_in(answers, questions=questions_for(task))
+    for reason in reasons:
+        open_exception(session, task=task, reason=reason, actor=actor)
+    return reasons
+
+
+def stale_before(*, seconds: int) -> datetime:
+    """The instant before which something should have happened `seconds` ago."""
+    return utcnow() - timedelta(seconds=seconds)

@@ -1,0 +1,92 @@
+"""Where every exception is opened, whatever the channel: one case per task and reason."""
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, select
+
+from callbacks.config import get_callback_settings
+from callbacks.history import note_event, transition
+from callbacks.models import CallbackException, CallbackTask, ExceptionStatus, TaskStatus
+from callbacks.sla import PRIORITY, rectify_due_at, sla_due_at
+from kernel.clock import utcnow
+
+REASON_LABELS = {
+    "favour_asked": "反映索拿卡要",
+    "unsatisfied": "不满意",
+    "repeat_trip": "跑回头路",
+    "unclear": "回答不清",
+    "partial": "回答不完整",
+    "unreachable": "联系不上",
+    "invalid_number": "号码无效",
+    "opted_out": "已退订",
+}
+
+
+def reasons_in(answers: dict[str, str | None], *, questions: Sequence[str]) -> list[str]:
+    """The exception reasons a set of answers calls for, most urgent first."""
+    reasons = set()
+    if answers.get("favour_asked") == "yes":
+        reasons.add("favour_asked")
+    if "unsatisfied" in (answers.get("attitude"), answers.get("efficiency")):
+        reasons.add("unsatisfied")
+    if answers.get("resolution") == "unsatisfied":
+        reasons.add("unsatisfied")
+    if answers.get("repeat_trip") == "yes":
+        reasons.add("repeat_trip")
+    if any(q in answers and answers[q] is None for q in questions):
+        reasons.add("unclear")
+    if any(q not in answers for q in questions):
+        reasons.add("partial")
+    return sorted(reasons, key=lambda r: -PRIORITY[r])
+
+
+def open_exception(
+    session: Session,
+    *,
+    task: CallbackTask,
+    reason: str,
+    actor: str,
+    note: str | None = None,
+    hold: bool = False,
+) -> CallbackException:
+    """Open (once) an operator case for a task; `hold` also stops the task waiting on its own.
+
+    A case already open for the same task and reason is returned as it is, so repeated
+    webhooks and jobs never open two.
+    """
+    if reason not in PRIORITY:
+        raise ValueError(f"unknown exception reason {reason!r}")
+    if hold and task.status != TaskStatus.exception:
+        task.due_at = None
+        transition(session, task, to=TaskStatus.exception, actor=actor, note=reason)
+    existing = session.exec(
+        select(CallbackException).where(
+            CallbackException.task_id == task.id, CallbackException.reason == reason
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    settings = get_callback_settings()
+    now = utcnow()
+    case = CallbackException(
+        task_id=task.id or 0,
+        reason=reason,
+        priority=PRIORITY[reason],
+        opened_at=now,
+        sla_due_at=sla_due_at(reason, now, settings=settings),
+        rectify_due_at=rectify_due_at(now, settings=settings) if reason == "unsatisfied" else None,
+        note=note,
+    )
+    session.add(case)
+    session.flush()
+    if not hold:
+        note_event(session, task, actor=actor, note=f"转人工：{REASON_LABELS[reason]}")
+    return case
+
+
+def open_cases(session: Session, *, task_id: int) -> list[CallbackException]:
+    """A task's cases that are not closed."""
+    query = select(CallbackException).where(
+        CallbackException.task_id == task_id, CallbackException.status != ExceptionStatus.closed
+    )
+    return list(session.exec(query))
