@@ -1,0 +1,124 @@
+"""Factories for the SMS survey tests: a task waiting for its SMS, and Twilio-signed posts."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from twilio.request_validator import RequestValidator
+
+from callbacks.models import CallAttempt
+from callbacks.service import attempt_placed, begin_attempt, open_tasks
+from core_ledger.models import OutboxEvent, Outlet
+from ivr.config import get_ivr_settings
+from ivr.models import SmsMessage
+from kernel.clock import utcnow
+
+PHONE = "+8613912345678"
+CENTRE = "+8657112329"
+# 2026-11-03 10:00 in Shanghai: the invitation says 11月3日.
+BUSINESS_AT = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
+
+
+def unanswered_task(engine: Engine, *, phone: str = PHONE, outlet: str = "城东网点") -> int:
+    """A withdrawal's callback task whose one phone attempt went unanswered: SMS is next."""
+    with Session(engine, expire_on_commit=False) as session:
+        place = Outlet(code=f"WD{phone[-4:]}", name=outlet)
+        session.add(place)
+        session.flush()
+        event = OutboxEvent(kind="withdrawal.completed", aggregate_id=int(phone[-6:]), payload={})
+        session.add(event)
+        session.flush()
+        payload: dict[str, Any] = {
+            "business_kind": "withdrawal",
+            "business_id": 1,
+            "occurred_at": BUSINESS_AT.isoformat(),
+            "outlet_id": place.id,
+            "outlet_name": outlet,
+            "person": {"name": "王芳", "phone": phone},
+        }
+        [task] = open_tasks(session, event_id=event.id or 0, payload=payload)
+        session.add(
+            CallAttempt(
+                task_id=task.id or 0,
+                attempt_no=1,
+                channel="voice",
+                status="no-answer",
+                ended_at=utcnow(),
+            )
+        )
+        task.attempts_made, task.due_at = 1, utcnow()
+        session.add(task)
+        session.commit()
+        return task.id or 0
+
+
+def sms_attempt(engine: Engine, *, task_id: int, sid: str = "SM" + "0" * 31 + "1") -> int:
+    """Claim the SMS attempt of a task as if its invitation went out (no message is sent)."""
+    with Session(engine, expire_on_commit=False) as session:
+        attempt = begin_attempt(session, task_id=task_id, attempt_no=2)
+        assert attempt is not None and attempt.channel == "sms", "set HUIFANG_VOICE_ATTEMPTS=1"
+        attempt_placed(session, attempt_id=attempt.id or 0, provider_sid=sid)
+        session.commit()
+        return attempt.id or 0
+
+
+def inbound_form(body: str, *, sid: str, phone: str = PHONE) -> dict[str, str]:
+    """What Twilio posts to a messaging URL for one incoming SMS."""
+    return {
+        "ToCountry": "CN",
+        "ToState": "",
+        "SmsMessageSid": sid,
+        "NumMedia": "0",
+        "ToCity": "",
+        "FromZip": "",
+        "SmsSid": sid,
+        "FromState": "",
+        "SmsStatus": "received",
+        "FromCity": "",
+        "Body": body,
+        "FromCountry": "CN",
+        "To": CENTRE,
+        "ToZip": "",
+        "NumSegments": "1",
+        "MessageSid": sid,
+        "AccountSid": get_ivr_settings().twilio_account_sid,
+        "From": phone,
+        "ApiVersion": "2010-04-01",
+    }
+
+
+def status_form(sid: str, status: str, *, error_code: int | None = None) -> dict[str, str]:
+    """What Twilio posts to a message's StatusCallback."""
+    form = {
+        "AccountSid": get_ivr_settings().twilio_account_sid,
+        "ApiVersion": "2010-04-01",
+        "From": CENTRE,
+        "To": PHONE,
+        "MessageSid": sid,
+        "MessageStatus": status,
+        "SmsSid": sid,
+        "SmsStatus": status,
+    }
+    if error_code is not None:
+        form["ErrorCode"] = str(error_code)
+    return form
+
+
+def signature(path_and_query: str, form: dict[str, str], *, token: str | None = None) -> str:
+    """X-Twilio-Signature over PUBLIC_URL + path + query, as Twilio computes it."""
+    settings = get_ivr_settings()
+    url = settings.webhook_url(path_and_query)
+    return str(RequestValidator(token or settings.twilio_auth_token).compute_signature(url, form))
+
+
+def post_signed(client: Any, path_and_query: str, form: dict[str, str]) -> Any:
+    """POST a form with a valid Twilio signature."""
+    headers = {"X-Twilio-Signature": signature(path_and_query, form)}
+    return client.post(path_and_query, data=form, headers=headers)
+
+
+def messages(engine: Engine) -> list[SmsMessage]:
+    """Every SMS row, oldest first."""
+    with Session(engine) as session:
+        return list(session.exec(select(SmsMessage).order_by(SmsMessage.id)))  # type: ignore[arg-type]
