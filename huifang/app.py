@@ -8,11 +8,13 @@ from fastapi.responses import JSONResponse
 
 import admin.routes
 import core_ledger.routes
+import ivr.sms_webhooks
 import ivr.webhooks
 import kernel.auth
 import scoring.routes
 from callbacks import channel
 from huifang.settings import Settings, load_settings
+from ivr.spoken import warm_up_in_background
 from ivr.twilio_channel import TwilioChannel
 from kernel.db import get_engine
 from kernel.errors import DomainError
@@ -34,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = get_engine(settings.kernel.effective_database_url())
         channel.configure(TwilioChannel(settings.ivr))
+        warm_up_in_background()
         yield
 
     app = FastAPI(title="Huifang 回访", version="0.1.0", lifespan=lifespan)
@@ -43,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         core_ledger.routes.router,
         scoring.routes.router,
         ivr.webhooks.router,
+        ivr.sms_webhooks.router,
         admin.routes.router,
     ):
         app.include_router(router)
