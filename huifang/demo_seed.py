@@ -155,6 +155,21 @@ def seed(session: Session, *, depositors: int, rng: random.Random) -> Seeded:
     return done
 
 
+def sms_replies(attitude: str, efficiency: str, rng: random.Random) -> list[str]:
+    """How a person texts back, one text per message they receive: as people really write."""
+    digits = f"{attitude}{efficiency}22"
+    return rng.choice(
+        [
+            [digits],
+            [f"{' '.join(digits)} 服务很好"],
+            [digits.translate(str.maketrans("0123456789", "０１２３４５６７８９"))],
+            [digits[:2], digits[2:]],  # half an answer, then the rest after the follow-up
+            ["好的", digits],  # unreadable, then the format after the clarification
+            ["TD"],
+        ]
+    )
+
+
 def script_for(outlet: str, rng: random.Random) -> dict[str, object] | None:
     """How a seeded person answers: scripted by the outlet's quality, or left to the mix."""
     if rng.random() < 0.35:
@@ -167,6 +182,8 @@ def script_for(outlet: str, rng: random.Random) -> dict[str, object] | None:
 
     if rng.random() < 0.08:
         return {"answer": rng.choice(["no-answer", "busy"])}
+    if rng.random() < 0.15:  # never picks up, answers the SMS survey that follows instead
+        return {"answer": "no-answer", "sms_replies": sms_replies(tier(), tier(), rng)}
     repeat = "1" if rng.random() < 0.08 else "2"
     favour = "1" if rng.random() < 0.01 else "2"
     return {"answer": "human", "inputs": [tier(), tier(), repeat, favour]}
