@@ -1,16 +1,15 @@
-"""Golden tests of the keypad phone survey: form body in → exact TwiML out → rows in the database."""
+"""Golden tests of the keypad phone survey: form in → exact TwiML out → rows in the database."""
 
-from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from callbacks.models import CallAttempt, SurveyAnswer, TaskEvent, TaskStatus
+from callbacks.models import SurveyAnswer, TaskEvent, TaskStatus
 from kernel.clock import local
 from tests.ivr.test_voice_support import SAY, XML, an_attempt, post, recordings, state
-from tests.ivr.test_voice_support import keypad_only as keypad_only  # noqa: F401 (fixture)
+from tests.ivr.test_voice_support import keypad_only as keypad_only
 
 BASE = "http://127.0.0.1:8000/twilio/voice/"
 ATTITUDE = "请您评价工作人员的服务态度。非常满意请按1，满意请按2，不满意请按3。"
@@ -340,16 +339,3 @@ def test_bad_query_values_are_refused_with_a_message(client: TestClient, engine:
     missing = post(client, "/twilio/voice/start?attempt=999999", {})
     assert missing.status_code == 404
     assert answers(engine) == {}
-
-
-def test_reschedule_lands_in_a_calling_slot_of_a_later_day(
-    client: TestClient, engine: Engine
-) -> None:
-    attempt = an_attempt(engine)
-    answer(client, attempt, "attitude", Digits="9")
-    with Session(engine) as session:
-        call = session.get(CallAttempt, attempt)
-        assert call is not None
-    task, _ = state(engine, attempt)
-    assert task.due_at is not None
-    assert task.due_at - task.created_at > timedelta(hours=1)
