@@ -11,6 +11,8 @@ import core_ledger.routes
 import ivr.sms_webhooks
 import ivr.webhooks
 import kernel.auth
+import scoring.evaluation_routes
+import scoring.inspection_routes
 import scoring.routes
 from callbacks import channel
 from huifang.settings import Settings, load_settings
@@ -45,6 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         kernel.auth.router,
         core_ledger.routes.router,
         scoring.routes.router,
+        scoring.evaluation_routes.router,
+        scoring.inspection_routes.router,
         ivr.webhooks.router,
         ivr.sms_webhooks.router,
         admin.routes.router,

@@ -67,6 +67,15 @@ class RankedSubject:
         return self.summary.counts
 
 
+def as_callback_kind(kind: str) -> CallbackKind:
+    """outlet or teller, typed; anything else is refused."""
+    if kind == "outlet":
+        return "outlet"
+    if kind == "teller":
+        return "teller"
+    raise Invalid(f"回访排名只针对网点（outlet）或柜员（teller），收到 {kind!r}")
+
+
 def rank_subjects(
     rows: Sequence[tuple[Subject, int, TierCounts]], *, settings: ScoringSettings | None = None
 ) -> list[RankedSubject]:
@@ -137,8 +146,7 @@ def callback_ranking(
     session: Session, *, kind: CallbackKind, period: Period, include_unrated: bool = False
 ) -> list[RankedSubject]:
     """Outlets or tellers ranked by callback answers (flagged answers held out)."""
-    if kind not in ("outlet", "teller"):
-        raise Invalid(f"回访排名只针对网点（outlet）或柜员（teller），收到 {kind!r}")
+    kind = as_callback_kind(kind)
     counts = _callback_counts(session, kind=kind, period=period)
     rows = [
         (subject, *counts.get(subject.id, (0, TierCounts())))

@@ -1,48 +1,260 @@
-"""HTTP routes of the ranking engine."""
+"""HTTP routes of the ranking engine: rankings, what is behind them, flags, alerts, appraisal."""
 
-import re
+from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import Session
 
 from kernel.auth import Role, User, require_roles
 from kernel.db import SessionDep
-from scoring.service import outlet_ranking
+from kernel.errors import Invalid
+from scoring.alerts import acknowledge_alert, check_bottom_alerts, list_alerts
+from scoring.drilldown import callback_drilldown
+from scoring.evaluations import evaluation_drilldown, evaluation_ranking
+from scoring.models import FlagState, RankingAlert
+from scoring.performance import PART_NAMES, outlet_appraisals, parse_weights
+from scoring.periods import Period, parse_period
+from scoring.rankings import RankedSubject, as_callback_kind, callback_ranking
+from scoring.redflags import favour_reports, repeat_trip_rates
+from scoring.schemas import (
+    AlertPublic,
+    AppraisalPublic,
+    CallbackDrilldownPublic,
+    EvaluationDrilldownPublic,
+    FavourReportPublic,
+    FlagPublic,
+    NoteIn,
+    OutletRankPublic,
+    PartPublic,
+    RankPublic,
+    RatingLinePublic,
+    ReasonPublic,
+    RedFlagsPublic,
+    RepeatTripsPublic,
+    counts_public,
+)
+from scoring.service import list_flags, resolve_flag
 
 router = APIRouter(prefix="/api/rankings", tags=["rankings"])
 Reader = Annotated[User, Depends(require_roles(Role.manager, Role.operator, Role.inspector))]
-PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+ManagerUser = Annotated[User, Depends(require_roles(Role.manager))]
+OperatorUser = Annotated[User, Depends(require_roles(Role.operator, Role.manager))]
+PeriodQuery = Annotated[str, Query(description="YYYY-MM, YYYY-Qn or YYYY")]
 
 
-class OutletRankPublic(BaseModel):
-    rank: int | None
-    outlet_code: str
-    name: str
-    score: float | None
-    answers: int
-    very_satisfied: int
-    satisfied: int
-    unsatisfied: int
+class Kind(StrEnum):
+    outlets = "outlets"
+    tellers = "tellers"
+    departments = "departments"
+    leaders = "leaders"
+
+    @property
+    def singular(self) -> str:
+        return self.value[:-1]
+
+
+def ranking_of(
+    session: Session, *, kind: str, period: Period, include_unrated: bool
+) -> list[RankedSubject]:
+    """Any kind's ranking: callbacks for outlets and tellers, evaluations for the rest."""
+    if kind in ("outlet", "teller"):
+        return callback_ranking(
+            session, kind=as_callback_kind(kind), period=period, include_unrated=include_unrated
+        )
+    return evaluation_ranking(session, kind=kind, period=period, include_unrated=include_unrated)
 
 
 @router.get("/outlets")
 def rank_outlets(
-    session: SessionDep, _: Reader, period: Annotated[str, Query(description="YYYY-MM")]
+    session: SessionDep, _: Reader, period: PeriodQuery, include_unrated: bool = False
 ) -> list[OutletRankPublic]:
-    """Outlets ranked for a month."""
-    if not PERIOD.match(period):
-        raise HTTPException(422, detail=f"期间格式应为 YYYY-MM（如 2026-11），收到 {period!r}")
+    """Outlets ranked for a period (only those with answers unless include_unrated)."""
+    rows = ranking_of(
+        session, kind="outlet", period=parse_period(period), include_unrated=include_unrated
+    )
+    return [OutletRankPublic.of_outlet(row) for row in rows]
+
+
+@router.get("/red-flags")
+def red_flags(
+    session: SessionDep, _: Reader, period: PeriodQuery, kind: str = "outlet"
+) -> RedFlagsPublic:
+    """Repeat-trip rates (worst first) and every favour-asking report, each by itself."""
+    parsed = parse_period(period)
+    rates = repeat_trip_rates(session, kind=as_callback_kind(kind), period=parsed)
+    return RedFlagsPublic(
+        period=parsed.key,
+        repeat_trips=[
+            RepeatTripsPublic(
+                kind=r.subject.kind,
+                code=r.subject.code,
+                name=r.subject.name,
+                group=r.subject.group,
+                asked=r.asked,
+                repeat_trips=r.repeat_trips,
+                rate=None if r.rate is None else round(r.rate, 4),
+                interval_low=round(r.interval[0], 4) if r.interval else None,
+                interval_high=round(r.interval[1], 4) if r.interval else None,
+                favour_reports=r.favour_reports,
+            )
+            for r in rates
+        ],
+        favour_reports=[
+            FavourReportPublic(**vars(f)) for f in favour_reports(session, period=parsed)
+        ],
+    )
+
+
+def _alert(alert: RankingAlert, code: str, name: str) -> AlertPublic:
+    return AlertPublic(
+        id=alert.id or 0,
+        outlet_code=code,
+        outlet_name=name,
+        **alert.model_dump(
+            include={
+                "period",
+                "kind",
+                "detail",
+                "created_at",
+                "acknowledged_at",
+                "acknowledged_by",
+                "note",
+            }
+        ),
+    )
+
+
+@router.get("/alerts")
+def alerts(session: SessionDep, _: Reader, period: PeriodQuery | None = None) -> list[AlertPublic]:
+    """约谈 alerts raised so far, newest first."""
+    parsed = parse_period(period) if period else None
+    return [_alert(a, o.code, o.name) for a, o in list_alerts(session, period=parsed)]
+
+
+@router.post("/alerts/check")
+def check_alerts(session: SessionDep, _: ManagerUser, period: PeriodQuery) -> list[AlertPublic]:
+    """Raise the alerts a month deserves (safe to repeat: each is raised once)."""
+    raised = {a.id for a in check_bottom_alerts(session, period=parse_period(period))}
+    return [_alert(a, o.code, o.name) for a, o in list_alerts(session) if a.id in raised]
+
+
+@router.post("/alerts/{alert_id}/acknowledge")
+def acknowledge(
+    session: SessionDep, user: ManagerUser, alert_id: int, body: NoteIn
+) -> dict[str, str]:
+    """Record that the talk took place."""
+    acknowledge_alert(session, alert_id=alert_id, by=user.username, note=body.note)
+    return {"status": "acknowledged"}
+
+
+@router.get("/flags")
+def flags(session: SessionDep, _: OperatorUser, state: str = "open") -> list[FlagPublic]:
+    """Anti-gaming flags; by default those waiting for an operator."""
+    if state not in FlagState.__members__ and state != "all":
+        raise Invalid(f"state 应为 open、cleared、upheld 或 all，收到 {state!r}")
+    wanted = None if state == "all" else FlagState(state)
+    return [FlagPublic(**f.model_dump()) for f in list_flags(session, state=wanted)]
+
+
+@router.post("/flags/{flag_id}/{decision}")
+def decide_flag(
+    session: SessionDep, user: OperatorUser, flag_id: int, decision: str, body: NoteIn
+) -> FlagPublic:
+    """clear (the answers count again) or uphold (they stay out), with a note."""
+    states = {"clear": FlagState.cleared, "uphold": FlagState.upheld}
+    if decision not in states:
+        raise Invalid(f"处理方式应为 clear 或 uphold，收到 {decision!r}")
+    flag = resolve_flag(
+        session,
+        flag_id=flag_id,
+        decision=states[decision],
+        by=user.username,
+        note=body.note or None,
+    )
+    return FlagPublic(**flag.model_dump())
+
+
+@router.get("/appraisal")
+def appraisal(
+    session: SessionDep,
+    _: ManagerUser,
+    period: PeriodQuery,
+    weights: Annotated[
+        str | None, Query(description="callback=0.5,inspection=0.3,rectification=0.2")
+    ] = None,
+) -> list[AppraisalPublic]:
+    """绩效考核 composite per outlet, with each part, its weight and its contribution."""
+    rows = outlet_appraisals(session, period=parse_period(period), weights=parse_weights(weights))
     return [
-        OutletRankPublic(
+        AppraisalPublic(
             rank=row.rank,
-            outlet_code=row.outlet_code,
-            name=row.name,
-            score=None if row.score is None else round(row.score, 2),
-            answers=row.answers,
-            very_satisfied=row.counts.very_satisfied,
-            satisfied=row.counts.satisfied,
-            unsatisfied=row.counts.unsatisfied,
+            outlet_code=row.subject.code,
+            name=row.subject.name,
+            composite=None if row.result.value is None else round(row.result.value, 2),
+            parts=[
+                PartPublic(
+                    name=p.name,
+                    label=PART_NAMES[p.name],
+                    score=None if p.score is None else round(p.score, 2),
+                    weight=p.weight,
+                    effective_weight=round(p.effective_weight, 4),
+                    contribution=None if p.contribution is None else round(p.contribution, 2),
+                )
+                for p in row.result.parts
+            ],
+            missing=list(row.result.missing),
+            note=row.result.note,
+            callback_answers=row.callback.responses,
+            callback_small_sample=row.callback.summary.small_sample,
+            inspection_quarters=list(row.inspection_quarters),
+            rectification_letters=row.rectification.total if row.rectification else 0,
+            rectification_on_time=row.rectification.closed_on_time if row.rectification else 0,
         )
-        for row in outlet_ranking(session, period=period)
+        for row in rows
     ]
+
+
+@router.get("/{kind}")
+def rank_kind(
+    session: SessionDep, _: Reader, kind: Kind, period: PeriodQuery, include_unrated: bool = False
+) -> list[RankPublic]:
+    """Tellers, departments or leaders (or outlets) ranked for a period."""
+    rows = ranking_of(
+        session, kind=kind.singular, period=parse_period(period), include_unrated=include_unrated
+    )
+    return [RankPublic.of(row) for row in rows]
+
+
+@router.get("/{kind}/{code}")
+def drilldown(
+    session: SessionDep,
+    _: Reader,
+    kind: Kind,
+    code: str,
+    period: PeriodQuery,
+    limit: int = 100,
+    offset: int = 0,
+) -> CallbackDrilldownPublic | EvaluationDrilldownPublic:
+    """The ratings behind a number: callbacks one by one, or ballot counts and reasons."""
+    parsed = parse_period(period)
+    if kind in (Kind.outlets, Kind.tellers):
+        found = callback_drilldown(
+            session,
+            kind=as_callback_kind(kind.singular),
+            code=code,
+            period=parsed,
+            limit=limit,
+            offset=offset,
+        )
+        return CallbackDrilldownPublic(
+            subject=RankPublic.of(found.row),
+            total=found.total,
+            ratings=[RatingLinePublic(**vars(line)) for line in found.lines],
+        )
+    detail = evaluation_drilldown(session, kind=kind.singular, code=code, period=parsed)
+    return EvaluationDrilldownPublic(
+        subject=RankPublic.of(detail.row),
+        by_criterion={c: counts_public(k) for c, k in detail.by_criterion.items()},
+        reasons=[ReasonPublic(**vars(r)) for r in detail.reasons],
+    )

@@ -1,0 +1,355 @@
+"""API shapes of the ranking engine."""
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from scoring.rankings import RankedSubject
+from scoring.stats import TierCounts
+
+
+def _r(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+class CountsPublic(BaseModel):
+    very_satisfied: int
+    satisfied: int
+    unsatisfied: int
+
+
+class RankPublic(BaseModel):
+    """One subject's line in a ranking."""
+
+    rank: int | None
+    kind: str
+    code: str
+    name: str
+    group: str = Field(description="the teller's outlet, the leader's title")
+    score: float | None = Field(description="points score: average points per valid answer")
+    rank_score: float | None = Field(description="what the rank uses: shrunk toward the centre")
+    satisfaction_rate: float | None = Field(description="满意率 = (非常满意 + 满意) / 有效回答")
+    interval_low: float | None
+    interval_high: float | None
+    interval_level: float
+    answers: int = Field(description="callbacks answered, or ballots cast")
+    tier_answers: int = Field(description="valid tier answers (two per callback, three per ballot)")
+    very_satisfied: int
+    satisfied: int
+    unsatisfied: int
+    small_sample: bool
+    centre_score: float | None
+
+    @classmethod
+    def of(cls, row: RankedSubject) -> "RankPublic":
+        s = row.summary
+        return cls(
+            rank=row.rank,
+            kind=row.subject.kind,
+            code=row.subject.code,
+            name=row.subject.name,
+            group=row.subject.group,
+            score=_r(s.score),
+            rank_score=_r(s.rank_score),
+            satisfaction_rate=_r(s.satisfaction_rate, 4),
+            interval_low=_r(s.interval[0]) if s.interval else None,
+            interval_high=_r(s.interval[1]) if s.interval else None,
+            interval_level=s.interval_level,
+            answers=row.responses,
+            tier_answers=s.answers,
+            very_satisfied=s.counts.very_satisfied,
+            satisfied=s.counts.satisfied,
+            unsatisfied=s.counts.unsatisfied,
+            small_sample=s.small_sample,
+            centre_score=_r(row.centre_score),
+        )
+
+
+class OutletRankPublic(RankPublic):
+    """An outlet's line; outlet_code is the skeleton's public name for its code."""
+
+    outlet_code: str
+
+    @classmethod
+    def of_outlet(cls, row: RankedSubject) -> "OutletRankPublic":
+        return cls(outlet_code=row.subject.code, **RankPublic.of(row).model_dump())
+
+
+def counts_public(counts: TierCounts) -> CountsPublic:
+    return CountsPublic(
+        very_satisfied=counts.very_satisfied,
+        satisfied=counts.satisfied,
+        unsatisfied=counts.unsatisfied,
+    )
+
+
+class RatingLinePublic(BaseModel):
+    rating_id: int
+    task_id: int
+    business_at: datetime
+    audience: str
+    outlet_code: str
+    teller_code: str | None
+    teller_name: str | None
+    attitude: str | None
+    efficiency: str | None
+    repeat_trip: bool | None
+    favour_asked: bool | None
+    phone_masked: str | None
+    held: bool = Field(description="held out of the ranking by an anti-gaming flag")
+    open_flags: int
+
+
+class CallbackDrilldownPublic(BaseModel):
+    subject: RankPublic
+    total: int
+    ratings: list[RatingLinePublic]
+
+
+class ReasonPublic(BaseModel):
+    period: str
+    criterion: str
+    reason: str
+
+
+class EvaluationDrilldownPublic(BaseModel):
+    subject: RankPublic
+    by_criterion: dict[str, CountsPublic]
+    reasons: list[ReasonPublic] = Field(description="every reason given; raters are never shown")
+
+
+class RepeatTripsPublic(BaseModel):
+    kind: str
+    code: str
+    name: str
+    group: str
+    asked: int
+    repeat_trips: int
+    rate: float | None
+    interval_low: float | None
+    interval_high: float | None
+    favour_reports: int
+
+
+class FavourReportPublic(BaseModel):
+    rating_id: int
+    task_id: int
+    business_at: datetime
+    audience: str
+    outlet_code: str
+    outlet_name: str
+    teller_code: str | None
+    teller_name: str | None
+    phone_masked: str | None
+    held: bool
+
+
+class RedFlagsPublic(BaseModel):
+    period: str
+    repeat_trips: list[RepeatTripsPublic]
+    favour_reports: list[FavourReportPublic]
+
+
+class AlertPublic(BaseModel):
+    id: int
+    outlet_code: str
+    outlet_name: str
+    period: str
+    kind: str
+    detail: str
+    created_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    note: str | None
+
+
+class NoteIn(BaseModel):
+    note: str = ""
+
+
+class FlagPublic(BaseModel):
+    id: int
+    rating_id: int
+    reason: str
+    detail: str
+    state: str
+    created_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+    note: str | None
+
+
+class PartPublic(BaseModel):
+    name: str
+    label: str
+    score: float | None
+    weight: float
+    effective_weight: float
+    contribution: float | None
+
+
+class AppraisalPublic(BaseModel):
+    rank: int | None
+    outlet_code: str
+    name: str
+    composite: float | None
+    parts: list[PartPublic]
+    missing: list[str]
+    note: str | None
+    callback_answers: int
+    callback_small_sample: bool
+    inspection_quarters: list[str]
+    rectification_letters: int
+    rectification_on_time: int
+
+
+class RoundIn(BaseModel):
+    period: str
+    opens_at: datetime
+    closes_at: datetime
+
+
+class RoundPublic(BaseModel):
+    id: int
+    period: str
+    opens_at: datetime
+    closes_at: datetime
+
+
+class RaterIn(BaseModel):
+    username: str
+    kind: str = Field(description="outlet, department or manager")
+    code: str = Field(description="the outlet's, department's or manager's code")
+
+
+class AnswerIn(BaseModel):
+    tier: str = Field(description="very_satisfied, satisfied or unsatisfied")
+    reason: str | None = Field(default=None, description="required with unsatisfied")
+
+
+class BallotIn(BaseModel):
+    period: str
+    subject_kind: str = Field(description="department or leader")
+    subject_code: str
+    answers: dict[str, AnswerIn] = Field(description="attitude, work_quality, efficiency")
+
+
+class BallotPublic(BaseModel):
+    id: int
+    period: str
+    subject_kind: str
+    subject_code: str
+    cast_at: datetime
+
+
+class SheetLinePublic(BaseModel):
+    subject_kind: str
+    code: str
+    name: str
+    note: str
+    done: bool
+
+
+class DepartmentIn(BaseModel):
+    code: str
+    name: str
+
+
+class LeaderIn(BaseModel):
+    code: str
+    name: str
+    title: str
+    portfolio: str = ""
+
+
+class ManagerIn(BaseModel):
+    code: str
+    name: str
+    grade: str = Field(description="deputy_section, section, deputy_division or division")
+    department_code: str | None = None
+    outlet_code: str | None = None
+
+
+class OrgPublic(BaseModel):
+    id: int
+    code: str
+    name: str
+
+
+class FindingIn(BaseModel):
+    text: str
+    staff_code: str | None = None
+
+
+class InspectionIn(BaseModel):
+    outlet_code: str
+    quarter: str = Field(description="YYYY-Qn")
+    score: float
+    inspected_on: date
+    firm: str
+    summary: str = ""
+    findings: list[FindingIn] = []
+
+
+class PhotoPublic(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size_bytes: int
+    url: str
+
+
+class FindingPublic(BaseModel):
+    id: int
+    text: str
+    staff_id: int | None
+    photos: list[PhotoPublic]
+
+
+class InspectionPublic(BaseModel):
+    id: int
+    outlet_code: str
+    quarter: str
+    score: float
+    inspected_on: date
+    firm: str
+    summary: str
+    findings: list[FindingPublic]
+    letter_id: int | None
+
+
+class LetterIn(BaseModel):
+    issued_on: date
+
+
+class StepPublic(BaseModel):
+    id: int
+    kind: str
+    staff: str | None
+    due_on: date
+    state: str
+    overdue: bool
+    on_time: bool | None
+    content: str | None
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+    review_note: str | None
+
+
+class LetterPublic(BaseModel):
+    id: int
+    number: str
+    inspection_id: int
+    outlet_code: str
+    issued_on: date
+    closed_at: datetime | None
+    steps: list[StepPublic]
+
+
+class StepSubmitIn(BaseModel):
+    content: str = ""
+
+
+class StepReviewIn(BaseModel):
+    accept: bool
+    note: str | None = None
