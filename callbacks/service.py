@@ -18,7 +18,7 @@ from callbacks.models import (
 )
 from callbacks.optout import close_reason_for
 from callbacks.schedule import first_attempt_at, next_slot, retry_at, sms_deadline
-from callbacks.triage import open_exception, reasons_in
+from callbacks.triage import open_exception, reasons_in, settle_rectification
 from kernel.clock import as_utc, utcnow
 from kernel.errors import NotFound
 from scoring.service import record_callback_rating
@@ -154,8 +154,8 @@ def begin_attempt(session: Session, *, task_id: int, attempt_no: int) -> CallAtt
 
 
 def _sms_next(session: Session, *, task: CallbackTask) -> bool:
-    """Whether the next attempt is the SMS survey: voice attempts used up on a survey task."""
-    if task.kind != TaskKind.survey:
+    """Whether the next attempt is the SMS survey: voice used up, no SMS sent yet, a survey."""
+    if task.kind != TaskKind.survey or attempts_of(session, task_id=task.id or 0, channel="sms"):
         return False
     voice = len(attempts_of(session, task_id=task.id or 0, channel="voice"))
     return voice >= get_callback_settings().voice_attempts
@@ -235,7 +235,8 @@ def schedule_retry(session: Session, *, task: CallbackTask, reason: str) -> None
         if voice
         else next_slot(utcnow(), settings=settings)
     )
-    if when is None and task.kind == TaskKind.survey:
+    sms_sent = bool(attempts_of(session, task_id=task.id or 0, channel="sms"))
+    if when is None and task.kind == TaskKind.survey and not sms_sent:
         task.due_at = next_slot(utcnow(), settings=settings)
         note = f"未接通（{reason}），电话次数已用完，改发短信"
         transition(session, task, to=TaskStatus.scheduled, actor="system", note=note)
@@ -349,7 +350,11 @@ def complete_survey(session: Session, *, task: CallbackTask, actor: str = "syste
     transition(session, task, to=TaskStatus.completed, actor=actor)
     reasons = reasons_in(answers, questions=questions_for(task))
     for reason in reasons:
-        open_exception(session, task=task, reason=reason, actor=actor)
+        case = open_exception(session, task=task, reason=reason, actor=actor)
+        if task.kind == TaskKind.rectification:
+            case.escalated = True  # still unsatisfied after the outlet's rectification
+    if task.kind == TaskKind.rectification:
+        settle_rectification(session, task=task, answer=answers.get("resolution"), actor=actor)
     return reasons
 
 

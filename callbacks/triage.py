@@ -64,19 +64,21 @@ def open_exception(
             CallbackException.task_id == task.id, CallbackException.reason == reason
         )
     ).first()
-    if existing is not None:
+    if existing is not None and existing.status != ExceptionStatus.closed:
         return existing
     settings = get_callback_settings()
     now = utcnow()
-    case = CallbackException(
-        task_id=task.id or 0,
-        reason=reason,
-        priority=PRIORITY[reason],
-        opened_at=now,
-        sla_due_at=sla_due_at(reason, now, settings=settings),
-        rectify_due_at=rectify_due_at(now, settings=settings) if reason == "unsatisfied" else None,
-        note=note,
+    # A case closed earlier (say, rescheduled) and needed again is reopened with a new clock.
+    case = existing or CallbackException(task_id=task.id or 0, reason=reason, priority=0)
+    case.priority = PRIORITY[reason]
+    case.status = ExceptionStatus.open
+    case.opened_at = now
+    case.sla_due_at = sla_due_at(reason, now, settings=settings)
+    case.rectify_due_at = (
+        rectify_due_at(now, settings=settings) if reason == "unsatisfied" else None
     )
+    case.closed_at = case.closed_by = case.assignee = None
+    case.note = note
     session.add(case)
     session.flush()
     if not hold:
@@ -90,3 +92,26 @@ def open_cases(session: Session, *, task_id: int) -> list[CallbackException]:
         CallbackException.task_id == task_id, CallbackException.status != ExceptionStatus.closed
     )
     return list(session.exec(query))
+
+
+RESOLUTION_LABELS = {"very_satisfied": "非常满意", "satisfied": "满意", "unsatisfied": "不满意"}
+
+
+def settle_rectification(
+    session: Session, *, task: CallbackTask, answer: str | None, actor: str
+) -> None:
+    """The second callback is answered: close the 不满意 case it followed up, with the answer."""
+    query = select(CallbackException).where(
+        CallbackException.task_id == task.parent_task_id,
+        CallbackException.reason == "unsatisfied",
+        CallbackException.status == ExceptionStatus.rectified,
+    )
+    case = session.exec(query).first()
+    if case is None:
+        return
+    label = RESOLUTION_LABELS.get(answer or "", "回答不清")
+    case.status = ExceptionStatus.closed
+    case.closed_at = utcnow()
+    case.closed_by = actor
+    case.note = f"{case.note or ''}\n整改回访：{label}".strip()
+    session.add(case)

@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 import admin.routes
+import callbacks.routes
 import core_ledger.routes
 import ivr.sms_webhooks
 import ivr.webhooks
@@ -15,6 +16,8 @@ import scoring.evaluation_routes
 import scoring.inspection_routes
 import scoring.routes
 from callbacks import channel
+from huifang.dashboard import PATH as RQ_DASHBOARD_PATH
+from huifang.dashboard import dashboard_app
 from huifang.settings import Settings, load_settings
 from ivr.spoken import warm_up_in_background
 from ivr.twilio_channel import TwilioChannel
@@ -52,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ivr.webhooks.router,
         ivr.sms_webhooks.router,
         admin.routes.router,
+        callbacks.routes.router,
     ):
         app.include_router(router)
+    app.mount(RQ_DASHBOARD_PATH, dashboard_app(settings))
     return app

@@ -1,0 +1,178 @@
+"""API shapes of the callback desk: phones masked unless an operator asks for the number."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from callbacks.exceptions import CaseView
+from callbacks.models import CallAttempt, CallbackTask, TaskEvent
+from kernel.phone import mask
+
+
+class CaseOut(BaseModel):
+    id: int
+    task_id: int
+    reason: str
+    label: str
+    priority: int
+    status: str
+    opened_at: datetime
+    sla_due_at: datetime
+    breached: bool
+    rectify_due_at: datetime | None
+    rectify_breached: bool
+    escalated: bool
+    assignee: str | None
+    note: str | None
+    rectification: str | None
+    closed_at: datetime | None
+    outlet_id: int
+    outlet_name: str
+    person_name: str
+    phone_masked: str
+    task_kind: str
+    task_status: str
+
+    @classmethod
+    def of(cls, item: CaseView) -> "CaseOut":
+        case, task = item.case, item.task
+        return cls(
+            id=case.id or 0,
+            task_id=case.task_id,
+            reason=case.reason,
+            label=item.label,
+            priority=case.priority,
+            status=case.status,
+            opened_at=case.opened_at,
+            sla_due_at=case.sla_due_at,
+            breached=item.breached,
+            rectify_due_at=case.rectify_due_at,
+            rectify_breached=item.rectify_breached,
+            escalated=case.escalated,
+            assignee=case.assignee,
+            note=case.note,
+            rectification=case.rectification,
+            closed_at=case.closed_at,
+            outlet_id=task.outlet_id,
+            outlet_name=task.outlet_name,
+            person_name=task.person_name,
+            phone_masked=mask(task.phone),
+            task_kind=task.kind,
+            task_status=task.status,
+        )
+
+
+class EventOut(BaseModel):
+    at: datetime
+    actor: str
+    from_status: str | None
+    to_status: str
+    note: str | None
+
+    @classmethod
+    def of(cls, event: TaskEvent) -> "EventOut":
+        return cls(
+            at=event.at,
+            actor=event.actor,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            note=event.note,
+        )
+
+
+class AttemptOut(BaseModel):
+    attempt_no: int
+    channel: str
+    status: str
+    answered_by: str | None
+    started_at: datetime
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, attempt: CallAttempt) -> "AttemptOut":
+        return cls(
+            attempt_no=attempt.attempt_no,
+            channel=attempt.channel,
+            status=attempt.status,
+            answered_by=attempt.answered_by,
+            started_at=attempt.started_at,
+            ended_at=attempt.ended_at,
+        )
+
+
+class TaskOut(BaseModel):
+    id: int
+    kind: str
+    audience: str
+    status: str
+    business_kind: str
+    business_at: datetime
+    outlet_name: str
+    person_name: str
+    phone_masked: str
+    due_at: datetime | None
+    completed_at: datetime | None
+    close_reason: str | None
+    suggestion: str | None
+    parent_task_id: int | None
+    answers: dict[str, str | None]
+    attempts: list[AttemptOut]
+    history: list[EventOut]
+
+    @classmethod
+    def of(
+        cls,
+        task: CallbackTask,
+        *,
+        answers: dict[str, str | None],
+        attempts: list[CallAttempt],
+        events: list[TaskEvent],
+    ) -> "TaskOut":
+        return cls(
+            id=task.id or 0,
+            kind=task.kind,
+            audience=task.audience,
+            status=task.status,
+            business_kind=task.business_kind,
+            business_at=task.business_at,
+            outlet_name=task.outlet_name,
+            person_name=task.person_name,
+            phone_masked=mask(task.phone),
+            due_at=task.due_at,
+            completed_at=task.completed_at,
+            close_reason=task.close_reason,
+            suggestion=task.suggestion,
+            parent_task_id=task.parent_task_id,
+            answers=answers,
+            attempts=[AttemptOut.of(a) for a in attempts],
+            history=[EventOut.of(e) for e in events],
+        )
+
+
+class ManualResult(BaseModel):
+    """The answers taken on a manual call; omit a question not answered, null for unclear."""
+
+    answers: dict[str, str | None]
+    suggestion: str | None = Field(default=None, max_length=2000)
+
+
+class Note(BaseModel):
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class Reschedule(BaseModel):
+    at: datetime
+
+
+class Verification(BaseModel):
+    confirmed: bool
+    note: str = Field(default="", max_length=2000)
+
+
+class Rectification(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class DoNotCallIn(BaseModel):
+    phone: str
+    note: str | None = Field(default=None, max_length=500)
