@@ -17,6 +17,7 @@ from ivr.asr.decoder import AsrUnavailable, transcribe
 from ivr.config import get_ivr_settings
 from ivr.spoken import RecordingUnavailable, fetch_recording
 from ivr.voice_models import TranscriptStatus, VoiceRecording
+from ivr.voice_service import keep_transcript
 from kernel.clock import utcnow
 from kernel.db import session_scope
 from kernel.queue import get_queue
@@ -97,15 +98,12 @@ def transcribe_recording(recording_id: int) -> str | None:
             _fail(recording_id, str(error))
             return None
         raise  # a network fault or a 5xx: RQ retries, then the reconciler
+    text = transcript.text.replace(" ", "")
     with session_scope() as session:
-        recording = session.get(VoiceRecording, recording_id)
+        recording = session.get(VoiceRecording, recording_id, with_for_update=True)
         if recording is None or recording.status != TranscriptStatus.pending:
             return None
-        recording.transcript = transcript.text.replace(" ", "")[:4000]
-        recording.confidence = transcript.confidence
-        recording.status = TranscriptStatus.done
-        recording.transcribed_at = utcnow()
-        session.add(recording)
+        keep_transcript(session, recording=recording, text=text, confidence=transcript.confidence)
         return recording.transcript
 
 

@@ -8,14 +8,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from callbacks import service as callbacks
-from callbacks.config import get_callback_settings
 from callbacks.models import CallbackTask, SurveyAnswer, TaskStatus
-from callbacks.schedule import next_slot
 from ivr.survey import SurveyContext
 from ivr.voice_models import RecordingPurpose, TranscriptStatus, VoiceRecording
 from kernel.clock import CENTRE_TZ, local, utcnow
-
-RESCHEDULE_NOTE = "对方表示现在不方便（按9），改天再打"
 
 
 def survey_context(session: Session, *, attempt_id: int) -> SurveyContext:
@@ -58,10 +54,7 @@ def reschedule_on_request(
         return task  # a retried webhook, or the task moved on already
     today = local(now or utcnow()).date()
     tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time(), CENTRE_TZ)
-    task.due_at = next_slot(tomorrow, settings=get_callback_settings())
-    callbacks.transition(
-        session, task, to=TaskStatus.scheduled, actor="twilio", note=RESCHEDULE_NOTE
-    )
+    callbacks.reschedule(session, task=task, at=tomorrow, actor="twilio")
     return task
 
 
@@ -117,3 +110,22 @@ def recordings_for(session: Session, *, task_id: int) -> list[VoiceRecording]:
     """A task's recordings in the order they were made, for operators."""
     query = select(VoiceRecording).where(VoiceRecording.task_id == task_id)
     return list(session.exec(query.order_by(VoiceRecording.id)))  # type: ignore[arg-type]
+
+
+REASON_LABEL = {"attitude": "服务态度不满意的原因", "efficiency": "办事效率不满意的原因"}
+
+
+def keep_transcript(
+    session: Session, *, recording: VoiceRecording, text: str, confidence: float
+) -> None:
+    """Store a transcript beside its audio and add the words to the task for operators."""
+    recording.transcript = text[:4000]
+    recording.confidence = confidence
+    recording.status = TranscriptStatus.done
+    recording.transcribed_at = utcnow()
+    session.add(recording)
+    if not text or recording.purpose == RecordingPurpose.answer:
+        return
+    task = callbacks.get_task(session, task_id=recording.task_id, for_update=True)
+    label = REASON_LABEL.get(recording.question or "") if recording.purpose == "reason" else None
+    callbacks.record_suggestion(session, task=task, text=f"【{label}】{text}" if label else text)

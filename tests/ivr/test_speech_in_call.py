@@ -14,6 +14,7 @@ from tests.ivr.test_voice_support import (
     an_attempt,
     post,
     recordings,
+    state,
 )
 from tests.ivr.test_voice_support import recording_server as recording_server
 from tests.ivr.test_voice_support import speech_on as speech_on
@@ -204,6 +205,7 @@ def test_a_reason_is_transcribed_by_the_job_and_stored_beside_its_audio(
         spoken["RecordingUrl"],
     )
     assert done.transcribed_at is not None
+    assert state(engine, attempt)[0].suggestion == "【服务态度不满意的原因】不满意"
 
 
 def test_a_recording_that_is_gone_is_marked_failed_for_operators(

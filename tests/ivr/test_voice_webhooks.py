@@ -1,6 +1,5 @@
 """Golden tests of the keypad phone survey: form in → exact TwiML out → rows in the database."""
 
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -176,7 +175,7 @@ def test_nine_at_the_first_question_reschedules_to_another_day(
     assert (task.status, call.status) == (TaskStatus.scheduled, "completed")
     with Session(engine) as session:
         notes = [e.note for e in session.exec(select(TaskEvent).order_by(TaskEvent.id))]  # type: ignore[arg-type]
-    assert notes[-1] == "对方表示现在不方便（按9），改天再打"
+    assert notes[-1] == "重新安排回访"
     assert answers(engine) == {}
 
 
