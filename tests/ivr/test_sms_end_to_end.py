@@ -1,6 +1,7 @@
 """The SMS survey end to end: our app and the Twilio emulator really listening, people scripted."""
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -226,3 +227,34 @@ def test_an_invalid_number_is_a_permanent_channel_error(sms_stack: Stack, engine
         )
     assert refused.value.code == 21211 and refused.value.permanent
     assert messages(engine) == []
+
+
+def test_the_same_inbound_webhook_at_once_is_processed_once(
+    sms_stack: Stack, engine: Engine
+) -> None:
+    task_id = unanswered_task(engine)
+    assert run_attempt(task_id, 2) is not None
+    sms_stack.wait_idle()
+    form = _replayed_inbound(
+        {
+            "sid": "SM" + "c" * 32,
+            "account_sid": get_ivr_settings().twilio_account_sid,
+            "from": PHONE,
+            "to": "+8657112329",
+            "body": "11",
+        }
+    )
+    headers = {"X-Twilio-Signature": signature("/twilio/sms/inbound", form)}
+
+    def post(_: int) -> httpx.Response:
+        return httpx.post(sms_stack.app_url + "/twilio/sms/inbound", data=form, headers=headers)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(post, range(6)))
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.text for a in answers}) == 1 and FOLLOW_UP_LAST_TWO in answers[0].text
+    rows = messages(engine)
+    assert [m.direction for m in rows] == ["outbound-api", "inbound", "outbound-reply"]
+    with Session(engine) as session:
+        attempt = session.exec(select(CallAttempt).where(CallAttempt.channel == "sms")).one()
+    assert attempt.follow_ups_sent == 1

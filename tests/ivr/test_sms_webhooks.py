@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer, TaskStatus
 from huifang.settings import clear_caches
 from ivr.models import SmsStatusEvent
+from ivr.sms_messages import record_sent
 from tests.ivr.test_sms_support import inbound_form as form
 from tests.ivr.test_sms_support import (
     messages,
@@ -338,3 +339,32 @@ def test_bad_status_reports_are_refused_and_write_nothing(
     assert response.status_code == code
     assert response.json()["detail"]
     assert messages(engine) == []
+
+
+def test_a_status_report_that_outruns_the_sender_is_kept_and_completed_later(
+    client: object, engine: Engine, voice_once: None
+) -> None:
+    task_id = unanswered_task(engine)
+    sid = "SM" + "7" * 32
+    attempt_id = sms_attempt(engine, task_id=task_id, sid=sid)
+    path = f"/twilio/sms/status?attempt={attempt_id}"
+    assert post_signed(client, path, status_form(sid, "sent")).status_code == 204
+    with Session(engine) as session:
+        # What send_survey_sms records once the API call returns (later than the callback).
+        record_sent(
+            session,
+            message_sid=sid,
+            phone="+8613912345678",
+            body="【住房公积金】您好！",
+            status="queued",
+            attempt_id=attempt_id,
+            task_id=task_id,
+        )
+        session.commit()
+    [row] = messages(engine)
+    assert (row.status, row.body, row.purpose, row.task_id) == (
+        "sent",
+        "【住房公积金】您好！",
+        "invitation",
+        task_id,
+    )
