@@ -1,10 +1,25 @@
-"""The system of record: outlets, staff, depositors, fund accounts, the journal and the outbox."""
+"""The system of record: parties (outlets, staff, units, depositors, accounts), the journal, outbox.
 
-from datetime import datetime
+Business documents (remittances, withdrawals, loans, interest settlements) live in `documents`.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    String,
+    Table,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from kernel.clock import local, utcnow
@@ -12,6 +27,23 @@ from kernel.clock import local, utcnow
 
 def _ts(**kwargs: Any) -> Any:
     return Field(sa_type=DateTime(timezone=True), **kwargs)
+
+
+def _day(**kwargs: Any) -> Any:
+    return Field(sa_type=Date, **kwargs)
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """A rate stored exactly as text ('0.12', '0.02525'): no float on any database."""
+
+    impl = String(20)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
+        return None if value is None else format(Decimal(value), "f")
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
 
 
 class Outlet(SQLModel, table=True):
@@ -33,6 +65,33 @@ class Staff(SQLModel, table=True):
     phone: str = Field(max_length=20, index=True)
 
 
+class Unit(SQLModel, table=True):
+    """单位 — an employer that remits contributions for its employees."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True, index=True)  # 单位账号
+    credit_code: str = Field(max_length=18, unique=True, index=True)  # 统一社会信用代码
+    name: str = Field(max_length=200)
+    contact_name: str = Field(max_length=100)
+    contact_phone: str = Field(max_length=20)
+    bank_name: str = Field(max_length=100)
+    bank_account_no: str = Field(max_length=40)
+    unit_rate: Decimal = Field(sa_type=DecimalText)
+    employee_rate: Decimal = Field(sa_type=DecimalText)
+    first_month: str = Field(max_length=7)  # YYYY-MM: the first month the unit owes
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class UnitAdministrator(SQLModel, table=True):
+    """单位专管员 — a signed-in user who submits remittances for one unit."""
+
+    __tablename__ = "unit_administrator"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", unique=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
 class Depositor(SQLModel, table=True):
     """缴存职工 — a person with a provident fund account."""
 
@@ -50,6 +109,14 @@ class AccountStatus(StrEnum):
     closed = "closed"  # 销户
 
 
+STATUS_ZH = {
+    AccountStatus.normal: "正常",
+    AccountStatus.sealed: "封存",
+    AccountStatus.frozen: "冻结",
+    AccountStatus.closed: "销户",
+}
+
+
 class FundAccount(SQLModel, table=True):
     """A depositor's fund account; balance_fen is the running sum of its journal lines."""
 
@@ -57,17 +124,41 @@ class FundAccount(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account_no: str = Field(max_length=20, unique=True, index=True)
     depositor_id: int = Field(foreign_key="depositor.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    wage_base_fen: int = Field(default=0, sa_type=BigInteger)  # 缴存基数 before the cap
     status: AccountStatus = Field(default=AccountStatus.normal, sa_type=String(10))
     balance_fen: int = Field(default=0, sa_type=BigInteger)
+    interest_paid_through_on: date | None = _day(default=None)
     opened_at: datetime = _ts(default_factory=utcnow)
 
 
+FUND_ACCOUNT_TABLE: Table = FundAccount.__table__  # type: ignore[attr-defined]
+
+
+class AccountChange(SQLModel, table=True):
+    """A change of an account's status or unit (封存, 冻结, 转移, 销户...), kept for audit."""
+
+    __tablename__ = "account_change"
+    id: int | None = Field(default=None, primary_key=True)
+    fund_account_id: int = Field(foreign_key="fund_account.id", index=True)
+    kind: str = Field(max_length=20)
+    from_status: str = Field(max_length=10)
+    to_status: str = Field(max_length=10)
+    from_unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    to_unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    reason: str = Field(default="", max_length=200)
+    occurred_at: datetime = _ts(default_factory=utcnow)
+
+
 class GlAccount(StrEnum):
-    """Fund-level accounts the journal balances against."""
+    """Fund-level accounts the journal balances against (debits positive)."""
 
     bank = "bank"  # asset: the fund's bank deposits
-    deposits = "deposits"  # liability: what the fund owes depositors
-    loans = "loans"  # asset: housing loans receivable
+    deposits = "deposits"  # liability: what the fund owes depositors (per fund account)
+    loans = "loans"  # asset: housing loans receivable (per loan)
+    payments_pending = "payments_pending"  # liability: withdrawals awaiting online banking
+    interest_expense = "interest_expense"  # expense: interest credited to depositors
+    loan_interest = "loan_interest"  # income: interest borrowers pay
 
 
 class Posting(SQLModel, table=True):
@@ -81,8 +172,9 @@ class Posting(SQLModel, table=True):
     outlet_id: int | None = Field(default=None, foreign_key="outlet.id", index=True)
     teller_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
     amount_fen: int = Field(sa_type=BigInteger)
+    memo: str = Field(default="", max_length=200)
     occurred_at: datetime = _ts(default_factory=utcnow, index=True)
-    reverses_id: int | None = Field(default=None, foreign_key="posting.id")
+    reverses_id: int | None = Field(default=None, foreign_key="posting.id", unique=True)
 
     @property
     def receipt_no(self) -> str:
@@ -98,35 +190,8 @@ class JournalLine(SQLModel, table=True):
     posting_id: int = Field(foreign_key="posting.id", index=True)
     gl_account: GlAccount = Field(sa_type=String(16))
     fund_account_id: int | None = Field(default=None, foreign_key="fund_account.id", index=True)
+    loan_id: int | None = Field(default=None, foreign_key="loan.id", index=True)
     amount_fen: int = Field(sa_type=BigInteger)
-
-
-class Withdrawal(SQLModel, table=True):
-    """提取 — money taken out of a fund account at an outlet."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    posting_id: int = Field(foreign_key="posting.id", unique=True)
-    fund_account_id: int = Field(foreign_key="fund_account.id", index=True)
-    amount_fen: int = Field(sa_type=BigInteger)
-    reason: str = Field(max_length=32)
-    outlet_id: int = Field(foreign_key="outlet.id", index=True)
-    teller_id: int = Field(foreign_key="staff.id", index=True)
-    occurred_at: datetime = _ts(default_factory=utcnow)
-
-
-class Loan(SQLModel, table=True):
-    """贷款 — a housing loan disbursed at an outlet."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    posting_id: int = Field(foreign_key="posting.id", unique=True)
-    fund_account_id: int = Field(foreign_key="fund_account.id", index=True)
-    principal_fen: int = Field(sa_type=BigInteger)
-    term_months: int
-    outlet_id: int = Field(foreign_key="outlet.id", index=True)
-    teller_id: int = Field(foreign_key="staff.id", index=True)
-    project_contact_name: str | None = Field(default=None, max_length=100)
-    project_contact_phone: str | None = Field(default=None, max_length=20)
-    occurred_at: datetime = _ts(default_factory=utcnow)
 
 
 class OutboxEvent(SQLModel, table=True):

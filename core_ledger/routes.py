@@ -1,13 +1,25 @@
-"""HTTP routes of the ledger: thin, translating bodies to service calls."""
+"""HTTP routes of the ledger: parties, accounts, withdrawals and payments, receipts, the books.
+
+Remittances and loans have their own modules; their routers are included here so the app
+registers one ledger router.
+"""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
-from sqlmodel import Session, select
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session, col, func, select
 
-from core_ledger import schemas, service
-from core_ledger.models import Depositor, FundAccount, Outlet, Posting
+from core_ledger import accounts, journal, schemas, service, withdrawal
+from core_ledger.documents import PaymentInstruction, PaymentStatus
+from core_ledger.interest_posting import accrued_interest
+from core_ledger.loan_routes import router as loan_router
+from core_ledger.models import Depositor, FundAccount, Outlet, Posting, Unit
+from core_ledger.receipt import receipt_for, receipt_html
+from core_ledger.remittance_flow import credit_individual
+from core_ledger.remittance_routes import router as remittance_router
 from kernel.auth import Role, User, require_roles
+from kernel.clock import local_date, utcnow
 from kernel.db import SessionDep
 from kernel.phone import mask
 
@@ -15,16 +27,17 @@ router = APIRouter(prefix="/api/ledger", tags=["ledger"])
 Teller = Annotated[User, Depends(require_roles(Role.teller, Role.manager))]
 
 
-def _posting_public(session: Session, posting: Posting) -> schemas.PostingPublic:
-    account = session.get(FundAccount, posting.fund_account_id)
-    assert account is not None and posting.id is not None
+def posting_public(session: Session, posting: Posting) -> schemas.PostingPublic:
+    """A posting as its receipt summary, with the account's balance after it."""
+    account = session.get(FundAccount, posting.fund_account_id) if posting.fund_account_id else None
+    assert posting.id is not None
     return schemas.PostingPublic(
         id=posting.id,
         receipt_no=posting.receipt_no,
         kind=posting.kind,
         amount_fen=posting.amount_fen,
-        account_no=account.account_no,
-        balance_fen=account.balance_fen,
+        account_no=account.account_no if account else None,
+        balance_fen=account.balance_fen if account else None,
         occurred_at=posting.occurred_at,
     )
 
@@ -36,6 +49,13 @@ def create_outlet(
     """Register an outlet."""
     outlet = service.create_outlet(session, code=body.code, name=body.name)
     return schemas.OutletPublic(id=outlet.id or 0, code=outlet.code, name=outlet.name)
+
+
+@router.get("/outlets")
+def list_outlets(session: SessionDep, _: Teller) -> list[schemas.OutletPublic]:
+    """Every outlet."""
+    rows = session.exec(select(Outlet).order_by(Outlet.code))
+    return [schemas.OutletPublic(id=o.id or 0, code=o.code, name=o.name) for o in rows]
 
 
 @router.post("/staff", status_code=status.HTTP_201_CREATED)
@@ -51,64 +71,179 @@ def create_staff(body: schemas.StaffCreate, session: SessionDep, _: Teller) -> s
     )
 
 
+def unit_public(session: Session, unit: Unit) -> schemas.UnitPublic:
+    """A unit with its current headcount."""
+    headcount = session.exec(
+        select(func.count()).where(FundAccount.unit_id == unit.id, FundAccount.status == "normal")
+    ).one()
+    return schemas.UnitPublic(
+        code=unit.code,
+        credit_code=unit.credit_code,
+        name=unit.name,
+        contact_name=unit.contact_name,
+        contact_phone_masked=mask(unit.contact_phone),
+        unit_rate=unit.unit_rate,
+        employee_rate=unit.employee_rate,
+        first_month=unit.first_month,
+        headcount=int(headcount),
+    )
+
+
+@router.post("/units", status_code=status.HTTP_201_CREATED)
+def register_unit(body: schemas.UnitCreate, session: SessionDep, _: Teller) -> schemas.UnitPublic:
+    """单位开户."""
+    return unit_public(session, accounts.register_unit(session, **body.model_dump()))
+
+
+@router.get("/units/{unit_code}")
+def get_unit(unit_code: str, session: SessionDep, _: Teller) -> schemas.UnitPublic:
+    """A unit by its account number or credit code."""
+    return unit_public(session, accounts.get_unit(session, code=unit_code))
+
+
+@router.post("/units/{unit_code}/administrators", status_code=status.HTTP_201_CREATED)
+def link_administrator(
+    unit_code: str, body: schemas.AdministratorLink, session: SessionDep, _: Teller
+) -> dict[str, str]:
+    """Make a unit_admin user this unit's administrator (单位专管员)."""
+    accounts.link_administrator(session, unit_code=unit_code, username=body.username)
+    return {"unit_code": unit_code, "username": body.username}
+
+
 @router.post("/depositors", status_code=status.HTTP_201_CREATED)
 def open_depositor(
     body: schemas.DepositorCreate, session: SessionDep, _: Teller
 ) -> schemas.AccountPublic:
     """Register a depositor and open their account."""
-    account = service.open_depositor(session, **body.model_dump())
-    return _account_public(session, account)
+    return account_public(session, accounts.open_depositor(session, **body.model_dump()))
 
 
 @router.get("/accounts/{account_no}")
 def get_account(account_no: str, session: SessionDep, _: Teller) -> schemas.AccountPublic:
-    """A fund account with its balance."""
-    return _account_public(session, service.get_account(session, account_no=account_no))
+    """A fund account with its balance and the interest accrued since the last settlement."""
+    return account_public(session, accounts.get_account(session, account_no=account_no))
 
 
-def _account_public(session: Session, account: FundAccount) -> schemas.AccountPublic:
+@router.post("/accounts/{account_no}/status")
+def change_status(
+    account_no: str, body: schemas.StatusChange, session: SessionDep, _: Teller
+) -> schemas.AccountPublic:
+    """封存 / 冻结 / 解冻."""
+    account = accounts.change_status(session, account_no=account_no, **body.model_dump())
+    return account_public(session, account)
+
+
+@router.post("/accounts/{account_no}/transfer")
+def transfer(
+    account_no: str, body: schemas.Transfer, session: SessionDep, _: Teller
+) -> schemas.AccountPublic:
+    """转移 an account to a new unit."""
+    account = accounts.transfer_account(session, account_no=account_no, **body.model_dump())
+    return account_public(session, account)
+
+
+@router.put("/accounts/{account_no}/wage-base")
+def set_wage_base(
+    account_no: str, body: schemas.WageBase, session: SessionDep, _: Teller
+) -> schemas.AccountPublic:
+    """Record a depositor's wage base (缴存基数)."""
+    account = accounts.set_wage_base(session, account_no=account_no, **body.model_dump())
+    return account_public(session, account)
+
+
+def account_public(session: Session, account: FundAccount) -> schemas.AccountPublic:
+    """An account as a teller sees it."""
     depositor = session.get(Depositor, account.depositor_id)
+    unit = session.get(Unit, account.unit_id) if account.unit_id else None
     assert depositor is not None
+    accrued = accrued_interest(session, account=account, through=local_date(utcnow()))
     return schemas.AccountPublic(
         account_no=account.account_no,
         name=depositor.name,
         phone_masked=mask(depositor.phone),
         status=account.status,
         balance_fen=account.balance_fen,
+        unit_code=unit.code if unit else None,
+        wage_base_fen=account.wage_base_fen,
+        accrued_interest_fen=accrued,
     )
 
 
 @router.post("/remittances", status_code=status.HTTP_201_CREATED)
-def post_remittance(
+def credit_one_account(
     body: schemas.RemittanceCreate, session: SessionDep, _: Teller
 ) -> schemas.PostingPublic:
-    """Credit one month's remittance to an account."""
-    posting = service.credit_account(session, **body.model_dump())
-    return _posting_public(session, posting)
+    """个人缴存: credit one month's contribution to one account (flexible employment)."""
+    return posting_public(session, credit_individual(session, **body.model_dump()))
 
 
 @router.post("/withdrawals", status_code=status.HTTP_201_CREATED)
 def post_withdrawal(
     body: schemas.WithdrawalCreate, session: SessionDep, _: Teller
 ) -> schemas.PostingPublic:
-    """Post a withdrawal; a callback follows."""
-    withdrawal = service.post_withdrawal(session, **body.model_dump())
-    posting = session.get(Posting, withdrawal.posting_id)
+    """提取; a payment instruction goes to the bank and a callback follows."""
+    done = withdrawal.post_withdrawal(session, **body.model_dump())
+    posting = session.get(Posting, done.posting_id)
     assert posting is not None
-    return _posting_public(session, posting)
+    return posting_public(session, posting)
 
 
-@router.post("/loans", status_code=status.HTTP_201_CREATED)
-def post_loan(body: schemas.LoanCreate, session: SessionDep, _: Teller) -> schemas.PostingPublic:
-    """Disburse a loan; callbacks follow for the borrower and the project contact."""
-    loan = service.post_loan(session, **body.model_dump())
-    posting = session.get(Posting, loan.posting_id)
-    assert posting is not None
-    return _posting_public(session, posting)
+@router.post("/payments/{payment_id}/settlement")
+def settle_payment(
+    payment_id: int, body: schemas.PaymentSettlement, session: SessionDep, _: Teller
+) -> schemas.PaymentPublic:
+    """The bank's answer to a payment instruction (网银支付): paid, or failed and returned."""
+    payment = withdrawal.settle_payment(session, payment_id=payment_id, **body.model_dump())
+    return schemas.PaymentPublic(
+        id=payment.id or 0,
+        withdrawal_id=payment.withdrawal_id,
+        amount_fen=payment.amount_fen,
+        status=payment.status,
+        bank_ref=payment.bank_ref,
+        failure_reason=payment.failure_reason,
+    )
 
 
-@router.get("/outlets")
-def list_outlets(session: SessionDep, _: Teller) -> list[schemas.OutletPublic]:
-    """Every outlet."""
-    rows = session.exec(select(Outlet).order_by(Outlet.code))
-    return [schemas.OutletPublic(id=o.id or 0, code=o.code, name=o.name) for o in rows]
+@router.get("/payments")
+def pending_payments(session: SessionDep, _: Teller) -> list[schemas.PaymentPublic]:
+    """Payment instructions still waiting for the bank."""
+    rows = session.exec(
+        select(PaymentInstruction)
+        .where(PaymentInstruction.status == PaymentStatus.pending)
+        .order_by(col(PaymentInstruction.id))
+    )
+    return [
+        schemas.PaymentPublic(
+            id=p.id or 0,
+            withdrawal_id=p.withdrawal_id,
+            amount_fen=p.amount_fen,
+            status=p.status,
+            bank_ref=p.bank_ref,
+            failure_reason=p.failure_reason,
+        )
+        for p in rows
+    ]
+
+
+@router.get("/receipts/{receipt_no}")
+def get_receipt(receipt_no: str, session: SessionDep, _: Teller) -> dict[str, str]:
+    """票据: a posting's receipt, as labelled fields."""
+    return dict(receipt_for(session, receipt_no=receipt_no).rows())
+
+
+@router.get("/receipts/{receipt_no}/print", response_class=HTMLResponse)
+def print_receipt(receipt_no: str, session: SessionDep, _: Teller) -> HTMLResponse:
+    """票据: a printable page."""
+    return HTMLResponse(receipt_html(receipt_for(session, receipt_no=receipt_no)))
+
+
+@router.get("/books")
+def books(session: SessionDep, _: Teller) -> schemas.BooksPublic:
+    """The trial balance and every check of the books (借贷平衡、余额一致、无负余额)."""
+    problems = journal.check_books(session)
+    totals = {gl.value: amount for gl, amount in journal.trial_balance(session).items()}
+    return schemas.BooksPublic(balanced=not problems, problems=problems, trial_balance=totals)
+
+
+router.include_router(remittance_router)
+router.include_router(loan_router)

@@ -1,8 +1,12 @@
 """API shapes of the ledger."""
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from pydantic import BaseModel, Field
+
+Key = Field(min_length=1, max_length=100, description="幂等键：同一笔业务重试时保持不变")
+Month = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="缴存月份 YYYY-MM")
 
 
 class OutletCreate(BaseModel):
@@ -29,10 +33,40 @@ class StaffPublic(BaseModel):
     phone_masked: str
 
 
+class UnitCreate(BaseModel):
+    credit_code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=200)
+    contact_name: str = Field(min_length=1, max_length=100)
+    contact_phone: str
+    bank_name: str = Field(min_length=1, max_length=100)
+    bank_account_no: str = Field(min_length=1, max_length=40)
+    unit_rate: Decimal = Field(description="单位缴存比例，如 0.12")
+    employee_rate: Decimal = Field(description="个人缴存比例，如 0.12")
+    first_month: str | None = Month
+
+
+class UnitPublic(BaseModel):
+    code: str
+    credit_code: str
+    name: str
+    contact_name: str
+    contact_phone_masked: str
+    unit_rate: Decimal
+    employee_rate: Decimal
+    first_month: str
+    headcount: int
+
+
+class AdministratorLink(BaseModel):
+    username: str
+
+
 class DepositorCreate(BaseModel):
-    id_number: str = Field(min_length=18, max_length=18)
+    id_number: str = Field(min_length=1, max_length=30)
     name: str = Field(min_length=1, max_length=100)
     phone: str
+    unit_code: str | None = None
+    wage_base_fen: int = 0
 
 
 class AccountPublic(BaseModel):
@@ -41,13 +75,95 @@ class AccountPublic(BaseModel):
     phone_masked: str
     status: str
     balance_fen: int
+    unit_code: str | None = None
+    wage_base_fen: int = 0
+    accrued_interest_fen: int = 0
+
+
+class StatusChange(BaseModel):
+    action: str = Field(description="seal（封存）、freeze（冻结）或 unfreeze（解冻）")
+    reason: str
+
+
+class Transfer(BaseModel):
+    to_unit_code: str
+    wage_base_fen: int
+    reason: str = ""
+
+
+class WageBase(BaseModel):
+    wage_base_fen: int
 
 
 class RemittanceCreate(BaseModel):
+    """The skeleton's single-account credit, kept for callers that post one depositor."""
+
     account_no: str
     amount_fen: int
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
-    idempotency_key: str = Field(min_length=1, max_length=100)
+    month: str = Month
+    idempotency_key: str = Key
+
+
+class RosterLineIn(BaseModel):
+    account_no: str
+    wage_base_fen: int | None = None
+    name: str | None = None
+
+
+class UnitRemittanceCreate(BaseModel):
+    month: str = Month
+    kind: str = "regular"
+    idempotency_key: str = Key
+    lines: list[RosterLineIn] | None = Field(
+        default=None, description="不填则按单位登记的职工和基数"
+    )
+
+
+class CounterRemittanceCreate(UnitRemittanceCreate):
+    outlet_code: str
+    teller_code: str
+    occurred_at: datetime | None = None
+
+
+class Review(BaseModel):
+    approve: bool
+    reason: str = ""
+
+
+class BankConfirmation(BaseModel):
+    bank_ref: str = Field(min_length=1, max_length=64)
+    amount_fen: int
+    occurred_at: datetime | None = None
+
+
+class Reversal(BaseModel):
+    reason: str = Field(min_length=1, max_length=200)
+    idempotency_key: str = Key
+
+
+class RemittancePublic(BaseModel):
+    id: int
+    unit_code: str
+    month: str
+    kind: str
+    source: str
+    status: str
+    headcount: int
+    unit_fen: int
+    employee_fen: int
+    total_fen: int
+    submitted_at: datetime
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_reason: str
+    bank_ref: str | None
+    receipt_no: str | None
+
+
+class MonthOwedPublic(BaseModel):
+    month: str
+    state: str
+    amount_fen: int | None
 
 
 class BusinessCreate(BaseModel):
@@ -55,18 +171,80 @@ class BusinessCreate(BaseModel):
     amount_fen: int
     outlet_code: str
     teller_code: str
-    idempotency_key: str = Field(min_length=1, max_length=100)
+    idempotency_key: str = Key
     occurred_at: datetime | None = None
 
 
-class WithdrawalCreate(BusinessCreate):
+class WithdrawalCreate(BaseModel):
+    account_no: str
+    amount_fen: int | None = Field(default=None, description="销户类提取可不填，按全部余额")
+    outlet_code: str
+    teller_code: str
+    idempotency_key: str = Key
     reason: str = "purchase"
+    payee_account_no: str = ""
+    occurred_at: datetime | None = None
 
 
-class LoanCreate(BusinessCreate):
+class PaymentSettlement(BaseModel):
+    paid: bool
+    bank_ref: str = ""
+    failure_reason: str = ""
+
+
+class PaymentPublic(BaseModel):
+    id: int
+    withdrawal_id: int
+    amount_fen: int
+    status: str
+    bank_ref: str | None
+    failure_reason: str
+
+
+class ProjectCreate(BaseModel):
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=200)
+    developer: str = Field(min_length=1, max_length=200)
+    contact_name: str = Field(min_length=1, max_length=100)
+    contact_phone: str
+
+
+class ProjectPublic(BaseModel):
+    code: str
+    name: str
+    developer: str
+    contact_name: str
+    contact_phone_masked: str
+    active: bool
+
+
+class LoanApply(BusinessCreate):
+    project_code: str
     term_months: int = 240
-    project_contact_name: str | None = None
-    project_contact_phone: str | None = None
+    first_home: bool = True
+    offset_repayment: bool = False
+
+
+class LoanPublic(BaseModel):
+    id: int
+    account_no: str
+    project_code: str
+    principal_fen: int
+    term_months: int
+    annual_rate: Decimal
+    offset_repayment: bool
+    status: str
+    outstanding_fen: int
+    first_due_on: date | None
+    monthly_payment_fen: int | None
+    receipt_no: str | None
+
+
+class RepaymentRunPublic(BaseModel):
+    installments: int
+    offset_fen: int
+    bank_fen: int
+    settled_loans: int
 
 
 class PostingPublic(BaseModel):
@@ -74,6 +252,20 @@ class PostingPublic(BaseModel):
     receipt_no: str
     kind: str
     amount_fen: int
-    account_no: str
-    balance_fen: int
+    account_no: str | None
+    balance_fen: int | None
     occurred_at: datetime
+
+
+class InterestSettlementPublic(BaseModel):
+    period_end_on: date
+    annual_rate: Decimal
+    accounts: int
+    total_fen: int
+    receipt_no: str | None
+
+
+class BooksPublic(BaseModel):
+    balanced: bool
+    problems: list[str]
+    trial_balance: dict[str, int]

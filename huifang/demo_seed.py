@@ -1,15 +1,25 @@
-"""Demo data: a small centre with outlets, tellers, depositors and a month of business."""
+"""Demo data: a small centre run through the real ledger flows.
+
+Units register and remit every month for their employees (one self-service, reviewed and
+confirmed by the bank; one in arrears), depositors withdraw on legal grounds and are paid by
+online banking, borrowers take loans on contracted projects, and older loans repay by offset
+(对冲还贷) from the fund account.
+"""
 
 import random
+import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from core_ledger import service as ledger
-from core_ledger.contribution import monthly_contribution
-from core_ledger.identity import make_resident_id
+from core_ledger import accounts, loans, remittance_flow, service, withdrawal
+from core_ledger.documents import PaymentInstruction, Project
+from core_ledger.identity import make_credit_code, make_resident_id
+from core_ledger.interest_posting import settle_interest
+from core_ledger.months import months_between, shift
+from kernel.auth import create_user
 from kernel.clock import CENTRE_TZ, utcnow
 
 OUTLETS = [
@@ -21,7 +31,14 @@ OUTLETS = [
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红"
-PROJECTS = [("碧桂园·江南府", "周经理"), ("保利·和光尘樾", "吴经理"), ("万科·城市之光", "郑经理")]
+PROJECTS = [
+    ("LP01", "碧桂园·江南府", "碧桂园地产", "周经理"),
+    ("LP02", "保利·和光尘樾", "保利发展", "吴经理"),
+    ("LP03", "万科·城市之光", "万科企业", "郑经理"),
+]
+UNIT_NAMES = ["市第一人民医院", "城投集团", "高新科技股份", "市实验中学", "长江物流", "华信软件"]
+RATES = [Decimal("0.12"), Decimal("0.10"), Decimal("0.08"), Decimal("0.05")]
+HISTORY_MONTHS = 6  # months of remittances before the business month
 # How each outlet tends to serve: the chance a depositor is very satisfied / satisfied.
 QUALITY = {
     "WD01": (0.75, 0.2),
@@ -39,6 +56,9 @@ class Seeded:
     depositors: int = 0
     withdrawals: int = 0
     loans: int = 0
+    units: int = 0
+    remittances: int = 0
+    offset_fen: int = 0
     people: dict[str, str] = field(default_factory=dict)  # phone -> outlet code
 
 
@@ -77,17 +97,20 @@ def _moment(rng: random.Random, start: date, end: date) -> datetime:
     return min(local, utcnow() - timedelta(minutes=5))
 
 
-def seed(session: Session, *, depositors: int, rng: random.Random) -> Seeded:
-    """Register the centre and post a month of remittances, withdrawals and loans."""
-    done = Seeded()
-    phones: set[str] = set()
+def _on(month: str, day: int, hour: int = 10) -> datetime:
+    return datetime.combine(date(int(month[:4]), int(month[5:]), day), time(hour), CENTRE_TZ)
+
+
+def _centre(
+    session: Session, rng: random.Random, phones: set[str], done: Seeded
+) -> dict[str, list[str]]:
     tellers: dict[str, list[str]] = {}
     for code, name in OUTLETS:
-        ledger.create_outlet(session, code=code, name=name)
+        service.create_outlet(session, code=code, name=name)
         tellers[code] = []
         for index in range(rng.randint(6, 8)):
             teller_code = f"{code}-{index + 1:02d}"
-            ledger.create_staff(
+            service.create_staff(
                 session,
                 code=teller_code,
                 name=_name(rng),
@@ -97,62 +120,228 @@ def seed(session: Session, *, depositors: int, rng: random.Random) -> Seeded:
             tellers[code].append(teller_code)
         done.outlets += 1
     done.tellers = sum(len(v) for v in tellers.values())
+    for code, name, developer, manager in PROJECTS:
+        loans.create_project(
+            session,
+            code=code,
+            name=name,
+            developer=developer,
+            contact_name=f"{name}{manager}",
+            contact_phone=_phone(rng, phones),
+        )
+    return tellers
+
+
+def _units(
+    session: Session, rng: random.Random, *, depositors: int, first_month: str, phones: set[str]
+) -> list[str]:
+    codes = []
+    for index in range(max(2, min(len(UNIT_NAMES), depositors // 50))):
+        rate = rng.choice(RATES)
+        unit = accounts.register_unit(
+            session,
+            credit_code=make_credit_code(area="430902", serial=10_000 + index),
+            name=UNIT_NAMES[index],
+            contact_name=_name(rng),
+            contact_phone=_phone(rng, phones),
+            bank_name="中国建设银行",
+            bank_account_no=f"4300{rng.randrange(10**14):014d}",
+            unit_rate=rate,
+            employee_rate=rate,
+            first_month=first_month,
+        )
+        codes.append(unit.code)
+    return codes
+
+
+def _remit_history(
+    session: Session,
+    rng: random.Random,
+    *,
+    units: list[str],
+    months: list[str],
+    tellers: dict[str, list[str]],
+) -> int:
+    """Every unit remits every month; the last unit is a month behind (欠缴); the first
+    submits its last month online, reviewed and confirmed by the bank."""
+    count = 0
+    reviewer = create_user(
+        session, username="demo-teller", role="teller", password=secrets.token_urlsafe(12)
+    )
+    for unit_index, unit_code in enumerate(units):
+        owed = months[:-1] if unit_index == len(units) - 1 else months
+        for month in owed:
+            when = _on(month, rng.randint(10, 20))
+            if unit_index == 0 and month == months[-1]:
+                _self_service(
+                    session, unit_code=unit_code, month=month, reviewer=reviewer.id or 0, when=when
+                )
+            else:
+                outlet = rng.choice(OUTLETS)[0]
+                remittance_flow.remit_at_counter(
+                    session,
+                    unit_code=unit_code,
+                    month=month,
+                    idempotency_key=f"demo-remit-{unit_code}-{month}",
+                    outlet_code=outlet,
+                    teller_code=rng.choice(tellers[outlet]),
+                    occurred_at=when,
+                )
+            count += 1
+    return count
+
+
+def _self_service(
+    session: Session, *, unit_code: str, month: str, reviewer: int, when: datetime
+) -> None:
+    unit = accounts.get_unit(session, code=unit_code)
+    admin = create_user(
+        session,
+        username=f"admin-{unit_code}",
+        role="unit_admin",
+        password=secrets.token_urlsafe(12),
+    )
+    accounts.link_administrator(session, unit_code=unit_code, username=admin.username)
+    submitted = remittance_flow.submit(
+        session,
+        unit=unit,
+        month=month,
+        idempotency_key=f"demo-online-{unit_code}-{month}",
+        user_id=admin.id or 0,
+    )
+    remittance_flow.review(
+        session, remittance_id=submitted.id or 0, approve=True, reason="", user_id=reviewer
+    )
+    remittance_flow.confirm_transfer(
+        session,
+        remittance_id=submitted.id or 0,
+        bank_ref=f"CCB{when:%Y%m%d}{submitted.id:06d}",
+        amount_fen=submitted.total_fen,
+        occurred_at=when + timedelta(days=1),
+    )
+
+
+def seed(session: Session, *, depositors: int, rng: random.Random) -> Seeded:
+    """Register the centre, remit half a year, then a month of withdrawals and loans."""
+    done = Seeded()
+    phones: set[str] = set()
+    tellers = _centre(session, rng, phones, done)
     start, end = business_month(utcnow().astimezone(CENTRE_TZ).date())
+    months = months_between(shift(f"{start:%Y-%m}", -HISTORY_MONTHS), shift(f"{start:%Y-%m}", -1))
+    units = _units(session, rng, depositors=depositors, first_month=months[0], phones=phones)
+    done.units = len(units)
+    account_phones: dict[str, str] = {}
     for index in range(depositors):
         phone = _phone(rng, phones)
         birth = date(1960 + rng.randrange(40), rng.randint(1, 12), rng.randint(1, 28))
-        id_number = make_resident_id(area="430902", birth=birth, sequence=index % 999 + 1)
-        account = ledger.open_depositor(session, id_number=id_number, name=_name(rng), phone=phone)
-        share = monthly_contribution(
-            wage_base_fen=rng.randrange(400_000, 1_500_000),
-            unit_rate=Decimal("0.12"),
-            employee_rate=Decimal("0.12"),
-            base_cap_fen=2_250_000,
-        )
-        ledger.credit_account(
+        account = accounts.open_depositor(
             session,
-            account_no=account.account_no,
-            amount_fen=share.total_fen * 24,
-            month=f"{start:%Y-%m}",
-            idempotency_key=f"demo-remit-{index}",
-            occurred_at=datetime.combine(start, datetime.min.time(), CENTRE_TZ) - timedelta(days=1),
+            id_number=make_resident_id(area="430902", birth=birth, sequence=index % 999 + 1),
+            name=_name(rng),
+            phone=phone,
+            unit_code=units[index % len(units)],
+            wage_base_fen=rng.randrange(300_000, 3_000_000, 100),
+            opened_at=_on(months[0], 1, 9),
         )
+        account_phones[account.account_no] = phone
         done.depositors += 1
+    done.remittances = _remit_history(session, rng, units=units, months=months, tellers=tellers)
+    settle_interest(session)
+    for account_no, phone in account_phones.items():
         outlet = rng.choice(OUTLETS)[0]
         teller = rng.choice(tellers[outlet])
         roll = rng.random()
-        if roll < 0.7:
-            ledger.post_withdrawal(
-                session,
-                account_no=account.account_no,
-                amount_fen=rng.randrange(100_000, max(100_001, account.balance_fen // 2)),
-                outlet_code=outlet,
-                teller_code=teller,
-                idempotency_key=f"demo-wd-{index}",
-                reason=rng.choice(["purchase", "rent", "loan_repayment", "retirement"]),
-                occurred_at=_moment(rng, start, end),
-            )
+        if roll < 0.7 and _withdraw(
+            session, rng, account_no=account_no, outlet=outlet, teller=teller, start=start, end=end
+        ):
             done.withdrawals += 1
             done.people[f"+86{phone}"] = outlet
-        elif roll < 0.85:
-            project, manager = rng.choice(PROJECTS)
-            contact = _phone(rng, phones)
-            ledger.post_loan(
+        elif 0.7 <= roll < 0.85:
+            contact = _borrow(
                 session,
-                account_no=account.account_no,
-                amount_fen=rng.randrange(20, 80) * 1_000_000,
-                term_months=rng.choice((120, 240, 360)),
-                outlet_code=outlet,
-                teller_code=teller,
-                idempotency_key=f"demo-loan-{index}",
-                project_contact_name=f"{project}{manager}",
-                project_contact_phone=contact,
-                occurred_at=_moment(rng, start, end),
+                rng,
+                account_no=account_no,
+                outlet=outlet,
+                teller=teller,
+                when=_moment(rng, start, end),
             )
             done.loans += 1
             done.people[f"+86{phone}"] = outlet
-            done.people[f"+86{contact}"] = outlet
+            done.people[contact] = outlet
+    done.offset_fen = loans.repay_due(session).offset_fen
     return done
+
+
+def _withdraw(
+    session: Session,
+    rng: random.Random,
+    *,
+    account_no: str,
+    outlet: str,
+    teller: str,
+    start: date,
+    end: date,
+) -> bool:
+    balance = accounts.get_account(session, account_no=account_no).balance_fen
+    closing = rng.random() < 0.04
+    if not closing and balance < 200_000:
+        return False
+    done = withdrawal.post_withdrawal(
+        session,
+        account_no=account_no,
+        amount_fen=None if closing else rng.randrange(100_000, balance // 2 + 1),
+        outlet_code=outlet,
+        teller_code=teller,
+        idempotency_key=f"demo-wd-{account_no}",
+        reason="retirement"
+        if closing
+        else rng.choice(["purchase", "rent", "loan_repayment", "repair"]),
+        payee_account_no=f"6217{rng.randrange(10**15):015d}",
+        occurred_at=_moment(rng, start, end),
+    )
+    paid = rng.random() > 0.03
+    payment = session.exec(
+        select(PaymentInstruction).where(PaymentInstruction.withdrawal_id == done.id)
+    ).one()
+    withdrawal.settle_payment(
+        session,
+        payment_id=payment.id or 0,
+        paid=paid,
+        bank_ref=f"WY{payment.id:08d}" if paid else "",
+        failure_reason="" if paid else "收款账号户名不符",
+    )
+    return True
+
+
+def _borrow(
+    session: Session,
+    rng: random.Random,
+    *,
+    account_no: str,
+    outlet: str,
+    teller: str,
+    when: datetime,
+) -> str:
+    """A loan on a contracted project; half of them with offset repayment, a third older ones
+    whose installments have fallen due. Returns the project contact's phone."""
+    project_code = rng.choice(PROJECTS)[0]
+    if rng.random() < 0.33:
+        when -= timedelta(days=rng.randint(40, 120))
+    loan = loans.post_loan(
+        session,
+        account_no=account_no,
+        project_code=project_code,
+        amount_fen=rng.randrange(20, 80) * 1_000_000,
+        term_months=rng.choice((60, 120, 240, 360)),
+        outlet_code=outlet,
+        teller_code=teller,
+        idempotency_key=f"demo-loan-{account_no}",
+        offset_repayment=rng.random() < 0.5,
+        occurred_at=when,
+    )
+    project = session.get(Project, loan.project_id)
+    assert project is not None
+    return project.contact_phone
 
 
 def sms_replies(attitude: str, efficiency: str, rng: random.Random) -> list[str]:

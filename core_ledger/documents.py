@@ -1,0 +1,243 @@
+"""Business documents behind postings: remittances, withdrawals and payments, projects and loans.
+
+A document's status may move on (submitted → approved → posted); the money it moves is only
+ever in the journal, which never changes.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Index, String, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from core_ledger.models import DecimalText, _day, _ts
+from kernel.clock import utcnow
+
+
+class RemittanceKind(StrEnum):
+    regular = "regular"  # 汇缴
+    supplementary = "supplementary"  # 补缴
+
+
+class RemittanceStatus(StrEnum):
+    submitted = "submitted"  # 待审核
+    approved = "approved"  # 已审核，待银行到账
+    rejected = "rejected"  # 已退回
+    posted = "posted"  # 已入账
+    reversed = "reversed"  # 已冲正
+
+
+REMITTANCE_STATUS_ZH = {
+    RemittanceStatus.submitted: "待审核",
+    RemittanceStatus.approved: "已审核，待银行到账",
+    RemittanceStatus.rejected: "已退回",
+    RemittanceStatus.posted: "已入账",
+    RemittanceStatus.reversed: "已冲正",
+}
+_LIVE = "status IN ('submitted', 'approved', 'posted') AND kind = 'regular'"
+
+
+class Remittance(SQLModel, table=True):
+    """汇缴单 — one unit's contributions for one month (or a 补缴 for a past month)."""
+
+    __table_args__ = (
+        # At most one live regular remittance per unit and month; 补缴 may be several.
+        Index(
+            "uq_remittance_live_regular",
+            "unit_id",
+            "month",
+            unique=True,
+            postgresql_where=text(_LIVE),
+            sqlite_where=text(_LIVE),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    month: str = Field(max_length=7, index=True)
+    kind: RemittanceKind = Field(sa_type=String(16))
+    source: str = Field(max_length=16)  # counter | self_service
+    status: RemittanceStatus = Field(sa_type=String(16), index=True)
+    headcount: int
+    unit_fen: int = Field(sa_type=BigInteger)
+    employee_fen: int = Field(sa_type=BigInteger)
+    total_fen: int = Field(sa_type=BigInteger)
+    idempotency_key: str | None = Field(default=None, max_length=100, unique=True)
+    request_hash: str | None = Field(default=None, max_length=64)
+    submitted_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    submitted_at: datetime = _ts(default_factory=utcnow)
+    reviewed_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    reviewed_at: datetime | None = _ts(default=None)
+    review_reason: str = Field(default="", max_length=200)
+    bank_ref: str | None = Field(default=None, max_length=64)
+    confirmed_at: datetime | None = _ts(default=None)
+    outlet_id: int | None = Field(default=None, foreign_key="outlet.id")
+    teller_id: int | None = Field(default=None, foreign_key="staff.id")
+    posting_id: int | None = Field(default=None, foreign_key="posting.id", unique=True)
+
+    @property
+    def total(self) -> int:
+        return self.unit_fen + self.employee_fen
+
+
+class RemittanceLine(SQLModel, table=True):
+    """One depositor's shares in a remittance."""
+
+    __tablename__ = "remittance_line"
+    id: int | None = Field(default=None, primary_key=True)
+    remittance_id: int = Field(foreign_key="remittance.id", index=True)
+    fund_account_id: int = Field(foreign_key="fund_account.id", index=True)
+    wage_base_fen: int = Field(sa_type=BigInteger)
+    unit_fen: int = Field(sa_type=BigInteger)
+    employee_fen: int = Field(sa_type=BigInteger)
+
+
+class WithdrawalGround(StrEnum):
+    """提取原因 — the legal grounds for taking money out of a fund account."""
+
+    purchase = "purchase"  # 购买自住住房
+    build = "build"  # 建造自住住房
+    repair = "repair"  # 翻建、大修自住住房
+    retirement = "retirement"  # 离休、退休
+    incapacity = "incapacity"  # 完全丧失劳动能力并与单位终止劳动关系
+    abroad = "abroad"  # 出境定居
+    loan_repayment = "loan_repayment"  # 偿还购房贷款本息
+    rent = "rent"  # 房租超出家庭工资收入规定比例
+    death = "death"  # 职工死亡（继承人、受遗赠人提取）
+
+
+GROUND_ZH = {
+    WithdrawalGround.purchase: "购买自住住房",
+    WithdrawalGround.build: "建造自住住房",
+    WithdrawalGround.repair: "翻建、大修自住住房",
+    WithdrawalGround.retirement: "离休、退休",
+    WithdrawalGround.incapacity: "丧失劳动能力并终止劳动关系",
+    WithdrawalGround.abroad: "出境定居",
+    WithdrawalGround.loan_repayment: "偿还购房贷款本息",
+    WithdrawalGround.rent: "租房",
+    WithdrawalGround.death: "职工死亡（继承提取）",
+}
+# Grounds that end the depositor's relationship with the fund: the whole balance, then 销户.
+CLOSING_GROUNDS = frozenset(
+    {
+        WithdrawalGround.retirement,
+        WithdrawalGround.incapacity,
+        WithdrawalGround.abroad,
+        WithdrawalGround.death,
+    }
+)
+
+
+class Withdrawal(SQLModel, table=True):
+    """提取 — money taken out of a fund account at an outlet."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    posting_id: int = Field(foreign_key="posting.id", unique=True)
+    fund_account_id: int = Field(foreign_key="fund_account.id", index=True)
+    amount_fen: int = Field(sa_type=BigInteger)
+    reason: WithdrawalGround = Field(sa_type=String(32))
+    closes_account: bool = False
+    status_before: str = Field(max_length=10)  # restored if the payment fails
+    outlet_id: int = Field(foreign_key="outlet.id", index=True)
+    teller_id: int = Field(foreign_key="staff.id", index=True)
+    occurred_at: datetime = _ts(default_factory=utcnow)
+
+
+class PaymentStatus(StrEnum):
+    pending = "pending"  # 待支付
+    paid = "paid"  # 已支付
+    failed = "failed"  # 支付失败，资金退回账户
+
+
+class PaymentInstruction(SQLModel, table=True):
+    """网银支付指令 — online-banking payment of a withdrawal to the depositor's bank card."""
+
+    __tablename__ = "payment_instruction"
+    id: int | None = Field(default=None, primary_key=True)
+    withdrawal_id: int = Field(foreign_key="withdrawal.id", unique=True)
+    amount_fen: int = Field(sa_type=BigInteger)
+    payee_name: str = Field(max_length=100)
+    payee_account_no: str = Field(max_length=40)
+    status: PaymentStatus = Field(default=PaymentStatus.pending, sa_type=String(10), index=True)
+    bank_ref: str | None = Field(default=None, max_length=64)
+    failure_reason: str = Field(default="", max_length=200)
+    created_at: datetime = _ts(default_factory=utcnow)
+    settled_at: datetime | None = _ts(default=None)
+    settle_posting_id: int | None = Field(default=None, foreign_key="posting.id", unique=True)
+
+
+class Project(SQLModel, table=True):
+    """签约楼盘 — a real-estate project under agreement with the centre."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=200)
+    developer: str = Field(max_length=200)
+    contact_name: str = Field(max_length=100)  # the project's responsible person
+    contact_phone: str = Field(max_length=20)
+    active: bool = True
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class LoanStatus(StrEnum):
+    applied = "applied"  # 已受理
+    approved = "approved"  # 已审批
+    rejected = "rejected"  # 未获批准
+    disbursed = "disbursed"  # 已放款，还款中
+    settled = "settled"  # 已结清
+
+
+class Loan(SQLModel, table=True):
+    """贷款 — a housing loan on a contracted project, applied for and disbursed at an outlet."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    fund_account_id: int = Field(foreign_key="fund_account.id", index=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    principal_fen: int = Field(sa_type=BigInteger)
+    term_months: int
+    first_home: bool = True
+    annual_rate: Decimal = Field(sa_type=DecimalText)
+    offset_repayment: bool = False  # 对冲还贷
+    status: LoanStatus = Field(sa_type=String(10), index=True)
+    idempotency_key: str | None = Field(default=None, max_length=100, unique=True)
+    request_hash: str | None = Field(default=None, max_length=64)
+    outlet_id: int = Field(foreign_key="outlet.id", index=True)
+    teller_id: int = Field(foreign_key="staff.id", index=True)
+    applied_at: datetime = _ts(default_factory=utcnow)
+    reviewed_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    reviewed_at: datetime | None = _ts(default=None)
+    review_reason: str = Field(default="", max_length=200)
+    posting_id: int | None = Field(default=None, foreign_key="posting.id", unique=True)
+    disbursed_at: datetime | None = _ts(default=None)
+    first_due_on: date | None = _day(default=None)
+
+
+class LoanInstallment(SQLModel, table=True):
+    """One month of a loan's equal-installment schedule and how it was paid."""
+
+    __tablename__ = "loan_installment"
+    __table_args__ = (UniqueConstraint("loan_id", "no"),)
+    id: int | None = Field(default=None, primary_key=True)
+    loan_id: int = Field(foreign_key="loan.id", index=True)
+    no: int
+    due_on: date = _day(index=True)
+    payment_fen: int = Field(sa_type=BigInteger)
+    principal_fen: int = Field(sa_type=BigInteger)
+    interest_fen: int = Field(sa_type=BigInteger)
+    offset_fen: int = Field(default=0, sa_type=BigInteger)  # taken from the fund account
+    bank_fen: int = Field(default=0, sa_type=BigInteger)  # collected from the borrower's bank
+    posting_id: int | None = Field(default=None, foreign_key="posting.id", unique=True)
+    paid_at: datetime | None = _ts(default=None)
+
+
+class InterestSettlement(SQLModel, table=True):
+    """结息 — one year's deposit interest credited to every open account."""
+
+    __tablename__ = "interest_settlement"
+    id: int | None = Field(default=None, primary_key=True)
+    period_end_on: date = _day(unique=True)
+    annual_rate: Decimal = Field(sa_type=DecimalText)
+    accounts: int
+    total_fen: int = Field(sa_type=BigInteger)
+    posting_id: int | None = Field(default=None, foreign_key="posting.id", unique=True)
+    settled_at: datetime = _ts(default_factory=utcnow)

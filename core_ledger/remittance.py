@@ -1,0 +1,325 @@
+"""汇缴 / 补缴: a unit's monthly contributions, computed from its roster and posted as one.
+
+At the counter a teller posts a remittance at once. Self-service (网上汇缴): the unit's
+administrator submits it, a teller approves or rejects it with a reason, and it posts when
+the bank confirms the unit's transfer. Either way the whole unit posts in one posting, in a
+handful of statements (see `journal.post_bulk`), so 10,000 depositors take one request.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from core_ledger.config import get_ledger_settings
+from core_ledger.contribution import Contribution, monthly_contribution
+from core_ledger.documents import (
+    Remittance,
+    RemittanceKind,
+    RemittanceLine,
+    RemittanceStatus,
+)
+from core_ledger.journal import BULK_CHUNK, Line, post_bulk, replayed, request_hash
+from core_ledger.models import STATUS_ZH, AccountStatus, Depositor, FundAccount, GlAccount, Unit
+from core_ledger.months import current_month, parse_month
+from kernel.errors import Conflict, Invalid
+
+MAX_ERRORS_SHOWN = 10
+Progress = Callable[[str, int], None]  # (stage, rows done)
+LIVE = (RemittanceStatus.submitted, RemittanceStatus.approved, RemittanceStatus.posted)
+KIND_ZH = {RemittanceKind.regular: "汇缴", RemittanceKind.supplementary: "补缴"}
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    """One row of a remittance list: whose account, on what wage base (None: the one on file)."""
+
+    account_no: str
+    wage_base_fen: int | None = None
+    name: str | None = None  # when the file names the person, it must match the account
+    row: int | None = None  # the row in the uploaded file, for messages
+
+
+@dataclass(frozen=True)
+class _Member:
+    id: int
+    account_no: str
+    status: str
+    unit_id: int | None
+    wage_base_fen: int
+    name: str
+
+
+class RowErrors(Invalid):
+    """Several rows of a remittance list are wrong; the message lists them."""
+
+    def __init__(self, errors: list[str]) -> None:
+        shown = "；".join(errors[:MAX_ERRORS_SHOWN])
+        more = (
+            f"；另有 {len(errors) - MAX_ERRORS_SHOWN} 处错误"
+            if len(errors) > MAX_ERRORS_SHOWN
+            else ""
+        )
+        super().__init__(f"汇缴清册有 {len(errors)} 处错误，整单未入账：{shown}{more}")
+        self.errors = errors
+
+
+def parse_kind(kind: str) -> RemittanceKind:
+    """regular (汇缴) or supplementary (补缴)."""
+    try:
+        return RemittanceKind(kind)
+    except ValueError:
+        raise Invalid(
+            f"汇缴类型不正确：{kind!r}，可选 regular（汇缴）或 supplementary（补缴）"
+        ) from None
+
+
+def _members(session: Session, *, unit: Unit, account_nos: Sequence[str] | None) -> list[_Member]:
+    query = sa_select(
+        col(FundAccount.id),
+        col(FundAccount.account_no),
+        col(FundAccount.status),
+        col(FundAccount.unit_id),
+        col(FundAccount.wage_base_fen),
+        col(Depositor.name),
+    ).join(Depositor, col(Depositor.id) == FundAccount.depositor_id)
+    if account_nos is None:
+        query = query.where(
+            col(FundAccount.unit_id) == unit.id, col(FundAccount.status) == AccountStatus.normal
+        )
+    else:
+        query = query.where(col(FundAccount.account_no).in_(set(account_nos)))
+    return [_Member(*row) for row in session.execute(query.order_by(col(FundAccount.id)))]
+
+
+def _check_line(line: RosterLine, member: _Member | None, unit: Unit, where: str) -> str | None:
+    if member is None:
+        return f"{where}账号 {line.account_no} 不存在"
+    if member.unit_id != unit.id:
+        return f"{where}账号 {line.account_no}（{member.name}）不属于本单位"
+    if member.status != AccountStatus.normal:
+        status = STATUS_ZH[AccountStatus(member.status)]
+        return f"{where}账号 {line.account_no} 状态为{status}，不能汇缴"
+    if line.name is not None and line.name.strip() != member.name:
+        return f"{where}账号 {line.account_no} 的姓名与登记的不符"
+    base = member.wage_base_fen if line.wage_base_fen is None else line.wage_base_fen
+    if base <= 0:
+        return f"{where}账号 {line.account_no} 的缴存基数须大于 0"
+    return None
+
+
+def _resolve(
+    session: Session, *, unit: Unit, lines: Sequence[RosterLine] | None
+) -> list[tuple[_Member, int]]:
+    """The depositors of a remittance with their wage bases, or RowErrors naming each bad row."""
+    if lines is None:
+        members = _members(session, unit=unit, account_nos=None)
+        missing = [m.account_no for m in members if m.wage_base_fen <= 0]
+        if missing:
+            raise RowErrors([f"账号 {no} 未登记缴存基数" for no in missing])
+        return [(m, m.wage_base_fen) for m in members]
+    by_no = {
+        m.account_no: m
+        for m in _members(session, unit=unit, account_nos=[li.account_no for li in lines])
+    }
+    errors: list[str] = []
+    seen: dict[str, str] = {}
+    resolved = []
+    for index, line in enumerate(lines, start=1):
+        where = f"第 {line.row or index} 行"
+        if line.account_no in seen:
+            errors.append(f"{where}账号 {line.account_no} 与{seen[line.account_no]}重复")
+            continue
+        seen[line.account_no] = where
+        member = by_no.get(line.account_no)
+        problem = _check_line(line, member, unit, where)
+        if problem:
+            errors.append(problem)
+        elif member is not None:
+            resolved.append(
+                (member, member.wage_base_fen if line.wage_base_fen is None else line.wage_base_fen)
+            )
+    if errors:
+        raise RowErrors(errors)
+    return resolved
+
+
+def _already_covered(session: Session, *, month: str, account_ids: list[int]) -> dict[int, str]:
+    """Accounts a live remittance already covers for the month, with how."""
+    covered: dict[int, str] = {}
+    for start in range(0, len(account_ids), BULK_CHUNK):
+        chunk = account_ids[start : start + BULK_CHUNK]
+        rows = session.execute(
+            select(RemittanceLine.fund_account_id, Remittance.status)
+            .join(Remittance, col(Remittance.id) == RemittanceLine.remittance_id)
+            .where(Remittance.month == month, col(Remittance.status).in_(LIVE))
+            .where(col(RemittanceLine.fund_account_id).in_(chunk))
+        )
+        covered.update({account_id: status for account_id, status in rows})
+    return covered
+
+
+def _check_month(session: Session, *, unit: Unit, month: str, kind: RemittanceKind) -> None:
+    if month > current_month():
+        raise Invalid(f"不能为未来月份 {month} 汇缴")
+    if kind == RemittanceKind.supplementary:
+        return
+    if month < unit.first_month:
+        raise Invalid(f"单位自 {unit.first_month} 起缴存，{month} 之前的月份请办理补缴")
+    live = session.exec(
+        select(Remittance).where(
+            Remittance.unit_id == unit.id,
+            Remittance.month == month,
+            Remittance.kind == RemittanceKind.regular,
+            col(Remittance.status).in_(LIVE),
+        )
+    ).first()
+    if live is not None:
+        state = "已入账" if live.status == RemittanceStatus.posted else "已提交，正在审核或等待到账"
+        raise Conflict(f"单位 {unit.name} {month} 的汇缴{state}；如有漏缴人员请办理补缴")
+
+
+def _shares(
+    members: list[tuple[_Member, int]], *, unit: Unit
+) -> list[tuple[int, int, Contribution]]:
+    cap = get_ledger_settings().base_cap_fen
+    memo: dict[int, Contribution] = {}  # many depositors share a wage base
+    out = []
+    for member, base in members:
+        if base not in memo:
+            memo[base] = monthly_contribution(
+                wage_base_fen=base,
+                unit_rate=unit.unit_rate,
+                employee_rate=unit.employee_rate,
+                base_cap_fen=cap,
+            )
+        out.append((member.id, base, memo[base]))
+    return out
+
+
+def prepare(
+    session: Session,
+    *,
+    unit: Unit,
+    month: str,
+    kind: RemittanceKind,
+    lines: Sequence[RosterLine] | None,
+) -> list[tuple[int, int, Contribution]]:
+    """Check a remittance and compute each depositor's shares; nothing is written."""
+    _check_month(session, unit=unit, month=month, kind=kind)
+    members = _resolve(session, unit=unit, lines=lines)
+    covered = _already_covered(session, month=month, account_ids=[m.id for m, _ in members])
+    if kind == RemittanceKind.supplementary and lines is None:
+        members = [(m, base) for m, base in members if m.id not in covered]
+    elif covered:
+        names = [f"账号 {m.account_no}" for m, _ in members if m.id in covered]
+        raise RowErrors([f"{n} 的 {month} 已缴存或正在办理，不能重复缴存" for n in names])
+    if not members:
+        raise Invalid(f"单位 {unit.name} {month} 没有需要{KIND_ZH[kind]}的职工")
+    return _shares(members, unit=unit)
+
+
+def create(
+    session: Session,
+    *,
+    unit: Unit,
+    month: str,
+    kind: RemittanceKind,
+    shares: list[tuple[int, int, Contribution]],
+    source: str,
+    status: RemittanceStatus,
+    key: str,
+    payload: dict[str, Any],
+    user_id: int | None,
+    progress: Progress | None = None,
+) -> Remittance:
+    """Write the remittance document and its lines (bulk)."""
+    remittance = Remittance(
+        unit_id=unit.id or 0,
+        month=month,
+        kind=kind,
+        source=source,
+        status=status,
+        headcount=len(shares),
+        unit_fen=sum(c.unit_fen for _, _, c in shares),
+        employee_fen=sum(c.employee_fen for _, _, c in shares),
+        total_fen=sum(c.total_fen for _, _, c in shares),
+        idempotency_key=key,
+        request_hash=request_hash(payload),
+        submitted_by_user_id=user_id,
+    )
+    session.add(remittance)
+    session.flush()
+    rows = [
+        {
+            "remittance_id": remittance.id,
+            "fund_account_id": account_id,
+            "wage_base_fen": c.base_fen,
+            "unit_fen": c.unit_fen,
+            "employee_fen": c.employee_fen,
+        }
+        for account_id, _, c in shares
+    ]
+    for start in range(0, len(rows), BULK_CHUNK):
+        session.execute(insert(RemittanceLine), rows[start : start + BULK_CHUNK])
+        if progress:
+            progress("lines", min(start + BULK_CHUNK, len(rows)))
+    return remittance
+
+
+def post_remittance(
+    session: Session, *, remittance: Remittance, occurred_at: datetime | None = None
+) -> Remittance:
+    """Credit every depositor of the remittance in one balanced posting (under row locks)."""
+    unit = session.get(Unit, remittance.unit_id, with_for_update=True)
+    assert unit is not None
+    shares = session.execute(
+        select(
+            RemittanceLine.fund_account_id, RemittanceLine.unit_fen + RemittanceLine.employee_fen
+        ).where(RemittanceLine.remittance_id == remittance.id)
+    ).all()
+    ids = sorted(account_id for account_id, _ in shares)
+    closed = []
+    for start in range(0, len(ids), BULK_CHUNK):
+        locked = session.execute(
+            select(FundAccount.account_no, FundAccount.status)
+            .where(col(FundAccount.id).in_(ids[start : start + BULK_CHUNK]))
+            .order_by(col(FundAccount.id))
+            .with_for_update()
+        )
+        closed += [no for no, status in locked if status == AccountStatus.closed]
+    if closed:
+        raise Conflict(f"账号 {'、'.join(closed[:10])} 已销户，不能入账；请退回该汇缴单并重新提交")
+    lines = [Line(GlAccount.bank, remittance.total_fen)]
+    lines += [
+        Line(GlAccount.deposits, -amount, fund_account_id=a) for a, amount in shares if amount
+    ]
+    posting = post_bulk(
+        session,
+        kind=f"remittance.{remittance.kind}",
+        lines=lines,
+        occurred_at=occurred_at,
+        memo=f"{unit.name} {remittance.month} {KIND_ZH[remittance.kind]} {remittance.headcount} 人",
+        outlet_id=remittance.outlet_id,
+        teller_id=remittance.teller_id,
+    )
+    remittance.posting_id = posting.id
+    remittance.status = RemittanceStatus.posted
+    remittance.confirmed_at = posting.occurred_at
+    session.add(remittance)
+    session.flush()
+    return remittance
+
+
+def replay_remittance(session: Session, *, key: str, payload: dict[str, Any]) -> Remittance | None:
+    """The remittance an idempotency key already made (409 if the request differs)."""
+    return replayed(session, Remittance, key=key, payload=payload)
+
+
+def month_of(text: str) -> str:
+    """Parse a month from a request."""
+    return parse_month(text)
