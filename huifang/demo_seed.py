@@ -375,4 +375,25 @@ def script_for(outlet: str, rng: random.Random) -> dict[str, object] | None:
         return {"answer": "no-answer", "sms_replies": sms_replies(tier(), tier(), rng)}
     repeat = "1" if rng.random() < 0.08 else "2"
     favour = "1" if rng.random() < 0.01 else "2"
-    return {"answer": "human", "inputs": [tier(), tier(), repeat, favour]}
+    speaks = rng.random() < 0.3  # answers by voice: decoded by Vosk on our own servers
+    return {"answer": "human", "inputs": phone_inputs([tier(), tier(), repeat, favour], speaks)}
+
+
+# What a person who speaks says for each key, per question (clips in ../shared/asr).
+_SPOKEN = (
+    {"1": "feichang_manyi.wav", "2": "manyi.wav", "3": "bu_manyi.wav"},
+    {"1": "feichang_manyi.wav", "2": "yiban.wav", "3": "bu_manyi.wav"},
+    {"1": "shi.wav", "2": "fou.wav"},
+    {"1": "you.wav", "2": "meiyou.wav"},
+)
+
+
+def phone_inputs(keys: list[str], speaks: bool) -> list[object]:
+    """One input per prompt: the four answers, a reason after each 不满意, # for suggestions."""
+    inputs: list[object] = []
+    for index, key in enumerate(keys):
+        inputs.append({"speech": _SPOKEN[index][key]} if speaks else key)
+        if index < 2 and key == "3":  # the reason recording
+            inputs.append({"speech": "bu_manyi.wav", "press": "#"} if speaks else "#")
+    inputs.append("#")  # nothing to suggest
+    return inputs
