@@ -87,14 +87,14 @@ def add_round(session: SessionDep, _: ManagerUser, body: RoundIn) -> RoundPublic
     found = open_round(
         session, period=parse_period(body.period), opens_at=body.opens_at, closes_at=body.closes_at
     )
-    return RoundPublic(**found.model_dump())
+    return RoundPublic.model_validate(found)
 
 
 @router.get("/api/evaluations/rounds")
 def rounds(session: SessionDep, _: Reader) -> list[RoundPublic]:
     """Every round, newest first."""
     rows = session.exec(select(EvaluationRound).order_by(EvaluationRound.period.desc()))  # type: ignore[attr-defined]
-    return [RoundPublic(**r.model_dump()) for r in rows]
+    return [RoundPublic.model_validate(r) for r in rows]
 
 
 @router.get("/api/evaluations/sheet")

@@ -154,7 +154,7 @@ def flags(session: SessionDep, _: OperatorUser, state: str = "open") -> list[Fla
     if state not in FlagState.__members__ and state != "all":
         raise Invalid(f"state 应为 open、cleared、upheld 或 all，收到 {state!r}")
     wanted = None if state == "all" else FlagState(state)
-    return [FlagPublic(**f.model_dump()) for f in list_flags(session, state=wanted)]
+    return [FlagPublic.model_validate(f) for f in list_flags(session, state=wanted)]
 
 
 @router.post("/flags/{flag_id}/{decision}")
@@ -172,7 +172,7 @@ def decide_flag(
         by=user.username,
         note=body.note or None,
     )
-    return FlagPublic(**flag.model_dump())
+    return FlagPublic.model_validate(flag)
 
 
 @router.get("/appraisal")

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from scoring.rankings import RankedSubject
 from scoring.stats import TierCounts
@@ -168,6 +168,8 @@ class NoteIn(BaseModel):
 
 
 class FlagPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     rating_id: int
     reason: str
@@ -210,6 +212,8 @@ class RoundIn(BaseModel):
 
 
 class RoundPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     period: str
     opens_at: datetime

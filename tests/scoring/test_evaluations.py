@@ -55,7 +55,9 @@ def centre(session: Session, engine: Engine) -> dict[str, Rater]:
     return raters
 
 
-def _vote(session: Session, rater: Rater, kind: str, code: str, answers: dict) -> None:  # type: ignore[type-arg]
+def _vote(
+    session: Session, rater: Rater, kind: str, code: str, answers: dict[str, tuple[str, str | None]]
+) -> None:
     cast_ballot(
         session,
         rater=rater,
@@ -171,9 +173,7 @@ def test_a_raters_sheet_lists_what_is_left(session: Session, centre: dict[str, R
         ("KS2", False),
         ("LD1", False),
     ]
-    assert [line.code for line in ballot_sheet(session, rater=centre["m1"], period=NOV)] == [
-        "LD1"
-    ]
+    assert [line.code for line in ballot_sheet(session, rater=centre["m1"], period=NOV)] == ["LD1"]
 
 
 def test_a_round_is_opened_once_per_month_and_needs_a_window(
@@ -184,6 +184,4 @@ def test_a_round_is_opened_once_per_month_and_needs_a_window(
     with pytest.raises(Invalid, match="晚于"):
         open_round(session, period=parse_period("2026-12"), opens_at=OPENS, closes_at=OPENS)
     with pytest.raises(Invalid, match="按月"):
-        open_round(
-            session, period=parse_period("2026-Q4"), opens_at=OPENS, closes_at=DURING
-        )
+        open_round(session, period=parse_period("2026-Q4"), opens_at=OPENS, closes_at=DURING)

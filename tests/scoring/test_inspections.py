@@ -9,7 +9,6 @@ from sqlmodel import Session
 
 from kernel.clock import CENTRE_TZ
 from kernel.errors import Conflict, Invalid, NotFound
-from scoring.config import get_scoring_settings
 from scoring.inspections import FindingIn, add_photo, findings_of, photo_path, record_inspection
 from scoring.models import StepKind, StepState
 from scoring.performance import outlet_appraisals, parse_weights
@@ -79,11 +78,19 @@ def test_photos_are_checked_and_kept_once(session: Session) -> None:
     ((finding, _),) = findings_of(session, inspection_id=inspection_id)
     with pytest.raises(Invalid, match="JPEG、PNG 或 WebP"):
         add_photo(
-            session, finding_id=finding.id or 0, filename="a.pdf", content_type="application/pdf", data=PNG
+            session,
+            finding_id=finding.id or 0,
+            filename="a.pdf",
+            content_type="application/pdf",
+            data=PNG,
         )
     with pytest.raises(Invalid, match="不是 image/jpeg"):
         add_photo(
-            session, finding_id=finding.id or 0, filename="a.jpg", content_type="image/jpeg", data=PNG
+            session,
+            finding_id=finding.id or 0,
+            filename="a.jpg",
+            content_type="image/jpeg",
+            data=PNG,
         )
     first = add_photo(
         session, finding_id=finding.id or 0, filename="大厅.png", content_type="image/png", data=PNG
@@ -122,7 +129,9 @@ def test_letter_steps_have_due_dates_states_and_an_order(session: Session) -> No
     receipt, report, statement = steps
     assert overdue(receipt) and not overdue(report)  # today is 20 November
     with pytest.raises(Conflict, match="已下达"):
-        issue_letter(session, inspection_id=inspection_id, issued_on=date(2026, 11, 12), issued_by="b")
+        issue_letter(
+            session, inspection_id=inspection_id, issued_on=date(2026, 11, 12), issued_by="b"
+        )
     with pytest.raises(Conflict, match="上一步"):
         submit_step(session, step_id=report.id or 0, content="已整改", by="wd01")
     submit_step(session, step_id=receipt.id or 0, content="", by="wd01")
@@ -152,10 +161,8 @@ def _close_on_time(session: Session, letter_id: int) -> None:
 
 
 def test_appraisal_weighs_callbacks_inspection_and_rectification_on_time(
-    session: Session, monkeypatch: pytest.MonkeyPatch
+    session: Session, no_shrinkage: None
 ) -> None:
-    monkeypatch.setenv("HUIFANG_SHRINK_SMALL_SAMPLES", "false")
-    get_scoring_settings.cache_clear()
     a, b, c = outlet(session, "WD01"), outlet(session, "WD02"), outlet(session, "WD03")
     rate(session, a, V, S)  # 90
     rate(session, b, S, S)  # 80

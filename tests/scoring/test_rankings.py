@@ -6,16 +6,15 @@ import pytest
 from sqlmodel import Session
 
 from kernel.clock import CENTRE_TZ
-from scoring.config import get_scoring_settings
 from scoring.periods import parse_period
-from scoring.rankings import callback_ranking
+from scoring.rankings import RankedSubject, callback_ranking
 from scoring.service import outlet_ranking
 from tests.scoring.factories import S, U, V, outlet, rate, teller
 
 NOV = parse_period("2026-11")
 
 
-def _by_code(rows: list) -> dict:  # type: ignore[type-arg]
+def _by_code(rows: list[RankedSubject]) -> dict[str, RankedSubject]:
     return {row.subject.code: row for row in rows}
 
 
@@ -109,22 +108,14 @@ def test_month_follows_the_centres_clock_and_quarters_and_years_add_up(session: 
     assert score("2026-Q3") == 80.0
 
 
-def test_shrinkage_off_ranks_by_the_raw_score(
-    session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("HUIFANG_SHRINK_SMALL_SAMPLES", "false")
-    get_scoring_settings.cache_clear()
-    try:
-        a, b = outlet(session, "WD01"), outlet(session, "WD02")
-        rate(session, a, V, V)  # 100 from one callback
-        for _ in range(30):
-            rate(session, b, V, S)  # 90 from thirty
-        rows = callback_ranking(session, kind="outlet", period=NOV)
-        assert [(r.subject.code, r.rank) for r in rows] == [("WD01", 1), ("WD02", 2)]
-        assert rows[1].summary.small_sample is False  # 60 answers ≥ 20
-    finally:
-        monkeypatch.delenv("HUIFANG_SHRINK_SMALL_SAMPLES")
-        get_scoring_settings.cache_clear()
+def test_shrinkage_off_ranks_by_the_raw_score(session: Session, no_shrinkage: None) -> None:
+    a, b = outlet(session, "WD01"), outlet(session, "WD02")
+    rate(session, a, V, V)  # 100 from one callback
+    for _ in range(30):
+        rate(session, b, V, S)  # 90 from thirty
+    rows = callback_ranking(session, kind="outlet", period=NOV)
+    assert [(r.subject.code, r.rank) for r in rows] == [("WD01", 1), ("WD02", 2)]
+    assert rows[1].summary.small_sample is False  # 60 answers ≥ 20
 
 
 def test_with_shrinkage_one_lucky_callback_does_not_beat_thirty_good_ones(
