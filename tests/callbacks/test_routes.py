@@ -1,0 +1,143 @@
+"""The callback desk over HTTP: roles, masked phones, operator actions, history, the dashboard."""
+
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from callbacks.models import CallbackException, TaskEvent
+from callbacks.service import record_answer, record_call_status
+from tests.callbacks.factories import business, start
+from tests.conftest import make_user
+
+PHONE = "+8613812345678"
+
+
+def _login(client: TestClient, engine: Engine, role: str) -> dict[str, str]:
+    password = make_user(engine, username=role, role=role)
+    token = client.post("/api/auth/token", data={"username": role, "password": password})
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def _unsatisfied_case(engine: Engine) -> int:
+    with Session(engine) as session:
+        (task,) = business(session, at=datetime.now(UTC), phone=PHONE)
+        attempt = start(session, task)
+        answers = {"attitude": "unsatisfied", "efficiency": "satisfied", "repeat_trip": "no"}
+        for question, value in {**answers, "favour_asked": "no"}.items():
+            record_answer(
+                session, attempt_id=attempt.id or 0, question=question, value=value, source="dtmf"
+            )
+        record_call_status(session, attempt_id=attempt.id or 0, status="completed", sequence=9)
+        session.commit()
+        (case,) = session.exec(select(CallbackException)).all()
+        return case.id or 0
+
+
+def test_the_queue_shows_masked_phones_to_operators_only(
+    client: TestClient, engine: Engine
+) -> None:
+    case_id = _unsatisfied_case(engine)
+    assert client.get("/api/callbacks/exceptions").status_code == 401
+    teller = _login(client, engine, "teller")
+    assert client.get("/api/callbacks/exceptions", headers=teller).status_code == 403
+    operator = _login(client, engine, "operator")
+    (row,) = client.get("/api/callbacks/exceptions", headers=operator).json()
+    assert (row["id"], row["reason"], row["label"], row["phone_masked"]) == (
+        case_id,
+        "unsatisfied",
+        "不满意",
+        "138****5678",
+    )
+    assert PHONE not in str(row) and row["breached"] is False
+
+
+def test_revealing_the_number_is_written_into_the_history(
+    client: TestClient, engine: Engine
+) -> None:
+    case_id = _unsatisfied_case(engine)
+    operator = _login(client, engine, "operator")
+    shown = client.get(f"/api/callbacks/exceptions/{case_id}/phone", headers=operator)
+    assert shown.json() == {"phone": PHONE}
+    task_id = client.get(f"/api/callbacks/exceptions/{case_id}", headers=operator).json()["task_id"]
+    task = client.get(f"/api/callbacks/tasks/{task_id}", headers=operator).json()
+    notes = [(e["actor"], e["note"]) for e in task["history"]]
+    assert ("operator", "查看完整号码（人工回访）") in notes
+    assert [e["to_status"] for e in task["history"]][:3] == ["scheduled", "calling", "completed"]
+    assert task["phone_masked"] == "138****5678" and task["answers"]["attitude"] == "unsatisfied"
+
+
+def test_the_poor_rating_loop_over_http(client: TestClient, engine: Engine) -> None:
+    case_id = _unsatisfied_case(engine)
+    operator = _login(client, engine, "operator")
+    teller = _login(client, engine, "teller")
+    base = f"/api/callbacks/exceptions/{case_id}"
+    assert client.post(f"{base}/claim", headers=operator).json()["assignee"] == "operator"
+    early = client.post(f"{base}/rectification", json={"text": "已整改"}, headers=teller)
+    assert early.status_code == 409 and "核实" in early.json()["detail"]
+    assert (
+        client.post(
+            f"{base}/verify", json={"confirmed": True, "note": "属实"}, headers=teller
+        ).status_code
+        == 403
+    )
+    verified = client.post(
+        f"{base}/verify", json={"confirmed": True, "note": "属实"}, headers=operator
+    )
+    assert verified.json()["status"] == "verified"
+    done = client.post(f"{base}/rectification", json={"text": "已批评教育"}, headers=teller).json()
+    assert done["case"]["status"] == "rectified" and done["rectification_task_id"] is not None
+    second = client.get(
+        f"/api/callbacks/tasks/{done['rectification_task_id']}", headers=operator
+    ).json()
+    assert (second["kind"], second["status"]) == ("rectification", "scheduled")
+
+
+def test_bad_operator_input_gets_a_message_and_changes_nothing(
+    client: TestClient, engine: Engine
+) -> None:
+    case_id = _unsatisfied_case(engine)
+    operator = _login(client, engine, "operator")
+    base = f"/api/callbacks/exceptions/{case_id}"
+    bad = client.post(f"{base}/result", json={"answers": {"attitude": "great"}}, headers=operator)
+    assert bad.status_code == 422 and "attitude" in bad.json()["detail"]
+    assert client.post(f"{base}/close", json={"note": ""}, headers=operator).status_code == 422
+    assert client.get("/api/callbacks/exceptions/999999", headers=operator).status_code == 404
+    assert client.get("/api/callbacks/metrics?period=March", headers=operator).status_code == 422
+    closed = client.post(f"{base}/close", json={"note": "已回电致歉"}, headers=operator)
+    assert closed.json()["status"] == "closed"
+    again = client.post(f"{base}/escalate", json={"note": "x"}, headers=operator)
+    assert again.status_code == 409
+
+
+def test_do_not_call_over_http(client: TestClient, engine: Engine) -> None:
+    with Session(engine) as session:
+        business(session, at=datetime.now(UTC), phone=PHONE)
+        session.commit()
+    operator = _login(client, engine, "operator")
+    added = client.post(
+        "/api/callbacks/do-not-call", json={"phone": "138 1234 5678"}, headers=operator
+    )
+    assert added.status_code == 201 and len(added.json()["closed_tasks"]) == 1
+    bad = client.post("/api/callbacks/do-not-call", json={"phone": "12345"}, headers=operator)
+    assert bad.status_code == 422
+    with Session(engine) as session:
+        events = session.exec(select(TaskEvent.to_status)).all()
+    assert events[-1] == "closed"
+
+
+def test_metrics_over_http(client: TestClient, engine: Engine) -> None:
+    _unsatisfied_case(engine)
+    manager = _login(client, engine, "manager")
+    (row,) = client.get("/api/callbacks/metrics", headers=manager).json()
+    assert (row["due"], row["completed"], row["callback_rate"]) == (1, 1, 1.0)
+
+
+def test_rq_dashboard_is_for_admins_only(client: TestClient, engine: Engine) -> None:
+    assert client.get("/admin/rq/").status_code == 401
+    operator = _login(client, engine, "operator")
+    assert client.get("/admin/rq/", headers=operator).status_code == 403
+    admin = _login(client, engine, "admin")
+    page = client.get("/admin/rq/", headers=admin, follow_redirects=True)
+    assert page.status_code == 200 and "RQ" in page.text
