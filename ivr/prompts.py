@@ -14,6 +14,12 @@ GREETING = (
     "您在{date}到{outlet}办理了{business}，想耽误您一分钟，听听您的评价。"
     "如果现在不方便，请按9，我们改天再打给您。"
 )
+# 整改回访: a second call after the outlet put right what the person complained about.
+RECTIFICATION_GREETING = (
+    "您好，这里是{centre}12329服务热线。"
+    "您之前反映的{date}在{outlet}办理{business}的问题，网点已经整改，想听听您的看法。"
+    "如果现在不方便，请按9，我们改天再打给您。"
+)
 # Added to the greeting when spoken answers are decoded (HUIFANG_ASR=vosk).
 SPEECH_HINT = "回答时，您可以按键，也可以直接说。"
 
@@ -22,6 +28,7 @@ QUESTIONS = {
     "efficiency": "请您评价办事效率。非常满意请按1，满意请按2，不满意请按3。",
     "repeat_trip": "这次办事，您有没有来回跑、多跑路？是请按1，否请按2。",
     "favour_asked": "工作人员有没有向您索要财物、吃拿卡要？有请按1，没有请按2。",
+    "resolution": "请问您对整改结果满意吗？非常满意请按1，满意请按2，不满意请按3。",
 }
 
 RETRY = "抱歉，没有听清。"
@@ -32,6 +39,7 @@ UNSURE = "抱歉，没有听清楚，请您再说一遍，或者按键回答。"
 REASON = {
     "attitude": "您对服务态度不满意，请在提示音后简单说说原因，说完请按井号键。",
     "efficiency": "您对办事效率不满意，请在提示音后简单说说原因，说完请按井号键。",
+    "resolution": "您对整改结果不满意，请在提示音后简单说说原因，说完请按井号键。",
 }
 SUGGESTION = (
     "最后，您对我们的工作还有什么意见或建议吗？"

@@ -24,14 +24,18 @@ KEYS = {
     "efficiency": RATING_KEYS,
     "repeat_trip": YES_NO_KEYS,
     "favour_asked": YES_NO_KEYS,
+    "resolution": RATING_KEYS,
 }
 KIND: dict[str, Literal["rating", "yes_no"]] = {
     "attitude": "rating",
     "efficiency": "rating",
     "repeat_trip": "yes_no",
     "favour_asked": "yes_no",
+    "resolution": "rating",
 }
 ORDER = ("attitude", "efficiency", "repeat_trip", "favour_asked")
+# 整改回访 asks one thing: is the person satisfied with how the complaint was put right?
+RECTIFICATION_ORDER = ("resolution",)
 RESCHEDULE_KEY = "9"
 MAX_RETRIES = 2  # re-asks after the first ask; then the answer is marked unclear
 ANY_KEY = "0123456789*#"
@@ -46,6 +50,7 @@ class SurveyContext:
     business_kind: str  # withdrawal | loan
     business_date: str  # e.g. 11月3日
     outlet_name: str
+    questions: tuple[str, ...] = ORDER  # RECTIFICATION_ORDER for a 整改回访
 
 
 def _url(settings: IvrSettings, step: str, **query: object) -> str:
@@ -117,7 +122,9 @@ def ask(
 
 def greeting(settings: IvrSettings, *, context: SurveyContext, speech: bool) -> str:
     """The first thing the person hears: who calls, about what, and the first question."""
-    text = prompts.GREETING.format(
+    rectification = context.questions == RECTIFICATION_ORDER
+    template = prompts.RECTIFICATION_GREETING if rectification else prompts.GREETING
+    text = template.format(
         centre=settings.centre_name,
         date=context.business_date,
         outlet=context.outlet_name,
@@ -128,7 +135,7 @@ def greeting(settings: IvrSettings, *, context: SurveyContext, speech: bool) -> 
     return ask(
         settings,
         attempt_id=context.attempt_id,
-        question=ORDER[0],
+        question=context.questions[0],
         tries=0,
         speech=speech,
         preface=text,
@@ -187,10 +194,10 @@ def hang_up() -> str:
     return str(response)
 
 
-def next_question(question: str) -> str | None:
+def next_question(question: str, order: tuple[str, ...] = ORDER) -> str | None:
     """The question after this one, or None at the end."""
-    index = ORDER.index(question)
-    return ORDER[index + 1] if index + 1 < len(ORDER) else None
+    index = order.index(question)
+    return order[index + 1] if index + 1 < len(order) else None
 
 
 def wants_reason(question: str, value: str | None) -> bool:

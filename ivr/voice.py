@@ -6,6 +6,7 @@ out of the request: only the short grammar decode of a spoken answer runs inline
 """
 
 from collections.abc import Container
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Response
@@ -59,11 +60,14 @@ def voice_answer(
 ) -> Response:
     """A key or a spoken answer: keep it and go on, re-ask, or move on marking it unclear."""
     _known(q, survey.KEYS)
+    order = voice_service.questions_of(session, attempt_id=attempt)
+    _known(q, order)
+    step = Step(session=session, settings=settings, attempt=attempt, order=order)
     stored = voice_service.answer_of(session, attempt_id=attempt, question=q)
     if stored is not None:  # Twilio repeated the request: answer as the first time
-        return _twiml(_after_answer(settings, attempt=attempt, question=q, value=stored.value))
+        return _twiml(_after_answer(step, question=q, value=stored.value))
     heard = hear(settings, question=q, form=form)
-    if q == survey.ORDER[0] and heard.digits == survey.RESCHEDULE_KEY:
+    if q == order[0] and heard.digits == survey.RESCHEDULE_KEY:
         voice_service.reschedule_on_request(session, attempt_id=attempt)
         return _twiml(survey.goodbye(settings, text=prompts.RESCHEDULED))
     _keep_answer_recording(session, attempt=attempt, question=q, form=form, heard=heard)
@@ -85,7 +89,7 @@ def voice_answer(
     )
     if heard.hung_up:
         return _twiml(survey.hang_up())
-    return _twiml(_after_answer(settings, attempt=attempt, question=q, value=heard.value))
+    return _twiml(_after_answer(step, question=q, value=heard.value))
 
 
 def _ask_again(
@@ -111,20 +115,38 @@ def _ask_again(
     )
 
 
-def _after_answer(settings: IvrSettings, *, attempt: int, question: str, value: str | None) -> str:
-    """What follows an answer: the reason for an 不满意, the next question, or suggestions."""
+@dataclass(frozen=True)
+class Step:
+    """Where a webhook stands: its call, its settings, and the task's questions in order."""
+
+    session: Session
+    settings: IvrSettings
+    attempt: int
+    order: tuple[str, ...]
+
+
+def _after_answer(step: Step, *, question: str, value: str | None) -> str:
+    """What follows an answer: the reason for an 不满意, the next question, or the end."""
     if survey.wants_reason(question, value):
-        return survey.ask_reason(settings, attempt_id=attempt, question=question)
-    return _next_step(settings, attempt=attempt, question=question)
+        return survey.ask_reason(step.settings, attempt_id=step.attempt, question=question)
+    return _next_step(step, question=question)
 
 
-def _next_step(settings: IvrSettings, *, attempt: int, question: str) -> str:
-    following = survey.next_question(question)
-    if following is None:
-        return survey.ask_suggestion(settings, attempt_id=attempt)
-    return survey.ask(
-        settings, attempt_id=attempt, question=following, tries=0, speech=speech_enabled()
-    )
+def _next_step(step: Step, *, question: str) -> str:
+    """The next question; after the last, suggestions (a survey) or thanks (a 整改回访)."""
+    following = survey.next_question(question, step.order)
+    if following is not None:
+        return survey.ask(
+            step.settings,
+            attempt_id=step.attempt,
+            question=following,
+            tries=0,
+            speech=speech_enabled(),
+        )
+    if step.order == survey.ORDER:
+        return survey.ask_suggestion(step.settings, attempt_id=step.attempt)
+    voice_service.finish_survey(step.session, attempt_id=step.attempt)
+    return survey.goodbye(step.settings, text=prompts.THANKS)
 
 
 def _keep_answer_recording(
@@ -187,12 +209,15 @@ def voice_reason(
 ) -> Response:
     """The recorded reason for an 不满意 (or none): keep it, then go on with the survey."""
     _known(q, prompts.REASON)
+    order = voice_service.questions_of(session, attempt_id=attempt)
+    _known(q, order)
     _keep_free_speech(
         session, background, attempt=attempt, form=form, purpose=RecordingPurpose.reason, question=q
     )
     if str(form.get("Digits") or "") == HANGUP:
         return _twiml(survey.hang_up())
-    return _twiml(_next_step(settings, attempt=attempt, question=q))
+    step = Step(session=session, settings=settings, attempt=attempt, order=order)
+    return _twiml(_next_step(step, question=q))
 
 
 @router.post("/suggestion")

@@ -24,7 +24,14 @@ def survey_context(session: Session, *, attempt_id: int) -> SurveyContext:
         business_kind=task.business_kind,
         business_date=f"{moment.month}月{moment.day}日",
         outlet_name=task.outlet_name,
+        questions=callbacks.questions_for(task),
     )
+
+
+def questions_of(session: Session, *, attempt_id: int) -> tuple[str, ...]:
+    """The questions this call's task asks, in order (the survey, or a 整改回访)."""
+    attempt = callbacks.get_attempt(session, attempt_id=attempt_id)
+    return callbacks.questions_for(callbacks.get_task(session, task_id=attempt.task_id))
 
 
 def answer_of(session: Session, *, attempt_id: int, question: str) -> SurveyAnswer | None:
@@ -112,7 +119,11 @@ def recordings_for(session: Session, *, task_id: int) -> list[VoiceRecording]:
     return list(session.exec(query.order_by(VoiceRecording.id)))  # type: ignore[arg-type]
 
 
-REASON_LABEL = {"attitude": "服务态度不满意的原因", "efficiency": "办事效率不满意的原因"}
+REASON_LABEL = {
+    "attitude": "服务态度不满意的原因",
+    "efficiency": "办事效率不满意的原因",
+    "resolution": "整改结果不满意的原因",
+}
 
 
 def keep_transcript(

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
-from callbacks.models import CallAttempt, CallbackTask
+from callbacks.models import CallAttempt, CallbackTask, TaskKind
 from callbacks.relay import relay_outbox
 from callbacks.service import attempt_placed, begin_attempt
 from core_ledger.models import Outlet
@@ -76,10 +76,13 @@ def a_task(session: Session, *, phone: str = PHONE, kind: str = "withdrawal") ->
     return session.exec(select(CallbackTask).where(CallbackTask.business_id == business_id)).one()
 
 
-def an_attempt(engine: Engine, *, phone: str = PHONE) -> int:
+def an_attempt(engine: Engine, *, phone: str = PHONE, rectification: bool = False) -> int:
     """A task whose first call is under way (committed); return the attempt id."""
     with Session(engine) as session:
         task = a_task(session, phone=phone)
+        if rectification:  # the second callback (整改回访) after an outlet's rectification
+            task.kind, task.audience = TaskKind.rectification, "rectify_depositor"
+            session.add(task)
         attempt = begin_attempt(session, task_id=task.id or 0, attempt_no=1)
         assert attempt is not None
         attempt_placed(session, attempt_id=attempt.id or 0, provider_sid=f"CA{attempt.id:032d}")

@@ -338,3 +338,39 @@ def test_bad_query_values_are_refused_with_a_message(client: TestClient, engine:
     missing = post(client, "/twilio/voice/start?attempt=999999", {})
     assert missing.status_code == 404
     assert answers(engine) == {}
+
+
+RECTIFIED = (
+    "您好，这里是住房公积金管理中心12329服务热线。您之前反映的11月3日在城东网点办理公积金提取的问题，"
+    "网点已经整改，想听听您的看法。如果现在不方便，请按9，我们改天再打给您。"
+)
+RESOLUTION = "请问您对整改结果满意吗？非常满意请按1，满意请按2，不满意请按3。"
+
+
+def test_a_rectification_callback_asks_one_question_and_thanks(
+    client: TestClient, engine: Engine
+) -> None:
+    attempt = an_attempt(engine, rectification=True)
+    started = post(client, f"/twilio/voice/start?attempt={attempt}", {"AnsweredBy": "human"})
+    assert started.text == gather(attempt, "resolution", 0, RECTIFIED + RESOLUTION)
+    thanks = goodbye("感谢您的评价，祝您生活愉快，再见。")
+    assert answer(client, attempt, "resolution", Digits="2") == thanks
+    assert answers(engine) == {"resolution": ("satisfied", "dtmf", "2")}
+    assert state(engine, attempt)[0].status == TaskStatus.completed
+    wrong = post(
+        client, f"/twilio/voice/answer?attempt={attempt}&q=attitude&try=0", {"Digits": "1"}
+    )
+    assert wrong.status_code == 422 and "attitude" in wrong.text
+
+
+def test_an_unsatisfied_rectification_asks_why_then_thanks(
+    client: TestClient, engine: Engine
+) -> None:
+    attempt = an_attempt(engine, rectification=True)
+    url = f"{BASE}reason?attempt={attempt}&amp;q=resolution"
+    reason = "您对整改结果不满意，请在提示音后简单说说原因，说完请按井号键。"
+    assert answer(client, attempt, "resolution", Digits="3") == recording(url, reason, 30)
+    assert state(engine, attempt)[0].status == TaskStatus.calling
+    done = post(client, f"/twilio/voice/reason?attempt={attempt}&q=resolution", {})
+    assert done.text == goodbye("感谢您的评价，祝您生活愉快，再见。")
+    assert state(engine, attempt)[0].status == TaskStatus.completed
