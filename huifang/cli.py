@@ -8,6 +8,7 @@ import uvicorn
 from rich.console import Console
 
 from huifang import migrate
+from huifang.cli_rank import rank
 from huifang.settings import load_settings
 from kernel.auth import create_user
 from kernel.db import session_scope
@@ -22,6 +23,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="People who sign in.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.command()(rank)
 console = Console()
 
 
