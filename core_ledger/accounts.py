@@ -53,7 +53,7 @@ def register_unit(
     if session.exec(select(Unit).where(Unit.credit_code == code)).first():
         raise Conflict("该统一社会信用代码的单位已登记，请勿重复开户")
     unit = Unit(
-        code=f"tmp-{code}",
+        code=code,  # a placeholder until the id gives the unit its account number
         credit_code=code,
         name=name.strip(),
         contact_name=contact_name.strip(),

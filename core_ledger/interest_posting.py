@@ -47,7 +47,7 @@ def _changes_since(
         )
     )
     if account_ids is not None:
-        query = query.where(col(JournalLine.fund_account_id).in_(account_ids))
+        query = query.where(journal.among(session, col(JournalLine.fund_account_id), account_ids))
     changes: dict[int, list[tuple[date, int]]] = defaultdict(list)
     for account_id, occurred_at, amount in session.execute(query):
         changes[account_id].append((local_date(occurred_at), -amount))
@@ -167,7 +167,7 @@ def settle_interest(session: Session, *, period_end: date | None = None) -> Inte
     if due:
         session.execute(
             update(FUND_ACCOUNT_TABLE)
-            .where(FUND_ACCOUNT_TABLE.c.id.in_([r.id for r in due]))
+            .where(journal.among(session, FUND_ACCOUNT_TABLE.c.id, [r.id for r in due]))
             .values(interest_paid_through_on=end)
         )
         journal.expire_accounts(

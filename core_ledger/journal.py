@@ -8,12 +8,12 @@ credit-normal, so a depositor's balance is minus the sum of that account's `depo
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import bindparam, insert, text, update
+from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam, insert, literal, text, update
 from sqlmodel import Session, col, func, select
 
 from core_ledger.models import (
@@ -29,6 +29,15 @@ from kernel.errors import Conflict, Invalid, NotFound
 
 # A remittance of 10,000 depositors is one statement per this many rows.
 BULK_CHUNK = 5_000
+
+
+T = TypeVar("T")
+
+
+def chunks(values: list[T]) -> Iterator[list[T]]:
+    """Slices small enough for any database's limit on bound parameters."""
+    for start in range(0, len(values), BULK_CHUNK):
+        yield values[start : start + BULK_CHUNK]
 
 
 class AccountNotUsable(Conflict):
@@ -215,6 +224,31 @@ def _posting(
     return posting
 
 
+def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """column IN values — on PostgreSQL one array parameter, so 10,000 ids are one bind."""
+    listed = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(listed, ARRAY(column.type)))
+    return column.in_(listed)
+
+
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows in this transaction: COPY on PostgreSQL, batched INSERTs elsewhere."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        for start in range(0, len(rows), BULK_CHUNK):
+            session.execute(insert(table), rows[start : start + BULK_CHUNK])
+        return
+    columns = list(rows[0])
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
+
+
 def _write_lines(session: Session, *, posting_id: int, lines: list[Line]) -> None:
     rows = [
         {
@@ -227,8 +261,7 @@ def _write_lines(session: Session, *, posting_id: int, lines: list[Line]) -> Non
         for line in lines
         if line.amount_fen != 0
     ]
-    for start in range(0, len(rows), BULK_CHUNK):
-        session.execute(insert(JournalLine), rows[start : start + BULK_CHUNK])
+    bulk_insert(session, JournalLine.__table__, rows)  # type: ignore[attr-defined]
 
 
 def _deposit_deltas(lines: list[Line]) -> dict[int, int]:
@@ -254,28 +287,36 @@ def _may_take(account: FundAccount, delta: int) -> None:
 
 
 def apply_balance_deltas(session: Session, deltas: Mapping[int, int]) -> None:
-    """Move many balances at once: one UPDATE on PostgreSQL, executemany elsewhere."""
+    """Move many balances at once: one UPDATE on PostgreSQL, executemany elsewhere.
+
+    The UPDATE skips closed accounts and counts what it moved, so an account closed by a
+    concurrent transaction after the caller's checks is refused here, atomically.
+    """
     if not deltas:
         return
+    table = FUND_ACCOUNT_TABLE
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(
+        moved = session.execute(
             text(
                 "UPDATE fund_account SET balance_fen = fund_account.balance_fen + d.delta "
                 "FROM unnest(CAST(:ids AS integer[]), CAST(:deltas AS bigint[])) AS d(id, delta) "
-                "WHERE fund_account.id = d.id"
+                "WHERE fund_account.id = d.id AND fund_account.status <> 'closed'"
             ),
             {"ids": list(deltas), "deltas": list(deltas.values())},
-        )
+        ).rowcount  # type: ignore[attr-defined]
     else:
-        table = FUND_ACCOUNT_TABLE
         statement = (
             update(table)
-            .where(table.c.id == bindparam("b_id"))
+            .where(table.c.id == bindparam("b_id"), table.c.status != AccountStatus.closed)
             .values(balance_fen=table.c.balance_fen + bindparam("b_delta"))
         )
-        session.connection().execute(
-            statement, [{"b_id": k, "b_delta": v} for k, v in deltas.items()]
+        moved = (
+            session.connection()
+            .execute(statement, [{"b_id": k, "b_delta": v} for k, v in deltas.items()])
+            .rowcount
         )
+    if moved != len(deltas):
+        raise AccountNotUsable("有账户在办理过程中被销户，整笔业务未入账；请核对后重新办理")
     expire_accounts(session, ids=set(deltas), attributes=["balance_fen"])
 
 
@@ -339,13 +380,12 @@ def reverse(
 
 def _check_locked(session: Session, deltas: Mapping[int, int]) -> None:
     """Lock every account a bulk posting moves (in id order) and refuse any it may not move."""
-    ids = sorted(deltas)
     problems = []
-    for start in range(0, len(ids), BULK_CHUNK):
+    for chunk in chunks(sorted(deltas)):
         rows = session.execute(
             select(col(FundAccount.id), col(FundAccount.account_no), col(FundAccount.status))
             .add_columns(col(FundAccount.balance_fen))
-            .where(col(FundAccount.id).in_(ids[start : start + BULK_CHUNK]))
+            .where(among(session, col(FundAccount.id), chunk))
             .order_by(col(FundAccount.id))
             .with_for_update()
         )

@@ -9,9 +9,8 @@ handful of statements (see `journal.post_bulk`), so 10,000 depositors take one r
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -23,8 +22,23 @@ from core_ledger.documents import (
     RemittanceLine,
     RemittanceStatus,
 )
-from core_ledger.journal import BULK_CHUNK, Line, post_bulk, replayed, request_hash
-from core_ledger.models import STATUS_ZH, AccountStatus, Depositor, FundAccount, GlAccount, Unit
+from core_ledger.journal import (
+    Line,
+    among,
+    bulk_insert,
+    chunks,
+    post_bulk,
+    replayed,
+    request_hash,
+)
+from core_ledger.models import (
+    STATUS_ZH,
+    AccountStatus,
+    Depositor,
+    FundAccount,
+    GlAccount,
+    Unit,
+)
 from core_ledger.months import current_month, parse_month
 from kernel.errors import Conflict, Invalid
 
@@ -44,8 +58,7 @@ class RosterLine:
     row: int | None = None  # the row in the uploaded file, for messages
 
 
-@dataclass(frozen=True)
-class _Member:
+class _Member(NamedTuple):
     id: int
     account_no: str
     status: str
@@ -92,8 +105,10 @@ def _members(session: Session, *, unit: Unit, account_nos: Sequence[str] | None)
             col(FundAccount.unit_id) == unit.id, col(FundAccount.status) == AccountStatus.normal
         )
     else:
-        query = query.where(col(FundAccount.account_no).in_(set(account_nos)))
-    return [_Member(*row) for row in session.execute(query.order_by(col(FundAccount.id)))]
+        query = query.where(among(session, col(FundAccount.account_no), set(account_nos)))
+    # Not locked: a remittance only credits, and the balance UPDATE itself refuses an account
+    # closed in the meantime (see journal.apply_balance_deltas), so 10,000 rows need no lock.
+    return [_Member._make(row) for row in session.execute(query.order_by(col(FundAccount.id)))]
 
 
 def _check_line(line: RosterLine, member: _Member | None, unit: Unit, where: str) -> str | None:
@@ -151,13 +166,12 @@ def _resolve(
 def _already_covered(session: Session, *, month: str, account_ids: list[int]) -> dict[int, str]:
     """Accounts a live remittance already covers for the month, with how."""
     covered: dict[int, str] = {}
-    for start in range(0, len(account_ids), BULK_CHUNK):
-        chunk = account_ids[start : start + BULK_CHUNK]
+    for chunk in chunks(account_ids):
         rows = session.execute(
             select(RemittanceLine.fund_account_id, Remittance.status)
             .join(Remittance, col(Remittance.id) == RemittanceLine.remittance_id)
             .where(Remittance.month == month, col(Remittance.status).in_(LIVE))
-            .where(col(RemittanceLine.fund_account_id).in_(chunk))
+            .where(among(session, col(RemittanceLine.fund_account_id), chunk))
         )
         covered.update({account_id: status for account_id, status in rows})
     return covered
@@ -264,36 +278,28 @@ def create(
         }
         for account_id, _, c in shares
     ]
-    for start in range(0, len(rows), BULK_CHUNK):
-        session.execute(insert(RemittanceLine), rows[start : start + BULK_CHUNK])
-        if progress:
-            progress("lines", min(start + BULK_CHUNK, len(rows)))
+    bulk_insert(session, RemittanceLine.__table__, rows)  # type: ignore[attr-defined]
+    if progress:
+        progress("lines", len(rows))
     return remittance
 
 
 def post_remittance(
-    session: Session, *, remittance: Remittance, occurred_at: datetime | None = None
+    session: Session,
+    *,
+    remittance: Remittance,
+    shares: list[tuple[int, int]] | None = None,
+    occurred_at: datetime | None = None,
 ) -> Remittance:
-    """Credit every depositor of the remittance in one balanced posting (under row locks)."""
+    """Credit every depositor of the remittance in one balanced posting.
+
+    `shares` (account id, amount) may be passed by a caller that has just computed them with
+    the accounts locked in this transaction; otherwise they are read back and locked here.
+    """
     unit = session.get(Unit, remittance.unit_id, with_for_update=True)
     assert unit is not None
-    shares = session.execute(
-        select(
-            RemittanceLine.fund_account_id, RemittanceLine.unit_fen + RemittanceLine.employee_fen
-        ).where(RemittanceLine.remittance_id == remittance.id)
-    ).all()
-    ids = sorted(account_id for account_id, _ in shares)
-    closed = []
-    for start in range(0, len(ids), BULK_CHUNK):
-        locked = session.execute(
-            select(FundAccount.account_no, FundAccount.status)
-            .where(col(FundAccount.id).in_(ids[start : start + BULK_CHUNK]))
-            .order_by(col(FundAccount.id))
-            .with_for_update()
-        )
-        closed += [no for no, status in locked if status == AccountStatus.closed]
-    if closed:
-        raise Conflict(f"账号 {'、'.join(closed[:10])} 已销户，不能入账；请退回该汇缴单并重新提交")
+    if shares is None:
+        shares = _locked_shares(session, remittance=remittance)
     lines = [Line(GlAccount.bank, remittance.total_fen)]
     lines += [
         Line(GlAccount.deposits, -amount, fund_account_id=a) for a, amount in shares if amount
@@ -313,6 +319,31 @@ def post_remittance(
     session.add(remittance)
     session.flush()
     return remittance
+
+
+def _locked_shares(session: Session, *, remittance: Remittance) -> list[tuple[int, int]]:
+    """The remittance's amounts per account, with the accounts locked and none closed."""
+    shares = [
+        (account_id, amount)
+        for account_id, amount in session.execute(
+            sa_select(
+                col(RemittanceLine.fund_account_id),
+                col(RemittanceLine.unit_fen) + col(RemittanceLine.employee_fen),
+            ).where(col(RemittanceLine.remittance_id) == remittance.id)
+        )
+    ]
+    closed = []
+    for chunk in chunks(sorted(account_id for account_id, _ in shares)):
+        locked = session.execute(
+            sa_select(col(FundAccount.account_no), col(FundAccount.status))
+            .where(among(session, col(FundAccount.id), chunk))
+            .order_by(col(FundAccount.id))
+            .with_for_update()
+        )
+        closed += [no for no, status in locked if status == AccountStatus.closed]
+    if closed:
+        raise Conflict(f"账号 {'、'.join(closed[:10])} 已销户，不能入账；请退回该汇缴单并重新提交")
+    return shares
 
 
 def replay_remittance(session: Session, *, key: str, payload: dict[str, Any]) -> Remittance | None:

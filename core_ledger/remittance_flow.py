@@ -75,7 +75,8 @@ def remit_at_counter(
     )
     remittance.outlet_id, remittance.teller_id = outlet.id, teller.id
     remittance.reviewed_by_user_id, remittance.reviewed_at = user_id, utcnow()
-    return post_remittance(session, remittance=remittance, occurred_at=occurred_at)
+    locked = [(account_id, share.total_fen) for account_id, _, share in shares]
+    return post_remittance(session, remittance=remittance, shares=locked, occurred_at=occurred_at)
 
 
 def submit(
