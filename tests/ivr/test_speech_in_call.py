@@ -1,12 +1,18 @@
 """Spoken answers in the call: recording in → Vosk grammar decode → exact TwiML out → rows."""
 
+from datetime import timedelta
+
 import pytest
 from fastapi.testclient import TestClient
+from redis import Redis
+from rq import Queue
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from callbacks.models import SurveyAnswer
-from ivr.jobs import transcribe_recording
+from ivr.jobs import queue_pending_transcriptions, transcribe_recording
+from ivr.voice_models import VoiceRecording
+from kernel.clock import utcnow
 from tests.ivr.test_voice_support import (
     SAY,
     XML,
@@ -226,3 +232,23 @@ def test_a_recording_that_is_gone_is_marked_failed_for_operators(
     assert transcribe_recording(pending.id or 0) is None
     [failed] = recordings(engine)
     assert failed.status == "failed" and "404" in (failed.error or "")
+
+
+def test_the_reconciler_queues_transcriptions_left_pending_once(
+    client: TestClient, engine: Engine, redis: Redis
+) -> None:
+    attempt = an_attempt(engine)
+    form = {"RecordingUrl": "https://api.twilio.com/x/Recordings/RE5", "RecordingSid": "RE5"}
+    post(client, f"/twilio/voice/suggestion?attempt={attempt}", form)
+    redis.flushdb()  # as if Redis had lost the webhook's job
+    queue = Queue(connection=redis)
+    assert queue_pending_transcriptions(queue) == 0  # still within its webhook's grace period
+    with Session(engine) as session:
+        [recording] = session.exec(select(VoiceRecording)).all()
+        recording.created_at = utcnow() - timedelta(minutes=10)
+        session.add(recording)
+        session.commit()
+        recording_id = recording.id
+    assert queue_pending_transcriptions(queue) == 1
+    assert queue_pending_transcriptions(queue) == 0  # its job is live: not queued twice
+    assert queue.job_ids == [f"transcribe-{recording_id}"]
