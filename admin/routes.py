@@ -1,4 +1,4 @@
-"""The web UI (zh-CN): sign-in and the outlet ranking."""
+"""The web UI (zh-CN): sign-in; the ranking pages live in admin.rankings."""
 
 from pathlib import Path
 from typing import Annotated
@@ -8,9 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from kernel.auth import TOKEN_COOKIE, TOKEN_LIFETIME, User, current_user, issue_token
-from kernel.clock import month_key, utcnow
 from kernel.db import SessionDep
-from scoring.service import outlet_ranking
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -61,15 +59,3 @@ def login(
     )
     return response
 
-
-@router.get("/rankings", response_class=HTMLResponse)
-def rankings(
-    request: Request, session: SessionDep, user: PageUser, period: str | None = None
-) -> Response:
-    """This month's outlet ranking (or another month's)."""
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
-    period = period or month_key(utcnow())
-    rows = outlet_ranking(session, period=period)
-    context = {"user": user, "period": period, "rows": rows}
-    return templates.TemplateResponse(request, "rankings.html", context)

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+import admin.rankings
 import admin.routes
 import callbacks.routes
 import core_ledger.routes
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ivr.webhooks.router,
         ivr.sms_webhooks.router,
         admin.routes.router,
+        admin.rankings.router,
         callbacks.routes.router,
     ):
         app.include_router(router)

@@ -1,0 +1,261 @@
+"""The ranking pages (zh-CN): rankings of every kind, what is behind them, flags, appraisal."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import select
+
+from admin.routes import PageUser, templates
+from kernel.auth import Role, User
+from kernel.clock import local, month_key, utcnow
+from kernel.db import SessionDep
+from kernel.errors import DomainError
+from scoring.alerts import acknowledge_alert, check_bottom_alerts, list_alerts
+from scoring.config import get_scoring_settings
+from scoring.drilldown import callback_drilldown
+from scoring.evaluations import evaluation_drilldown, evaluation_ranking
+from scoring.inspections import findings_of, list_inspections
+from scoring.models import CRITERION_NAMES, STEP_NAMES, TIER_NAMES, FlagState, IssueLetter
+from scoring.performance import PART_NAMES, outlet_appraisals, parse_weights
+from scoring.periods import KIND_NAMES as PERIOD_KIND_NAMES
+from scoring.periods import Period, parse_period
+from scoring.rankings import KIND_NAMES, as_callback_kind, callback_ranking
+from scoring.rectification import on_time, overdue, staff_name, steps_of
+from scoring.redflags import favour_reports, repeat_trip_rates
+from scoring.service import list_flags, resolve_flag
+
+router = APIRouter(include_in_schema=False)
+READERS = {Role.admin, Role.manager, Role.operator, Role.inspector}
+KINDS = ("outlet", "teller", "department", "leader")
+
+
+def _page(request: Request, user: User, name: str, context: dict[str, object]) -> Response:
+    base = {"user": user, "kinds": KIND_NAMES, "settings": get_scoring_settings()}
+    base.update({"tiers": TIER_NAMES, "criteria": CRITERION_NAMES, "local": local})
+    return templates.TemplateResponse(request, name, {**base, **context})
+
+
+def _error(request: Request, user: User, status_code: int, message: str) -> Response:
+    context = {"user": user, "kinds": KIND_NAMES, "message": message}
+    return templates.TemplateResponse(
+        request, "rankings_error.html", context, status_code=status_code
+    )
+
+
+def _guard(request: Request, user: User | None, period: str | None) -> Response | Period:
+    """Sign-in, role and period checks shared by every page; a Response means stop."""
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    if user.role not in READERS:
+        return _error(request, user, 403, "当前账号无权查看排名")
+    try:
+        return parse_period(period or month_key(utcnow()))
+    except DomainError as error:
+        return _error(request, user, 422, error.message)
+
+
+@router.get("/rankings", response_class=HTMLResponse)
+def rankings(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    period: str | None = None,
+    kind: str = "outlet",
+) -> Response:
+    """A ranking of one kind for a month, quarter or year, with the method explained."""
+    found = _guard(request, user, period)
+    if isinstance(found, Response):
+        return found
+    assert user is not None
+    if kind not in KINDS:
+        return _error(request, user, 422, f"未知的排名类型 {kind!r}")
+    if kind in ("outlet", "teller"):
+        rows = callback_ranking(
+            session, kind=as_callback_kind(kind), period=found, include_unrated=True
+        )
+    else:
+        rows = evaluation_ranking(session, kind=kind, period=found, include_unrated=True)
+    context = {"period": found, "kind": kind, "rows": rows, "period_kinds": PERIOD_KIND_NAMES}
+    return _page(request, user, "rankings.html", context)
+
+
+@router.get("/rankings/red-flags", response_class=HTMLResponse)
+def red_flags(
+    request: Request, session: SessionDep, user: PageUser, period: str | None = None
+) -> Response:
+    """Repeat-trip rates for outlets and tellers, and every favour-asking report."""
+    found = _guard(request, user, period)
+    if isinstance(found, Response):
+        return found
+    assert user is not None
+    context = {
+        "period": found,
+        "outlets": repeat_trip_rates(session, kind="outlet", period=found),
+        "tellers": repeat_trip_rates(session, kind="teller", period=found),
+        "reports": favour_reports(session, period=found),
+    }
+    return _page(request, user, "rankings_redflags.html", context)
+
+
+@router.get("/rankings/alerts", response_class=HTMLResponse)
+def alerts(
+    request: Request, session: SessionDep, user: PageUser, period: str | None = None
+) -> Response:
+    """约谈 alerts, and the anti-gaming flags waiting for an operator."""
+    found = _guard(request, user, period)
+    if isinstance(found, Response):
+        return found
+    assert user is not None
+    context = {
+        "period": found,
+        "alerts": list_alerts(session),
+        "flags": list_flags(session, state=FlagState.open),
+    }
+    return _page(request, user, "rankings_alerts.html", context)
+
+
+@router.post("/rankings/alerts/check", response_class=HTMLResponse)
+def check(
+    request: Request, session: SessionDep, user: PageUser, period: Annotated[str, Form()]
+) -> Response:
+    """Run the month's 约谈 check (raising each alert once)."""
+    found = _guard(request, user, period)
+    if isinstance(found, Response):
+        return found
+    assert user is not None
+    try:
+        check_bottom_alerts(session, period=found)
+    except DomainError as error:
+        return _error(request, user, error.status_code, error.message)
+    return RedirectResponse(f"/rankings/alerts?period={found.key}", status_code=303)
+
+
+@router.post("/rankings/alerts/{alert_id}", response_class=HTMLResponse)
+def acknowledge(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    alert_id: int,
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Record that the talk took place."""
+    found = _guard(request, user, None)
+    if isinstance(found, Response):
+        return found
+    assert user is not None
+    try:
+        acknowledge_alert(session, alert_id=alert_id, by=user.username, note=note)
+    except DomainError as error:
+        return _error(request, user, error.status_code, error.message)
+    return RedirectResponse("/rankings/alerts", status_code=303)
+
+
+@router.post("/rankings/flags/{flag_id}", response_class=HTMLResponse)
+def decide_flag(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    flag_id: int,
+    decision: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """An operator clears or upholds an anti-gaming flag."""
+    found = _guard(request, user, None)
+    if isinstance(found, Response):
+        return found
+    assert user is not None
+    states = {"clear": FlagState.cleared, "uphold": FlagState.upheld}
+    try:
+        if decision not in states or user.role not in (Role.admin, Role.operator, Role.manager):
+            raise DomainError("无权处理或处理方式不正确")
+        resolve_flag(
+            session, flag_id=flag_id, decision=states[decision], by=user.username, note=note or None
+        )
+    except DomainError as error:
+        return _error(request, user, error.status_code, error.message)
+    return RedirectResponse("/rankings/alerts", status_code=303)
+
+
+@router.get("/rankings/appraisal", response_class=HTMLResponse)
+def appraisal(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    period: str | None = None,
+    weights: str | None = None,
+) -> Response:
+    """绩效考核 composites with their parts; inspections and the letters they started."""
+    found = _guard(request, user, period)
+    if isinstance(found, Response):
+        return found
+    assert user is not None
+    try:
+        rows = outlet_appraisals(session, period=found, weights=parse_weights(weights))
+    except DomainError as error:
+        return _error(request, user, error.status_code, error.message)
+    inspections = []
+    for inspection, outlet in list_inspections(session, period=found):
+        letter = session.exec(
+            select(IssueLetter).where(IssueLetter.inspection_id == inspection.id)
+        ).first()
+        steps = steps_of(session, letter_id=letter.id or 0) if letter else []
+        inspections.append(
+            {
+                "inspection": inspection,
+                "outlet": outlet,
+                "findings": findings_of(session, inspection_id=inspection.id or 0),
+                "letter": letter,
+                "steps": [
+                    {
+                        "step": s,
+                        "name": STEP_NAMES[s.kind],
+                        "staff": staff_name(session, s.staff_id),
+                        "overdue": overdue(s),
+                        "on_time": on_time(s) if s.submitted_at else None,
+                    }
+                    for s in steps
+                ],
+            }
+        )
+    context = {"period": found, "rows": rows, "parts": PART_NAMES, "inspections": inspections}
+    return _page(request, user, "rankings_appraisal.html", {**context, "weights": weights or ""})
+
+
+@router.get("/rankings/{kind}/{code}", response_class=HTMLResponse)
+def detail(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    kind: str,
+    code: str,
+    period: str | None = None,
+    page: int = 1,
+) -> Response:
+    """What is behind one subject's number."""
+    found = _guard(request, user, period)
+    if isinstance(found, Response):
+        return found
+    assert user is not None
+    try:
+        if kind in ("outlet", "teller"):
+            size = 50
+            drill = callback_drilldown(
+                session,
+                kind=as_callback_kind(kind),
+                code=code,
+                period=found,
+                limit=size,
+                offset=(max(page, 1) - 1) * size,
+            )
+            pages = max(1, -(-drill.total // size))
+            context: dict[str, object] = {"row": drill.row, "drill": drill, "page": page}
+            context["pages"] = pages
+        elif kind in ("department", "leader"):
+            evaluation = evaluation_drilldown(session, kind=kind, code=code, period=found)
+            context = {"row": evaluation.row, "evaluation": evaluation}
+        else:
+            raise DomainError(f"未知的排名类型 {kind!r}")
+    except DomainError as error:
+        return _error(request, user, error.status_code, error.message)
+    return _page(request, user, "rankings_detail.html", {**context, "period": found, "kind": kind})

@@ -1,0 +1,101 @@
+"""The ranking pages as a manager sees them: every kind, drill-down, the method, red flags."""
+
+from datetime import datetime, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core_ledger.org import create_department
+from kernel.clock import CENTRE_TZ
+from scoring.evaluations import cast_ballot, open_round, register_rater
+from scoring.periods import parse_period
+from tests.conftest import make_user
+from tests.scoring.factories import S, U, V, outlet, rate, teller
+
+NOV = datetime(2026, 11, 10, 10, 0, tzinfo=CENTRE_TZ)
+
+
+def _sign_in(client: TestClient, engine: Engine, role: str = "manager") -> None:
+    password = make_user(engine, username=f"web-{role}", role=role)
+    answer = client.post(
+        "/login", data={"username": f"web-{role}", "password": password}, follow_redirects=False
+    )
+    assert answer.status_code == 303
+
+
+def test_pages_need_sign_in_and_a_reading_role(client: TestClient, engine: Engine) -> None:
+    answer = client.get("/rankings", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/login"
+    _sign_in(client, engine, role="teller")
+    assert client.get("/rankings").status_code == 403
+
+
+def test_outlet_page_shows_scores_intervals_small_samples_and_the_method(
+    client: TestClient, engine: Engine
+) -> None:
+    with Session(engine) as session:
+        a = outlet(session, "WD01", "城东网点")
+        t1 = teller(session, a, "T1")
+        rate(session, a, V, S, by=t1, when=NOV, phone="+8613812345678", favour_asked="yes")
+        session.commit()
+    _sign_in(client, engine)
+    page = client.get("/rankings", params={"period": "2026-11"}).text
+    assert "网点满意度排名 · 2026年11月" in page
+    assert "城东网点" in page and "90.0" in page and "小样本" in page
+    assert "评分方法说明" in page and "Dirichlet(1,1,1)" in page
+    detail = client.get("/rankings/outlet/WD01", params={"period": "2026-11"}).text
+    assert "138****5678" in detail and "13812345678" not in detail
+    assert "(1×100 + 1×80 + 0×0) ÷ 2 = 90.00" in detail
+    red = client.get("/rankings/red-flags", params={"period": "2026-11"}).text
+    assert "“索拿卡要”反映（1 条" in red
+    teller_page = client.get("/rankings", params={"period": "2026-Q4", "kind": "teller"}).text
+    assert "柜员T1" in teller_page
+    bad = client.get("/rankings", params={"period": "2026-13"})
+    assert bad.status_code == 422 and "YYYY-MM" in bad.text
+    missing = client.get("/rankings/outlet/WD99", params={"period": "2026-11"})
+    assert missing.status_code == 404
+
+
+def test_department_detail_shows_reasons_not_raters(client: TestClient, engine: Engine) -> None:
+    make_user(engine, username="rater-wd01", role="teller")
+    with Session(engine) as session:
+        outlet(session, "WD01", "城东网点")
+        create_department(session, code="KS1", name="归集科")
+        rater = register_rater(session, username="rater-wd01", kind="outlet", code="WD01")
+        opens = datetime(2026, 11, 25, tzinfo=CENTRE_TZ)
+        period = parse_period("2026-11")
+        open_round(session, period=period, opens_at=opens, closes_at=opens + timedelta(days=3))
+        answers = {"attitude": (U, "电话长期无人接听"), "work_quality": (S, None)}
+        answers["efficiency"] = (S, None)
+        cast_ballot(
+            session,
+            rater=rater,
+            period=period,
+            subject_kind="department",
+            subject_code="KS1",
+            answers=answers,
+            now=opens + timedelta(hours=1),
+        )
+        session.commit()
+    _sign_in(client, engine)
+    page = client.get("/rankings/department/KS1", params={"period": "2026-11"}).text
+    assert "电话长期无人接听" in page
+    assert "rater-wd01" not in page and "城东网点" not in page
+
+
+def test_alerts_page_raises_and_records_a_talk(client: TestClient, engine: Engine) -> None:
+    with Session(engine) as session:
+        a, b = outlet(session, "WD01", "城东网点"), outlet(session, "WD02", "城西网点")
+        for when in (NOV - timedelta(days=31), NOV):
+            rate(session, a, V, V, when=when)
+            rate(session, b, U, U, when=when)
+        session.commit()
+    _sign_in(client, engine)
+    client.post("/rankings/alerts/check", data={"period": "2026-11"})
+    page = client.get("/rankings/alerts", params={"period": "2026-11"}).text
+    assert "城西网点连续两个月" in page
+    appraisal = client.get("/rankings/appraisal", params={"period": "2026-11"}).text
+    assert "网点绩效考核" in appraisal and "本期无数据" in appraisal
+    wrong = client.get("/rankings/appraisal", params={"period": "2026-11", "weights": "callback=2"})
+    assert wrong.status_code == 422
