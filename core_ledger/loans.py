@@ -2,7 +2,7 @@
 schedule (等额本息) and monthly repayment with offset (对冲还贷) from the fund account."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert
@@ -23,7 +23,7 @@ from core_ledger.events import business_event
 from core_ledger.journal import Line
 from core_ledger.models import STATUS_ZH, AccountStatus, GlAccount, JournalLine
 from core_ledger.service import emit, outlet_and_teller
-from kernel.clock import CENTRE_TZ, as_utc, local_date, utcnow
+from kernel.clock import local_date, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 from kernel.phone import normalize
 
@@ -303,10 +303,7 @@ def _repay(session: Session, *, installment: LoanInstallment, run: RepaymentRun)
         installment_due_fen=installment.payment_fen,
     )
     bank = installment.payment_fen - offset
-    when = min(
-        as_utc(datetime.combine(installment.due_on, time(9), CENTRE_TZ)),
-        utcnow() - timedelta(seconds=1),
-    )
+    # Money moves when the run collects it (a late run does not rewrite history).
     posting = journal.post(
         session,
         kind="loan.repayment",
@@ -320,7 +317,6 @@ def _repay(session: Session, *, installment: LoanInstallment, run: RepaymentRun)
         key=f"loan-{loan.id}-installment-{installment.no}",
         payload={"loan_id": loan.id, "no": installment.no},
         fund_account_id=account.id,
-        occurred_at=when,
         memo=f"贷款 {loan.id} 第 {installment.no} 期还款" + ("（对冲还贷）" if offset else ""),
     )
     installment.offset_fen, installment.bank_fen = offset, bank

@@ -1,0 +1,107 @@
+"""Factories for ledger tests: a centre with an outlet, a teller, a unit and its depositors."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import count
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core_ledger import accounts, loans, remittance_flow, service
+from core_ledger.identity import make_credit_code, make_resident_id
+from core_ledger.models import FundAccount
+from core_ledger.months import current_month, shift
+
+_serial = count(1)
+
+
+@dataclass
+class Centre:
+    """What a ledger test starts from; helpers post through the real services."""
+
+    session: Session
+    unit_code: str = ""
+    accounts: list[str] = field(default_factory=list)
+    outlet: str = "WD01"
+    teller: str = "T01"
+
+    def add_unit(self, *, rate: str = "0.12", first_month: str | None = None) -> str:
+        unit = accounts.register_unit(
+            self.session,
+            credit_code=make_credit_code(area="430902", serial=next(_serial)),
+            name=f"测试单位{next(_serial)}",
+            contact_name="张会计",
+            contact_phone="13800000001",
+            bank_name="中国建设银行",
+            bank_account_no="43001234567890",
+            unit_rate=rate,
+            employee_rate=rate,
+            first_month=first_month or shift(current_month(), -3),
+        )
+        return unit.code
+
+    def add_depositor(self, *, unit_code: str | None = None, wage_base_fen: int = 800_000) -> str:
+        serial = next(_serial)
+        account = accounts.open_depositor(
+            self.session,
+            id_number=make_resident_id(
+                area="110105", birth=date(1980, 1, 1 + serial % 28), sequence=serial % 999
+            ),
+            name=f"职工{serial}",
+            phone=f"139{serial:08d}",
+            unit_code=unit_code if unit_code is not None else self.unit_code,
+            wage_base_fen=wage_base_fen,
+        )
+        return account.account_no
+
+    def remit(self, month: str, *, key: str | None = None, unit_code: str | None = None) -> int:
+        done = remittance_flow.remit_at_counter(
+            self.session,
+            unit_code=unit_code or self.unit_code,
+            month=month,
+            idempotency_key=key or f"remit-{unit_code or self.unit_code}-{month}",
+            outlet_code=self.outlet,
+            teller_code=self.teller,
+        )
+        return done.id or 0
+
+    def balance(self, account_no: str) -> int:
+        return accounts.get_account(self.session, account_no=account_no).balance_fen
+
+    def account(self, account_no: str) -> FundAccount:
+        return accounts.get_account(self.session, account_no=account_no)
+
+
+def make_centre(session: Session, *, depositors: int = 3) -> Centre:
+    """An outlet WD01 with teller T01, a contracted project LP01, one unit with depositors."""
+    service.create_outlet(session, code="WD01", name="市民中心网点")
+    service.create_staff(session, code="T01", name="李娜", outlet_code="WD01", phone="13900001111")
+    loans.create_project(
+        session,
+        code="LP01",
+        name="碧桂园·江南府",
+        developer="碧桂园地产",
+        contact_name="周经理",
+        contact_phone="13700000001",
+    )
+    centre = Centre(session=session)
+    centre.unit_code = centre.add_unit()
+    centre.accounts = [centre.add_depositor() for _ in range(depositors)]
+    session.flush()
+    return centre
+
+
+@pytest.fixture
+def centre(session: Session) -> Iterator[Centre]:
+    yield make_centre(session)
+
+
+@pytest.fixture
+def committed_centre(engine: Engine) -> Iterator[Centre]:
+    """A centre committed to the database, for tests that use the HTTP app or several sessions."""
+    with Session(engine, expire_on_commit=False) as session:
+        built = make_centre(session)
+        session.commit()
+        yield built
