@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from callbacks.models import CallbackTask, TaskStatus
 from huifang import migrate
+from huifang.demo_scoring import seed_evaluations
 from huifang.demo_seed import business_month, script_for, seed
 from huifang.settings import clear_caches
 from kernel.auth import create_user
@@ -108,6 +109,7 @@ def run_demo(*, once: bool, depositors: int) -> None:
         with console.status("正在建立演示数据：网点、柜员、缴存职工、一个月的提取和贷款…"):
             with Session(engine) as session:
                 seeded = seed(session, depositors=depositors, rng=rng)
+                seed_evaluations(session, rng=random.Random(2026))
                 session.commit()
             for phone, outlet in seeded.people.items():
                 script = script_for(outlet, rng)
