@@ -13,6 +13,7 @@ from ivr.sms_text import (
     render_follow_up,
     render_invitation,
     render_opted_out,
+    render_outcome,
     render_thanks,
     segments,
 )
@@ -154,3 +155,41 @@ def test_a_reported_problem_gets_a_promise_to_follow_up() -> None:
 
 def test_a_message_after_closing_says_the_survey_is_over() -> None:
     assert "已结束" in render_closed(signature=SIGNATURE)
+
+
+@pytest.mark.parametrize(
+    ("action", "missing", "expected_text"),
+    [
+        ("thanks", [], render_thanks(signature=SIGNATURE, follow_up=False)),
+        ("thanks_follow_up", ["favour_asked"], render_thanks(signature=SIGNATURE, follow_up=True)),
+        (
+            "follow_up",
+            ["favour_asked"],
+            render_follow_up(signature=SIGNATURE, missing=["favour_asked"]),
+        ),
+        ("clarify", ["efficiency"], render_clarify(signature=SIGNATURE, expected=["efficiency"])),
+        ("opted_out", [], render_opted_out(signature=SIGNATURE)),
+        ("no_survey", [], render_closed(signature=SIGNATURE)),
+        ("ignored", [], None),
+        ("something_new", [], None),
+    ],
+)
+def test_each_outcome_of_a_reply_has_its_text(
+    action: str, missing: list[str], expected_text: str | None
+) -> None:
+    text = render_outcome(
+        signature=SIGNATURE, action=action, missing=missing, expected=QUESTION_ORDER
+    )
+    assert text == expected_text
+
+
+def test_a_clarification_without_named_questions_asks_what_was_expected() -> None:
+    text = render_outcome(
+        signature=SIGNATURE, action="clarify", missing=[], expected=QUESTION_ORDER[2:]
+    )
+    assert text == render_clarify(signature=SIGNATURE, expected=QUESTION_ORDER[2:])
+
+
+def test_a_follow_up_with_nothing_missing_just_thanks() -> None:
+    text = render_outcome(signature=SIGNATURE, action="follow_up", missing=[], expected=[])
+    assert text == render_thanks(signature=SIGNATURE, follow_up=False)
