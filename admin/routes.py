@@ -58,4 +58,3 @@ def login(
         max_age=int(TOKEN_LIFETIME.total_seconds()),
     )
     return response
-
