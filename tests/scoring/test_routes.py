@@ -146,6 +146,20 @@ def test_ballots_over_http(client: TestClient, engine: Engine, boss: dict[str, s
     assert no_reason.status_code == 422 and "具体事项或缘由" in no_reason.json()["detail"]
     _ok(ballot("KS1", efficiency={"tier": U, "reason": "退件不说明原因"}), 201)
     assert ballot("KS1").status_code == 409
+    past = {"period": "2026-01", "opens_at": "2026-01-25T09:00:00+08:00"}
+    past["closes_at"] = "2026-01-30T18:00:00+08:00"
+    _ok(client.post("/api/evaluations/rounds", json=past, headers=boss), 201)
+    late = client.post(
+        "/api/evaluations/ballots",
+        json={
+            "period": "2026-01",
+            "subject_kind": "leader",
+            "subject_code": "LD1",
+            "answers": {c: {"tier": V} for c in ("attitude", "work_quality", "efficiency")},
+        },
+        headers=rater,
+    )
+    assert late.status_code == 409 and "不在测评时间内" in late.json()["detail"]
     sheet = _ok(client.get("/api/evaluations/sheet", params={"period": period}, headers=rater))
     assert [(line["code"], line["done"]) for line in sheet] == [("KS1", True), ("LD1", False)]
     seatless = client.get("/api/evaluations/sheet", params={"period": period}, headers=stranger)
