@@ -364,7 +364,7 @@ def reverse(
     _check_locked(session, deltas)
     posting = _posting(
         session,
-        kind=f"{original.kind}.reversal",
+        kind="reversal",
         lines=negated,
         key=key,
         payload=payload,

@@ -163,7 +163,7 @@ def receipt_for(session: Session, *, receipt_no: str) -> Receipt:
     remittance = session.exec(select(Remittance).where(Remittance.posting_id == posting.id)).first()
     unit = session.get(Unit, remittance.unit_id) if remittance else None
     original = session.get(Posting, posting.reverses_id) if posting.reverses_id else None
-    base_kind = posting.kind.removesuffix(".reversal")
+    base_kind = original.kind if original else posting.kind
     business = KIND_ZH.get(base_kind, base_kind) + ("冲正" if original else "")
     return Receipt(
         receipt_no=posting.receipt_no,

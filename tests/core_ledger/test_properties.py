@@ -1,0 +1,227 @@
+"""Invariants over random sequences of business, on the real test database.
+
+Each step runs in a savepoint like a request in its transaction: a refused step (overdraft,
+closed account, month already paid...) rolls back whole. After every step: the books balance,
+no account is negative, every balance equals its journal lines and their sum equals the fund's
+liability, and no closed account has taken a posting.
+"""
+
+from datetime import timedelta
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
+
+from core_ledger import accounts, loans, remittance_flow
+from core_ledger.documents import PaymentInstruction, PaymentStatus, Remittance, RemittanceStatus
+from core_ledger.journal import check_books, trial_balance
+from core_ledger.models import AccountStatus, FundAccount, GlAccount, JournalLine
+from core_ledger.months import current_month, shift
+from core_ledger.remittance_flow import credit_individual
+from core_ledger.withdrawal import post_withdrawal, settle_payment
+from kernel.clock import utcnow
+from kernel.errors import DomainError
+from tests.core_ledger.conftest import Centre, make_centre
+
+DEPOSITORS = 4
+GROUNDS = st.sampled_from(["purchase", "rent", "repair", "retirement", "death"])
+
+
+def _ledger_machine(engine: Engine) -> type[RuleBasedStateMachine]:
+    class Ledger(RuleBasedStateMachine):
+        """A centre doing random business; every step either happens whole or not at all."""
+
+        @initialize()
+        def open_centre(self) -> None:
+            # One outer transaction per example, rolled back at the end; steps are savepoints.
+            self.session = Session(engine, expire_on_commit=False)
+            self.centre: Centre = make_centre(self.session, depositors=DEPOSITORS)
+            self.other_unit = self.centre.add_unit()
+            self.keys = 0
+            self.closed_lines: dict[int, int] = {}
+            self.refused = 0
+
+        def teardown(self) -> None:
+            if hasattr(self, "session"):
+                self.session.rollback()
+                self.session.close()
+
+        def _key(self) -> str:
+            self.keys += 1
+            return f"k{self.keys}"
+
+        def _try(self, step: object) -> None:
+            savepoint = self.session.begin_nested()
+            try:
+                step()  # type: ignore[operator]
+                savepoint.commit()
+            except DomainError:
+                savepoint.rollback()
+                self.refused += 1
+
+        def _account(self, index: int) -> str:
+            return self.centre.accounts[index % DEPOSITORS]
+
+        @rule(back=st.integers(1, 3), supplementary=st.booleans())
+        def remit(self, back: int, supplementary: bool) -> None:
+            self._try(
+                lambda: remittance_flow.remit_at_counter(
+                    self.session,
+                    unit_code=self.centre.unit_code,
+                    month=shift(current_month(), -back),
+                    kind="supplementary" if supplementary else "regular",
+                    idempotency_key=self._key(),
+                    outlet_code="WD01",
+                    teller_code="T01",
+                )
+            )
+
+        @rule(index=st.integers(0, DEPOSITORS - 1), amount=st.integers(-10, 300_000))
+        def credit(self, index: int, amount: int) -> None:
+            self._try(
+                lambda: credit_individual(
+                    self.session,
+                    account_no=self._account(index),
+                    amount_fen=amount,
+                    month=current_month(),
+                    idempotency_key=self._key(),
+                )
+            )
+
+        @rule(
+            index=st.integers(0, DEPOSITORS - 1), amount=st.integers(-10, 600_000), ground=GROUNDS
+        )
+        def withdraw(self, index: int, amount: int, ground: str) -> None:
+            closing = ground in ("retirement", "death")
+            self._try(
+                lambda: post_withdrawal(
+                    self.session,
+                    account_no=self._account(index),
+                    amount_fen=None if closing else amount,
+                    reason=ground,
+                    outlet_code="WD01",
+                    teller_code="T01",
+                    idempotency_key=self._key(),
+                )
+            )
+
+        @rule(paid=st.booleans())
+        def bank_answers(self, paid: bool) -> None:
+            pending = self.session.exec(
+                select(PaymentInstruction).where(PaymentInstruction.status == PaymentStatus.pending)
+            ).first()
+            if pending is not None:
+                self._try(
+                    lambda: settle_payment(
+                        self.session,
+                        payment_id=pending.id or 0,
+                        paid=paid,
+                        bank_ref="WY" if paid else "",
+                        failure_reason="" if paid else "户名不符",
+                    )
+                )
+
+        @rule(
+            index=st.integers(0, DEPOSITORS - 1),
+            action=st.sampled_from(["seal", "freeze", "unfreeze"]),
+        )
+        def change_status(self, index: int, action: str) -> None:
+            self._try(
+                lambda: accounts.change_status(
+                    self.session, account_no=self._account(index), action=action, reason="测试"
+                )
+            )
+
+        @rule(index=st.integers(0, DEPOSITORS - 1))
+        def transfer(self, index: int) -> None:
+            self._try(
+                lambda: accounts.transfer_account(
+                    self.session,
+                    account_no=self._account(index),
+                    to_unit_code=self.other_unit,
+                    wage_base_fen=500_000,
+                )
+            )
+
+        @rule(index=st.integers(0, DEPOSITORS - 1), offset=st.booleans(), days=st.integers(0, 100))
+        def borrow(self, index: int, offset: bool, days: int) -> None:
+            self._try(
+                lambda: loans.post_loan(
+                    self.session,
+                    account_no=self._account(index),
+                    project_code="LP01",
+                    amount_fen=1_000_000,
+                    term_months=12,
+                    offset_repayment=offset,
+                    outlet_code="WD01",
+                    teller_code="T01",
+                    idempotency_key=self._key(),
+                    occurred_at=utcnow() - timedelta(days=days),
+                )
+            )
+
+        @rule()
+        def repay(self) -> None:
+            self._try(lambda: loans.repay_due(self.session))
+
+        @rule()
+        def reverse_a_remittance(self) -> None:
+            posted = self.session.exec(
+                select(Remittance).where(Remittance.status == RemittanceStatus.posted)
+            ).first()
+            if posted is not None:
+                self._try(
+                    lambda: remittance_flow.reverse_remittance(
+                        self.session,
+                        remittance_id=posted.id or 0,
+                        reason="更正",
+                        idempotency_key=self._key(),
+                    )
+                )
+
+        @invariant()
+        def books_are_right(self) -> None:
+            if hasattr(self, "session"):
+                assert check_books(self.session) == []
+                totals = trial_balance(self.session)
+                balances = self.session.exec(select(func.sum(FundAccount.balance_fen))).one()
+                assert int(balances or 0) == -totals[GlAccount.deposits]
+                assert sum(totals.values()) == 0
+
+        @invariant()
+        def closed_accounts_take_no_postings(self) -> None:
+            if not hasattr(self, "session"):
+                return
+            rows = self.session.exec(
+                select(FundAccount.id, func.count(col(JournalLine.id)))
+                .outerjoin(JournalLine, col(JournalLine.fund_account_id) == FundAccount.id)
+                .where(FundAccount.status == AccountStatus.closed)
+                .group_by(col(FundAccount.id))
+            ).all()
+            closed_now = {account_id: lines for account_id, lines in rows}
+            for account_id, lines in closed_now.items():
+                assert lines == self.closed_lines.get(account_id, lines)
+            self.closed_lines = closed_now
+
+    return Ledger
+
+
+def test_random_business_keeps_the_books_right(engine: Engine) -> None:
+    machine = _ledger_machine(engine)
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        ),
+    )
