@@ -42,7 +42,9 @@ class UnitCreate(BaseModel):
     bank_account_no: str = Field(min_length=1, max_length=40)
     unit_rate: Decimal = Field(description="单位缴存比例，如 0.12")
     employee_rate: Decimal = Field(description="个人缴存比例，如 0.12")
-    first_month: str | None = Month
+    first_month: str | None = Field(
+        default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="起缴月份，默认本月"
+    )
 
 
 class UnitPublic(BaseModel):
