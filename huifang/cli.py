@@ -8,6 +8,7 @@ import uvicorn
 from rich.console import Console
 
 from huifang import migrate
+from huifang.cli_ledger import ledger_app
 from huifang.cli_rank import rank
 from huifang.settings import load_settings
 from kernel.auth import create_user
@@ -23,6 +24,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="People who sign in.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(ledger_app, name="ledger")
 app.command()(rank)
 console = Console()
 
