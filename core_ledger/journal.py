@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam, insert, literal, text, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Select,
+    Table,
+    any_,
+    bindparam,
+    insert,
+    literal,
+    text,
+    update,
+)
 from sqlmodel import Session, col, func, select
 
 from core_ledger.models import (
@@ -188,6 +199,67 @@ def post_bulk(
     )
     _write_lines(session, posting_id=posting.id or 0, lines=lines)
     apply_balance_deltas(session, _deposit_deltas(lines))
+    return posting
+
+
+def post_derived(
+    session: Session,
+    *,
+    kind: str,
+    counter: Line,
+    deposits: Select[tuple[int, int]],
+    expected_rows: int,
+    memo: str,
+    occurred_at: datetime | None = None,
+    outlet_id: int | None = None,
+    teller_id: int | None = None,
+) -> Posting:
+    """A posting whose many `deposits` lines are derived in SQL from a document's rows.
+
+    `deposits` selects (fund account id, signed line amount); `counter` is the one line that
+    balances them. The lines and the balances move by set statements inside the database (no
+    row crosses the wire twice); the database then proves the posting sums to zero and that
+    every account moved was open.
+    """
+    posting = _posting(
+        session,
+        kind=kind,
+        lines=[counter, Line(GlAccount.deposits, -counter.amount_fen)],
+        key=None,
+        payload=None,
+        occurred_at=occurred_at,
+        memo=memo,
+        outlet_id=outlet_id,
+        teller_id=teller_id,
+    )
+    _write_lines(session, posting_id=posting.id or 0, lines=[counter])
+    derived = deposits.subquery()
+    account_id, amount = derived.c[0], derived.c[1]
+    line_table: Table = JournalLine.__table__  # type: ignore[attr-defined]
+    session.execute(
+        insert(line_table).from_select(
+            ["posting_id", "gl_account", "fund_account_id", "amount_fen"],
+            select(literal(posting.id), literal(GlAccount.deposits.value), account_id, amount),
+        )
+    )
+    total = session.execute(
+        select(func.coalesce(func.sum(line_table.c.amount_fen), 0)).where(
+            line_table.c.posting_id == posting.id
+        )
+    ).scalar_one()
+    if total != 0:
+        raise AssertionError(f"posting {posting.id} does not balance: {total}")
+    table = FUND_ACCOUNT_TABLE
+    moved = session.execute(
+        update(table)
+        .where(table.c.id == account_id, table.c.status != AccountStatus.closed)
+        .values(balance_fen=table.c.balance_fen - amount)
+    ).rowcount  # type: ignore[attr-defined]
+    if moved != expected_rows:
+        raise AccountNotUsable("有账户在办理过程中被销户，整笔业务未入账；请核对后重新办理")
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, FundAccount):
+            session.expire(obj, ["balance_fen"])
     return posting
 
 

@@ -27,7 +27,7 @@ from core_ledger.journal import (
     among,
     bulk_insert,
     chunks,
-    post_bulk,
+    post_derived,
     replayed,
     request_hash,
 )
@@ -201,17 +201,19 @@ def _shares(
     members: list[tuple[_Member, int]], *, unit: Unit
 ) -> list[tuple[int, int, Contribution]]:
     cap = get_ledger_settings().base_cap_fen
-    memo: dict[int, Contribution] = {}  # many depositors share a wage base
+    unit_rate, employee_rate = unit.unit_rate, unit.employee_rate
+    memo: dict[int, Contribution] = {}  # many depositors share a wage base (and the cap)
     out = []
     for member, base in members:
-        if base not in memo:
-            memo[base] = monthly_contribution(
+        share = memo.get(base)
+        if share is None:
+            share = memo[base] = monthly_contribution(
                 wage_base_fen=base,
-                unit_rate=unit.unit_rate,
-                employee_rate=unit.employee_rate,
+                unit_rate=unit_rate,
+                employee_rate=employee_rate,
                 base_cap_fen=cap,
             )
-        out.append((member.id, base, memo[base]))
+        out.append((member.id, base, share))
     return out
 
 
@@ -288,26 +290,24 @@ def post_remittance(
     session: Session,
     *,
     remittance: Remittance,
-    shares: list[tuple[int, int]] | None = None,
+    checked: bool = False,
     occurred_at: datetime | None = None,
 ) -> Remittance:
-    """Credit every depositor of the remittance in one balanced posting.
-
-    `shares` (account id, amount) may be passed by a caller that has just computed them with
-    the accounts locked in this transaction; otherwise they are read back and locked here.
-    """
+    """Credit every depositor of the remittance in one balanced posting, derived in SQL from
+    its lines. `checked`: the caller has just checked the accounts in this transaction."""
     unit = session.get(Unit, remittance.unit_id, with_for_update=True)
     assert unit is not None
-    if shares is None:
-        shares = _locked_shares(session, remittance=remittance)
-    lines = [Line(GlAccount.bank, remittance.total_fen)]
-    lines += [
-        Line(GlAccount.deposits, -amount, fund_account_id=a) for a, amount in shares if amount
-    ]
-    posting = post_bulk(
+    if not checked:
+        _refuse_closed(session, remittance=remittance)
+    lines = RemittanceLine.__table__  # type: ignore[attr-defined]
+    posting = post_derived(
         session,
         kind=f"remittance.{remittance.kind}",
-        lines=lines,
+        counter=Line(GlAccount.bank, remittance.total_fen),
+        deposits=sa_select(
+            lines.c.fund_account_id, -(lines.c.unit_fen + lines.c.employee_fen)
+        ).where(lines.c.remittance_id == remittance.id),
+        expected_rows=remittance.headcount,
         occurred_at=occurred_at,
         memo=f"{unit.name} {remittance.month} {KIND_ZH[remittance.kind]} {remittance.headcount} 人",
         outlet_id=remittance.outlet_id,
@@ -321,29 +321,19 @@ def post_remittance(
     return remittance
 
 
-def _locked_shares(session: Session, *, remittance: Remittance) -> list[tuple[int, int]]:
-    """The remittance's amounts per account, with the accounts locked and none closed."""
-    shares = [
-        (account_id, amount)
-        for account_id, amount in session.execute(
-            sa_select(
-                col(RemittanceLine.fund_account_id),
-                col(RemittanceLine.unit_fen) + col(RemittanceLine.employee_fen),
-            ).where(col(RemittanceLine.remittance_id) == remittance.id)
+def _refuse_closed(session: Session, *, remittance: Remittance) -> None:
+    """Refuse to post a remittance naming an account closed since it was submitted."""
+    closed = session.exec(
+        select(FundAccount.account_no)
+        .join(RemittanceLine, col(RemittanceLine.fund_account_id) == FundAccount.id)
+        .where(
+            RemittanceLine.remittance_id == remittance.id,
+            FundAccount.status == AccountStatus.closed,
         )
-    ]
-    closed = []
-    for chunk in chunks(sorted(account_id for account_id, _ in shares)):
-        locked = session.execute(
-            sa_select(col(FundAccount.account_no), col(FundAccount.status))
-            .where(among(session, col(FundAccount.id), chunk))
-            .order_by(col(FundAccount.id))
-            .with_for_update()
-        )
-        closed += [no for no, status in locked if status == AccountStatus.closed]
+        .limit(10)
+    ).all()
     if closed:
-        raise Conflict(f"账号 {'、'.join(closed[:10])} 已销户，不能入账；请退回该汇缴单并重新提交")
-    return shares
+        raise Conflict(f"账号 {'、'.join(closed)} 已销户，不能入账；请退回该汇缴单并重新提交")
 
 
 def replay_remittance(session: Session, *, key: str, payload: dict[str, Any]) -> Remittance | None:

@@ -75,8 +75,7 @@ def remit_at_counter(
     )
     remittance.outlet_id, remittance.teller_id = outlet.id, teller.id
     remittance.reviewed_by_user_id, remittance.reviewed_at = user_id, utcnow()
-    locked = [(account_id, share.total_fen) for account_id, _, share in shares]
-    return post_remittance(session, remittance=remittance, shares=locked, occurred_at=occurred_at)
+    return post_remittance(session, remittance=remittance, checked=True, occurred_at=occurred_at)
 
 
 def submit(

@@ -376,7 +376,7 @@ def _append_only_journal() -> None:
     op.execute(APPEND_ONLY)
     # Balances change every month for every depositor; free room on each page lets those
     # updates stay on the page (HOT) instead of touching every index of fund_account.
-    op.execute("ALTER TABLE fund_account SET (fillfactor = 80)")
+    op.execute("ALTER TABLE fund_account SET (fillfactor = 50)")
     for table in ("posting", "journal_line"):
         op.execute(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
