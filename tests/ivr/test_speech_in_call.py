@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from redis import Redis
-from rq import Queue
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -13,6 +12,7 @@ from callbacks.models import SurveyAnswer
 from ivr.jobs import queue_pending_transcriptions, transcribe_recording
 from ivr.voice_models import VoiceRecording
 from kernel.clock import utcnow
+from kernel.queue import get_queue
 from tests.ivr.test_voice_support import (
     SAY,
     XML,
@@ -241,7 +241,7 @@ def test_the_reconciler_queues_transcriptions_left_pending_once(
     form = {"RecordingUrl": "https://api.twilio.com/x/Recordings/RE5", "RecordingSid": "RE5"}
     post(client, f"/twilio/voice/suggestion?attempt={attempt}", form)
     redis.flushdb()  # as if Redis had lost the webhook's job
-    queue = Queue(connection=redis)
+    queue = get_queue(redis)
     assert queue_pending_transcriptions(queue) == 0  # still within its webhook's grace period
     with Session(engine) as session:
         [recording] = session.exec(select(VoiceRecording)).all()
@@ -252,3 +252,13 @@ def test_the_reconciler_queues_transcriptions_left_pending_once(
     assert queue_pending_transcriptions(queue) == 1
     assert queue_pending_transcriptions(queue) == 0  # its job is live: not queued twice
     assert queue.job_ids == [f"transcribe-{recording_id}"]
+
+
+def test_a_reason_webhook_queues_its_transcription_after_answering(
+    client: TestClient, engine: Engine, recording_server: RecordingServer, redis: Redis
+) -> None:
+    attempt = an_attempt(engine)
+    spoken = recording_server.add("bu_manyi.wav") | {"Digits": "#"}
+    post(client, f"/twilio/voice/reason?attempt={attempt}&q=efficiency", spoken)
+    [pending] = recordings(engine)
+    assert get_queue(redis).job_ids == [f"transcribe-{pending.id}"]
