@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+import admin.exceptions
 import admin.rankings
 import admin.routes
 import callbacks.routes
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ivr.webhooks.router,
         ivr.sms_webhooks.router,
         admin.routes.router,
+        admin.exceptions.router,
         admin.rankings.router,
         callbacks.routes.router,
     ):

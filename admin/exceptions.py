@@ -1,0 +1,180 @@
+"""The operators' exception queue (异常工单) as web pages; phones masked unless revealed."""
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlmodel import Session
+
+from admin.routes import PageUser
+from callbacks import exceptions as cases
+from callbacks.history import history, note_event
+from callbacks.service import answers_for, attempts_of, get_task
+from callbacks.triage import REASON_LABELS
+from kernel.auth import Role, User
+from kernel.clock import CENTRE_TZ, local
+from kernel.db import SessionDep
+from kernel.errors import DomainError, Invalid, NotFound
+from kernel.phone import mask
+
+router = APIRouter(prefix="/exceptions", include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters["local"] = lambda m: f"{local(m):%Y-%m-%d %H:%M}" if m else "—"
+templates.env.filters["mask"] = mask
+ALLOWED = {Role.admin, Role.operator, Role.manager}
+ANSWER_LABELS = {
+    "very_satisfied": "非常满意",
+    "satisfied": "满意",
+    "unsatisfied": "不满意",
+    "yes": "是",
+    "no": "否",
+    None: "不清楚",
+}
+QUESTION_LABELS = {
+    "attitude": "服务态度",
+    "efficiency": "办事效率",
+    "repeat_trip": "是否跑回头路",
+    "favour_asked": "是否索拿卡要",
+    "resolution": "对整改处理是否满意",
+}
+
+
+def _gate(request: Request, user: User | None) -> Response | None:
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    if user.role not in ALLOWED:
+        context = {"user": user, "error": "当前账号无权查看异常工单"}
+        return templates.TemplateResponse(request, "exceptions.html", context, status_code=403)
+    return None
+
+
+@router.get("", response_class=HTMLResponse)
+def queue_page(
+    request: Request, session: SessionDep, user: PageUser, reason: str | None = None
+) -> Response:
+    """The open cases, most urgent first, with SLA breaches marked."""
+    if (stop := _gate(request, user)) is not None:
+        return stop
+    rows = cases.queue(session, reason=reason or None)
+    context = {"user": user, "rows": rows, "reasons": REASON_LABELS, "reason": reason}
+    return templates.TemplateResponse(request, "exceptions.html", context)
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    user: User,
+    case_id: int,
+    *,
+    phone: str | None = None,
+    error: str | None = None,
+) -> Response:
+    case = cases.get_case(session, case_id=case_id)
+    task = get_task(session, task_id=case.task_id)
+    context = {
+        "user": user,
+        "item": cases.view(case, task),
+        "answers": answers_for(session, task_id=task.id or 0),
+        "attempts": attempts_of(session, task_id=task.id or 0),
+        "events": history(session, task_id=task.id or 0),
+        "phone": phone,
+        "error": error,
+        "answer_labels": ANSWER_LABELS,
+        "question_labels": QUESTION_LABELS,
+    }
+    status = 422 if error else 200
+    return templates.TemplateResponse(
+        request, "exceptions_detail.html", context, status_code=status
+    )
+
+
+@router.get("/{case_id}", response_class=HTMLResponse)
+def detail_page(request: Request, case_id: int, session: SessionDep, user: PageUser) -> Response:
+    """One case: the task, its answers, attempts and history, and what the operator can do."""
+    if (stop := _gate(request, user)) is not None:
+        return stop
+    assert user is not None
+    return _detail(request, session, user, case_id)
+
+
+@router.post("/{case_id}/reveal", response_class=HTMLResponse)
+def reveal(request: Request, case_id: int, session: SessionDep, user: PageUser) -> Response:
+    """Show the whole number for a manual call; the look is written into the task's history."""
+    if (stop := _gate(request, user)) is not None:
+        return stop
+    assert user is not None
+    task = get_task(session, task_id=cases.get_case(session, case_id=case_id).task_id)
+    note_event(session, task, actor=user.username, note="查看完整号码（人工回访）")
+    return _detail(request, session, user, case_id, phone=task.phone)
+
+
+@router.post("/{case_id}/{action}", response_class=HTMLResponse)
+def act(
+    request: Request,
+    case_id: int,
+    action: str,
+    session: SessionDep,
+    user: PageUser,
+    note: Annotated[str, Form()] = "",
+    at: Annotated[str, Form()] = "",
+    attitude: Annotated[str, Form()] = "",
+    efficiency: Annotated[str, Form()] = "",
+    repeat_trip: Annotated[str, Form()] = "",
+    favour_asked: Annotated[str, Form()] = "",
+    resolution: Annotated[str, Form()] = "",
+) -> Response:
+    """Claim, record a manual call, reschedule, close or escalate, then back to the case."""
+    if (stop := _gate(request, user)) is not None:
+        return stop
+    assert user is not None
+    given = {
+        "attitude": attitude,
+        "efficiency": efficiency,
+        "repeat_trip": repeat_trip,
+        "favour_asked": favour_asked,
+        "resolution": resolution,
+    }
+    try:
+        _apply(session, case_id, action, user.username, note=note, at=at, given=given)
+    except DomainError as error:
+        session.rollback()
+        return _detail(request, session, user, case_id, error=error.message)
+    return RedirectResponse(f"/exceptions/{case_id}", status_code=303)
+
+
+def _apply(
+    session: Session,
+    case_id: int,
+    action: str,
+    actor: str,
+    *,
+    note: str,
+    at: str,
+    given: dict[str, str],
+) -> None:
+    if action == "claim":
+        cases.claim(session, case_id=case_id, actor=actor)
+    elif action == "close":
+        cases.close(session, case_id=case_id, actor=actor, note=note)
+    elif action == "escalate":
+        cases.escalate(session, case_id=case_id, actor=actor, note=note)
+    elif action == "reschedule":
+        try:
+            moment = datetime.fromisoformat(at).replace(tzinfo=CENTRE_TZ)
+        except ValueError as error:
+            raise Invalid("请选择重新回访的日期和时间") from error
+        cases.reschedule_case(session, case_id=case_id, actor=actor, at=moment)
+    elif action == "result":
+        answers: dict[str, str | None] = {
+            q: (None if v == "unclear" else v) for q, v in given.items() if v
+        }
+        if not answers:
+            raise Invalid("请至少选择一项回答")
+        cases.record_manual_result(
+            session, case_id=case_id, actor=actor, answers=answers, suggestion=note or None
+        )
+    else:
+        raise NotFound(f"未知操作 {action!r}")

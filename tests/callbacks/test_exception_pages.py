@@ -1,0 +1,73 @@
+"""The operators' exception pages: masked phones, the reveal written down, actions by form."""
+
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from callbacks.models import CallbackException, TaskEvent
+from callbacks.service import record_answer, record_call_status
+from tests.callbacks.factories import business, start
+from tests.conftest import make_user
+
+PHONE = "+8613812345678"
+
+
+def _sign_in(client: TestClient, engine: Engine, role: str) -> None:
+    password = make_user(engine, username=role, role=role)
+    client.post("/login", data={"username": role, "password": password}, follow_redirects=False)
+
+
+def _favour_case(engine: Engine) -> int:
+    with Session(engine) as session:
+        (task,) = business(session, at=datetime.now(UTC), phone=PHONE)
+        attempt = start(session, task)
+        answers = {
+            "attitude": "satisfied",
+            "efficiency": "satisfied",
+            "repeat_trip": "no",
+            "favour_asked": "yes",
+        }
+        for question, value in answers.items():
+            record_answer(
+                session, attempt_id=attempt.id or 0, question=question, value=value, source="dtmf"
+            )
+        record_call_status(session, attempt_id=attempt.id or 0, status="completed", sequence=9)
+        session.commit()
+        return session.exec(select(CallbackException.id)).one() or 0
+
+
+def test_queue_page_masks_phones_and_reveal_is_recorded(client: TestClient, engine: Engine) -> None:
+    case_id = _favour_case(engine)
+    assert client.get("/exceptions", follow_redirects=False).status_code == 303
+    _sign_in(client, engine, "operator")
+    page = client.get("/exceptions")
+    assert page.status_code == 200
+    assert "反映索拿卡要" in page.text and "138****5678" in page.text and PHONE not in page.text
+    detail = client.get(f"/exceptions/{case_id}")
+    assert PHONE not in detail.text
+    revealed = client.post(f"/exceptions/{case_id}/reveal")
+    assert PHONE in revealed.text
+    with Session(engine) as session:
+        notes = session.exec(select(TaskEvent.note, TaskEvent.actor)).all()
+    assert ("查看完整号码（人工回访）", "operator") in notes
+
+
+def test_close_by_form_needs_a_note(client: TestClient, engine: Engine) -> None:
+    case_id = _favour_case(engine)
+    _sign_in(client, engine, "operator")
+    empty = client.post(f"/exceptions/{case_id}/close", data={"note": ""})
+    assert empty.status_code == 422 and "处理说明" in empty.text
+    done = client.post(
+        f"/exceptions/{case_id}/close", data={"note": "已移交纪检"}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    with Session(engine) as session:
+        assert session.exec(select(CallbackException.status)).one() == "closed"
+
+
+def test_tellers_cannot_see_the_queue(client: TestClient, engine: Engine) -> None:
+    _favour_case(engine)
+    _sign_in(client, engine, "teller")
+    assert client.get("/exceptions").status_code == 403
