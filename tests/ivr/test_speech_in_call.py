@@ -46,7 +46,7 @@ def ask(attempt: int, q: str, tries: int, text: str, *, unsure: bool = False) ->
     )
 
 
-def answer(client: TestClient, attempt: int, q: str, tries: int = 0, **form: str) -> str:
+def answer(client: TestClient, attempt: int, q: str, tries: int = 0, /, **form: str) -> str:
     path = f"/twilio/voice/answer?attempt={attempt}&q={q}&try={tries}"
     if form.pop("unsure", None):
         path += "&unsure=1"

@@ -57,7 +57,7 @@ def answers(engine: Engine) -> dict[str, tuple[str | None, str, str | None]]:
         return {row.question: (row.value, row.source, row.raw) for row in rows}
 
 
-def answer(client: TestClient, attempt: int, q: str, tries: int = 0, **form: str) -> str:
+def answer(client: TestClient, attempt: int, q: str, tries: int = 0, /, **form: str) -> str:
     response = post(client, f"/twilio/voice/answer?attempt={attempt}&q={q}&try={tries}", form)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/xml"
