@@ -1,5 +1,6 @@
 """Every exception reason lands in the operators' queue once, with its SLA clock and breach."""
 
+from collections.abc import Mapping
 from datetime import datetime
 
 import pytest
@@ -28,7 +29,7 @@ def at(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=CENTRE_TZ)
 
 
-def answer_call(session: Session, task: CallbackTask, answers: dict[str, str | None]) -> None:
+def answer_call(session: Session, task: CallbackTask, answers: Mapping[str, str | None]) -> None:
     """One voice attempt answered by a person, who gives these answers, then the call ends."""
     attempt = start(session, task)
     for question, value in answers.items():

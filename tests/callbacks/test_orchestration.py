@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 import time_machine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from callbacks.models import CallbackTask, SurveyAnswer, TaskStatus
 from callbacks.service import begin_attempt, record_answer, record_call_status
@@ -129,7 +129,7 @@ def test_a_loan_calls_back_the_borrower_and_the_project_contact(session: Session
             record_call_status(session, attempt_id=attempt.id or 0, status="completed", sequence=5)
         assert [t.status for t in tasks] == [TaskStatus.completed] * 2
         ratings = session.exec(
-            select(CallbackRating.audience).order_by(CallbackRating.task_id)
+            select(CallbackRating.audience).order_by(col(CallbackRating.task_id))
         ).all()
         assert ratings == ["depositor", "project_contact"]
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from redis import Redis
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer, TaskEvent, TaskStatus
 from scoring.models import CallbackRating
@@ -75,7 +75,7 @@ def _wait(engine: Engine, done: Callable[[], bool], what: str, timeout: float = 
         time.sleep(0.05)
     with Session(engine) as session:
         states = session.exec(
-            select(CallbackTask.status, func.count()).group_by(CallbackTask.status)
+            select(CallbackTask.status, func.count()).group_by(col(CallbackTask.status))
         )
         raise AssertionError(f"{what} not reached: {list(states)}")
 
@@ -97,11 +97,11 @@ def _assert_each_task_completed_exactly_once(engine: Engine) -> None:
         completions = session.exec(
             select(TaskEvent.task_id, func.count())
             .where(TaskEvent.to_status == TaskStatus.completed)
-            .group_by(TaskEvent.task_id)
+            .group_by(col(TaskEvent.task_id))
         ).all()
         assert sorted(n for _, n in completions) == [1] * TASKS
         ratings = session.exec(
-            select(CallbackRating.task_id, func.count()).group_by(CallbackRating.task_id)
+            select(CallbackRating.task_id, func.count()).group_by(col(CallbackRating.task_id))
         ).all()
         assert sorted(n for _, n in ratings) == [1] * TASKS
         answers = session.exec(select(func.count()).select_from(SurveyAnswer)).one()

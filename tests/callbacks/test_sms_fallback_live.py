@@ -24,6 +24,7 @@ def _run_until(
         env={**os.environ, **env},
         start_new_session=True,
     )
+    task: CallbackTask | None = None
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -33,7 +34,7 @@ def _run_until(
                 if task.status in statuses:
                     return task
             time.sleep(0.1)
-        raise AssertionError(f"task stuck in {task.status}")
+        raise AssertionError(f"task stuck in {task.status if task else None}")
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=20)
