@@ -21,7 +21,7 @@ from callbacks.service import (
 from callbacks.triage import open_exception
 from kernel.clock import utcnow
 from kernel.db import session_scope
-from kernel.queue import get_queue
+from kernel.queue import abandoned, get_queue
 
 log = logging.getLogger(__name__)
 LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
@@ -39,15 +39,17 @@ def enqueue_once(queue: Queue, *, task_id: int, attempt_no: int, lost: bool = Fa
     job timeout), so a job still marked started belongs to a killed worker and is replaced.
     """
     job_id = call_job_id(task_id, attempt_no)
+    lease = get_callback_settings().attempt_lease_seconds
     try:
         job = Job.fetch(job_id, connection=queue.connection)
         status = job.get_status(refresh=True)
-        if status in LIVE and not (lost and status == JobStatus.STARTED):
+        dead = status in LIVE and abandoned(queue, job, started_longer_than=lease)
+        if status in LIVE and not dead and not (lost and status == JobStatus.STARTED):
             return False
         job.delete()  # finished, failed or lost with its worker: the database says it is due
     except NoSuchJobError:
         pass
-    timeout = get_callback_settings().attempt_lease_seconds // 2
+    timeout = lease // 2
     try:
         queue.enqueue(
             run_attempt,

@@ -144,8 +144,13 @@ def run_demo(*, once: bool, depositors: int) -> None:
         redis.shutdown()
 
 
-def _follow(engine: object, timeout: float = 900) -> None:
-    """Show callbacks settling until every task is completed, with an operator, or closed."""
+def _follow(engine: object, timeout: float = 900, quiet_seconds: float = 15) -> None:
+    """Show callbacks settling until each is settled or waits on a person's SMS reply.
+
+    A survey SMS may be answered within its deadline (HUIFANG_SMS_ANSWER_HOURS); the demo does
+    not wait that long for people who never reply: once nothing else moves, it says how many
+    wait and goes on. Their tasks go to an operator when the deadline passes.
+    """
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -154,6 +159,8 @@ def _follow(engine: object, timeout: float = 900) -> None:
         TimeElapsedColumn(),
     )
     deadline = time.monotonic() + timeout
+    last: Counter[TaskStatus] = Counter()
+    still_since = time.monotonic()
     with Progress(*columns, console=console) as progress:
         bar = progress.add_task("回访进行中", total=None, detail="")
         while time.monotonic() < deadline:
@@ -161,12 +168,23 @@ def _follow(engine: object, timeout: float = 900) -> None:
                 statuses = Counter(t.status for t in session.exec(select(CallbackTask)))
             total = sum(statuses.values())
             settled = sum(statuses[s] for s in SETTLED)
+            waiting = statuses[TaskStatus.sms_sent]
             detail = (
                 f"已完成 {statuses[TaskStatus.completed]}  转人工 "
-                f"{statuses[TaskStatus.exception]}  进行中 {total - settled}"
+                f"{statuses[TaskStatus.exception]}  等待短信回复 {waiting}  "
+                f"进行中 {total - settled - waiting}"
             )
             progress.update(bar, total=total or None, completed=settled, detail=detail)
+            if statuses != last:
+                last, still_since = statuses, time.monotonic()
             if total and settled == total:
+                return
+            if (
+                total
+                and settled + waiting == total
+                and time.monotonic() - still_since > quiet_seconds
+            ):
+                console.print(f"{waiting} 人尚未回复回访短信：回复截止后转人工处理，演示不再等待")
                 return
             time.sleep(0.5)
     console.print("[yellow]等待超时：部分回访仍在进行[/yellow]")

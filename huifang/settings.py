@@ -11,6 +11,7 @@ from callbacks.config import (
     load_callback_settings,
 )
 from core_ledger.config import LedgerSettings, get_ledger_settings
+from ivr.asr.config import AsrSettings, get_asr_settings
 from ivr.config import IvrSettings, get_ivr_settings
 from kernel.config import KernelSettings, get_kernel_settings
 from scoring.config import ScoringSettings, get_scoring_settings
@@ -27,6 +28,7 @@ class Settings:
     callbacks: CallbackSettings
     scoring: ScoringSettings
     ledger: LedgerSettings
+    asr: AsrSettings
 
 
 def load_settings() -> Settings:
@@ -38,6 +40,7 @@ def load_settings() -> Settings:
             callbacks=load_callback_settings(),
             scoring=get_scoring_settings(),
             ledger=get_ledger_settings(),
+            asr=get_asr_settings(),
         )
     except ValidationError as error:
         raise StartupError(describe(error)) from error
@@ -64,5 +67,6 @@ def clear_caches() -> None:
         get_callback_settings,
         get_scoring_settings,
         get_ledger_settings,
+        get_asr_settings,
     ):
         getter.cache_clear()

@@ -2,35 +2,79 @@
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 
-from rq import Worker
+from rq import Queue, Worker
 
 from callbacks import channel
-from callbacks.jobs import tick
+from callbacks.jobs import tick as callbacks_tick
 from huifang.settings import load_settings
+from ivr.jobs import queue_pending_transcriptions
+from ivr.spoken import warm_up
 from ivr.twilio_channel import TwilioChannel
+from kernel.clock import local_date, utcnow
+from kernel.db import session_scope
 from kernel.queue import get_queue
+from scoring.alerts import check_bottom_alerts
+from scoring.periods import Period, month
 
 log = logging.getLogger("huifang.worker")
 
+# The 约谈 check ranks a whole month; once an hour is plenty (it raises each alert once).
+ALERT_CHECK_SECONDS = 3600.0
 
-def wire() -> None:
+
+def wire(*, warm: bool = True) -> None:
     """Install what jobs need in this process (the forked work-horses inherit it)."""
     settings = load_settings()
     channel.configure(TwilioChannel(settings.ivr))
+    if warm:
+        warm_up()  # load the speech model once, before the first spoken answer forks a horse
+
+
+def last_closed_month() -> Period:
+    """The month before this one, in the centre's time zone."""
+    today = local_date(utcnow())
+    return month(today.year - 1, 12) if today.month == 1 else month(today.year, today.month - 1)
+
+
+def check_alerts() -> int:
+    """Raise the 约谈 alerts for the last closed month (each once); return how many stand."""
+    with session_scope() as session:
+        return len(check_bottom_alerts(session, period=last_closed_month()))
+
+
+class Reconciler:
+    """One pass over everything that lives in the database and may need a job or a flag."""
+
+    def __init__(self, queue: Queue, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.queue = queue
+        self.clock = clock
+        self.alerts_checked_at: float | None = None
+
+    def tick(self) -> dict[str, int]:
+        stats = callbacks_tick(self.queue)
+        stats["transcriptions"] = queue_pending_transcriptions(self.queue)
+        now = self.clock()
+        if self.alerts_checked_at is None or now - self.alerts_checked_at >= ALERT_CHECK_SECONDS:
+            stats["alerts"] = check_alerts()
+            self.alerts_checked_at = now
+        return stats
 
 
 def run_burst() -> dict[str, int]:
     """Relay, queue what is due and work until nothing more is due; return totals."""
     wire()
     queue = get_queue()
+    reconciler = Reconciler(queue)
     totals = {"relayed": 0, "queued": 0}
     while True:
-        stats = tick(queue)
+        stats = reconciler.tick()
         totals["relayed"] += stats["relayed"]
-        totals["queued"] += stats["queued"]
+        totals["queued"] += stats["queued"] + stats["transcriptions"]
         Worker([queue], connection=queue.connection).work(burst=True, logging_level="WARNING")
-        if stats["queued"] == 0 and stats["relayed"] == 0:
+        if stats["queued"] == 0 and stats["relayed"] == 0 and stats["transcriptions"] == 0:
             return totals
 
 
@@ -38,16 +82,17 @@ def run_forever(*, tick_seconds: float) -> None:
     """A long-running worker with a reconciler ticking beside it."""
     wire()
     queue = get_queue()
+    reconciler = Reconciler(queue)
     stop = threading.Event()
 
     def reconcile() -> None:
         while not stop.wait(tick_seconds):
             try:
-                tick(queue)
+                reconciler.tick()
             except Exception:  # keep reconciling; the next tick retries from the database
                 log.exception("reconciler tick failed")
 
-    tick(queue)
+    reconciler.tick()
     thread = threading.Thread(target=reconcile, name="reconciler", daemon=True)
     thread.start()
     try:

@@ -20,12 +20,13 @@ from ivr.voice_models import TranscriptStatus, VoiceRecording
 from ivr.voice_service import keep_transcript
 from kernel.clock import utcnow
 from kernel.db import session_scope
-from kernel.queue import get_queue
+from kernel.queue import abandoned, get_queue
 
 log = logging.getLogger(__name__)
 LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 # A pending recording younger than this is still in the hands of its webhook's own enqueue.
 _GRACE = timedelta(minutes=2)
+JOB_TIMEOUT = 600  # seconds; a transcription started twice as long ago died with its worker
 
 
 def transcription_job_id(recording_id: int) -> str:
@@ -39,7 +40,8 @@ def enqueue_transcription(recording_id: int, queue: Queue | None = None) -> bool
     job_id = transcription_job_id(recording_id)
     try:
         job = Job.fetch(job_id, connection=queue.connection)
-        if job.get_status(refresh=True) in LIVE:
+        status = job.get_status(refresh=True)
+        if status in LIVE and not abandoned(queue, job, started_longer_than=2 * JOB_TIMEOUT):
             return False
         job.delete()
     except NoSuchJobError:
@@ -51,7 +53,7 @@ def enqueue_transcription(recording_id: int, queue: Queue | None = None) -> bool
             job_id=job_id,
             unique=True,
             result_ttl=3600,
-            job_timeout=600,
+            job_timeout=JOB_TIMEOUT,
             retry=Retry(max=3, interval=[10, 60, 300]),
         )
     except DuplicateJobError:

@@ -29,6 +29,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "before_cursor_execute", _sqlite_lock_for_update)
         return engine
     if "poolclass" not in kwargs:
         kwargs.update(pool_size=10, max_overflow=20)
@@ -42,6 +43,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_lock_for_update(
+    conn: Any, _cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
+) -> None:
+    """Give SELECT ... FOR UPDATE its meaning on SQLite, which drops the clause.
+
+    pysqlite opens a transaction only at the first write, so two processes could both read a
+    row "for update" and both act on it. Taking the database's write lock before such a read
+    (BEGIN IMMEDIATE) makes the second wait until the first commits, then read what it wrote.
+    """
+    statement = getattr(getattr(context, "compiled", None), "statement", None)
+    if getattr(statement, "_for_update_arg", None) is None:
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:  # inside one, this connection already writes
+        dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 _engines: dict[tuple[int, str], Engine] = {}

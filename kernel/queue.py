@@ -1,9 +1,11 @@
 """Redis carries work, never truth: the connection and the RQ queue."""
 
 import os
+from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 from rq import Queue
+from rq.job import Job, JobStatus
 
 from kernel.config import get_kernel_settings
 
@@ -45,3 +47,34 @@ def get_redis() -> Redis:
 def get_queue(connection: Redis | None = None) -> Queue:
     """The callbacks queue."""
     return Queue(get_kernel_settings().queue_name, connection=connection or get_redis())
+
+
+def abandoned(queue: Queue, job: Job, *, started_longer_than: float) -> bool:
+    """Whether a job that RQ still calls live belongs to a worker that died.
+
+    Two ways a SIGKILL (or a lost host) strands a job until RQ's own maintenance, which an idle
+    worker may not run for many minutes: taken off the queue but never started (it sits in
+    RQ's intermediate list, not in the started registry, for over a minute — RQ's own rule),
+    or started longer ago than `started_longer_than`, which callers set above the job's
+    timeout, so the job cannot still be running anywhere.
+    """
+    status = job.get_status(refresh=False)
+    if status == JobStatus.STARTED:
+        started = job.started_at
+        if started is None:
+            return False
+        if started.tzinfo is None:  # RQ keeps naive UTC
+            started = started.replace(tzinfo=UTC)
+        return datetime.now(UTC) - started > timedelta(seconds=started_longer_than)
+    if status != JobStatus.QUEUED:
+        return False
+    transit = queue.intermediate_queue
+    if queue.connection.lpos(transit.key, job.id) is None:
+        return False
+    if job.id in queue.started_job_registry:
+        return False
+    transit.set_first_seen(job.id)
+    if not transit.should_be_cleaned_up(job.id):
+        return False
+    transit.remove(job.id)
+    return True

@@ -1,0 +1,77 @@
+"""The worker's reconciler: callbacks, lost transcriptions and the monthly 约谈 check."""
+
+from datetime import datetime, timedelta
+
+from redis import Redis
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from callbacks.models import CallAttempt
+from huifang.worker import ALERT_CHECK_SECONDS, Reconciler, last_closed_month
+from ivr.voice_models import RecordingPurpose, VoiceRecording
+from kernel.clock import CENTRE_TZ, utcnow
+from kernel.queue import get_queue
+from scoring.models import RankingAlert
+from scoring.periods import month
+from tests.ivr.test_voice_support import an_attempt
+from tests.scoring.factories import S, U, V, outlet, rate
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_last_closed_month_is_the_month_before_this_one_in_the_centre() -> None:
+    today = utcnow().astimezone(CENTRE_TZ).date()
+    before = today.replace(day=1) - timedelta(days=1)
+    assert last_closed_month() == month(before.year, before.month)
+
+
+def test_a_tick_raises_the_alert_for_an_outlet_last_two_months_running(
+    engine: Engine, redis: Redis
+) -> None:
+    closed = last_closed_month()
+    with Session(engine) as session:
+        good, poor = outlet(session, "WD01"), outlet(session, "WD02")
+        for period in (closed.previous(), closed):
+            when = datetime.combine(period.first_day, datetime.min.time(), CENTRE_TZ)
+            rate(session, good, V, V, when=when + timedelta(days=3, hours=10))
+            rate(session, poor, U, S, when=when + timedelta(days=3, hours=10))
+        session.commit()
+        poor_id = poor.id
+    clock = Clock()
+    reconciler = Reconciler(get_queue(redis), clock=clock)
+    assert reconciler.tick()["alerts"] == 1
+    assert "alerts" not in reconciler.tick()  # not again within the hour
+    clock.now += ALERT_CHECK_SECONDS
+    assert reconciler.tick()["alerts"] == 1  # checked again, still raised once
+    with Session(engine) as session:
+        [alert] = session.exec(select(RankingAlert)).all()
+    assert (alert.outlet_id, alert.period) == (poor_id, closed.key)
+
+
+def test_a_tick_requeues_a_transcription_whose_job_was_lost(engine: Engine, redis: Redis) -> None:
+    attempt = an_attempt(engine)
+    with Session(engine) as session:
+        row = session.get(CallAttempt, attempt)
+        assert row is not None
+        recording = VoiceRecording(
+            task_id=row.task_id,
+            attempt_id=attempt,
+            call_sid=row.provider_sid or "CA0",
+            purpose=RecordingPurpose.suggestion,
+            recording_sid="RE1",
+            recording_url="http://127.0.0.1:9/Recordings/RE1",
+            created_at=utcnow() - timedelta(minutes=30),
+        )
+        session.add(recording)
+        session.commit()
+        recording_id = recording.id
+    queue = get_queue(redis)
+    stats = Reconciler(queue).tick()
+    assert stats["transcriptions"] == 1
+    assert f"transcribe-{recording_id}" in queue.job_ids
