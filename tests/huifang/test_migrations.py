@@ -1,0 +1,24 @@
+"""The migrations are one line of history and build exactly the tables the models describe."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+
+from huifang.migrate import alembic_config
+from huifang.schema import metadata
+
+
+def test_there_is_one_head_so_alembic_upgrade_head_works() -> None:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1, (
+        "migrations landed side by side: merge them "
+        '(python -m huifang.devtools revision "message" does it first)'
+    )
+
+
+def test_the_migrated_database_matches_the_models(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        drift = compare_metadata(context, metadata)
+    assert drift == [], f"models and migrations differ: {drift}"
