@@ -7,11 +7,6 @@ Create Date: 2026-11-26 01:41:29.813906
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-import sqlmodel
-from alembic import op
-
-
 revision: str = "d0e1f2a3b4c5"
 down_revision: str | Sequence[str] | None = (
     "5c0e1a7d0007",
