@@ -1,32 +1,21 @@
 """Calls through the emulator behave like Twilio calls: lifecycle, TwiML, callbacks, signing."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from twilio.rest import Client
 
-from tests.ivr.test_emulator_support import ACCOUNT_SID, AUTH_TOKEN, CENTRE, Harness, start_harness
+from tests.ivr.test_emulator_support import ACCOUNT_SID, AUTH_TOKEN, CENTRE, Harness
+from tests.ivr.test_emulator_support import harness as harness
+from tests.ivr.test_emulator_support import twilio as twilio
 
 ALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
 
 
-@pytest.fixture(scope="module")
-def harness() -> Iterator[Harness]:
-    yield start_harness()
-
-
-@pytest.fixture(scope="module")
-def client(harness: Harness) -> Client:
-    twilio = Client(ACCOUNT_SID, AUTH_TOKEN)
-    twilio.api.base_url = harness.emulator_url
-    return twilio
-
-
-def place(client: Client, harness: Harness, to: str, path: str = "/voice", **extra: object) -> str:
+def place(twilio: Client, harness: Harness, to: str, path: str = "/voice", **extra: object) -> str:
     """Create a call with every progress event subscribed; return its sid."""
-    call = client.calls.create(
+    call = twilio.calls.create(
         to=to,
         from_=CENTRE,
         url=f"{harness.webhook_url}{path}",
@@ -45,10 +34,10 @@ def statuses(harness: Harness, sid: str) -> list[tuple[str, str]]:
 
 
 def test_keypad_survey_posts_each_answer_to_the_resolved_action(
-    client: Client, harness: Harness
+    twilio: Client, harness: Harness
 ) -> None:
     harness.script("+8613811110001", {"inputs": ["2", "1", {"speech": "manyi.wav"}]})
-    sid = place(client, harness, "+8613811110001")
+    sid = place(twilio, harness, "+8613811110001")
     harness.wait_idle()
     webhook = harness.webhook
     assert webhook.to("/voice/q2", call_sid=sid)[0]["Digits"] == "2"
@@ -66,14 +55,14 @@ def test_keypad_survey_posts_each_answer_to_the_resolved_action(
     assert completed["CallbackSource"] == "call-progress-events"
     assert int(completed["CallDuration"]) > 0
     assert webhook.all_valid()
-    assert client.calls(sid).fetch().status == "completed"
+    assert twilio.calls(sid).fetch().status == "completed"
 
 
 def test_recording_wav_is_served_at_recording_url_with_basic_auth(
-    client: Client, harness: Harness
+    twilio: Client, harness: Harness
 ) -> None:
     harness.script("+8613811110002", {"inputs": ["1", "2", {"speech": "bu_manyi.wav"}]})
-    sid = place(client, harness, "+8613811110002")
+    sid = place(twilio, harness, "+8613811110002")
     harness.wait_idle()
     url = harness.webhook.to("/voice/done", call_sid=sid)[0]["RecordingUrl"]
     with httpx.Client(auth=(ACCOUNT_SID, AUTH_TOKEN)) as http:
@@ -84,9 +73,9 @@ def test_recording_wav_is_served_at_recording_url_with_basic_auth(
     assert denied.status_code == 401
 
 
-def test_silence_falls_through_to_the_next_verb(client: Client, harness: Harness) -> None:
+def test_silence_falls_through_to_the_next_verb(twilio: Client, harness: Harness) -> None:
     harness.script("+8613811110003", {"inputs": [""]})
-    sid = place(client, harness, "+8613811110003")
+    sid = place(twilio, harness, "+8613811110003")
     harness.wait_idle()
     assert harness.webhook.to("/voice/q2", call_sid=sid) == []
     assert len(harness.webhook.to("/voice/silent", call_sid=sid)) == 1
@@ -95,10 +84,10 @@ def test_silence_falls_through_to_the_next_verb(client: Client, harness: Harness
 
 
 def test_hangup_mid_survey_ends_the_call_without_an_action_request(
-    client: Client, harness: Harness
+    twilio: Client, harness: Harness
 ) -> None:
     harness.script("+8613811110004", {"inputs": ["1", "hangup"]})
-    sid = place(client, harness, "+8613811110004")
+    sid = place(twilio, harness, "+8613811110004")
     harness.wait_idle()
     assert len(harness.webhook.to("/voice/q2", call_sid=sid)) == 1
     assert harness.webhook.to("/voice/opinion", call_sid=sid) == []
@@ -114,44 +103,44 @@ def test_hangup_mid_survey_ends_the_call_without_an_action_request(
     ],
 )
 def test_unanswered_calls_report_their_status(
-    client: Client, harness: Harness, answer: str, expected: list[tuple[str, str]]
+    twilio: Client, harness: Harness, answer: str, expected: list[tuple[str, str]]
 ) -> None:
     phone = f"+86138222{len(answer):05d}"
     harness.script(phone, {"answer": answer})
-    sid = place(client, harness, phone)
+    sid = place(twilio, harness, phone)
     harness.wait_idle()
     assert statuses(harness, sid) == expected
     assert harness.webhook.to("/voice", call_sid=sid) == []
-    assert client.calls(sid).fetch().status == answer
+    assert twilio.calls(sid).fetch().status == answer
 
 
-def test_machine_detection_reports_answered_by(client: Client, harness: Harness) -> None:
+def test_machine_detection_reports_answered_by(twilio: Client, harness: Harness) -> None:
     harness.script("+8613811110005", {"answer": "machine"})
-    sid = place(client, harness, "+8613811110005", machine_detection="Enable")
+    sid = place(twilio, harness, "+8613811110005", machine_detection="Enable")
     harness.wait_idle()
     assert harness.webhook.to("/voice", call_sid=sid)[0]["AnsweredBy"] == "machine_start"
     assert harness.webhook.to("/voice/q2", call_sid=sid) == []
     assert harness.webhook.to("/status", call_sid=sid)[-1]["AnsweredBy"] == "machine_start"
-    assert client.calls(sid).fetch().answered_by == "machine_start"
+    assert twilio.calls(sid).fetch().answered_by == "machine_start"
 
 
-def test_application_error_ends_the_call_and_is_recorded(client: Client, harness: Harness) -> None:
+def test_application_error_ends_the_call_and_is_recorded(twilio: Client, harness: Harness) -> None:
     harness.script("+8613811110006", {"inputs": ["1"]})
-    sid = place(client, harness, "+8613811110006", path="/voice/error")
-    broken = place(client, harness, "+8613811110006", path="/voice/broken")
+    sid = place(twilio, harness, "+8613811110006", path="/voice/error")
+    broken = place(twilio, harness, "+8613811110006", path="/voice/broken")
     harness.wait_idle()
     for call_sid, code in ((sid, 11200), (broken, 12100)):
         errors = [step["code"] for step in harness.steps(call_sid) if step["kind"] == "error"]
         assert errors == [str(code)]
-        assert client.calls(call_sid).fetch().status == "completed"
+        assert twilio.calls(call_sid).fetch().status == "completed"
 
 
-def test_two_hundred_simultaneous_calls_all_finish(client: Client, harness: Harness) -> None:
+def test_two_hundred_simultaneous_calls_all_finish(twilio: Client, harness: Harness) -> None:
     sids = [
-        place(client, harness, f"+86139{n:08d}", machine_detection="Enable") for n in range(200)
+        place(twilio, harness, f"+86139{n:08d}", machine_detection="Enable") for n in range(200)
     ]
     harness.wait_idle()
-    final = {client.calls(sid).fetch().status for sid in sids}
+    final = {twilio.calls(sid).fetch().status for sid in sids}
     assert final <= {"completed", "busy", "no-answer"}
     answered = [p for sid in sids for p in harness.webhook.to("/voice/q2", call_sid=sid)]
     assert answered and all(p["Digits"] in "0123456789*#" for p in answered)

@@ -1,7 +1,6 @@
 """The emulator's REST answers match Twilio's OpenAPI description, errors included."""
 
 import json
-from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -10,22 +9,12 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from tests.ivr.test_emulator_support import ACCOUNT_SID, AUTH_TOKEN, CENTRE, Harness, start_harness
+from tests.ivr.test_emulator_support import ACCOUNT_SID, AUTH_TOKEN, CENTRE, Harness
+from tests.ivr.test_emulator_support import harness as harness
+from tests.ivr.test_emulator_support import twilio as twilio
 
 SPEC = json.loads(Path("/work/shared/twilio/twilio_api_v2010.json").read_text())
 SCHEMAS = SPEC["components"]["schemas"]
-
-
-@pytest.fixture(scope="module")
-def harness() -> Iterator[Harness]:
-    yield start_harness()
-
-
-@pytest.fixture(scope="module")
-def client(harness: Harness) -> Client:
-    twilio = Client(ACCOUNT_SID, AUTH_TOKEN)
-    twilio.api.base_url = harness.emulator_url
-    return twilio
 
 
 def assert_matches_schema(payload: dict[str, object], schema_name: str) -> None:
@@ -49,9 +38,9 @@ def assert_matches_schema(payload: dict[str, object], schema_name: str) -> None:
 
 
 def test_created_call_has_every_property_of_twilios_call_schema(
-    client: Client, harness: Harness
+    twilio: Client, harness: Harness
 ) -> None:
-    call = client.calls.create(
+    call = twilio.calls.create(
         to="+8613800000001", from_=CENTRE, url=f"{harness.webhook_url}/voice"
     )
     with httpx.Client(auth=(ACCOUNT_SID, AUTH_TOKEN)) as http:
@@ -61,14 +50,14 @@ def test_created_call_has_every_property_of_twilios_call_schema(
     assert created.status_code == 200
     assert_matches_schema(created.json(), "api.v2010.account.call")
     harness.wait_idle()
-    fetched = client.calls(call.sid).fetch()
+    fetched = twilio.calls(call.sid).fetch()
     assert fetched.status in {"completed", "busy", "no-answer", "failed"}
 
 
 def test_created_message_has_every_property_of_twilios_message_schema(
-    client: Client, harness: Harness
+    twilio: Client, harness: Harness
 ) -> None:
-    message = client.messages.create(to="+8613800000002", from_=CENTRE, body="您好")
+    message = twilio.messages.create(to="+8613800000002", from_=CENTRE, body="您好")
     with httpx.Client(auth=(ACCOUNT_SID, AUTH_TOKEN)) as http:
         url = (
             f"{harness.emulator_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{message.sid}.json"
@@ -96,9 +85,9 @@ def test_unknown_account_in_path_is_404_with_code_20404(harness: Harness) -> Non
     assert set(body) == {"code", "message", "more_info", "status"}
 
 
-def test_invalid_to_number_is_21211(client: Client, harness: Harness) -> None:
+def test_invalid_to_number_is_21211(twilio: Client, harness: Harness) -> None:
     with pytest.raises(TwilioRestException) as caught:
-        client.calls.create(to="+86123", from_=CENTRE, url=f"{harness.webhook_url}/voice")
+        twilio.calls.create(to="+86123", from_=CENTRE, url=f"{harness.webhook_url}/voice")
     assert caught.value.status == 400 and caught.value.code == 21211
     assert "Invalid 'To' Phone Number" in caught.value.msg
 
@@ -119,23 +108,23 @@ def test_call_create_validation_errors(harness: Harness, fields: dict[str, str],
     assert answer.status_code == 400 and answer.json()["code"] == code
 
 
-def test_message_without_body_is_21602(client: Client) -> None:
+def test_message_without_body_is_21602(twilio: Client) -> None:
     with pytest.raises(TwilioRestException) as caught:
-        client.messages.create(to="+8613800000004", from_=CENTRE)
+        twilio.messages.create(to="+8613800000004", from_=CENTRE)
     assert caught.value.code == 21602
 
 
-def test_unknown_call_sid_is_20404(client: Client) -> None:
+def test_unknown_call_sid_is_20404(twilio: Client) -> None:
     with pytest.raises(TwilioRestException) as caught:
-        client.calls("CA" + "0" * 32).fetch()
+        twilio.calls("CA" + "0" * 32).fetch()
     assert caught.value.status == 404 and caught.value.code == 20404
 
 
-def test_sdk_lists_calls_across_pages(client: Client, harness: Harness) -> None:
+def test_sdk_lists_calls_across_pages(twilio: Client, harness: Harness) -> None:
     for n in range(3):
-        client.calls.create(
+        twilio.calls.create(
             to=f"+861390000000{n}", from_=CENTRE, url=f"{harness.webhook_url}/voice"
         )
     harness.wait_idle()
-    listed = client.calls.list(from_=CENTRE, page_size=2)
+    listed = twilio.calls.list(from_=CENTRE, page_size=2)
     assert len({call.sid for call in listed}) == len(listed) >= 3

@@ -1,30 +1,17 @@
 """SMS through the emulator: delivery callbacks, the person's signed reply, our TwiML answer."""
 
-from collections.abc import Iterator
-
-import pytest
 from twilio.rest import Client
 
-from tests.ivr.test_emulator_support import ACCOUNT_SID, AUTH_TOKEN, CENTRE, Harness, start_harness
-
-
-@pytest.fixture(scope="module")
-def harness() -> Iterator[Harness]:
-    yield start_harness()
-
-
-@pytest.fixture(scope="module")
-def client(harness: Harness) -> Client:
-    twilio = Client(ACCOUNT_SID, AUTH_TOKEN)
-    twilio.api.base_url = harness.emulator_url
-    return twilio
+from tests.ivr.test_emulator_support import ACCOUNT_SID, CENTRE, Harness
+from tests.ivr.test_emulator_support import harness as harness
+from tests.ivr.test_emulator_support import twilio as twilio
 
 
 def test_sms_is_delivered_then_the_scripted_reply_reaches_our_webhook_signed(
-    client: Client, harness: Harness
+    twilio: Client, harness: Harness
 ) -> None:
     harness.script("+8613933330001", {"sms_replies": ["1122 服务很好"]})
-    message = client.messages.create(
+    message = twilio.messages.create(
         to="+8613933330001",
         from_=CENTRE,
         body="请回复四位数字评价本次服务。",
@@ -41,17 +28,17 @@ def test_sms_is_delivered_then_the_scripted_reply_reaches_our_webhook_signed(
     assert inbound[0]["SmsMessageSid"] == inbound[0]["MessageSid"]
     assert inbound[0]["NumMedia"] == "0" and inbound[0]["FromCountry"] == "CN"
     assert harness.webhook.all_valid()
-    assert client.messages(message.sid).fetch().status == "delivered"
+    assert twilio.messages(message.sid).fetch().status == "delivered"
     with harness.control() as control:
         inbox = control.get("/_emulator/people/+8613933330001/inbox").json()
     assert [m["body"] for m in inbox] == ["请回复四位数字评价本次服务。", "已收到您的评价，谢谢。"]
 
 
 def test_undeliverable_number_reports_undelivered_with_an_error_code(
-    client: Client, harness: Harness
+    twilio: Client, harness: Harness
 ) -> None:
     harness.script("+8613933330002", {"sms_delivery": "undelivered", "sms_replies": ["1"]})
-    message = client.messages.create(
+    message = twilio.messages.create(
         to="+8613933330002",
         from_=CENTRE,
         body="您好",
@@ -62,5 +49,5 @@ def test_undeliverable_number_reports_undelivered_with_an_error_code(
     assert [p["MessageStatus"] for p in callbacks] == ["sent", "undelivered"]
     assert callbacks[-1]["ErrorCode"] == "30003"
     assert not [p for p in harness.webhook.to("/sms/inbound") if p["From"] == "+8613933330002"]
-    fetched = client.messages(message.sid).fetch()
+    fetched = twilio.messages(message.sid).fetch()
     assert fetched.status == "undelivered" and fetched.error_code == 30003

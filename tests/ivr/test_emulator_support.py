@@ -3,15 +3,18 @@
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import httpx
+import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
+from twilio.rest import Client
 
 from ivr.emulator import EmulatorConfig, create_emulator_app
 
@@ -152,3 +155,17 @@ def start_harness() -> Harness:
     emulator_url = serve(create_emulator_app(config))
     config.emulator_public_url = emulator_url
     return Harness(emulator_url, webhook_url, webhook)
+
+
+@pytest.fixture(scope="module")
+def harness() -> Iterator[Harness]:
+    """A webhook and an emulator for one test module."""
+    yield start_harness()
+
+
+@pytest.fixture(scope="module")
+def twilio(harness: Harness) -> Client:
+    """The official Twilio SDK pointed at the emulator."""
+    client = Client(ACCOUNT_SID, AUTH_TOKEN)
+    client.api.base_url = harness.emulator_url
+    return client

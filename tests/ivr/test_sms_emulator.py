@@ -1,32 +1,20 @@
 """The emulator's Messages as Twilio documents them: callbacks, Messaging Services, errors."""
 
-from collections.abc import Iterator
-
 import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from tests.ivr.test_emulator_support import ACCOUNT_SID, AUTH_TOKEN, CENTRE, Harness, start_harness
+from tests.ivr.test_emulator_support import CENTRE, Harness
+from tests.ivr.test_emulator_support import harness as harness
+from tests.ivr.test_emulator_support import twilio as twilio
 
 SERVICE = "MG" + "0" * 32
 
 
-@pytest.fixture(scope="module")
-def harness() -> Iterator[Harness]:
-    yield start_harness()
-
-
-@pytest.fixture(scope="module")
-def client(harness: Harness) -> Client:
-    twilio = Client(ACCOUNT_SID, AUTH_TOKEN)
-    twilio.api.base_url = harness.emulator_url
-    return twilio
-
-
 def test_messaging_service_message_is_accepted_then_reports_queued_onwards(
-    client: Client, harness: Harness
+    twilio: Client, harness: Harness
 ) -> None:
-    message = client.messages.create(
+    message = twilio.messages.create(
         to="+8613933331001",
         messaging_service_sid=SERVICE,
         body="您好",
@@ -42,10 +30,10 @@ def test_messaging_service_message_is_accepted_then_reports_queued_onwards(
 
 
 def test_each_message_that_reaches_a_person_takes_their_next_scripted_reply(
-    client: Client, harness: Harness
+    twilio: Client, harness: Harness
 ) -> None:
     harness.script("+8613933331002", {"sms_replies": ["11", "22"]})
-    client.messages.create(to="+8613933331002", from_=CENTRE, body="请回复")
+    twilio.messages.create(to="+8613933331002", from_=CENTRE, body="请回复")
     harness.wait_idle()
     inbound = [
         p["Body"] for p in harness.webhook.to("/sms/inbound") if p["From"] == "+8613933331002"
@@ -71,8 +59,8 @@ def test_each_message_that_reaches_a_person_takes_their_next_scripted_reply(
     ],
 )
 def test_refused_messages_carry_twilios_error_codes(
-    fields: dict[str, str], code: int, client: Client
+    fields: dict[str, str], code: int, twilio: Client
 ) -> None:
     with pytest.raises(TwilioRestException) as refused:
-        client.messages.create(**fields)  # type: ignore[arg-type]
+        twilio.messages.create(**fields)  # type: ignore[arg-type]
     assert refused.value.status == 400 and refused.value.code == code

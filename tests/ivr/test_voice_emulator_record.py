@@ -1,7 +1,5 @@
 """The emulator's <Record> behaves as Twilio's: keys, silence, trimming, hang-ups, offered keys."""
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from twilio.rest import Client
@@ -9,33 +7,23 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.emulator import EmulatorConfig
 from ivr.emulator.clips import silence_wav
-from tests.ivr.test_emulator_support import ACCOUNT_SID, AUTH_TOKEN, CENTRE, Harness, start_harness
+from tests.ivr.test_emulator_support import ACCOUNT_SID, AUTH_TOKEN, CENTRE, Harness
+from tests.ivr.test_emulator_support import harness as harness
+from tests.ivr.test_emulator_support import twilio as twilio
 
 CLIPS = EmulatorConfig().emulator_clips_dir
 ATTITUDE = "请您评价工作人员的服务态度。非常满意请按1，满意请按2，不满意请按3。"
 
 
-@pytest.fixture(scope="module")
-def harness() -> Iterator[Harness]:
-    yield start_harness()
-
-
-@pytest.fixture(scope="module")
-def client(harness: Harness) -> Client:
-    twilio = Client(ACCOUNT_SID, AUTH_TOKEN)
-    twilio.api.base_url = harness.emulator_url
-    return twilio
-
-
 def record_call(
-    client: Client, harness: Harness, to: str, *, say: str = "请讲。", **record: object
+    twilio: Client, harness: Harness, to: str, *, say: str = "请讲。", **record: object
 ) -> str:
     """A call that says one thing, records, and redirects to /voice/silent if nothing came."""
     response = VoiceResponse()
     response.say(say, language="cmn-CN")
     response.record(action=f"{harness.webhook_url}/voice/done", play_beep=False, **record)
     response.redirect(f"{harness.webhook_url}/voice/silent")
-    call = client.calls.create(to=to, from_=CENTRE, twiml=str(response))
+    call = twilio.calls.create(to=to, from_=CENTRE, twiml=str(response))
     harness.wait_idle()
     return str(call.sid)
 
@@ -48,11 +36,11 @@ def wav_at(url: str) -> bytes:
 
 
 def test_a_key_before_any_sound_is_posted_when_silence_is_kept(
-    client: Client, harness: Harness
+    twilio: Client, harness: Harness
 ) -> None:
     harness.script("+8613900000001", {"inputs": ["1"]})
     sid = record_call(
-        client, harness, "+8613900000001", trim="do-not-trim", finish_on_key="0123456789*#"
+        twilio, harness, "+8613900000001", trim="do-not-trim", finish_on_key="0123456789*#"
     )
     [done] = harness.webhook.to("/voice/done", call_sid=sid)
     assert done["Digits"] == "1" and done["RecordingSid"].startswith("RE")
@@ -61,21 +49,21 @@ def test_a_key_before_any_sound_is_posted_when_silence_is_kept(
 
 
 def test_a_key_before_any_sound_is_an_empty_recording_when_trimmed(
-    client: Client, harness: Harness
+    twilio: Client, harness: Harness
 ) -> None:
     harness.script("+8613900000002", {"inputs": ["1"]})
-    sid = record_call(client, harness, "+8613900000002", finish_on_key="0123456789*#")
+    sid = record_call(twilio, harness, "+8613900000002", finish_on_key="0123456789*#")
     assert harness.webhook.to("/voice/done", call_sid=sid) == []
     assert len(harness.webhook.to("/voice/silent", call_sid=sid)) == 1
 
 
 @pytest.mark.parametrize(("trim", "posted"), [("trim-silence", False), ("do-not-trim", True)])
 def test_silence_is_posted_only_when_not_trimmed(
-    client: Client, harness: Harness, trim: str, posted: bool
+    twilio: Client, harness: Harness, trim: str, posted: bool
 ) -> None:
     phone = f"+861390000001{int(posted)}"
     harness.script(phone, {"inputs": [""]})
-    sid = record_call(client, harness, phone, trim=trim, timeout=3)
+    sid = record_call(twilio, harness, phone, trim=trim, timeout=3)
     done = harness.webhook.to("/voice/done", call_sid=sid)
     assert bool(done) is posted
     if posted:
@@ -83,36 +71,36 @@ def test_silence_is_posted_only_when_not_trimmed(
     assert bool(harness.webhook.to("/voice/silent", call_sid=sid)) is not posted
 
 
-def test_speech_then_the_finish_key(client: Client, harness: Harness) -> None:
+def test_speech_then_the_finish_key(twilio: Client, harness: Harness) -> None:
     harness.script("+8613900000003", {"inputs": [{"speech": "manyi.wav", "press": "#"}]})
-    sid = record_call(client, harness, "+8613900000003", finish_on_key="#")
+    sid = record_call(twilio, harness, "+8613900000003", finish_on_key="#")
     [done] = harness.webhook.to("/voice/done", call_sid=sid)
     assert done["Digits"] == "#"
     assert wav_at(done["RecordingUrl"]) == (CLIPS / "manyi.wav").read_bytes()
 
 
 def test_speech_then_a_hang_up_is_still_posted_with_digits_hangup(
-    client: Client, harness: Harness
+    twilio: Client, harness: Harness
 ) -> None:
     harness.script("+8613900000004", {"inputs": [{"speech": "bu_manyi.wav", "hangup": True}]})
-    sid = record_call(client, harness, "+8613900000004", finish_on_key="#")
+    sid = record_call(twilio, harness, "+8613900000004", finish_on_key="#")
     [done] = harness.webhook.to("/voice/done", call_sid=sid)
     assert done["Digits"] == "hangup" and done["CallStatus"] == "completed"
     assert wav_at(done["RecordingUrl"]) == (CLIPS / "bu_manyi.wav").read_bytes()
     assert harness.webhook.to("/voice/silent", call_sid=sid) == []
-    assert client.calls(sid).fetch().status == "completed"
+    assert twilio.calls(sid).fetch().status == "completed"
     assert harness.webhook.all_valid()
 
 
-def test_a_hang_up_without_a_word_posts_nothing(client: Client, harness: Harness) -> None:
+def test_a_hang_up_without_a_word_posts_nothing(twilio: Client, harness: Harness) -> None:
     harness.script("+8613900000005", {"inputs": ["hangup"]})
-    sid = record_call(client, harness, "+8613900000005", trim="do-not-trim")
+    sid = record_call(twilio, harness, "+8613900000005", trim="do-not-trim")
     assert harness.webhook.to("/voice/done", call_sid=sid) == []
     assert harness.webhook.to("/voice/silent", call_sid=sid) == []
 
 
 def test_a_drawn_person_answers_a_recorded_question_by_key_or_voice(
-    client: Client, harness: Harness
+    twilio: Client, harness: Harness
 ) -> None:
     answers = {"busy_rate": 0, "no_answer_rate": 0, "failed_rate": 0, "machine_rate": 0}
     keys_only = answers | {"wrong_key_rate": 0, "silence_rate": 0, "hangup_rate": 0}
@@ -121,10 +109,10 @@ def test_a_drawn_person_answers_a_recorded_question_by_key_or_voice(
     with harness.control() as control:
         control.put("/_emulator/mix", json=keys_only).raise_for_status()
         pressed = record_call(
-            client, harness, "+8613900000006", say=ATTITUDE, trim="do-not-trim", max_length=8
+            twilio, harness, "+8613900000006", say=ATTITUDE, trim="do-not-trim", max_length=8
         )
         control.put("/_emulator/mix", json=voices_only).raise_for_status()
-        spoken = record_call(client, harness, "+8613900000007", say=ATTITUDE, max_length=8)
+        spoken = record_call(twilio, harness, "+8613900000007", say=ATTITUDE, max_length=8)
         control.put("/_emulator/mix", json={}).raise_for_status()
     assert harness.webhook.to("/voice/done", call_sid=pressed)[0]["Digits"] in {"1", "2", "3"}
     said = harness.webhook.to("/voice/done", call_sid=spoken)[0]
