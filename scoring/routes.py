@@ -22,13 +22,11 @@ from scoring.schemas import (
     AppraisalPublic,
     CallbackDrilldownPublic,
     EvaluationDrilldownPublic,
-    FavourReportPublic,
     FlagPublic,
     NoteIn,
     OutletRankPublic,
     PartPublic,
     RankPublic,
-    RatingLinePublic,
     ReasonPublic,
     RedFlagsPublic,
     RepeatTripsPublic,
@@ -100,9 +98,7 @@ def red_flags(
             )
             for r in rates
         ],
-        favour_reports=[
-            FavourReportPublic(**vars(f)) for f in favour_reports(session, period=parsed)
-        ],
+        favour_reports=favour_reports(session, period=parsed),
     )
 
 
@@ -250,7 +246,7 @@ def drilldown(
         return CallbackDrilldownPublic(
             subject=RankPublic.of(found.row),
             total=found.total,
-            ratings=[RatingLinePublic(**vars(line)) for line in found.lines],
+            ratings=list(found.lines),
         )
     detail = evaluation_drilldown(session, kind=kind.singular, code=code, period=parsed)
     return EvaluationDrilldownPublic(

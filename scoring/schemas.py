@@ -4,7 +4,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scoring.drilldown import RatingLine
 from scoring.rankings import RankedSubject
+from scoring.redflags import FavourReport
 from scoring.stats import TierCounts
 
 
@@ -83,27 +85,12 @@ def counts_public(counts: TierCounts) -> CountsPublic:
     )
 
 
-class RatingLinePublic(BaseModel):
-    rating_id: int
-    task_id: int
-    business_at: datetime
-    audience: str
-    outlet_code: str
-    teller_code: str | None
-    teller_name: str | None
-    attitude: str | None
-    efficiency: str | None
-    repeat_trip: bool | None
-    favour_asked: bool | None
-    phone_masked: str | None
-    held: bool = Field(description="held out of the ranking by an anti-gaming flag")
-    open_flags: int
-
-
 class CallbackDrilldownPublic(BaseModel):
     subject: RankPublic
     total: int
-    ratings: list[RatingLinePublic]
+    ratings: list[RatingLine] = Field(
+        description="answered callbacks; `held`: kept out of the ranking by an anti-gaming flag"
+    )
 
 
 class ReasonPublic(BaseModel):
@@ -131,23 +118,10 @@ class RepeatTripsPublic(BaseModel):
     favour_reports: int
 
 
-class FavourReportPublic(BaseModel):
-    rating_id: int
-    task_id: int
-    business_at: datetime
-    audience: str
-    outlet_code: str
-    outlet_name: str
-    teller_code: str | None
-    teller_name: str | None
-    phone_masked: str | None
-    held: bool
-
-
 class RedFlagsPublic(BaseModel):
     period: str
     repeat_trips: list[RepeatTripsPublic]
-    favour_reports: list[FavourReportPublic]
+    favour_reports: list[FavourReport]
 
 
 class AlertPublic(BaseModel):
