@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core_ledger.money import FEN_PER_YUAN, percent_str, round_fen, yuan_str
+from core_ledger.money import FEN_PER_YUAN, percent_str, round_fen, round_fen_sql, yuan_str
 from kernel.errors import Invalid
 
 MIN_RATE = Decimal("0.05")
@@ -75,3 +75,16 @@ def monthly_contribution(
         employee_fen=round_fen(Decimal(base) * employee_rate, unit_fen=rounding_unit_fen),
         base_fen=base,
     )
+
+
+def share_sql(
+    capped_base_sql: str, rate_param: str, *, rounding_unit_fen: int = FEN_PER_YUAN
+) -> str:
+    """One share of `monthly_contribution` as PostgreSQL computes it for many rows at once:
+    capped base × rate in exact numeric, rounded by `round_fen_sql` (tests prove both agree).
+
+    `capped_base_sql` is an SQL expression of the base after the cap; `rate_param` names a bound
+    parameter holding a rate already checked by `validate_rate`.
+    """
+    product = f"(CAST({capped_base_sql} AS numeric) * CAST(:{rate_param} AS numeric))"
+    return f"CAST({round_fen_sql(product, unit_fen=rounding_unit_fen)} AS bigint)"

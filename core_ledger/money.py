@@ -36,6 +36,19 @@ def round_fen(amount: Decimal, *, unit_fen: int = 1) -> int:
     return int(units) * unit_fen
 
 
+def round_fen_sql(amount_sql: str, *, unit_fen: int = 1) -> str:
+    """`round_fen` as PostgreSQL computes it, set-based, over an exact numeric SQL expression.
+
+    PostgreSQL's round(numeric, -n) rounds half away from zero, the same as ROUND_HALF_UP on
+    the positive amounts it is used for; no division, so nothing is lost on the way. Only a
+    power-of-ten unit (fen, jiao, yuan) has such a form.
+    """
+    digits = len(str(unit_fen)) - 1
+    if unit_fen != 10**digits:
+        raise ValueError("unit_fen must be a power of ten")
+    return f"round({amount_sql}, {-digits})"
+
+
 def apply_rate(amount_fen: int, rate: Decimal) -> int:
     """Return amount × rate rounded ROUND_HALF_UP to the fen."""
     return round_fen(Decimal(amount_fen) * rate)

@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import select as sa_select
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from core_ledger.config import get_ledger_settings
-from core_ledger.contribution import Contribution, monthly_contribution
+from core_ledger.contribution import Contribution, monthly_contribution, share_sql, validate_rate
 from core_ledger.documents import (
     Remittance,
     RemittanceKind,
@@ -45,6 +46,7 @@ from kernel.errors import Conflict, Invalid
 MAX_ERRORS_SHOWN = 10
 Progress = Callable[[str, int], None]  # (stage, rows done)
 LIVE = (RemittanceStatus.submitted, RemittanceStatus.approved, RemittanceStatus.posted)
+_LIVE_SQL = ", ".join(f"'{status.value}'" for status in LIVE)
 KIND_ZH = {RemittanceKind.regular: "汇缴", RemittanceKind.supplementary: "补缴"}
 
 
@@ -237,6 +239,156 @@ def prepare(
     if not members:
         raise Invalid(f"单位 {unit.name} {month} 没有需要{KIND_ZH[kind]}的职工")
     return _shares(members, unit=unit)
+
+
+def build(
+    session: Session,
+    *,
+    unit: Unit,
+    month: str,
+    kind: RemittanceKind,
+    lines: Sequence[RosterLine] | None,
+    source: str,
+    status: RemittanceStatus,
+    key: str,
+    payload: dict[str, Any],
+    user_id: int | None,
+    progress: Progress | None = None,
+) -> Remittance:
+    """Check a remittance and write it with its lines; nothing is written if a check fails.
+
+    The roster on file is checked and written inside PostgreSQL (`_create_from_roster`); a list
+    from a file, or another database, goes through Python (`prepare`, then `create`).
+    """
+    if lines is None and session.get_bind().dialect.name == "postgresql":
+        return _create_from_roster(
+            session,
+            unit=unit,
+            month=month,
+            kind=kind,
+            source=source,
+            status=status,
+            key=key,
+            payload=payload,
+            user_id=user_id,
+            progress=progress,
+        )
+    shares = prepare(session, unit=unit, month=month, kind=kind, lines=lines)
+    return create(
+        session,
+        unit=unit,
+        month=month,
+        kind=kind,
+        shares=shares,
+        source=source,
+        status=status,
+        key=key,
+        payload=payload,
+        user_id=user_id,
+        progress=progress,
+    )
+
+
+# Whether a live remittance already covers account f for the month (an index probe per account).
+_COVERED_SQL = f"""EXISTS (
+    SELECT 1 FROM remittance_line cl JOIN remittance cr ON cr.id = cl.remittance_id
+    WHERE cl.fund_account_id = f.id AND cr.month = :month AND cr.status IN ({_LIVE_SQL}))"""
+
+# The unit's open accounts: how many, which have no wage base, which the month already covers.
+_SURVEY_SQL = f"""
+SELECT count(*),
+       array_agg(account_no ORDER BY id) FILTER (WHERE wage_base_fen <= 0),
+       array_agg(account_no ORDER BY id) FILTER (WHERE covered)
+FROM (SELECT f.id, f.account_no, f.wage_base_fen, {_COVERED_SQL} AS covered
+      FROM fund_account f WHERE f.unit_id = :unit_id AND f.status = 'normal') AS member
+"""
+
+# Every line in one statement; it returns what it wrote, so the document's totals are the sum
+# of its lines even if an account changes meanwhile.
+_WRITE_SQL = """
+WITH written AS (
+    INSERT INTO remittance_line
+        (remittance_id, fund_account_id, wage_base_fen, unit_fen, employee_fen)
+    SELECT :remittance_id, f.id, capped.base, {unit_share}, {employee_share}
+    FROM fund_account f CROSS JOIN LATERAL (SELECT LEAST(f.wage_base_fen, :cap) AS base) capped
+    WHERE f.unit_id = :unit_id AND f.status = 'normal' AND f.wage_base_fen > 0 {uncovered}
+    ORDER BY f.id
+    RETURNING unit_fen, employee_fen
+)
+SELECT count(*), coalesce(sum(unit_fen), 0), coalesce(sum(employee_fen), 0) FROM written
+"""
+
+
+def _create_from_roster(
+    session: Session,
+    *,
+    unit: Unit,
+    month: str,
+    kind: RemittanceKind,
+    source: str,
+    status: RemittanceStatus,
+    key: str,
+    payload: dict[str, Any],
+    user_id: int | None,
+    progress: Progress | None,
+) -> Remittance:
+    """`prepare` and `create` for the unit's open accounts on file, set-based in PostgreSQL:
+    the same checks and the same shares (`contribution.share_sql`), no row through Python."""
+    _check_month(session, unit=unit, month=month, kind=kind)
+    unit_rate = validate_rate(unit.unit_rate, name="单位缴存比例")
+    employee_rate = validate_rate(unit.employee_rate, name="个人缴存比例")
+    members, unbased, covered = session.execute(
+        text(_SURVEY_SQL), {"unit_id": unit.id, "month": month}
+    ).one()
+    if unbased:
+        raise RowErrors([f"账号 {no} 未登记缴存基数" for no in unbased])
+    covered = covered or []
+    if kind == RemittanceKind.regular and covered:
+        raise RowErrors([f"账号 {no} 的 {month} 已缴存或正在办理，不能重复缴存" for no in covered])
+    if members - len(covered) <= 0:
+        raise Invalid(f"单位 {unit.name} {month} 没有需要{KIND_ZH[kind]}的职工")
+    remittance = Remittance(
+        unit_id=unit.id or 0,
+        month=month,
+        kind=kind,
+        source=source,
+        status=status,
+        headcount=0,
+        unit_fen=0,
+        employee_fen=0,
+        total_fen=0,
+        idempotency_key=key,
+        request_hash=request_hash(payload),
+        submitted_by_user_id=user_id,
+    )
+    session.add(remittance)
+    session.flush()
+    statement = _WRITE_SQL.format(
+        unit_share=share_sql("capped.base", "unit_rate"),
+        employee_share=share_sql("capped.base", "employee_rate"),
+        uncovered=f"AND NOT {_COVERED_SQL}" if kind == RemittanceKind.supplementary else "",
+    )
+    headcount, unit_fen, employee_fen = session.execute(
+        text(statement),
+        {
+            "remittance_id": remittance.id,
+            "unit_id": unit.id,
+            "month": month,
+            "cap": get_ledger_settings().base_cap_fen,
+            "unit_rate": str(unit_rate),
+            "employee_rate": str(employee_rate),
+        },
+    ).one()
+    if headcount != members - len(covered):
+        # An account of the unit was opened, closed or moved since the survey: start again.
+        raise Conflict(f"单位 {unit.name} 的职工名册在办理过程中发生变化，整单未入账；请重新办理")
+    remittance.headcount = int(headcount)
+    remittance.unit_fen, remittance.employee_fen = int(unit_fen), int(employee_fen)
+    remittance.total_fen = remittance.unit_fen + remittance.employee_fen
+    session.add(remittance)
+    if progress:
+        progress("lines", remittance.headcount)
+    return remittance
 
 
 def create(

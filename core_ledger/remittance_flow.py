@@ -16,10 +16,9 @@ from core_ledger.months import current_month, months_between, parse_month, shift
 from core_ledger.remittance import (
     Progress,
     RosterLine,
-    create,
+    build,
     parse_kind,
     post_remittance,
-    prepare,
     replay_remittance,
 )
 from core_ledger.service import outlet_and_teller
@@ -57,15 +56,12 @@ def remit_at_counter(
     outlet, teller = outlet_and_teller(session, outlet_code=outlet_code, teller_code=teller_code)
     unit = get_unit(session, code=unit_code)
     session.get(Unit, unit.id, with_for_update=True)  # one remittance of a unit at a time
-    shares = prepare(
-        session, unit=unit, month=parse_month(month), kind=parse_kind(kind), lines=lines
-    )
-    remittance = create(
+    remittance = build(
         session,
         unit=unit,
         month=parse_month(month),
         kind=parse_kind(kind),
-        shares=shares,
+        lines=lines,
         source="counter",
         status=RemittanceStatus.approved,
         key=idempotency_key,
@@ -94,15 +90,12 @@ def submit(
     if replay := replay_remittance(session, key=idempotency_key, payload=payload):
         return replay
     session.get(Unit, unit.id, with_for_update=True)
-    shares = prepare(
-        session, unit=unit, month=parse_month(month), kind=parse_kind(kind), lines=lines
-    )
-    return create(
+    return build(
         session,
         unit=unit,
         month=parse_month(month),
         kind=parse_kind(kind),
-        shares=shares,
+        lines=lines,
         source="self_service",
         status=RemittanceStatus.submitted,
         key=idempotency_key,

@@ -1,12 +1,20 @@
+import random
 from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import text
+from sqlmodel import Session
 
 from core_ledger.config import LedgerSettingsError, get_ledger_settings
-from core_ledger.contribution import Contribution, monthly_contribution, validate_rate
+from core_ledger.contribution import (
+    Contribution,
+    monthly_contribution,
+    share_sql,
+    validate_rate,
+)
 from kernel.errors import Invalid
 
 CAP = 2_250_000  # 3 × 7,500.00 yuan
@@ -152,3 +160,28 @@ def test_shares_never_exceed_twelve_percent_of_the_capped_base(
     for share in (result.unit_fen, result.employee_fen):
         assert 0 <= share <= ceiling
         assert share % 100 == 0
+
+
+def test_postgresql_computes_the_same_shares_as_the_rule(session: Session) -> None:
+    """The roster remittance computes shares in SQL (`share_sql`); it must agree with
+    `monthly_contribution` to the fen, ties and the cap included."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("share_sql is PostgreSQL's")
+    rng = random.Random(12329)
+    rates = [Decimal("0.05"), TWELVE, Decimal("0.075"), Decimal("0.0833"), Decimal("0.1199")]
+    bases = [1, 49, 50, 800_416, 800_417, 1_000_999, 1_001_000, CAP - 1, CAP, CAP + 1, 10**9]
+    bases += [rng.randint(1, 3_000_000) for _ in range(3_000)]
+    # Exact ties at half a yuan for each rate: base × rate = k yuan + 50 fen.
+    for rate in rates:
+        bases += [b for b in range(1, 20_000) if (Decimal(b) * rate) % 100 == 50][:20]
+    statement = text(
+        f"SELECT b, {share_sql('LEAST(b, :cap)', 'rate')} "
+        "FROM unnest(CAST(:bases AS bigint[])) AS t(b)"
+    )
+    for rate in rates:
+        rows = session.execute(statement, {"cap": CAP, "rate": str(rate), "bases": bases})
+        for base, share in rows:
+            rule = monthly_contribution(
+                wage_base_fen=base, unit_rate=rate, employee_rate=rate, base_cap_fen=CAP
+            )
+            assert share == rule.unit_fen, (base, rate)

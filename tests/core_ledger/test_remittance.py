@@ -284,3 +284,62 @@ def test_bulk_balances_agree_with_objects_already_loaded(session: Session, centr
     loaded = centre.account(centre.accounts[0])
     centre.remit(LAST)
     assert loaded.balance_fen == 192_000  # expired by the bulk UPDATE, read again
+
+
+def test_a_roster_depositor_without_a_wage_base_is_named_and_nothing_is_written(
+    centre: Centre,
+) -> None:
+    unbased = centre.add_depositor(wage_base_fen=0)
+    with pytest.raises(RowErrors, match=f"账号 {unbased} 未登记缴存基数"):
+        centre.remit(LAST)
+    assert centre.session.exec(select(func.count()).select_from(Remittance)).one() == 0
+    assert centre.session.exec(select(func.count()).select_from(RemittanceLine)).one() == 0
+
+
+def test_the_roster_on_file_refuses_a_depositor_a_supplementary_already_paid(
+    centre: Centre,
+) -> None:
+    remittance_flow.remit_at_counter(
+        centre.session,
+        unit_code=centre.unit_code,
+        month=LAST,
+        kind="supplementary",
+        lines=[RosterLine(account_no=centre.accounts[1])],
+        idempotency_key="supp-first",
+        outlet_code="WD01",
+        teller_code="T01",
+    )
+    with pytest.raises(RowErrors, match=f"账号 {centre.accounts[1]} 的 {LAST} 已缴存"):
+        centre.remit(LAST)
+
+
+def test_the_roster_on_file_and_the_same_list_give_the_same_lines(centre: Centre) -> None:
+    odd = [centre.add_depositor(wage_base_fen=wage) for wage in (800_417, 1_000_999, 9_999_999)]
+    roster = centre.session.get(Remittance, centre.remit(LAST))
+    listed = remittance_flow.remit_at_counter(
+        centre.session,
+        unit_code=centre.unit_code,
+        month=shift(LAST, -1),
+        lines=[RosterLine(account_no=no) for no in centre.accounts + odd],
+        idempotency_key="listed",
+        outlet_code="WD01",
+        teller_code="T01",
+    )
+    assert roster is not None
+
+    def lines_of(remittance: Remittance) -> list[tuple[int, int, int, int]]:
+        rows = centre.session.exec(
+            select(RemittanceLine).where(RemittanceLine.remittance_id == remittance.id)
+        )
+        return sorted(
+            (r.fund_account_id, r.wage_base_fen, r.unit_fen, r.employee_fen) for r in rows
+        )
+
+    assert lines_of(roster) == lines_of(listed)
+    assert (roster.headcount, roster.unit_fen, roster.employee_fen, roster.total_fen) == (
+        listed.headcount,
+        listed.unit_fen,
+        listed.employee_fen,
+        listed.total_fen,
+    )
+    assert check_books(centre.session) == []
