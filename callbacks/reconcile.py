@@ -59,7 +59,7 @@ def time_out_calls(session: Session) -> int:
     stuck = list(session.exec(query.with_for_update(skip_locked=True)))
     for attempt in stuck:
         attempt.status = AttemptStatus.failed
-        attempt.error_code = "timeout"
+        attempt.error_code = attempt.error_code or "timeout"
         attempt.ended_at = utcnow()
         session.add(attempt)
         after_call(session, attempt=attempt, actor="reconciler")

@@ -31,6 +31,12 @@ UNANSWERED_CALL = {"busy", "no-answer", "failed", "canceled"}
 OPEN_STATUSES = (TaskStatus.scheduled, TaskStatus.calling, TaskStatus.sms_sent)
 
 
+# A call the person answered only to ask for another day (pressed 9) is marked so, and the first
+# FREE_RESCHEDULES of them do not count against HUIFANG_VOICE_ATTEMPTS.
+PERSON_RESCHEDULED = "rescheduled"
+FREE_RESCHEDULES = 2
+
+
 def questions_for(task: CallbackTask) -> tuple[str, ...]:
     """The questions a task's survey asks, in order."""
     return RECTIFICATION_QUESTIONS if task.kind == TaskKind.rectification else QUESTIONS
@@ -157,7 +163,7 @@ def _sms_next(session: Session, *, task: CallbackTask) -> bool:
     """Whether the next attempt is the SMS survey: voice used up, no SMS sent yet, a survey."""
     if task.kind != TaskKind.survey or attempts_of(session, task_id=task.id or 0, channel="sms"):
         return False
-    voice = len(attempts_of(session, task_id=task.id or 0, channel="voice"))
+    voice = len(counted_voice_attempts(session, task_id=task.id or 0))
     return voice >= get_callback_settings().voice_attempts
 
 
@@ -227,9 +233,7 @@ def after_call(session: Session, *, attempt: CallAttempt, actor: str) -> None:
 def schedule_retry(session: Session, *, task: CallbackTask, reason: str) -> None:
     """Plan the next voice attempt, then the SMS survey, then hand the task to an operator."""
     settings = get_callback_settings()
-    voice = [
-        as_utc(a.started_at) for a in attempts_of(session, task_id=task.id or 0, channel="voice")
-    ]
+    voice = [as_utc(a.started_at) for a in counted_voice_attempts(session, task_id=task.id or 0)]
     when = (
         retry_at(previous_attempts=voice, settings=settings)
         if voice
@@ -252,6 +256,30 @@ def reschedule(session: Session, *, task: CallbackTask, at: datetime, actor: str
     """Put a task back in the calling plan at `at` (moved into the next calling slot)."""
     task.due_at = next_slot(as_utc(at), settings=get_callback_settings())
     transition(session, task, to=TaskStatus.scheduled, actor=actor, note="重新安排回访")
+
+
+def reschedule_by_person(
+    session: Session, *, task: CallbackTask, attempt: CallAttempt, at: datetime, actor: str
+) -> None:
+    """The person picked up and asked to be called another day (pressed 9).
+
+    They were reached, so the call does not count against the voice attempts — up to
+    FREE_RESCHEDULES times, so that asking again and again still ends with an SMS or an operator.
+    """
+    attempt.error_code = PERSON_RESCHEDULED
+    session.add(attempt)
+    reschedule(session, task=task, at=at, actor=actor)
+
+
+def counted_voice_attempts(session: Session, *, task_id: int) -> list[CallAttempt]:
+    """The voice attempts that use up the allowance: all but the first few the person put off."""
+    counted, free = [], FREE_RESCHEDULES
+    for attempt in attempts_of(session, task_id=task_id, channel="voice"):
+        if attempt.error_code == PERSON_RESCHEDULED and free > 0:
+            free -= 1
+            continue
+        counted.append(attempt)
+    return counted
 
 
 def record_answer(

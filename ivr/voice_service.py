@@ -61,7 +61,7 @@ def reschedule_on_request(
         return task  # a retried webhook, or the task moved on already
     today = local(now or utcnow()).date()
     tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time(), CENTRE_TZ)
-    callbacks.reschedule(session, task=task, at=tomorrow, actor="twilio")
+    callbacks.reschedule_by_person(session, task=task, attempt=attempt, at=tomorrow, actor="twilio")
     return task
 
 

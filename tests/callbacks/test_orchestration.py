@@ -8,7 +8,12 @@ import time_machine
 from sqlmodel import Session, col, select
 
 from callbacks.models import CallbackTask, SurveyAnswer, TaskStatus
-from callbacks.service import begin_attempt, record_answer, record_call_status
+from callbacks.service import (
+    begin_attempt,
+    record_answer,
+    record_call_status,
+    reschedule_by_person,
+)
 from huifang.settings import clear_caches
 from kernel.clock import CENTRE_TZ, local
 from scoring.models import CallbackRating
@@ -91,6 +96,28 @@ def test_retries_come_at_other_times_of_day_then_the_sms_survey(session: Session
         assert task.status == TaskStatus.scheduled
         traveller.move_to(task.due_at)
         assert start(session, task).channel == "sms"
+
+
+def test_asking_for_another_day_does_not_use_up_a_call_but_cannot_go_on_for_ever(
+    session: Session,
+) -> None:
+    with time_machine.travel(at("2026-02-24 12:00"), tick=False) as traveller:
+        (task,) = business(session, at=at("2026-02-24 12:00"))
+        channels = []
+        # Pressed 9 three times: the first two are free, the third counts as a call.
+        for _ in range(3):
+            traveller.move_to(task.due_at)
+            attempt = start(session, task)
+            reschedule_by_person(
+                session, task=task, attempt=attempt, at=at("2026-03-10 00:00"), actor="twilio"
+            )
+            channels.append(attempt.channel)
+        for _ in range(2):  # then two unanswered calls: three counted, the allowance
+            traveller.move_to(task.due_at)
+            channels.append(ring_out(session, task).channel)
+        traveller.move_to(task.due_at)
+        channels.append(start(session, task).channel)
+    assert channels == ["voice"] * 5 + ["sms"]
 
 
 def test_an_answering_machine_counts_as_an_attempt(session: Session) -> None:

@@ -173,6 +173,7 @@ def test_nine_at_the_first_question_reschedules_to_another_day(
     post(client, f"/twilio/voice/status?attempt={attempt}", {"CallStatus": "completed"})
     task, call = state(engine, attempt)
     assert (task.status, call.status) == (TaskStatus.scheduled, "completed")
+    assert call.error_code == "rescheduled"  # the person was reached: not a used-up call
     with Session(engine) as session:
         notes = [e.note for e in session.exec(select(TaskEvent).order_by(TaskEvent.id))]  # type: ignore[arg-type]
     assert notes[-1] == "重新安排回访"
