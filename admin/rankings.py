@@ -1,6 +1,7 @@
 """The ranking pages (zh-CN): rankings of every kind, what is behind them, flags, appraisal."""
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,20 +15,21 @@ from kernel.errors import DomainError
 from scoring.alerts import acknowledge_alert, check_bottom_alerts, list_alerts
 from scoring.config import get_scoring_settings
 from scoring.drilldown import callback_drilldown
-from scoring.evaluations import evaluation_drilldown, evaluation_ranking
+from scoring.evaluations import evaluation_drilldown
+from scoring.export import KINDS, ranking_rows, ranking_workbook
 from scoring.inspections import findings_of, list_inspections
 from scoring.models import CRITERION_NAMES, STEP_NAMES, TIER_NAMES, FlagState, IssueLetter
 from scoring.performance import PART_NAMES, outlet_appraisals, parse_weights
 from scoring.periods import KIND_NAMES as PERIOD_KIND_NAMES
 from scoring.periods import Period, parse_period
-from scoring.rankings import KIND_NAMES, as_callback_kind, callback_ranking
+from scoring.rankings import KIND_NAMES, as_callback_kind
 from scoring.rectification import on_time, overdue, staff_name, steps_of
 from scoring.redflags import favour_reports, repeat_trip_rates
 from scoring.service import list_flags, resolve_flag
 
 router = APIRouter(include_in_schema=False)
 READERS = {Role.admin, Role.manager, Role.operator, Role.inspector}
-KINDS = ("outlet", "teller", "department", "leader")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _page(request: Request, user: User, name: str, context: dict[str, object]) -> Response:
@@ -70,14 +72,36 @@ def rankings(
     assert user is not None
     if kind not in KINDS:
         return _error(request, user, 422, f"未知的排名类型 {kind!r}")
-    if kind in ("outlet", "teller"):
-        rows = callback_ranking(
-            session, kind=as_callback_kind(kind), period=found, include_unrated=True
-        )
-    else:
-        rows = evaluation_ranking(session, kind=kind, period=found, include_unrated=True)
+    rows = ranking_rows(session, kind=kind, period=found)
     context = {"period": found, "kind": kind, "rows": rows, "period_kinds": PERIOD_KIND_NAMES}
     return _page(request, user, "rankings.html", context)
+
+
+@router.get("/rankings/export.xlsx")
+def export(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    period: str | None = None,
+    kind: str = "outlet",
+) -> Response:
+    """The ranking on the page as an Excel workbook, with the method on a second sheet."""
+    found = _guard(request, user, period)
+    if isinstance(found, Response):
+        return found
+    assert user is not None
+    if kind not in KINDS:
+        return _error(request, user, 422, f"未知的排名类型 {kind!r}")
+    rows = ranking_rows(session, kind=kind, period=found)
+    name = f"{KIND_NAMES[kind]}满意度排名-{found.key}.xlsx"
+    disposition = (
+        f"attachment; filename=\"ranking-{kind}-{found.key}.xlsx\"; filename*=UTF-8''{quote(name)}"
+    )
+    return Response(
+        ranking_workbook(kind=kind, period=found, rows=rows),
+        media_type=XLSX,
+        headers={"Content-Disposition": disposition},
+    )
 
 
 @router.get("/rankings/red-flags", response_class=HTMLResponse)

@@ -1,8 +1,10 @@
 """The ranking pages as a manager sees them: every kind, drill-down, the method, red flags."""
 
 from datetime import datetime, timedelta
+from io import BytesIO
 
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -99,3 +101,28 @@ def test_alerts_page_raises_and_records_a_talk(client: TestClient, engine: Engin
     assert "网点绩效考核" in appraisal and "本期无数据" in appraisal
     wrong = client.get("/rankings/appraisal", params={"period": "2026-11", "weights": "callback=2"})
     assert wrong.status_code == 422
+
+
+def test_a_manager_downloads_the_ranking_as_excel(client: TestClient, engine: Engine) -> None:
+    with Session(engine) as session:
+        a, b = outlet(session, "WD01", "城东网点"), outlet(session, "WD02", "城西网点")
+        rate(session, a, V, S, when=NOV)
+        rate(session, b, U, S, when=NOV)
+        session.commit()
+    assert client.get("/rankings/export.xlsx", follow_redirects=False).status_code == 303
+    _sign_in(client, engine)
+    page = client.get("/rankings", params={"period": "2026-11"}).text
+    assert "/rankings/export.xlsx?kind=outlet&period=2026-11" in page
+    answer = client.get("/rankings/export.xlsx", params={"period": "2026-11"})
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert "ranking-outlet-2026-11.xlsx" in answer.headers["content-disposition"]
+    book = load_workbook(BytesIO(answer.content))
+    sheet = book["网点排名"]
+    assert sheet["A1"].value == "网点满意度排名 · 2026年11月"
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert [(r[0], r[2], r[4], r[9]) for r in rows] == [(1, "WD01", 90.0, 1), (2, "WD02", 40.0, 1)]
+    assert "评分方法" in book.sheetnames
+    bad = client.get("/rankings/export.xlsx", params={"period": "2026-11", "kind": "unit"})
+    assert bad.status_code == 422 and "未知的排名类型" in bad.text
+    assert client.get("/rankings/export.xlsx", params={"period": "11/2026"}).status_code == 422

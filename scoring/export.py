@@ -1,0 +1,97 @@
+"""A ranking as a manager takes it away: the rows of any kind and period, and an Excel workbook."""
+
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from sqlmodel import Session
+
+from scoring.alerts import bottom_codes
+from scoring.config import get_scoring_settings
+from scoring.evaluations import evaluation_ranking
+from scoring.periods import Period, PeriodKind
+from scoring.rankings import KIND_NAMES, RankedSubject, as_callback_kind, callback_ranking
+
+KINDS = ("outlet", "teller", "department", "leader")
+HEADERS = (
+    "名次", "名称", "编码", "所属/职务", "得分", "排名分", "区间下限", "区间上限",
+    "满意率", "样本", "非常满意", "满意", "不满意", "小样本",
+)  # fmt: skip
+
+
+def ranking_rows(session: Session, *, kind: str, period: Period) -> list[RankedSubject]:
+    """Every subject of a kind, ranked for the period (callbacks or evaluations), unrated too."""
+    if kind in ("outlet", "teller"):
+        return callback_ranking(
+            session, kind=as_callback_kind(kind), period=period, include_unrated=True
+        )
+    return evaluation_ranking(session, kind=kind, period=period, include_unrated=True)
+
+
+def last_twice(session: Session, *, rows: list[RankedSubject], period: Period) -> set[str]:
+    """Outlets last in this month's ranking and the month before's (约谈)."""
+    if period.kind is not PeriodKind.month:
+        return set()
+    before = callback_ranking(session, kind="outlet", period=period.previous())
+    return bottom_codes(rows) & bottom_codes(before)
+
+
+def ranking_cells(row: RankedSubject) -> list[object]:
+    """One row of the table, in HEADERS order."""
+    s = row.summary
+    low, high = s.interval if s.interval else (None, None)
+    return [
+        row.rank, row.subject.name, row.subject.code, row.subject.group, s.score, s.rank_score,
+        low, high, s.satisfaction_rate, row.responses, s.counts.very_satisfied,
+        s.counts.satisfied, s.counts.unsatisfied, "是" if s.small_sample and s.answers else "",
+    ]  # fmt: skip
+
+
+def sample_name(kind: str) -> str:
+    """What the sample column counts: callbacks, or evaluation ballots."""
+    return "回访数" if kind in ("outlet", "teller") else "测评票数"
+
+
+def ranking_workbook(*, kind: str, period: Period, rows: list[RankedSubject]) -> bytes:
+    """The ranking as an .xlsx file: the table, then a sheet that explains the method."""
+    settings = get_scoring_settings()
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = f"{KIND_NAMES[kind]}排名"
+    sheet.append([f"{KIND_NAMES[kind]}满意度排名 · {period.label}"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([sample_name(kind) if h == "样本" else h for h in HEADERS])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE7F3")
+        cell.alignment = Alignment(horizontal="center")
+    for row in rows:
+        sheet.append(ranking_cells(row))
+        for column in (5, 6, 7, 8):
+            sheet.cell(row=sheet.max_row, column=column).number_format = "0.0"
+        sheet.cell(row=sheet.max_row, column=9).number_format = "0.0%"
+    for letter, width in zip("ABCDEFGHIJKLMN", (6, 18, 10, 16) + (9,) * 10, strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A3"
+    notes = book.create_sheet("评分方法")
+    for line in (
+        f"得分 = 每个有效回答的平均分：非常满意 {settings.POINTS_VERY_SATISFIED:g} 分、"
+        f"满意 {settings.POINTS_SATISFIED:g} 分、不满意 {settings.POINTS_UNSATISFIED:g} 分。",
+        "满意率 = (非常满意 + 满意) ÷ 有效回答数。",
+        f"区间：{settings.INTERVAL_LEVEL:.0%} 可信区间（Dirichlet(1,1,1) 后验），"
+        "样本越少区间越宽。",
+        f"小样本：有效回答少于 {settings.MIN_ANSWERS} 个。",
+        (
+            f"排名分：向全中心平均分收缩（相当于加入 {settings.SHRINK_STRENGTH:g} 个"
+            "按中心平均计分的回答），并列者名次相同，下一名次顺延。"
+            if settings.SHRINK_SMALL_SAMPLES
+            else "排名分即得分（未启用小样本收缩），并列者名次相同，下一名次顺延。"
+        ),
+        "回访评价中被标记为异常号码（工作人员号码、多人共用号码）的，在人工核实前不计入。",
+    ):
+        notes.append([line])
+    notes.column_dimensions["A"].width = 110
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
