@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col, func, select
 
+from core_ledger.documents import InterestSettlement
 from core_ledger.models import (
     FUND_ACCOUNT_TABLE,
     AccountStatus,
@@ -35,7 +36,7 @@ from core_ledger.models import (
     JournalLine,
     Posting,
 )
-from kernel.clock import as_utc, utcnow
+from kernel.clock import as_utc, local_date, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 
 # A remittance of 10,000 depositors is one statement per this many rows.
@@ -291,9 +292,27 @@ def _posting(
         occurred_at=moment(occurred_at),
         reverses_id=reverses_id,
     )
+    if occurred_at is not None and kind != "interest":
+        _not_in_a_settled_year(session, when=posting.occurred_at)
     session.add(posting)
     session.flush()
     return posting
+
+
+def _not_in_a_settled_year(session: Session, *, when: datetime) -> None:
+    """Refuse business entered late with a date whose interest year is already settled.
+
+    Interest is paid on daily balances; a posting dated before the last 结息 would change a
+    year's interest after it was credited. Such business is entered with today's date (the
+    original date in the memo), or corrected by an interest adjustment.
+    """
+    settled = session.exec(select(func.max(InterestSettlement.period_end_on))).one()
+    day = local_date(when)
+    if settled is not None and day <= settled:
+        raise Conflict(
+            f"业务日期 {day} 所在计息年度已于 {settled} 结息，不能补记到该日期；"
+            "请按当前日期办理，并在摘要中注明原业务日期"
+        )
 
 
 def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:

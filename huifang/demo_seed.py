@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from core_ledger import accounts, loans, remittance_flow, service, withdrawal
 from core_ledger.documents import PaymentInstruction, Project
 from core_ledger.identity import make_credit_code, make_resident_id
-from core_ledger.interest_posting import settle_interest
+from core_ledger.interest_posting import last_settlement_day, settle_interest
 from core_ledger.months import months_between, shift
 from kernel.auth import create_user
 from kernel.clock import CENTRE_TZ, utcnow
@@ -246,7 +246,9 @@ def seed(session: Session, *, depositors: int, rng: random.Random) -> Seeded:
         account_phones[account.account_no] = phone
         done.depositors += 1
     done.remittances = _remit_history(session, rng, units=units, months=months, tellers=tellers)
-    settle_interest(session)
+    today = utcnow().astimezone(CENTRE_TZ).date()
+    if last_settlement_day(today) < start:  # early in July the business month is settled June
+        settle_interest(session)
     for account_no, phone in account_phones.items():
         outlet = rng.choice(OUTLETS)[0]
         teller = rng.choice(tellers[outlet])

@@ -1,6 +1,6 @@
 """The journal itself: append-only, receipts, interest settlement from the journal."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -15,8 +15,8 @@ from core_ledger.months import current_month, shift
 from core_ledger.receipt import amount_in_words, receipt_for, receipt_html, receipt_text
 from core_ledger.remittance_flow import credit_individual
 from core_ledger.withdrawal import post_withdrawal
-from kernel.clock import utcnow
-from kernel.errors import Invalid, NotFound
+from kernel.clock import CENTRE_TZ, utcnow
+from kernel.errors import Conflict, Invalid, NotFound
 from tests.core_ledger.conftest import Centre
 
 
@@ -124,3 +124,33 @@ def test_interest_settles_a_year_once_from_the_journal(session: Session, centre:
     with pytest.raises(Invalid, match="尚未到"):
         settle_interest(session, period_end=end.replace(year=end.year + 1))
     assert len(session.exec(select(JournalLine)).all()) == 4
+
+
+def test_business_dated_into_a_settled_interest_year_is_refused(
+    session: Session, centre: Centre
+) -> None:
+    end = last_settlement_day(date.today())
+    account = centre.account(centre.accounts[0])
+    account.opened_at = utcnow() - timedelta(days=800)
+    session.add(account)
+    settle_interest(session)
+    local_noon = datetime.combine(end, time(12), CENTRE_TZ)
+    with pytest.raises(Conflict, match=f"已于 {end} 结息"):
+        credit_individual(
+            session,
+            account_no=centre.accounts[0],
+            amount_fen=10_000,
+            month=f"{end:%Y-%m}",
+            idempotency_key="late",
+            occurred_at=local_noon,  # the settlement day itself is in the settled year
+        )
+    if end < date.today():  # the day after a settlement day is the next year's
+        credit_individual(
+            session,
+            account_no=centre.accounts[0],
+            amount_fen=10_000,
+            month=f"{end:%Y-%m}",
+            idempotency_key="next-year",
+            occurred_at=local_noon + timedelta(days=1),
+        )
+    assert check_books(session) == []

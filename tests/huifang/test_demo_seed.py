@@ -1,0 +1,38 @@
+"""The demo's centre is seeded through the real ledger flows, whatever day the demo runs."""
+
+import random
+from datetime import datetime
+
+import pytest
+import time_machine
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from callbacks.models import CallbackTask
+from callbacks.relay import relay_outbox
+from core_ledger.documents import InterestSettlement
+from core_ledger.journal import check_books
+from huifang.demo_seed import seed
+from kernel.clock import CENTRE_TZ
+
+
+@pytest.mark.parametrize(
+    ("today", "settled"),
+    [
+        ("2026-11-26 10:00", True),  # the June settlement is behind the business month
+        ("2026-07-02 10:00", False),  # the business month is June itself: it stays unsettled
+    ],
+)
+def test_the_demo_seed_posts_a_month_of_business_that_balances(
+    engine: Engine, today: str, settled: bool
+) -> None:
+    moment = datetime.strptime(today, "%Y-%m-%d %H:%M").replace(tzinfo=CENTRE_TZ)
+    with time_machine.travel(moment, tick=False), Session(engine) as session:
+        done = seed(session, depositors=40, rng=random.Random(7))
+        relay_outbox(session)
+        session.commit()
+        assert done.withdrawals > 0 and done.loans > 0 and done.remittances > 0
+        assert check_books(session) == []
+        tasks = session.exec(select(CallbackTask)).all()
+        assert len(tasks) >= done.withdrawals + done.loans
+        assert bool(session.exec(select(InterestSettlement)).all()) is settled
