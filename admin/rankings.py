@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from admin.routes import PageUser, templates
 from kernel.auth import Role, User
@@ -22,7 +22,7 @@ from scoring.models import CRITERION_NAMES, STEP_NAMES, TIER_NAMES, FlagState, I
 from scoring.performance import PART_NAMES, outlet_appraisals, parse_weights
 from scoring.periods import KIND_NAMES as PERIOD_KIND_NAMES
 from scoring.periods import Period, parse_period
-from scoring.rankings import KIND_NAMES, as_callback_kind
+from scoring.rankings import KIND_NAMES, RankedSubject, as_callback_kind
 from scoring.rectification import on_time, overdue, staff_name, steps_of
 from scoring.redflags import favour_reports, repeat_trip_rates
 from scoring.service import list_flags, resolve_flag
@@ -57,6 +57,19 @@ def _guard(request: Request, user: User | None, period: str | None) -> Response 
         return _error(request, user, 422, error.message)
 
 
+def _ranked(
+    request: Request, session: Session, user: User | None, *, period: str | None, kind: str
+) -> Response | tuple[Period, list[RankedSubject]]:
+    """The checks every ranking view makes, then the ranking; a Response means stop."""
+    found = _guard(request, user, period)
+    if isinstance(found, Response):
+        return found
+    assert user is not None
+    if kind not in KINDS:
+        return _error(request, user, 422, f"未知的排名类型 {kind!r}")
+    return found, ranking_rows(session, kind=kind, period=found)
+
+
 @router.get("/rankings", response_class=HTMLResponse)
 def rankings(
     request: Request,
@@ -66,14 +79,12 @@ def rankings(
     kind: str = "outlet",
 ) -> Response:
     """A ranking of one kind for a month, quarter or year, with the method explained."""
-    found = _guard(request, user, period)
+    found = _ranked(request, session, user, period=period, kind=kind)
     if isinstance(found, Response):
         return found
     assert user is not None
-    if kind not in KINDS:
-        return _error(request, user, 422, f"未知的排名类型 {kind!r}")
-    rows = ranking_rows(session, kind=kind, period=found)
-    context = {"period": found, "kind": kind, "rows": rows, "period_kinds": PERIOD_KIND_NAMES}
+    ranked_for, rows = found
+    context = {"period": ranked_for, "kind": kind, "rows": rows, "period_kinds": PERIOD_KIND_NAMES}
     return _page(request, user, "rankings.html", context)
 
 
@@ -86,19 +97,15 @@ def export(
     kind: str = "outlet",
 ) -> Response:
     """The ranking on the page as an Excel workbook, with the method on a second sheet."""
-    found = _guard(request, user, period)
+    found = _ranked(request, session, user, period=period, kind=kind)
     if isinstance(found, Response):
         return found
-    assert user is not None
-    if kind not in KINDS:
-        return _error(request, user, 422, f"未知的排名类型 {kind!r}")
-    rows = ranking_rows(session, kind=kind, period=found)
-    name = f"{KIND_NAMES[kind]}满意度排名-{found.key}.xlsx"
-    disposition = (
-        f"attachment; filename=\"ranking-{kind}-{found.key}.xlsx\"; filename*=UTF-8''{quote(name)}"
-    )
+    ranked_for, rows = found
+    name = f"{KIND_NAMES[kind]}满意度排名-{ranked_for.key}.xlsx"
+    ascii_name = f"ranking-{kind}-{ranked_for.key}.xlsx"
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return Response(
-        ranking_workbook(kind=kind, period=found, rows=rows),
+        ranking_workbook(kind=kind, period=ranked_for, rows=rows),
         media_type=XLSX,
         headers={"Content-Disposition": disposition},
     )
