@@ -51,6 +51,18 @@ def require_migrated() -> None:
         raise typer.Exit(2)
 
 
+def require_twilio_ready() -> None:
+    """Stop when the settings point at real Twilio but are still the development defaults."""
+    problems = load_settings().ivr.twilio_problems()
+    if problems:
+        for problem in problems:
+            console.print(f"[red]配置错误：{problem}[/red]")
+        console.print(
+            "（调试或演示时请把 HUIFANG_TWILIO_API_BASE_URL 指向本地模拟器：huifang emulator）"
+        )
+        raise typer.Exit(2)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -58,6 +70,7 @@ def serve(
 ) -> None:
     """Serve the API, the Twilio webhooks and the web pages."""
     require_migrated()
+    require_twilio_ready()
     from huifang.app import create_app
 
     uvicorn.run(create_app(), host=host, port=port, log_level="warning")
@@ -70,6 +83,7 @@ def worker(
 ) -> None:
     """Run callback jobs (RQ) with the reconciler."""
     require_migrated()
+    require_twilio_ready()
     from huifang.worker import run_burst, run_forever
 
     if burst:

@@ -1,6 +1,7 @@
 """Twilio and survey settings (HUIFANG_ prefix). Defaults point at the local emulator."""
 
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,30 @@ class IvrSettings(BaseSettings):
     # while Twilio says 404 (a recording can lag its action request by a moment).
     recording_fetch_timeout_seconds: float = Field(default=3.0, gt=0)
     recording_fetch_wait_seconds: float = Field(default=2.0, ge=0)
+
+    def talks_to_twilio(self) -> bool:
+        """Whether the API base URL is Twilio's own (not the emulator or another stand-in)."""
+        host = urlsplit(self.twilio_api_base_url).hostname or ""
+        return host == "twilio.com" or host.endswith(".twilio.com")
+
+    def twilio_problems(self) -> list[str]:
+        """What stops real Twilio from working with these settings (empty for the emulator)."""
+        if not self.talks_to_twilio():
+            return []
+        problems = []
+        if self.twilio_account_sid == DEV_ACCOUNT_SID:
+            problems.append("HUIFANG_TWILIO_ACCOUNT_SID 仍是本地模拟器的开发账号，请设置真实账号")
+        if self.twilio_auth_token == DEV_AUTH_TOKEN:
+            problems.append("HUIFANG_TWILIO_AUTH_TOKEN 仍是本地模拟器的开发密钥，请设置真实密钥")
+        public = urlsplit(self.public_url)
+        if public.hostname in (None, "localhost", "127.0.0.1", "::1", "0.0.0.0"):
+            problems.append(
+                f"HUIFANG_PUBLIC_URL 为 {self.public_url}，Twilio 无法访问；"
+                "请设置为 Twilio 能访问到的 https 地址"
+            )
+        elif public.scheme != "https":
+            problems.append(f"HUIFANG_PUBLIC_URL 应使用 https，收到 {self.public_url}")
+        return problems
 
     def webhook_url(self, path: str) -> str:
         """The absolute URL Twilio will call (and sign) for a path of ours."""

@@ -66,3 +66,33 @@ def test_a_bad_setting_stops_start_up_naming_it(variable: str, value: str) -> No
     assert result.returncode != 0
     assert variable in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
+
+
+REAL_TWILIO = {"HUIFANG_TWILIO_API_BASE_URL": "https://api.twilio.com"}
+
+
+def test_real_twilio_with_the_development_defaults_refuses_to_start() -> None:
+    result = _huifang("worker", "--burst", env=REAL_TWILIO)
+    assert result.returncode == 2
+    for variable in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_URL"):
+        assert f"HUIFANG_{variable}" in result.stdout
+    assert "Traceback" not in result.stderr
+    plain_http = {
+        **REAL_TWILIO,
+        "HUIFANG_TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+        "HUIFANG_TWILIO_AUTH_TOKEN": "2" * 32,
+        "HUIFANG_PUBLIC_URL": "http://huifang.example.cn",
+    }
+    result = _huifang("worker", "--burst", env=plain_http)
+    assert result.returncode == 2 and "应使用 https" in result.stdout
+
+
+def test_real_twilio_with_real_settings_starts(engine: Engine) -> None:
+    settings = {
+        **REAL_TWILIO,
+        "HUIFANG_TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+        "HUIFANG_TWILIO_AUTH_TOKEN": "2" * 32,
+        "HUIFANG_PUBLIC_URL": "https://huifang.example.cn",
+    }
+    result = _huifang("worker", "--burst", env=settings)  # nothing is due: no call to Twilio
+    assert result.returncode == 0, result.stdout + result.stderr
