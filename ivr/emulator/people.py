@@ -52,6 +52,8 @@ class Mix(BaseModel):
     silence_rate: float = 0.03
     hangup_rate: float = 0.02
     speaker_rate: float = 0.1
+    # An unscripted person who is texted a question answers it this often (else never).
+    sms_reply_rate: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -164,3 +166,33 @@ def drawn_recording(*, mix: Mix, rng: random.Random, clips: dict[str, Clip]) -> 
     if clips and rng.random() < mix.speaker_rate:
         return Reply("speech", clip=rng.choice(sorted(clips.values(), key=lambda c: c.name)))
     return Reply("silence")
+
+
+_SMS_ASKS = re.compile(r"回复\s*(\d+)\s*位数字")
+_SMS_CHOICES = re.compile(r"（([^（）]*)）")
+_SMS_OPTION = re.compile(r"(\d)\s*([^\d\s]+)")
+_SMS_MUDDLED = ("好的", "收到", "挺好的", "？")
+
+
+def drawn_sms_reply(body: str, *, mix: Mix, rng: random.Random) -> str | None:
+    """What an unscripted person texts back, from the words they read; None: no reply.
+
+    Only a message that asks for a reply of N digits gets one. The person picks an option from
+    each bracketed choice list in order, as they would at a keypad prompt; now and then they
+    write something the centre must ask about again.
+    """
+    asked = _SMS_ASKS.search(body)
+    if asked is None or rng.random() >= mix.sms_reply_rate:
+        return None
+    choices = [
+        [(label, key) for key, label in _SMS_OPTION.findall(group)]
+        for group in _SMS_CHOICES.findall(body)
+    ]
+    choices = [options for options in choices if options][: int(asked[1])]
+    if len(choices) != int(asked[1]) or rng.random() < mix.wrong_key_rate:
+        return rng.choice(_SMS_MUDDLED)
+    keys = []
+    for options in choices:
+        choice = choose_option(options, mix, rng)
+        keys.append(choice[1] if choice else options[0][1])
+    return "".join(keys)

@@ -3,6 +3,7 @@
 import httpx
 
 from ivr.emulator.params import country_of
+from ivr.emulator.people import drawn_sms_reply
 from ivr.emulator.resources import num_segments
 from ivr.emulator.runtime import Emulator
 from ivr.emulator.signing import signed_request
@@ -88,6 +89,11 @@ async def run_message(emulator: Emulator, message: Message) -> None:
         body = script.sms_replies.pop(0)
         await emulator.pause(emulator.rng.uniform(5, 30))
         await send_reply(emulator, person=message.to, to=message.from_, body=body)
+    elif script is None and message.from_:
+        drawn = drawn_sms_reply(message.body or "", mix=emulator.mix, rng=emulator.rng)
+        if drawn is not None:
+            await emulator.pause(emulator.rng.uniform(5, 60))
+            await send_reply(emulator, person=message.to, to=message.from_, body=drawn)
 
 
 def receive(emulator: Emulator, message: Message) -> None:

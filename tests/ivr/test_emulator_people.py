@@ -2,7 +2,14 @@
 
 import random
 
-from ivr.emulator.people import Mix, Reply, choose_option, drawn_reply, offered_options
+from ivr.emulator.people import (
+    Mix,
+    Reply,
+    choose_option,
+    drawn_reply,
+    drawn_sms_reply,
+    offered_options,
+)
 from ivr.emulator.prompts import keypad
 
 ATTITUDE = "请您评价工作人员的服务态度。非常满意请按1，满意请按2，不满意请按3。"
@@ -37,3 +44,44 @@ def test_ratings_follow_the_tier_distribution() -> None:
 def test_keypad_stops_at_num_digits_or_finish_key() -> None:
     assert keypad("123", num_digits=1, finish_on_key="#") == ("1", "")
     assert keypad("12#4", num_digits=0, finish_on_key="#") == ("12", "#")
+
+
+INVITATION = (
+    "您好！您11月3日在城东网点办理了提取，请您评价：①服务态度（1非常满意 2满意 3不满意）；"
+    "②办事效率（1非常满意 2满意 3不满意）；③是否跑回头路（1是 2否）；"
+    "④工作人员是否索要财物（1有 2没有）。请直接回复4位数字，如1122。回复TD退订"
+)
+
+
+def test_a_texted_person_answers_each_bracketed_choice_in_order() -> None:
+    happy = Mix(
+        sms_reply_rate=1,
+        wrong_key_rate=0,
+        yes_rate=0,
+        tiers={"very_satisfied": 1, "satisfied": 0, "unsatisfied": 0},
+    )
+    assert drawn_sms_reply(INVITATION, mix=happy, rng=random.Random(1)) == "1122"
+    unhappy = happy.model_copy(
+        update={"yes_rate": 1, "tiers": {"very_satisfied": 0, "satisfied": 0, "unsatisfied": 1}}
+    )
+    assert drawn_sms_reply(INVITATION, mix=unhappy, rng=random.Random(1)) == "3311"
+    follow_up = (
+        "感谢您的回复！还有1项请您评价：④工作人员是否索要财物（1有 2没有）。请直接回复1位数字"
+    )
+    assert drawn_sms_reply(follow_up, mix=happy, rng=random.Random(1)) == "2"
+
+
+def test_a_texted_person_replies_at_the_mix_rate_and_never_to_a_thank_you() -> None:
+    rng, mix = random.Random(5), Mix(sms_reply_rate=0.5, wrong_key_rate=0)
+    replies = [drawn_sms_reply(INVITATION, mix=mix, rng=rng) for _ in range(2000)]
+    answered = [r for r in replies if r is not None]
+    assert 900 < len(answered) < 1100
+    assert all(len(r) == 4 and set(r) <= {"1", "2", "3"} for r in answered)
+    always = Mix(sms_reply_rate=1)
+    assert drawn_sms_reply("感谢您的评价！祝您生活愉快。", mix=always, rng=rng) is None
+
+
+def test_a_texted_person_sometimes_writes_what_must_be_asked_again() -> None:
+    muddled = Mix(sms_reply_rate=1, wrong_key_rate=1)
+    reply = drawn_sms_reply(INVITATION, mix=muddled, rng=random.Random(2))
+    assert reply is not None and not reply.isdigit()
