@@ -52,8 +52,9 @@ class Mix(BaseModel):
     silence_rate: float = 0.03
     hangup_rate: float = 0.02
     speaker_rate: float = 0.1
-    # An unscripted person who is texted a question answers it this often (else never).
-    sms_reply_rate: float = 0.5
+    # An unscripted person who is texted a question answers it this often (else never). Off by
+    # default, so a test that texts someone decides every reply; the demo turns it on.
+    sms_reply_rate: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -51,3 +51,25 @@ def test_undeliverable_number_reports_undelivered_with_an_error_code(
     assert not [p for p in harness.webhook.to("/sms/inbound") if p["From"] == "+8613933330002"]
     fetched = twilio.messages(message.sid).fetch()
     assert fetched.status == "undelivered" and fetched.error_code == 30003
+
+
+def test_an_unscripted_person_answers_a_survey_text_when_the_mix_says_so(
+    twilio: Client, harness: Harness
+) -> None:
+    body = (
+        "请您评价：①服务态度（1非常满意 2满意 3不满意）；②办事效率（1非常满意 2满意 3不满意）。"
+        "请直接回复2位数字，如11。"
+    )
+    with harness.control() as control:
+        control.put("/_emulator/mix", json={"sms_reply_rate": 1, "wrong_key_rate": 0})
+    try:
+        twilio.messages.create(to="+8613933330009", from_=CENTRE, body=body)
+        twilio.messages.create(to="+8613933330009", from_=CENTRE, body="感谢您的评价！")
+        harness.wait_idle()
+    finally:
+        with harness.control() as control:
+            control.put("/_emulator/mix", json={})
+    inbound = [p for p in harness.webhook.to("/sms/inbound") if p["From"] == "+8613933330009"]
+    assert len(inbound) == 1  # the question is answered; the thank-you is not
+    assert len(inbound[0]["Body"]) == 2 and set(inbound[0]["Body"]) <= {"1", "2", "3"}
+    assert harness.webhook.all_valid()
