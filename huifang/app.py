@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 import admin.exceptions
+import admin.metrics
 import admin.rankings
 import admin.routes
 import callbacks.routes
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin.routes.router,
         admin.exceptions.router,
         admin.rankings.router,
+        admin.metrics.router,
         callbacks.routes.router,
     ):
         app.include_router(router)

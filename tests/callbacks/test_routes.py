@@ -141,3 +141,23 @@ def test_rq_dashboard_is_for_admins_only(client: TestClient, engine: Engine) -> 
     admin = _login(client, engine, "admin")
     page = client.get("/admin/rq/", headers=admin, follow_redirects=True)
     assert page.status_code == 200 and "RQ" in page.text
+
+
+def test_the_metrics_page_shows_each_outlets_figures(client: TestClient, engine: Engine) -> None:
+    _unsatisfied_case(engine)
+    assert client.get("/callbacks/metrics", follow_redirects=False).status_code == 303
+    _sign_in_page(client, engine, "teller")
+    assert client.get("/callbacks/metrics").status_code == 403
+    _sign_in_page(client, engine, "manager")
+    page = client.get("/callbacks/metrics")
+    assert page.status_code == 200
+    assert "回访率" in page.text and "100.0%" in page.text  # one due, one completed
+    assert "回访统计" in client.get("/rankings").text  # in the navigation
+    bad = client.get("/callbacks/metrics", params={"period": "March"})
+    assert bad.status_code == 422 and "YYYY-MM" in bad.text
+
+
+def _sign_in_page(client: TestClient, engine: Engine, role: str) -> None:
+    password = make_user(engine, username=f"page-{role}", role=role)
+    form = {"username": f"page-{role}", "password": password}
+    assert client.post("/login", data=form, follow_redirects=False).status_code == 303
