@@ -46,6 +46,7 @@ def test_outlet_page_shows_scores_intervals_small_samples_and_the_method(
     assert "网点满意度排名 · 2026年11月" in page
     assert "城东网点" in page and "90.0" in page and "小样本" in page
     assert "评分方法说明" in page and "Dirichlet(1,1,1)" in page
+    assert "每次回访评价服务态度和办事效率两项" in page  # why tier counts are twice the callbacks
     detail = client.get("/rankings/outlet/WD01", params={"period": "2026-11"}).text
     assert "138****5678" in detail and "13812345678" not in detail
     assert "(1×100 + 1×80 + 0×0) ÷ 2 = 90.00" in detail
