@@ -211,4 +211,5 @@ def _print_ranking(engine: object) -> None:
             str(row.counts.satisfied),
             str(row.counts.unsatisfied),
         )
+    table.caption = "非常满意、满意、不满意按项计数：每次回访评价服务态度和办事效率两项"
     console.print(table)
