@@ -3,8 +3,7 @@
 import logging
 
 from rq import Queue
-from rq.exceptions import DuplicateJobError, NoSuchJobError
-from rq.job import Job, JobStatus
+from rq.exceptions import DuplicateJobError
 
 from callbacks.channel import ChannelError, get_channel
 from callbacks.config import get_callback_settings
@@ -21,10 +20,9 @@ from callbacks.service import (
 from callbacks.triage import open_exception
 from kernel.clock import utcnow
 from kernel.db import session_scope
-from kernel.queue import abandoned, get_queue
+from kernel.queue import get_queue, make_room
 
 log = logging.getLogger(__name__)
-LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
 
 def call_job_id(task_id: int, attempt_no: int) -> str:
@@ -40,15 +38,8 @@ def enqueue_once(queue: Queue, *, task_id: int, attempt_no: int, lost: bool = Fa
     """
     job_id = call_job_id(task_id, attempt_no)
     lease = get_callback_settings().attempt_lease_seconds
-    try:
-        job = Job.fetch(job_id, connection=queue.connection)
-        status = job.get_status(refresh=True)
-        dead = status in LIVE and abandoned(queue, job, started_longer_than=lease)
-        if status in LIVE and not dead and not (lost and status == JobStatus.STARTED):
-            return False
-        job.delete()  # finished, failed or lost with its worker: the database says it is due
-    except NoSuchJobError:
-        pass
+    if not make_room(queue, job_id, started_longer_than=lease, replace_started=lost):
+        return False
     timeout = lease // 2
     try:
         queue.enqueue(

@@ -13,11 +13,11 @@ from huifang.settings import load_settings
 from ivr.jobs import queue_pending_transcriptions
 from ivr.spoken import warm_up
 from ivr.twilio_channel import TwilioChannel
-from kernel.clock import local_date, utcnow
+from kernel.clock import month_key, utcnow
 from kernel.db import session_scope
 from kernel.queue import get_queue
 from scoring.alerts import check_bottom_alerts
-from scoring.periods import Period, month
+from scoring.periods import Period, parse_period
 
 log = logging.getLogger("huifang.worker")
 
@@ -25,18 +25,16 @@ log = logging.getLogger("huifang.worker")
 ALERT_CHECK_SECONDS = 3600.0
 
 
-def wire(*, warm: bool = True) -> None:
+def wire() -> None:
     """Install what jobs need in this process (the forked work-horses inherit it)."""
     settings = load_settings()
     channel.configure(TwilioChannel(settings.ivr))
-    if warm:
-        warm_up()  # load the speech model once, before the first spoken answer forks a horse
+    warm_up()  # load the speech model once, before the first spoken answer forks a horse
 
 
 def last_closed_month() -> Period:
     """The month before this one, in the centre's time zone."""
-    today = local_date(utcnow())
-    return month(today.year - 1, 12) if today.month == 1 else month(today.year, today.month - 1)
+    return parse_period(month_key(utcnow())).previous()
 
 
 def check_alerts() -> int:

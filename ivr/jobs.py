@@ -8,8 +8,7 @@ import logging
 from datetime import timedelta
 
 from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError, NoSuchJobError
-from rq.job import Job, JobStatus
+from rq.exceptions import DuplicateJobError
 from sqlmodel import col, select
 
 from ivr.asr.audio import UnreadableAudio
@@ -20,10 +19,9 @@ from ivr.voice_models import TranscriptStatus, VoiceRecording
 from ivr.voice_service import keep_transcript
 from kernel.clock import utcnow
 from kernel.db import session_scope
-from kernel.queue import abandoned, get_queue
+from kernel.queue import get_queue, make_room
 
 log = logging.getLogger(__name__)
-LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 # A pending recording younger than this is still in the hands of its webhook's own enqueue.
 _GRACE = timedelta(minutes=2)
 JOB_TIMEOUT = 600  # seconds; a transcription started twice as long ago died with its worker
@@ -38,14 +36,8 @@ def enqueue_transcription(recording_id: int, queue: Queue | None = None) -> bool
     """Queue a recording's transcription unless a live job for it exists; True if queued."""
     queue = queue or get_queue()
     job_id = transcription_job_id(recording_id)
-    try:
-        job = Job.fetch(job_id, connection=queue.connection)
-        status = job.get_status(refresh=True)
-        if status in LIVE and not abandoned(queue, job, started_longer_than=2 * JOB_TIMEOUT):
-            return False
-        job.delete()
-    except NoSuchJobError:
-        pass
+    if not make_room(queue, job_id, started_longer_than=2 * JOB_TIMEOUT):
+        return False
     try:
         queue.enqueue(
             transcribe_recording,

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 from rq import Queue
+from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from kernel.config import get_kernel_settings
@@ -47,6 +48,33 @@ def get_redis() -> Redis:
 def get_queue(connection: Redis | None = None) -> Queue:
     """The callbacks queue."""
     return Queue(get_kernel_settings().queue_name, connection=connection or get_redis())
+
+
+# Job states in which RQ will still run the job (or is running it).
+LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+
+
+def make_room(
+    queue: Queue, job_id: str, *, started_longer_than: float, replace_started: bool = False
+) -> bool:
+    """Whether a job with this id may be queued now; a leftover that will never run is deleted.
+
+    A live job keeps its place unless it was abandoned by a dead worker (`abandoned`), or the
+    caller knows from the database that a started one died (`replace_started`).
+    """
+    try:
+        job = Job.fetch(job_id, connection=queue.connection)
+    except NoSuchJobError:
+        return True
+    status = job.get_status(refresh=True)
+    if (
+        status in LIVE
+        and not (replace_started and status == JobStatus.STARTED)
+        and not abandoned(queue, job, started_longer_than=started_longer_than)
+    ):
+        return False
+    job.delete()  # finished, failed, or lost with its worker
+    return True
 
 
 def abandoned(queue: Queue, job: Job, *, started_longer_than: float) -> bool:

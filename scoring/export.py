@@ -12,7 +12,7 @@ from scoring.evaluations import evaluation_ranking
 from scoring.periods import Period, PeriodKind
 from scoring.rankings import KIND_NAMES, RankedSubject, as_callback_kind, callback_ranking
 
-KINDS = ("outlet", "teller", "department", "leader")
+KINDS = tuple(KIND_NAMES)
 HEADERS = (
     "名次", "名称", "编码", "所属/职务", "得分", "排名分", "区间下限", "区间上限",
     "满意率", "样本", "非常满意", "满意", "不满意", "小样本",
