@@ -15,7 +15,7 @@ from callbacks.history import history, note_event
 from callbacks.service import answers_for, attempts_of, get_task
 from callbacks.triage import REASON_LABELS
 from kernel.auth import Role, User
-from kernel.clock import CENTRE_TZ, local
+from kernel.clock import centre_tz, local
 from kernel.db import SessionDep
 from kernel.errors import DomainError, Invalid, NotFound
 from kernel.phone import mask
@@ -163,7 +163,7 @@ def _apply(
         cases.escalate(session, case_id=case_id, actor=actor, note=note)
     elif action == "reschedule":
         try:
-            moment = datetime.fromisoformat(at).replace(tzinfo=CENTRE_TZ)
+            moment = datetime.fromisoformat(at).replace(tzinfo=centre_tz())
         except ValueError as error:
             raise Invalid("请选择重新回访的日期和时间") from error
         cases.reschedule_case(session, case_id=case_id, actor=actor, at=moment)

@@ -6,9 +6,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from admin.routes import PageUser, templates
 from callbacks.metrics import outlet_metrics, rectification_results
 from kernel.auth import Role
-from kernel.clock import month_key, utcnow
+from kernel.clock import utcnow
 from kernel.db import SessionDep
 from kernel.errors import DomainError
+from kernel.periods import month_of
 
 router = APIRouter(include_in_schema=False)
 READERS = {Role.admin, Role.manager, Role.operator}
@@ -21,7 +22,7 @@ def metrics_page(
     """Per outlet, for a month of business: tasks, 回访率, reach, and how fast."""
     if user is None:
         return RedirectResponse("/login", status_code=303)
-    context: dict[str, object] = {"user": user, "period": period or month_key(utcnow())}
+    context: dict[str, object] = {"user": user, "period": period or month_of(utcnow())}
     if user.role not in READERS:
         context["error"] = "当前账号无权查看回访统计"
         return templates.TemplateResponse(request, "metrics.html", context, status_code=403)

@@ -9,9 +9,11 @@ from sqlmodel import Session, select
 
 from admin.routes import PageUser, templates
 from kernel.auth import Role, User
-from kernel.clock import local, month_key, utcnow
+from kernel.clock import local, utcnow
 from kernel.db import SessionDep
 from kernel.errors import DomainError
+from kernel.periods import KIND_NAMES as PERIOD_KIND_NAMES
+from kernel.periods import Period, month_of, parse_period
 from scoring.alerts import acknowledge_alert, check_bottom_alerts, list_alerts
 from scoring.config import get_scoring_settings
 from scoring.drilldown import callback_drilldown
@@ -20,8 +22,6 @@ from scoring.export import KINDS, ranking_rows, ranking_workbook
 from scoring.inspections import findings_of, list_inspections
 from scoring.models import CRITERION_NAMES, STEP_NAMES, TIER_NAMES, FlagState, IssueLetter
 from scoring.performance import PART_NAMES, outlet_appraisals, parse_weights
-from scoring.periods import KIND_NAMES as PERIOD_KIND_NAMES
-from scoring.periods import Period, parse_period
 from scoring.rankings import KIND_NAMES, RankedSubject, as_callback_kind
 from scoring.rectification import on_time, overdue, staff_name, steps_of
 from scoring.redflags import favour_reports, repeat_trip_rates
@@ -52,7 +52,7 @@ def _guard(request: Request, user: User | None, period: str | None) -> Response 
     if user.role not in READERS:
         return _error(request, user, 403, "当前账号无权查看排名")
     try:
-        return parse_period(period or month_key(utcnow()))
+        return parse_period(period or month_of(utcnow()))
     except DomainError as error:
         return _error(request, user, 422, error.message)
 

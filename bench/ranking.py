@@ -31,7 +31,7 @@ from sqlmodel import Session  # noqa: E402
 
 from huifang import migrate  # noqa: E402
 from kernel.db import driver_url, make_engine  # noqa: E402
-from scoring.periods import month  # noqa: E402
+from kernel.periods import month  # noqa: E402
 from scoring.rankings import callback_ranking  # noqa: E402
 
 GOAL = 1.5

@@ -29,9 +29,9 @@ from core_ledger import accounts, remittance_flow, service
 from core_ledger.identity import make_credit_code, make_resident_id
 from core_ledger.journal import check_books
 from core_ledger.models import Depositor, FundAccount, JournalLine
-from core_ledger.months import current_month, shift
 from huifang import migrate
 from kernel.db import driver_url, make_engine
+from kernel.periods import current_month, shift
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from kernel.clock import CENTRE_TZ
+from kernel.clock import centre_tz
 
 ENV_PREFIX = "HUIFANG_"
 _RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
@@ -33,13 +33,13 @@ class DailyWindow(NamedTuple):
 
     def start_on(self, day: date) -> datetime:
         """The local instant the window opens on `day`."""
-        return datetime.combine(day, self.start, tzinfo=CENTRE_TZ)
+        return datetime.combine(day, self.start, tzinfo=centre_tz())
 
     def end_on(self, day: date) -> datetime:
         """The local instant the window closes on `day` (next midnight for 24:00)."""
         if self.end == _MIDNIGHT:
-            return datetime.combine(day + timedelta(days=1), _MIDNIGHT, tzinfo=CENTRE_TZ)
-        return datetime.combine(day, self.end, tzinfo=CENTRE_TZ)
+            return datetime.combine(day + timedelta(days=1), _MIDNIGHT, tzinfo=centre_tz())
+        return datetime.combine(day, self.end, tzinfo=centre_tz())
 
     @property
     def length(self) -> timedelta:

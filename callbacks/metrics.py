@@ -3,13 +3,13 @@
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
 from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer, TaskKind, TaskStatus
-from kernel.clock import CENTRE_TZ, as_utc
-from kernel.errors import Invalid
+from kernel.clock import as_utc
+from kernel.periods import parse_period
 
 # Tasks not owed a callback: capped by the suppression window.
 NOT_OWED = {"suppressed"}
@@ -52,19 +52,9 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 2) if values else None
 
 
-def month_range(period: str) -> tuple[datetime, datetime]:
-    """The UTC instants a local month `YYYY-MM` starts and ends."""
-    try:
-        start = datetime.strptime(period, "%Y-%m").replace(tzinfo=CENTRE_TZ)
-    except ValueError as error:
-        raise Invalid(f"月份格式不正确：{period!r}（应为 YYYY-MM，如 2026-03）") from error
-    end = (start + timedelta(days=32)).replace(day=1)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
 def outlet_metrics(session: Session, *, period: str) -> list[OutletMetrics]:
     """Per outlet, for business done in the month: tasks due, completed, reached, medians."""
-    start, end = month_range(period)
+    start, end = parse_period(period).utc_bounds()
     tasks = list(
         session.exec(
             select(CallbackTask)
@@ -121,7 +111,7 @@ def _count(
 
 def rectification_results(session: Session, *, period: str) -> list[dict[str, object]]:
     """The second callbacks (整改回访) of a month, per outlet: how many, and how they answered."""
-    start, end = month_range(period)
+    start, end = parse_period(period).utc_bounds()
     query = (
         select(CallbackTask.outlet_id, CallbackTask.outlet_name, SurveyAnswer.value)
         .join(SurveyAnswer, col(SurveyAnswer.task_id) == col(CallbackTask.id))

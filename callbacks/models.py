@@ -2,16 +2,12 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import DateTime, Index, String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from kernel.clock import utcnow
-
-
-def _ts(**kwargs: Any) -> Any:
-    return Field(sa_type=DateTime(timezone=True), **kwargs)
+from kernel.columns import utc_timestamp
 
 
 class TaskStatus(StrEnum):
@@ -44,17 +40,17 @@ class CallbackTask(SQLModel, table=True):
     parent_task_id: int | None = Field(default=None, foreign_key="callback_task.id", index=True)
     business_kind: str = Field(max_length=20)  # withdrawal | loan
     business_id: int
-    business_at: datetime = _ts()
+    business_at: datetime = utc_timestamp()
     outlet_id: int = Field(foreign_key="outlet.id", index=True)
     teller_id: int | None = Field(default=None, foreign_key="staff.id")
     outlet_name: str = Field(max_length=100)
     person_name: str = Field(max_length=100)
     phone: str = Field(max_length=20, index=True)
     status: TaskStatus = Field(default=TaskStatus.scheduled, sa_type=String(12), index=True)
-    due_at: datetime | None = _ts(default=None)
+    due_at: datetime | None = utc_timestamp(default=None)
     attempts_made: int = 0
-    created_at: datetime = _ts(default_factory=utcnow)
-    completed_at: datetime | None = _ts(default=None)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
+    completed_at: datetime | None = utc_timestamp(default=None)
     close_reason: str | None = Field(default=None, max_length=20)  # opted_out, do_not_call, …
     suggestion: str | None = Field(default=None, max_length=2000)  # 意见建议, in their words
 
@@ -89,10 +85,10 @@ class CallAttempt(SQLModel, table=True):
     status: str = Field(default=AttemptStatus.placing, max_length=16)
     answered_by: str | None = Field(default=None, max_length=24)
     last_sequence: int = -1
-    started_at: datetime = _ts(default_factory=utcnow)
-    ended_at: datetime | None = _ts(default=None)
+    started_at: datetime = utc_timestamp(default_factory=utcnow)
+    ended_at: datetime | None = utc_timestamp(default=None)
     # SMS survey: when it stops waiting, and the one follow-up / clarification it may send
-    deadline_at: datetime | None = _ts(default=None)
+    deadline_at: datetime | None = utc_timestamp(default=None)
     follow_ups_sent: int = 0
     clarifications_sent: int = 0
     error_code: str | None = Field(default=None, max_length=16)
@@ -110,7 +106,7 @@ class SurveyAnswer(SQLModel, table=True):
     value: str | None = Field(default=None, max_length=20)  # None: unclear
     source: str = Field(max_length=10)  # dtmf | speech | sms | operator
     raw: str | None = Field(default=None, max_length=2000)
-    created_at: datetime = _ts(default_factory=utcnow)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class TaskEvent(SQLModel, table=True):
@@ -119,7 +115,7 @@ class TaskEvent(SQLModel, table=True):
     __tablename__ = "task_event"
     id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="callback_task.id", index=True)
-    at: datetime = _ts(default_factory=utcnow)
+    at: datetime = utc_timestamp(default_factory=utcnow)
     actor: str = Field(max_length=64)  # system, worker, twilio, or a username
     from_status: str | None = Field(default=None, max_length=12)
     to_status: str = Field(max_length=12)
@@ -139,7 +135,7 @@ class SmsReply(SQLModel, table=True):
     action: str = Field(max_length=20)
     missing: str = Field(default="", max_length=100)  # comma-separated questions
     raw: str = Field(max_length=2000)
-    received_at: datetime = _ts(default_factory=utcnow)
+    received_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class DoNotCall(SQLModel, table=True):
@@ -151,7 +147,7 @@ class DoNotCall(SQLModel, table=True):
     reason: str = Field(max_length=20)  # opted_out | requested | complaint
     actor: str = Field(max_length=64)
     note: str | None = Field(default=None, max_length=500)
-    created_at: datetime = _ts(default_factory=utcnow)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class ExceptionStatus(StrEnum):
@@ -176,14 +172,14 @@ class CallbackException(SQLModel, table=True):
     reason: str = Field(max_length=20)  # a key of callbacks.sla.PRIORITY
     priority: int
     status: ExceptionStatus = Field(default=ExceptionStatus.open, sa_type=String(12))
-    opened_at: datetime = _ts(default_factory=utcnow)
-    sla_due_at: datetime = _ts()
-    rectify_due_at: datetime | None = _ts(default=None)
+    opened_at: datetime = utc_timestamp(default_factory=utcnow)
+    sla_due_at: datetime = utc_timestamp()
+    rectify_due_at: datetime | None = utc_timestamp(default=None)
     assignee: str | None = Field(default=None, max_length=64)
     escalated: bool = False
-    verified_at: datetime | None = _ts(default=None)
-    rectified_at: datetime | None = _ts(default=None)
+    verified_at: datetime | None = utc_timestamp(default=None)
+    rectified_at: datetime | None = utc_timestamp(default=None)
     rectification: str | None = Field(default=None, max_length=2000)  # 整改情况
-    closed_at: datetime | None = _ts(default=None)
+    closed_at: datetime | None = utc_timestamp(default=None)
     closed_by: str | None = Field(default=None, max_length=64)
     note: str | None = Field(default=None, max_length=2000)

@@ -1,8 +1,6 @@
 """The callback desk API (/api/callbacks): exception queue, operator actions, tasks, metrics."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlmodel import Session
 
 from callbacks import exceptions as cases
@@ -21,15 +19,13 @@ from callbacks.schemas import (
 )
 from callbacks.service import answers_for, attempts_of, get_task
 from callbacks.sms import opt_out_phone
-from kernel.auth import Role, User, require_roles
-from kernel.clock import month_key, utcnow
+from kernel.auth import OperatorUser, TellerUser
+from kernel.clock import utcnow
 from kernel.db import SessionDep
+from kernel.periods import month_of
 from kernel.phone import normalize
 
 router = APIRouter(prefix="/api/callbacks", tags=["callbacks"])
-Operator = Annotated[User, Depends(require_roles(Role.operator, Role.manager))]
-Outlet = Annotated[User, Depends(require_roles(Role.teller, Role.manager))]
-Reader = Annotated[User, Depends(require_roles(Role.operator, Role.manager))]
 
 
 def _case_out(session: Session, case_id: int) -> CaseOut:
@@ -40,7 +36,7 @@ def _case_out(session: Session, case_id: int) -> CaseOut:
 @router.get("/exceptions")
 def list_exceptions(
     session: SessionDep,
-    _: Reader,
+    _: OperatorUser,
     status: str | None = None,
     reason: str | None = None,
     outlet_id: int | None = None,
@@ -54,13 +50,13 @@ def list_exceptions(
 
 
 @router.get("/exceptions/{case_id}")
-def show_exception(case_id: int, session: SessionDep, _: Reader) -> CaseOut:
+def show_exception(case_id: int, session: SessionDep, _: OperatorUser) -> CaseOut:
     """One case."""
     return _case_out(session, case_id)
 
 
 @router.get("/exceptions/{case_id}/phone")
-def reveal_phone(case_id: int, session: SessionDep, user: Operator) -> dict[str, str]:
+def reveal_phone(case_id: int, session: SessionDep, user: OperatorUser) -> dict[str, str]:
     """The whole number, for a manual call; who looked is written into the task's history."""
     case = cases.get_case(session, case_id=case_id)
     task = get_task(session, task_id=case.task_id)
@@ -69,14 +65,16 @@ def reveal_phone(case_id: int, session: SessionDep, user: Operator) -> dict[str,
 
 
 @router.post("/exceptions/{case_id}/claim")
-def claim(case_id: int, session: SessionDep, user: Operator) -> CaseOut:
+def claim(case_id: int, session: SessionDep, user: OperatorUser) -> CaseOut:
     """Take a case."""
     cases.claim(session, case_id=case_id, actor=user.username)
     return _case_out(session, case_id)
 
 
 @router.post("/exceptions/{case_id}/result")
-def manual_result(case_id: int, body: ManualResult, session: SessionDep, user: Operator) -> CaseOut:
+def manual_result(
+    case_id: int, body: ManualResult, session: SessionDep, user: OperatorUser
+) -> CaseOut:
     """Record what the person said on a manual call."""
     cases.record_manual_result(
         session,
@@ -89,28 +87,28 @@ def manual_result(case_id: int, body: ManualResult, session: SessionDep, user: O
 
 
 @router.post("/exceptions/{case_id}/reschedule")
-def reschedule(case_id: int, body: Reschedule, session: SessionDep, user: Operator) -> CaseOut:
+def reschedule(case_id: int, body: Reschedule, session: SessionDep, user: OperatorUser) -> CaseOut:
     """Call again at a time (moved into the next calling window)."""
     cases.reschedule_case(session, case_id=case_id, actor=user.username, at=body.at)
     return _case_out(session, case_id)
 
 
 @router.post("/exceptions/{case_id}/close")
-def close(case_id: int, body: Note, session: SessionDep, user: Operator) -> CaseOut:
+def close(case_id: int, body: Note, session: SessionDep, user: OperatorUser) -> CaseOut:
     """Close a case with a note."""
     cases.close(session, case_id=case_id, actor=user.username, note=body.note)
     return _case_out(session, case_id)
 
 
 @router.post("/exceptions/{case_id}/escalate")
-def escalate(case_id: int, body: Note, session: SessionDep, user: Operator) -> CaseOut:
+def escalate(case_id: int, body: Note, session: SessionDep, user: OperatorUser) -> CaseOut:
     """Hand a case up to a manager."""
     cases.escalate(session, case_id=case_id, actor=user.username, note=body.note)
     return _case_out(session, case_id)
 
 
 @router.post("/exceptions/{case_id}/verify")
-def verify(case_id: int, body: Verification, session: SessionDep, user: Operator) -> CaseOut:
+def verify(case_id: int, body: Verification, session: SessionDep, user: OperatorUser) -> CaseOut:
     """Record whether a 不满意 is confirmed (it then goes to the outlet for rectification)."""
     cases.verify(
         session, case_id=case_id, actor=user.username, confirmed=body.confirmed, note=body.note
@@ -120,7 +118,7 @@ def verify(case_id: int, body: Verification, session: SessionDep, user: Operator
 
 @router.post("/exceptions/{case_id}/rectification")
 def rectification(
-    case_id: int, body: Rectification, session: SessionDep, user: Outlet
+    case_id: int, body: Rectification, session: SessionDep, user: TellerUser
 ) -> dict[str, object]:
     """The outlet's rectification (整改情况); opens the second callback."""
     task = cases.record_rectification(session, case_id=case_id, actor=user.username, text=body.text)
@@ -128,7 +126,7 @@ def rectification(
 
 
 @router.get("/tasks/{task_id}")
-def show_task(task_id: int, session: SessionDep, _: Reader) -> TaskOut:
+def show_task(task_id: int, session: SessionDep, _: OperatorUser) -> TaskOut:
     """A task with its attempts, answers and full history."""
     task = get_task(session, task_id=task_id)
     return TaskOut.of(
@@ -140,21 +138,23 @@ def show_task(task_id: int, session: SessionDep, _: Reader) -> TaskOut:
 
 
 @router.get("/metrics")
-def metrics(session: SessionDep, _: Reader, period: str | None = None) -> list[dict[str, object]]:
+def metrics(
+    session: SessionDep, _: OperatorUser, period: str | None = None
+) -> list[dict[str, object]]:
     """回访率, reach rate and medians per outlet for a month of business (default: this one)."""
     return [row.as_dict() for row in outlet_metrics(session, period=period or _this_month())]
 
 
 @router.get("/rectifications")
 def rectifications(
-    session: SessionDep, _: Reader, period: str | None = None
+    session: SessionDep, _: OperatorUser, period: str | None = None
 ) -> list[dict[str, object]]:
     """The second callbacks' answers per outlet, reported apart from the ratings."""
     return rectification_results(session, period=period or _this_month())
 
 
 @router.post("/do-not-call", status_code=201)
-def add_number(body: DoNotCallIn, session: SessionDep, user: Operator) -> dict[str, object]:
+def add_number(body: DoNotCallIn, session: SessionDep, user: OperatorUser) -> dict[str, object]:
     """Put a number on the do-not-call list (the person asked on the phone); close its tasks."""
     phone = normalize(body.phone)
     add_do_not_call(session, phone=phone, reason="requested", actor=user.username, note=body.note)
@@ -163,11 +163,11 @@ def add_number(body: DoNotCallIn, session: SessionDep, user: Operator) -> dict[s
 
 
 @router.delete("/do-not-call/{phone}")
-def remove_number(phone: str, session: SessionDep, user: Operator) -> dict[str, object]:
+def remove_number(phone: str, session: SessionDep, user: OperatorUser) -> dict[str, object]:
     """Take a number off the list (the person asked to be called again)."""
     removed = remove_do_not_call(session, phone=normalize(phone))
     return {"phone": normalize(phone), "removed": removed, "by": user.username}
 
 
 def _this_month() -> str:
-    return month_key(utcnow())
+    return month_of(utcnow())

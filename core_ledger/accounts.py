@@ -17,10 +17,10 @@ from core_ledger.models import (
     Unit,
     UnitAdministrator,
 )
-from core_ledger.months import current_month, parse_month
 from kernel.auth import Role, User
 from kernel.clock import utcnow
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from kernel.periods import current_month, parse_month
 from kernel.phone import normalize
 
 
@@ -62,7 +62,7 @@ def register_unit(
         bank_account_no=bank_account_no.strip(),
         unit_rate=as_rate(unit_rate, name="单位缴存比例"),
         employee_rate=as_rate(employee_rate, name="个人缴存比例"),
-        first_month=parse_month(first_month) if first_month else current_month(),
+        first_month=parse_month(first_month, what="缴存月份") if first_month else current_month(),
     )
     session.add(unit)
     session.flush()

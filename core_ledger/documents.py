@@ -11,8 +11,9 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from core_ledger.models import DecimalText, _day, _ts
+from core_ledger.models import DecimalText
 from kernel.clock import utcnow
+from kernel.columns import calendar_day, utc_timestamp
 
 
 class RemittanceKind(StrEnum):
@@ -65,12 +66,12 @@ class Remittance(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, max_length=100, unique=True)
     request_hash: str | None = Field(default=None, max_length=64)
     submitted_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
-    submitted_at: datetime = _ts(default_factory=utcnow)
+    submitted_at: datetime = utc_timestamp(default_factory=utcnow)
     reviewed_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
-    reviewed_at: datetime | None = _ts(default=None)
+    reviewed_at: datetime | None = utc_timestamp(default=None)
     review_reason: str = Field(default="", max_length=200)
     bank_ref: str | None = Field(default=None, max_length=64)
-    confirmed_at: datetime | None = _ts(default=None)
+    confirmed_at: datetime | None = utc_timestamp(default=None)
     outlet_id: int | None = Field(default=None, foreign_key="outlet.id")
     teller_id: int | None = Field(default=None, foreign_key="staff.id")
     posting_id: int | None = Field(default=None, foreign_key="posting.id", unique=True)
@@ -140,7 +141,7 @@ class Withdrawal(SQLModel, table=True):
     status_before: str = Field(max_length=10)  # restored if the payment fails
     outlet_id: int = Field(foreign_key="outlet.id", index=True)
     teller_id: int = Field(foreign_key="staff.id", index=True)
-    occurred_at: datetime = _ts(default_factory=utcnow)
+    occurred_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class PaymentStatus(StrEnum):
@@ -161,8 +162,8 @@ class PaymentInstruction(SQLModel, table=True):
     status: PaymentStatus = Field(default=PaymentStatus.pending, sa_type=String(10), index=True)
     bank_ref: str | None = Field(default=None, max_length=64)
     failure_reason: str = Field(default="", max_length=200)
-    created_at: datetime = _ts(default_factory=utcnow)
-    settled_at: datetime | None = _ts(default=None)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
+    settled_at: datetime | None = utc_timestamp(default=None)
     settle_posting_id: int | None = Field(default=None, foreign_key="posting.id", unique=True)
 
 
@@ -176,7 +177,7 @@ class Project(SQLModel, table=True):
     contact_name: str = Field(max_length=100)  # the project's responsible person
     contact_phone: str = Field(max_length=20)
     active: bool = True
-    created_at: datetime = _ts(default_factory=utcnow)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class LoanStatus(StrEnum):
@@ -203,13 +204,13 @@ class Loan(SQLModel, table=True):
     request_hash: str | None = Field(default=None, max_length=64)
     outlet_id: int = Field(foreign_key="outlet.id", index=True)
     teller_id: int = Field(foreign_key="staff.id", index=True)
-    applied_at: datetime = _ts(default_factory=utcnow)
+    applied_at: datetime = utc_timestamp(default_factory=utcnow)
     reviewed_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
-    reviewed_at: datetime | None = _ts(default=None)
+    reviewed_at: datetime | None = utc_timestamp(default=None)
     review_reason: str = Field(default="", max_length=200)
     posting_id: int | None = Field(default=None, foreign_key="posting.id", unique=True)
-    disbursed_at: datetime | None = _ts(default=None)
-    first_due_on: date | None = _day(default=None)
+    disbursed_at: datetime | None = utc_timestamp(default=None)
+    first_due_on: date | None = calendar_day(default=None)
 
 
 class LoanInstallment(SQLModel, table=True):
@@ -220,14 +221,14 @@ class LoanInstallment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     loan_id: int = Field(foreign_key="loan.id", index=True)
     no: int
-    due_on: date = _day(index=True)
+    due_on: date = calendar_day(index=True)
     payment_fen: int = Field(sa_type=BigInteger)
     principal_fen: int = Field(sa_type=BigInteger)
     interest_fen: int = Field(sa_type=BigInteger)
     offset_fen: int = Field(default=0, sa_type=BigInteger)  # taken from the fund account
     bank_fen: int = Field(default=0, sa_type=BigInteger)  # collected from the borrower's bank
     posting_id: int | None = Field(default=None, foreign_key="posting.id", unique=True)
-    paid_at: datetime | None = _ts(default=None)
+    paid_at: datetime | None = utc_timestamp(default=None)
 
 
 class InterestSettlement(SQLModel, table=True):
@@ -235,9 +236,9 @@ class InterestSettlement(SQLModel, table=True):
 
     __tablename__ = "interest_settlement"
     id: int | None = Field(default=None, primary_key=True)
-    period_end_on: date = _day(unique=True)
+    period_end_on: date = calendar_day(unique=True)
     annual_rate: Decimal = Field(sa_type=DecimalText)
     accounts: int
     total_fen: int = Field(sa_type=BigInteger)
     posting_id: int | None = Field(default=None, foreign_key="posting.id", unique=True)
-    settled_at: datetime = _ts(default_factory=utcnow)
+    settled_at: datetime = utc_timestamp(default_factory=utcnow)

@@ -20,13 +20,13 @@ from core_ledger.models import (
     JournalLine,
     Posting,
 )
-from kernel.clock import CENTRE_TZ, as_utc, local_date, utcnow
+from kernel.clock import as_utc, centre_tz, local_date, utcnow
 from kernel.errors import Invalid
 
 
 def _start_of(day: date) -> datetime:
     """Local midnight of a day, in UTC."""
-    return as_utc(datetime.combine(day, time.min, CENTRE_TZ))
+    return as_utc(datetime.combine(day, time.min, centre_tz()))
 
 
 def _first_unpaid_day(account_paid_through: date | None, opened_at: datetime) -> date:

@@ -37,6 +37,7 @@ from core_ledger.models import (
     Posting,
 )
 from kernel.clock import as_utc, local_date, utcnow
+from kernel.columns import table_of
 from kernel.errors import Conflict, Invalid, NotFound
 
 # A remittance of 10,000 depositors is one statement per this many rows.
@@ -236,7 +237,7 @@ def post_derived(
     _write_lines(session, posting_id=posting.id or 0, lines=[counter])
     derived = deposits.subquery()
     account_id, amount = derived.c[0], derived.c[1]
-    line_table: Table = JournalLine.__table__  # type: ignore[attr-defined]
+    line_table: Table = table_of(JournalLine)
     session.execute(
         insert(line_table).from_select(
             ["posting_id", "gl_account", "fund_account_id", "amount_fen"],
@@ -352,7 +353,7 @@ def _write_lines(session: Session, *, posting_id: int, lines: list[Line]) -> Non
         for line in lines
         if line.amount_fen != 0
     ]
-    bulk_insert(session, JournalLine.__table__, rows)  # type: ignore[attr-defined]
+    bulk_insert(session, table_of(JournalLine), rows)
 
 
 def _deposit_deltas(lines: list[Line]) -> dict[int, int]:

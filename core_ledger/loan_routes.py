@@ -1,26 +1,24 @@
 """HTTP routes of contracted projects, loans, repayment runs and the yearly interest settlement."""
 
 from datetime import date
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 from sqlmodel import Session, select
 
 from core_ledger import loans, schemas
 from core_ledger.documents import InterestSettlement, Loan, LoanInstallment, Project
 from core_ledger.interest_posting import settle_interest
 from core_ledger.models import FundAccount, Posting
-from kernel.auth import Role, User, require_roles
+from kernel.auth import TellerUser
 from kernel.db import SessionDep
 from kernel.phone import mask
 
 router = APIRouter(tags=["ledger: loans"])
-Teller = Annotated[User, Depends(require_roles(Role.teller, Role.manager))]
 
 
 @router.post("/projects", status_code=status.HTTP_201_CREATED)
 def create_project(
-    body: schemas.ProjectCreate, session: SessionDep, _: Teller
+    body: schemas.ProjectCreate, session: SessionDep, _: TellerUser
 ) -> schemas.ProjectPublic:
     """Register a contracted project (签约楼盘) and its responsible person."""
     project = loans.create_project(session, **body.model_dump())
@@ -64,7 +62,9 @@ def loan_public(session: Session, loan: Loan) -> schemas.LoanPublic:
 
 
 @router.post("/loans", status_code=status.HTTP_201_CREATED)
-def post_loan(body: schemas.LoanApply, session: SessionDep, user: Teller) -> schemas.PostingPublic:
+def post_loan(
+    body: schemas.LoanApply, session: SessionDep, user: TellerUser
+) -> schemas.PostingPublic:
     """贷款 at the counter in one go (accept, approve, disburse); callbacks follow for the
     borrower and the project's responsible person."""
     loan = loans.post_loan(session, **body.model_dump(), user_id=user.id)
@@ -83,7 +83,7 @@ def post_loan(body: schemas.LoanApply, session: SessionDep, user: Teller) -> sch
 
 
 @router.post("/loans/applications", status_code=status.HTTP_201_CREATED)
-def apply_loan(body: schemas.LoanApply, session: SessionDep, _: Teller) -> schemas.LoanPublic:
+def apply_loan(body: schemas.LoanApply, session: SessionDep, _: TellerUser) -> schemas.LoanPublic:
     """贷款受理: an application waiting for approval."""
     fields = body.model_dump(exclude={"occurred_at"})
     return loan_public(session, loans.apply_loan(session, **fields))
@@ -91,7 +91,7 @@ def apply_loan(body: schemas.LoanApply, session: SessionDep, _: Teller) -> schem
 
 @router.post("/loans/{loan_id}/review")
 def review_loan(
-    loan_id: int, body: schemas.Review, session: SessionDep, user: Teller
+    loan_id: int, body: schemas.Review, session: SessionDep, user: TellerUser
 ) -> schemas.LoanPublic:
     """审批: approve or reject with a reason."""
     loan = loans.review_loan(
@@ -101,13 +101,13 @@ def review_loan(
 
 
 @router.post("/loans/{loan_id}/disbursement")
-def disburse_loan(loan_id: int, session: SessionDep, _: Teller) -> schemas.LoanPublic:
+def disburse_loan(loan_id: int, session: SessionDep, _: TellerUser) -> schemas.LoanPublic:
     """放款 an approved loan (once)."""
     return loan_public(session, loans.disburse_loan(session, loan_id=loan_id))
 
 
 @router.get("/loans/{loan_id}")
-def get_loan(loan_id: int, session: SessionDep, _: Teller) -> schemas.LoanPublic:
+def get_loan(loan_id: int, session: SessionDep, _: TellerUser) -> schemas.LoanPublic:
     """A loan."""
     loan = session.get(Loan, loan_id)
     if loan is None:
@@ -118,7 +118,7 @@ def get_loan(loan_id: int, session: SessionDep, _: Teller) -> schemas.LoanPublic
 
 @router.post("/repayments/run")
 def run_repayments(
-    session: SessionDep, _: Teller, on: date | None = None
+    session: SessionDep, _: TellerUser, on: date | None = None
 ) -> schemas.RepaymentRunPublic:
     """Collect every installment due (offset repayment first); safe to run twice."""
     return schemas.RepaymentRunPublic(**vars(loans.repay_due(session, on=on)))
@@ -126,7 +126,7 @@ def run_repayments(
 
 @router.post("/interest/settlements")
 def settle(
-    session: SessionDep, _: Teller, period_end: date | None = None
+    session: SessionDep, _: TellerUser, period_end: date | None = None
 ) -> schemas.InterestSettlementPublic:
     """结息 for the interest year ending on the last settlement date; safe to run twice."""
     done: InterestSettlement = settle_interest(session, period_end=period_end)

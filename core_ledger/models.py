@@ -12,8 +12,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    Date,
-    DateTime,
     Dialect,
     String,
     Table,
@@ -23,14 +21,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from kernel.clock import local, utcnow
-
-
-def _ts(**kwargs: Any) -> Any:
-    return Field(sa_type=DateTime(timezone=True), **kwargs)
-
-
-def _day(**kwargs: Any) -> Any:
-    return Field(sa_type=Date, **kwargs)
+from kernel.columns import calendar_day, table_of, utc_timestamp
 
 
 class DecimalText(TypeDecorator[Decimal]):
@@ -52,7 +43,7 @@ class Outlet(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True, index=True)
     name: str = Field(max_length=100)
-    created_at: datetime = _ts(default_factory=utcnow)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class Staff(SQLModel, table=True):
@@ -79,7 +70,7 @@ class Unit(SQLModel, table=True):
     unit_rate: Decimal = Field(sa_type=DecimalText)
     employee_rate: Decimal = Field(sa_type=DecimalText)
     first_month: str = Field(max_length=7)  # YYYY-MM: the first month the unit owes
-    created_at: datetime = _ts(default_factory=utcnow)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class UnitAdministrator(SQLModel, table=True):
@@ -89,7 +80,7 @@ class UnitAdministrator(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", unique=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
-    created_at: datetime = _ts(default_factory=utcnow)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class Depositor(SQLModel, table=True):
@@ -99,7 +90,7 @@ class Depositor(SQLModel, table=True):
     id_number: str = Field(max_length=18, unique=True, index=True)
     name: str = Field(max_length=100)
     phone: str = Field(max_length=20, index=True)
-    created_at: datetime = _ts(default_factory=utcnow)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class AccountStatus(StrEnum):
@@ -128,11 +119,11 @@ class FundAccount(SQLModel, table=True):
     wage_base_fen: int = Field(default=0, sa_type=BigInteger)  # 缴存基数 before the cap
     status: AccountStatus = Field(default=AccountStatus.normal, sa_type=String(10))
     balance_fen: int = Field(default=0, sa_type=BigInteger)
-    interest_paid_through_on: date | None = _day(default=None)
-    opened_at: datetime = _ts(default_factory=utcnow)
+    interest_paid_through_on: date | None = calendar_day(default=None)
+    opened_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
-FUND_ACCOUNT_TABLE: Table = FundAccount.__table__  # type: ignore[attr-defined]
+FUND_ACCOUNT_TABLE: Table = table_of(FundAccount)
 
 
 class AccountChange(SQLModel, table=True):
@@ -147,7 +138,7 @@ class AccountChange(SQLModel, table=True):
     from_unit_id: int | None = Field(default=None, foreign_key="unit.id")
     to_unit_id: int | None = Field(default=None, foreign_key="unit.id")
     reason: str = Field(default="", max_length=200)
-    occurred_at: datetime = _ts(default_factory=utcnow)
+    occurred_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class GlAccount(StrEnum):
@@ -173,7 +164,7 @@ class Posting(SQLModel, table=True):
     teller_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
     amount_fen: int = Field(sa_type=BigInteger)
     memo: str = Field(default="", max_length=200)
-    occurred_at: datetime = _ts(default_factory=utcnow, index=True)
+    occurred_at: datetime = utc_timestamp(default_factory=utcnow, index=True)
     reverses_id: int | None = Field(default=None, foreign_key="posting.id", unique=True)
 
     @property
@@ -203,5 +194,5 @@ class OutboxEvent(SQLModel, table=True):
     kind: str = Field(max_length=40)
     aggregate_id: int
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    created_at: datetime = _ts(default_factory=utcnow)
-    published_at: datetime | None = _ts(default=None, index=True)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
+    published_at: datetime | None = utc_timestamp(default=None, index=True)

@@ -40,8 +40,9 @@ from core_ledger.models import (
     GlAccount,
     Unit,
 )
-from core_ledger.months import current_month, parse_month
+from kernel.columns import table_of
 from kernel.errors import Conflict, Invalid
+from kernel.periods import current_month, parse_month
 
 MAX_ERRORS_SHOWN = 10
 Progress = Callable[[str, int], None]  # (stage, rows done)
@@ -432,7 +433,7 @@ def create(
         }
         for account_id, _, c in shares
     ]
-    bulk_insert(session, RemittanceLine.__table__, rows)  # type: ignore[attr-defined]
+    bulk_insert(session, table_of(RemittanceLine), rows)
     if progress:
         progress("lines", len(rows))
     return remittance
@@ -451,7 +452,7 @@ def post_remittance(
     assert unit is not None
     if not checked:
         _refuse_closed(session, remittance=remittance)
-    lines = RemittanceLine.__table__  # type: ignore[attr-defined]
+    lines = table_of(RemittanceLine)
     posting = post_derived(
         session,
         kind=f"remittance.{remittance.kind}",
@@ -495,4 +496,4 @@ def replay_remittance(session: Session, *, key: str, payload: dict[str, Any]) ->
 
 def month_of(text: str) -> str:
     """Parse a month from a request."""
-    return parse_month(text)
+    return parse_month(text, what="缴存月份")

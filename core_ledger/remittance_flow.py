@@ -12,7 +12,6 @@ from core_ledger import journal
 from core_ledger.accounts import get_account, get_unit
 from core_ledger.documents import Remittance, RemittanceKind, RemittanceStatus
 from core_ledger.models import AccountStatus, GlAccount, Posting, Unit
-from core_ledger.months import current_month, months_between, parse_month, shift
 from core_ledger.remittance import (
     Progress,
     RosterLine,
@@ -24,6 +23,7 @@ from core_ledger.remittance import (
 from core_ledger.service import outlet_and_teller
 from kernel.clock import utcnow
 from kernel.errors import Conflict, Invalid, NotFound
+from kernel.periods import current_month, months_between, parse_month, shift
 
 
 def _payload(
@@ -59,7 +59,7 @@ def remit_at_counter(
     remittance = build(
         session,
         unit=unit,
-        month=parse_month(month),
+        month=parse_month(month, what="缴存月份"),
         kind=parse_kind(kind),
         lines=lines,
         source="counter",
@@ -93,7 +93,7 @@ def submit(
     return build(
         session,
         unit=unit,
-        month=parse_month(month),
+        month=parse_month(month, what="缴存月份"),
         kind=parse_kind(kind),
         lines=lines,
         source="self_service",
@@ -197,7 +197,7 @@ class MonthOwed:
 def arrears(session: Session, *, unit_code: str, through: str | None = None) -> list[MonthOwed]:
     """Months from the unit's first month to last month with no posted regular remittance."""
     unit = get_unit(session, code=unit_code)
-    last = parse_month(through) if through else shift(current_month(), -1)
+    last = parse_month(through, what="缴存月份") if through else shift(current_month(), -1)
     rows = session.exec(
         select(Remittance).where(
             Remittance.unit_id == unit.id,
@@ -247,7 +247,7 @@ def credit_individual(
     if replay := journal.replayed(session, Posting, key=idempotency_key, payload=payload):
         return replay
     journal.positive(amount_fen)
-    month = parse_month(month)
+    month = parse_month(month, what="缴存月份")
     if month > current_month():
         raise Invalid(f"不能为未来月份 {month} 缴存")
     account = get_account(session, account_no=account_no, for_update=True)

@@ -3,7 +3,7 @@ confirmation, reversal and arrears."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile, status
+from fastapi import APIRouter, File, Form, UploadFile, status
 from sqlmodel import Session
 
 from core_ledger import accounts, schemas
@@ -12,12 +12,10 @@ from core_ledger.documents import Remittance
 from core_ledger.models import Posting, Unit
 from core_ledger.remittance import RosterLine
 from core_ledger.upload import read_roster
-from kernel.auth import Role, User, require_roles
+from kernel.auth import TellerUser, UnitAdminUser, User
 from kernel.db import SessionDep
 
 router = APIRouter(tags=["ledger: remittances"])
-Teller = Annotated[User, Depends(require_roles(Role.teller, Role.manager))]
-UnitAdmin = Annotated[User, Depends(require_roles(Role.unit_admin))]
 
 
 def _lines(body: schemas.UnitRemittanceCreate) -> list[RosterLine] | None:
@@ -58,7 +56,7 @@ def remittance_public(session: Session, remittance: Remittance) -> schemas.Remit
 
 @router.post("/units/{unit_code}/remittances", status_code=status.HTTP_201_CREATED)
 def remit_at_counter(
-    unit_code: str, body: schemas.CounterRemittanceCreate, session: SessionDep, user: Teller
+    unit_code: str, body: schemas.CounterRemittanceCreate, session: SessionDep, user: TellerUser
 ) -> schemas.RemittancePublic:
     """汇缴 / 补缴 at the counter: the whole unit posts at once."""
     remittance = flow.remit_at_counter(
@@ -77,14 +75,16 @@ def remit_at_counter(
 
 
 @router.get("/units/{unit_code}/arrears")
-def unit_arrears(unit_code: str, session: SessionDep, _: Teller) -> list[schemas.MonthOwedPublic]:
+def unit_arrears(
+    unit_code: str, session: SessionDep, _: TellerUser
+) -> list[schemas.MonthOwedPublic]:
     """欠缴: months the unit has not paid."""
     return [schemas.MonthOwedPublic(**vars(m)) for m in flow.arrears(session, unit_code=unit_code)]
 
 
 @router.get("/remittances")
 def list_remittances(
-    session: SessionDep, _: Teller, status: str | None = None, unit_code: str | None = None
+    session: SessionDep, _: TellerUser, status: str | None = None, unit_code: str | None = None
 ) -> list[schemas.RemittancePublic]:
     """Remittances, newest first (status=submitted: the review queue)."""
     unit_id = accounts.get_unit(session, code=unit_code).id if unit_code else None
@@ -94,7 +94,7 @@ def list_remittances(
 
 @router.post("/remittances/{remittance_id}/review")
 def review(
-    remittance_id: int, body: schemas.Review, session: SessionDep, user: Teller
+    remittance_id: int, body: schemas.Review, session: SessionDep, user: TellerUser
 ) -> schemas.RemittancePublic:
     """A teller approves or rejects (with a reason) a self-service remittance."""
     done = flow.review(
@@ -109,7 +109,7 @@ def review(
 
 @router.post("/remittances/{remittance_id}/bank-confirmation")
 def confirm_transfer(
-    remittance_id: int, body: schemas.BankConfirmation, session: SessionDep, _: Teller
+    remittance_id: int, body: schemas.BankConfirmation, session: SessionDep, _: TellerUser
 ) -> schemas.RemittancePublic:
     """The unit's transfer arrived: post the approved remittance."""
     done = flow.confirm_transfer(session, remittance_id=remittance_id, **body.model_dump())
@@ -118,7 +118,7 @@ def confirm_transfer(
 
 @router.post("/remittances/{remittance_id}/reversal", status_code=status.HTTP_201_CREATED)
 def reverse(
-    remittance_id: int, body: schemas.Reversal, session: SessionDep, _: Teller
+    remittance_id: int, body: schemas.Reversal, session: SessionDep, _: TellerUser
 ) -> schemas.RemittancePublic:
     """冲正 a posted remittance."""
     flow.reverse_remittance(session, remittance_id=remittance_id, **body.model_dump())
@@ -127,7 +127,7 @@ def reverse(
 
 @router.post("/self-service/remittances", status_code=status.HTTP_201_CREATED)
 def submit(
-    body: schemas.UnitRemittanceCreate, session: SessionDep, user: UnitAdmin
+    body: schemas.UnitRemittanceCreate, session: SessionDep, user: UnitAdminUser
 ) -> schemas.RemittancePublic:
     """网上汇缴: the unit administrator submits their own unit's remittance for review."""
     unit = accounts.unit_of(session, user=user)
@@ -146,7 +146,7 @@ def submit(
 @router.post("/self-service/remittances/upload", status_code=status.HTTP_201_CREATED)
 def submit_file(
     session: SessionDep,
-    user: UnitAdmin,
+    user: UnitAdminUser,
     file: Annotated[UploadFile, File(description="汇缴清册 .xlsx 或 .csv")],
     month: Annotated[str, Form()],
     idempotency_key: Annotated[str, Form(min_length=1, max_length=100)],
@@ -168,14 +168,14 @@ def submit_file(
 
 
 @router.get("/self-service/remittances")
-def my_remittances(session: SessionDep, user: UnitAdmin) -> list[schemas.RemittancePublic]:
+def my_remittances(session: SessionDep, user: UnitAdminUser) -> list[schemas.RemittancePublic]:
     """The unit administrator's own unit's remittances and their review state."""
     unit = accounts.unit_of(session, user=user)
     return [remittance_public(session, r) for r in flow.list_remittances(session, unit_id=unit.id)]
 
 
 @router.get("/self-service/arrears")
-def my_arrears(session: SessionDep, user: UnitAdmin) -> list[schemas.MonthOwedPublic]:
+def my_arrears(session: SessionDep, user: UnitAdminUser) -> list[schemas.MonthOwedPublic]:
     """The unit administrator's own unit's arrears."""
     unit = accounts.unit_of(session, user=user)
     return [schemas.MonthOwedPublic(**vars(m)) for m in flow.arrears(session, unit_code=unit.code)]

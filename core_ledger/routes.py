@@ -4,9 +4,7 @@ Remittances and loans have their own modules; their routers are included here so
 registers one ledger router.
 """
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, func, select
 
@@ -18,13 +16,12 @@ from core_ledger.models import Depositor, FundAccount, Outlet, Posting, Unit
 from core_ledger.receipt import receipt_for, receipt_html
 from core_ledger.remittance_flow import credit_individual
 from core_ledger.remittance_routes import router as remittance_router
-from kernel.auth import Role, User, require_roles
+from kernel.auth import TellerUser
 from kernel.clock import local_date, utcnow
 from kernel.db import SessionDep
 from kernel.phone import mask
 
 router = APIRouter(prefix="/api/ledger", tags=["ledger"])
-Teller = Annotated[User, Depends(require_roles(Role.teller, Role.manager))]
 
 
 def posting_public(session: Session, posting: Posting) -> schemas.PostingPublic:
@@ -44,7 +41,7 @@ def posting_public(session: Session, posting: Posting) -> schemas.PostingPublic:
 
 @router.post("/outlets", status_code=status.HTTP_201_CREATED)
 def create_outlet(
-    body: schemas.OutletCreate, session: SessionDep, _: Teller
+    body: schemas.OutletCreate, session: SessionDep, _: TellerUser
 ) -> schemas.OutletPublic:
     """Register an outlet."""
     outlet = service.create_outlet(session, code=body.code, name=body.name)
@@ -52,14 +49,16 @@ def create_outlet(
 
 
 @router.get("/outlets")
-def list_outlets(session: SessionDep, _: Teller) -> list[schemas.OutletPublic]:
+def list_outlets(session: SessionDep, _: TellerUser) -> list[schemas.OutletPublic]:
     """Every outlet."""
     rows = session.exec(select(Outlet).order_by(Outlet.code))
     return [schemas.OutletPublic(id=o.id or 0, code=o.code, name=o.name) for o in rows]
 
 
 @router.post("/staff", status_code=status.HTTP_201_CREATED)
-def create_staff(body: schemas.StaffCreate, session: SessionDep, _: Teller) -> schemas.StaffPublic:
+def create_staff(
+    body: schemas.StaffCreate, session: SessionDep, _: TellerUser
+) -> schemas.StaffPublic:
     """Register a teller at an outlet."""
     staff = service.create_staff(session, **body.model_dump())
     return schemas.StaffPublic(
@@ -90,20 +89,22 @@ def unit_public(session: Session, unit: Unit) -> schemas.UnitPublic:
 
 
 @router.post("/units", status_code=status.HTTP_201_CREATED)
-def register_unit(body: schemas.UnitCreate, session: SessionDep, _: Teller) -> schemas.UnitPublic:
+def register_unit(
+    body: schemas.UnitCreate, session: SessionDep, _: TellerUser
+) -> schemas.UnitPublic:
     """单位开户."""
     return unit_public(session, accounts.register_unit(session, **body.model_dump()))
 
 
 @router.get("/units/{unit_code}")
-def get_unit(unit_code: str, session: SessionDep, _: Teller) -> schemas.UnitPublic:
+def get_unit(unit_code: str, session: SessionDep, _: TellerUser) -> schemas.UnitPublic:
     """A unit by its account number or credit code."""
     return unit_public(session, accounts.get_unit(session, code=unit_code))
 
 
 @router.post("/units/{unit_code}/administrators", status_code=status.HTTP_201_CREATED)
 def link_administrator(
-    unit_code: str, body: schemas.AdministratorLink, session: SessionDep, _: Teller
+    unit_code: str, body: schemas.AdministratorLink, session: SessionDep, _: TellerUser
 ) -> dict[str, str]:
     """Make a unit_admin user this unit's administrator (单位专管员)."""
     accounts.link_administrator(session, unit_code=unit_code, username=body.username)
@@ -112,21 +113,21 @@ def link_administrator(
 
 @router.post("/depositors", status_code=status.HTTP_201_CREATED)
 def open_depositor(
-    body: schemas.DepositorCreate, session: SessionDep, _: Teller
+    body: schemas.DepositorCreate, session: SessionDep, _: TellerUser
 ) -> schemas.AccountPublic:
     """Register a depositor and open their account."""
     return account_public(session, accounts.open_depositor(session, **body.model_dump()))
 
 
 @router.get("/accounts/{account_no}")
-def get_account(account_no: str, session: SessionDep, _: Teller) -> schemas.AccountPublic:
+def get_account(account_no: str, session: SessionDep, _: TellerUser) -> schemas.AccountPublic:
     """A fund account with its balance and the interest accrued since the last settlement."""
     return account_public(session, accounts.get_account(session, account_no=account_no))
 
 
 @router.post("/accounts/{account_no}/status")
 def change_status(
-    account_no: str, body: schemas.StatusChange, session: SessionDep, _: Teller
+    account_no: str, body: schemas.StatusChange, session: SessionDep, _: TellerUser
 ) -> schemas.AccountPublic:
     """封存 / 冻结 / 解冻."""
     account = accounts.change_status(session, account_no=account_no, **body.model_dump())
@@ -135,7 +136,7 @@ def change_status(
 
 @router.post("/accounts/{account_no}/transfer")
 def transfer(
-    account_no: str, body: schemas.Transfer, session: SessionDep, _: Teller
+    account_no: str, body: schemas.Transfer, session: SessionDep, _: TellerUser
 ) -> schemas.AccountPublic:
     """转移 an account to a new unit."""
     account = accounts.transfer_account(session, account_no=account_no, **body.model_dump())
@@ -144,7 +145,7 @@ def transfer(
 
 @router.put("/accounts/{account_no}/wage-base")
 def set_wage_base(
-    account_no: str, body: schemas.WageBase, session: SessionDep, _: Teller
+    account_no: str, body: schemas.WageBase, session: SessionDep, _: TellerUser
 ) -> schemas.AccountPublic:
     """Record a depositor's wage base (缴存基数)."""
     account = accounts.set_wage_base(session, account_no=account_no, **body.model_dump())
@@ -171,7 +172,7 @@ def account_public(session: Session, account: FundAccount) -> schemas.AccountPub
 
 @router.post("/remittances", status_code=status.HTTP_201_CREATED)
 def credit_one_account(
-    body: schemas.RemittanceCreate, session: SessionDep, _: Teller
+    body: schemas.RemittanceCreate, session: SessionDep, _: TellerUser
 ) -> schemas.PostingPublic:
     """个人缴存: credit one month's contribution to one account (flexible employment)."""
     return posting_public(session, credit_individual(session, **body.model_dump()))
@@ -179,7 +180,7 @@ def credit_one_account(
 
 @router.post("/withdrawals", status_code=status.HTTP_201_CREATED)
 def post_withdrawal(
-    body: schemas.WithdrawalCreate, session: SessionDep, _: Teller
+    body: schemas.WithdrawalCreate, session: SessionDep, _: TellerUser
 ) -> schemas.PostingPublic:
     """提取; a payment instruction goes to the bank and a callback follows."""
     done = withdrawal.post_withdrawal(session, **body.model_dump())
@@ -190,7 +191,7 @@ def post_withdrawal(
 
 @router.post("/payments/{payment_id}/settlement")
 def settle_payment(
-    payment_id: int, body: schemas.PaymentSettlement, session: SessionDep, _: Teller
+    payment_id: int, body: schemas.PaymentSettlement, session: SessionDep, _: TellerUser
 ) -> schemas.PaymentPublic:
     """The bank's answer to a payment instruction (网银支付): paid, or failed and returned."""
     payment = withdrawal.settle_payment(session, payment_id=payment_id, **body.model_dump())
@@ -205,7 +206,7 @@ def settle_payment(
 
 
 @router.get("/payments")
-def pending_payments(session: SessionDep, _: Teller) -> list[schemas.PaymentPublic]:
+def pending_payments(session: SessionDep, _: TellerUser) -> list[schemas.PaymentPublic]:
     """Payment instructions still waiting for the bank."""
     rows = session.exec(
         select(PaymentInstruction)
@@ -226,19 +227,19 @@ def pending_payments(session: SessionDep, _: Teller) -> list[schemas.PaymentPubl
 
 
 @router.get("/receipts/{receipt_no}")
-def get_receipt(receipt_no: str, session: SessionDep, _: Teller) -> dict[str, str]:
+def get_receipt(receipt_no: str, session: SessionDep, _: TellerUser) -> dict[str, str]:
     """票据: a posting's receipt, as labelled fields."""
     return dict(receipt_for(session, receipt_no=receipt_no).rows())
 
 
 @router.get("/receipts/{receipt_no}/print", response_class=HTMLResponse)
-def print_receipt(receipt_no: str, session: SessionDep, _: Teller) -> HTMLResponse:
+def print_receipt(receipt_no: str, session: SessionDep, _: TellerUser) -> HTMLResponse:
     """票据: a printable page."""
     return HTMLResponse(receipt_html(receipt_for(session, receipt_no=receipt_no)))
 
 
 @router.get("/books")
-def books(session: SessionDep, _: Teller) -> schemas.BooksPublic:
+def books(session: SessionDep, _: TellerUser) -> schemas.BooksPublic:
     """The trial balance and every check of the books (借贷平衡、余额一致、无负余额)."""
     problems = journal.check_books(session)
     totals = {gl.value: amount for gl, amount in journal.trial_balance(session).items()}

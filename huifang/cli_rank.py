@@ -10,6 +10,7 @@ from rich.table import Table
 
 from kernel.db import session_scope
 from kernel.errors import DomainError
+from kernel.periods import Period, parse_period
 from scoring.config import get_scoring_settings
 from scoring.export import (
     HEADERS,
@@ -19,7 +20,6 @@ from scoring.export import (
     ranking_workbook,
     sample_name,
 )
-from scoring.periods import Period, parse_period
 from scoring.rankings import KIND_NAMES, RankedSubject
 
 console = Console()

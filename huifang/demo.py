@@ -23,7 +23,7 @@ from huifang.demo_scoring import seed_evaluations
 from huifang.demo_seed import business_month, script_for, seed
 from huifang.settings import clear_caches
 from kernel.auth import create_user
-from kernel.clock import CENTRE_TZ, utcnow
+from kernel.clock import centre_tz, utcnow
 from kernel.db import get_engine
 from kernel.queue import embedded_redis, embedded_socket_url
 from scoring.service import outlet_ranking
@@ -195,7 +195,7 @@ def _follow(engine: object, timeout: float = 900, quiet_seconds: float = 15) -> 
 
 
 def _print_ranking(engine: object) -> None:
-    period = f"{business_month(utcnow().astimezone(CENTRE_TZ).date())[0]:%Y-%m}"
+    period = f"{business_month(utcnow().astimezone(centre_tz()).date())[0]:%Y-%m}"
     with Session(engine) as session:  # type: ignore[arg-type]
         rows = outlet_ranking(session, period=period)
     table = Table(title=f"网点回访满意度排名 · {period}")

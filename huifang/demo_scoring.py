@@ -12,11 +12,11 @@ from core_ledger.models import Outlet, Staff
 from core_ledger.org import create_department, create_leader, create_manager
 from huifang.demo_seed import business_month
 from kernel.auth import create_user
-from kernel.clock import CENTRE_TZ, local_date, utcnow
+from kernel.clock import centre_tz, local_date, utcnow
+from kernel.periods import month, quarter_of
 from scoring.evaluations import cast_ballot, open_round, register_rater
 from scoring.inspections import FindingIn, record_inspection
 from scoring.models import Rater
-from scoring.periods import month, quarter_of
 from scoring.rectification import issue_letter, steps_of, submit_step
 
 DEPARTMENTS = [("KS01", "归集管理科"), ("KS02", "信贷管理科"), ("KS03", "财务审计科")]
@@ -102,7 +102,7 @@ def seed_evaluations(session: Session, *, rng: random.Random) -> SeededScoring:
     period = month(start.year, start.month)
     opens = period.starts_at
     open_round(session, period=period, opens_at=opens, closes_at=utcnow() + timedelta(days=7))
-    cast_at = max(opens.astimezone(CENTRE_TZ), utcnow() - timedelta(hours=1))
+    cast_at = max(opens.astimezone(centre_tz()), utcnow() - timedelta(hours=1))
     for rater in raters:
         subjects = [("leader", code, (0.55, 0.4)) for code, *_ in LEADERS]
         if rater.kind == "outlet":

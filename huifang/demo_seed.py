@@ -18,9 +18,9 @@ from core_ledger import accounts, loans, remittance_flow, service, withdrawal
 from core_ledger.documents import PaymentInstruction, Project
 from core_ledger.identity import make_credit_code, make_resident_id
 from core_ledger.interest_posting import last_settlement_day, settle_interest
-from core_ledger.months import months_between, shift
 from kernel.auth import create_user
-from kernel.clock import CENTRE_TZ, utcnow
+from kernel.clock import centre_tz, utcnow
+from kernel.periods import months_between, shift
 
 OUTLETS = [
     ("WD01", "市民中心网点"),
@@ -92,13 +92,13 @@ def _moment(rng: random.Random, start: date, end: date) -> datetime:
         day.day,
         rng.choice((9, 10, 11, 14, 15, 16)),
         rng.randrange(60),
-        tzinfo=CENTRE_TZ,
+        tzinfo=centre_tz(),
     )
     return min(local, utcnow() - timedelta(minutes=5))
 
 
 def _on(month: str, day: int, hour: int = 10) -> datetime:
-    return datetime.combine(date(int(month[:4]), int(month[5:]), day), time(hour), CENTRE_TZ)
+    return datetime.combine(date(int(month[:4]), int(month[5:]), day), time(hour), centre_tz())
 
 
 def _centre(
@@ -226,7 +226,7 @@ def seed(session: Session, *, depositors: int, rng: random.Random) -> Seeded:
     done = Seeded()
     phones: set[str] = set()
     tellers = _centre(session, rng, phones, done)
-    start, end = business_month(utcnow().astimezone(CENTRE_TZ).date())
+    start, end = business_month(utcnow().astimezone(centre_tz()).date())
     months = months_between(shift(f"{start:%Y-%m}", -HISTORY_MONTHS), shift(f"{start:%Y-%m}", -1))
     units = _units(session, rng, depositors=depositors, first_month=months[0], phones=phones)
     done.units = len(units)
@@ -246,7 +246,7 @@ def seed(session: Session, *, depositors: int, rng: random.Random) -> Seeded:
         account_phones[account.account_no] = phone
         done.depositors += 1
     done.remittances = _remit_history(session, rng, units=units, months=months, tellers=tellers)
-    today = utcnow().astimezone(CENTRE_TZ).date()
+    today = utcnow().astimezone(centre_tz()).date()
     if last_settlement_day(today) < start:  # early in July the business month is settled June
         settle_interest(session)
     for account_no, phone in account_phones.items():

@@ -13,6 +13,7 @@ from callbacks.config import (
 from core_ledger.config import LedgerSettings, get_ledger_settings
 from ivr.asr.config import AsrSettings, get_asr_settings
 from ivr.config import IvrSettings, get_ivr_settings
+from kernel.clock import centre_tz
 from kernel.config import KernelSettings, get_kernel_settings
 from scoring.config import ScoringSettings, get_scoring_settings
 
@@ -68,5 +69,6 @@ def clear_caches() -> None:
         get_scoring_settings,
         get_ledger_settings,
         get_asr_settings,
+        centre_tz,
     ):
         getter.cache_clear()

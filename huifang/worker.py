@@ -13,11 +13,11 @@ from huifang.settings import load_settings
 from ivr.jobs import queue_pending_transcriptions
 from ivr.spoken import warm_up
 from ivr.twilio_channel import TwilioChannel
-from kernel.clock import month_key, utcnow
+from kernel.clock import utcnow
 from kernel.db import session_scope
+from kernel.periods import Period, month_of, parse_period
 from kernel.queue import get_queue
 from scoring.alerts import check_bottom_alerts
-from scoring.periods import Period, parse_period
 
 log = logging.getLogger("huifang.worker")
 
@@ -34,7 +34,7 @@ def wire() -> None:
 
 def last_closed_month() -> Period:
     """The month before this one, in the centre's time zone."""
-    return parse_period(month_key(utcnow())).previous()
+    return parse_period(month_of(utcnow())).previous()
 
 
 def check_alerts() -> int:

@@ -2,16 +2,12 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import DateTime, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from kernel.clock import utcnow
-
-
-def _ts(**kwargs: Any) -> Any:
-    return Field(sa_type=DateTime(timezone=True), **kwargs)
+from kernel.columns import utc_timestamp
 
 
 class SmsDirection(StrEnum):
@@ -44,8 +40,8 @@ class SmsMessage(SQLModel, table=True):
     action: str | None = Field(default=None, max_length=20)
     status: str = Field(max_length=20)  # the furthest delivery status reported so far
     error_code: int | None = None
-    created_at: datetime = _ts(default_factory=utcnow)
-    updated_at: datetime = _ts(default_factory=utcnow)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
+    updated_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class SmsStatusEvent(SQLModel, table=True):
@@ -57,4 +53,4 @@ class SmsStatusEvent(SQLModel, table=True):
     message_id: int = Field(foreign_key="sms_message.id", index=True)
     status: str = Field(max_length=20)
     error_code: int | None = None
-    received_at: datetime = _ts(default_factory=utcnow)
+    received_at: datetime = utc_timestamp(default_factory=utcnow)

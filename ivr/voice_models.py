@@ -2,16 +2,12 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from kernel.clock import utcnow
-
-
-def _ts(**kwargs: Any) -> Any:
-    return Field(sa_type=DateTime(timezone=True), **kwargs)
+from kernel.columns import utc_timestamp
 
 
 class RecordingPurpose(StrEnum):
@@ -43,5 +39,5 @@ class VoiceRecording(SQLModel, table=True):
     transcript: str | None = Field(default=None, max_length=4000)
     confidence: float | None = None
     error: str | None = Field(default=None, max_length=500)
-    created_at: datetime = _ts(default_factory=utcnow)
-    transcribed_at: datetime | None = _ts(default=None)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
+    transcribed_at: datetime | None = utc_timestamp(default=None)

@@ -11,7 +11,7 @@ from callbacks import service as callbacks
 from callbacks.models import CallbackTask, SurveyAnswer, TaskStatus
 from ivr.survey import SurveyContext
 from ivr.voice_models import RecordingPurpose, TranscriptStatus, VoiceRecording
-from kernel.clock import CENTRE_TZ, local, utcnow
+from kernel.clock import centre_tz, local, utcnow
 
 
 def survey_context(session: Session, *, attempt_id: int) -> SurveyContext:
@@ -60,7 +60,7 @@ def reschedule_on_request(
     if task.status != TaskStatus.calling:
         return task  # a retried webhook, or the task moved on already
     today = local(now or utcnow()).date()
-    tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time(), CENTRE_TZ)
+    tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time(), centre_tz())
     callbacks.reschedule_by_person(session, task=task, attempt=attempt, at=tomorrow, actor="twilio")
     return task
 

@@ -30,6 +30,16 @@ class Role(StrEnum):
     unit_admin = "unit_admin"
 
 
+ROLE_LABELS = {
+    Role.admin: "系统管理员",
+    Role.manager: "管理人员",
+    Role.operator: "12329坐席",
+    Role.teller: "柜员",
+    Role.inspector: "第三方检查员",
+    Role.unit_admin: "单位专管员",
+}
+
+
 class User(SQLModel, table=True):
     """A person who signs in to Huifang."""
 
@@ -136,11 +146,25 @@ def require_roles(*roles: Role) -> Callable[[User], User]:
     def check(user: CurrentUser) -> User:
         if user.role != Role.admin and user.role not in roles:
             raise HTTPException(
-                status.HTTP_403_FORBIDDEN, detail=f"当前账号（{user.role}）无权执行此操作"
+                status.HTTP_403_FORBIDDEN,
+                detail=f"当前账号（{ROLE_LABELS[Role(user.role)]}）无权执行此操作",
             )
         return user
 
     return check
+
+
+# Who may do what, named once. Admins pass every check.
+AdminUser = Annotated[User, Depends(require_roles())]
+ManagerUser = Annotated[User, Depends(require_roles(Role.manager))]
+OperatorUser = Annotated[User, Depends(require_roles(Role.operator, Role.manager))]
+TellerUser = Annotated[User, Depends(require_roles(Role.teller, Role.manager))]
+InspectorUser = Annotated[User, Depends(require_roles(Role.inspector))]
+UnitAdminUser = Annotated[User, Depends(require_roles(Role.unit_admin))]
+# Rankings, appraisal and inspection results: leadership, the hotline and the inspectors.
+ReportReader = Annotated[User, Depends(require_roles(Role.manager, Role.operator, Role.inspector))]
+# Monthly ballots are cast by outlets (tellers), managers and the hotline.
+VoterUser = Annotated[User, Depends(require_roles(Role.teller, Role.manager, Role.operator))]
 
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])

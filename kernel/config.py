@@ -2,7 +2,9 @@
 
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,6 +18,15 @@ class KernelSettings(BaseSettings):
     redis_url: str = ""
     timezone: str = "Asia/Shanghai"
     queue_name: str = "callbacks"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from error
+        return value
 
     def effective_database_url(self) -> str:
         """The configured database, or an SQLite file under the var dir."""

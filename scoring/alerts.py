@@ -5,8 +5,8 @@ from sqlmodel import Session, col, select
 from core_ledger.models import Outlet
 from kernel.clock import utcnow
 from kernel.errors import Conflict, Invalid, NotFound
+from kernel.periods import Period, PeriodKind
 from scoring.models import RankingAlert
-from scoring.periods import Period, PeriodKind
 from scoring.rankings import RankedSubject, callback_ranking
 
 BOTTOM_TWO_MONTHS = "bottom_two_months"

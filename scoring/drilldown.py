@@ -9,9 +9,9 @@ from sqlmodel import Session, col
 
 from core_ledger.models import Outlet, Staff
 from kernel.errors import Invalid
+from kernel.periods import Period
 from kernel.phone import mask
 from scoring.models import CallbackRating, FlagState, RatingFlag
-from scoring.periods import Period
 from scoring.rankings import CallbackKind, RankedSubject, callback_ranking, find_subject
 
 MAX_PAGE = 500

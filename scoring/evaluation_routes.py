@@ -1,8 +1,6 @@
 """HTTP routes of internal evaluations: the org chart, rounds, raters, ballots."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 from sqlmodel import select
 
 from core_ledger.org import (
@@ -12,11 +10,11 @@ from core_ledger.org import (
     create_leader,
     create_manager,
 )
-from kernel.auth import Role, User, require_roles
+from kernel.auth import AdminUser, ManagerUser, ReportReader, VoterUser
 from kernel.db import SessionDep
+from kernel.periods import parse_period
 from scoring.evaluations import ballot_sheet, cast_ballot, open_round, rater_of, register_rater
 from scoring.models import EvaluationRound
-from scoring.periods import parse_period
 from scoring.schemas import (
     BallotIn,
     BallotPublic,
@@ -31,21 +29,17 @@ from scoring.schemas import (
 )
 
 router = APIRouter(tags=["evaluations"])
-Admin = Annotated[User, Depends(require_roles())]
-ManagerUser = Annotated[User, Depends(require_roles(Role.manager))]
-Reader = Annotated[User, Depends(require_roles(Role.manager, Role.operator, Role.inspector))]
-Voter = Annotated[User, Depends(require_roles(Role.teller, Role.manager, Role.operator))]
 
 
 @router.post("/api/org/departments", status_code=status.HTTP_201_CREATED)
-def add_department(session: SessionDep, _: Admin, body: DepartmentIn) -> OrgPublic:
+def add_department(session: SessionDep, _: AdminUser, body: DepartmentIn) -> OrgPublic:
     """Register a department (科室)."""
     found = create_department(session, code=body.code, name=body.name)
     return OrgPublic(id=found.id or 0, code=found.code, name=found.name)
 
 
 @router.post("/api/org/leaders", status_code=status.HTTP_201_CREATED)
-def add_leader(session: SessionDep, _: Admin, body: LeaderIn) -> OrgPublic:
+def add_leader(session: SessionDep, _: AdminUser, body: LeaderIn) -> OrgPublic:
     """Register a leadership member (班子成员)."""
     found = create_leader(
         session, code=body.code, name=body.name, title=body.title, portfolio=body.portfolio
@@ -54,28 +48,28 @@ def add_leader(session: SessionDep, _: Admin, body: LeaderIn) -> OrgPublic:
 
 
 @router.post("/api/org/managers", status_code=status.HTTP_201_CREATED)
-def add_manager(session: SessionDep, _: Admin, body: ManagerIn) -> OrgPublic:
+def add_manager(session: SessionDep, _: AdminUser, body: ManagerIn) -> OrgPublic:
     """Register a manager at deputy-section level or above (副科级以上)."""
     found = create_manager(session, **body.model_dump())
     return OrgPublic(id=found.id or 0, code=found.code, name=found.name)
 
 
 @router.get("/api/org/departments")
-def departments(session: SessionDep, _: Reader) -> list[OrgPublic]:
+def departments(session: SessionDep, _: ReportReader) -> list[OrgPublic]:
     """The departments."""
     rows = session.exec(select(Department).order_by(Department.code))
     return [OrgPublic(id=d.id or 0, code=d.code, name=d.name) for d in rows]
 
 
 @router.get("/api/org/leaders")
-def leaders(session: SessionDep, _: Reader) -> list[OrgPublic]:
+def leaders(session: SessionDep, _: ReportReader) -> list[OrgPublic]:
     """The leadership members."""
     rows = session.exec(select(LeadershipMember).order_by(LeadershipMember.code))
     return [OrgPublic(id=m.id or 0, code=m.code, name=m.name) for m in rows]
 
 
 @router.post("/api/evaluations/raters", status_code=status.HTTP_201_CREATED)
-def add_rater(session: SessionDep, _: Admin, body: RaterIn) -> dict[str, int]:
+def add_rater(session: SessionDep, _: AdminUser, body: RaterIn) -> dict[str, int]:
     """Seat a user as a rater for an outlet, a department, or as a manager."""
     rater = register_rater(session, username=body.username, kind=body.kind, code=body.code)
     return {"id": rater.id or 0}
@@ -91,14 +85,14 @@ def add_round(session: SessionDep, _: ManagerUser, body: RoundIn) -> RoundPublic
 
 
 @router.get("/api/evaluations/rounds")
-def rounds(session: SessionDep, _: Reader) -> list[RoundPublic]:
+def rounds(session: SessionDep, _: ReportReader) -> list[RoundPublic]:
     """Every round, newest first."""
     rows = session.exec(select(EvaluationRound).order_by(EvaluationRound.period.desc()))  # type: ignore[attr-defined]
     return [RoundPublic.model_validate(r) for r in rows]
 
 
 @router.get("/api/evaluations/sheet")
-def sheet(session: SessionDep, user: Voter, period: str) -> list[SheetLinePublic]:
+def sheet(session: SessionDep, user: VoterUser, period: str) -> list[SheetLinePublic]:
     """What the signed-in rater is asked to rate in a month's round, and what is done."""
     rater = rater_of(session, user=user)
     return [
@@ -110,7 +104,7 @@ def sheet(session: SessionDep, user: Voter, period: str) -> list[SheetLinePublic
 
 
 @router.post("/api/evaluations/ballots", status_code=status.HTTP_201_CREATED)
-def ballot(session: SessionDep, user: Voter, body: BallotIn) -> BallotPublic:
+def ballot(session: SessionDep, user: VoterUser, body: BallotIn) -> BallotPublic:
     """Cast one ballot: a tier for each criterion, and the matter or reason for 不满意."""
     rater = rater_of(session, user=user)
     period = parse_period(body.period)

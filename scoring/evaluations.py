@@ -14,6 +14,7 @@ from core_ledger.org import Department, LeadershipMember, get_department, get_ma
 from kernel.auth import User
 from kernel.clock import as_utc, local, utcnow
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from kernel.periods import Period, PeriodKind
 from scoring.models import (
     CRITERION_NAMES,
     Criterion,
@@ -25,7 +26,6 @@ from scoring.models import (
     SubjectKind,
     Tier,
 )
-from scoring.periods import Period, PeriodKind
 from scoring.rankings import RankedSubject, Subject, find_subject, rank_subjects, tier_count
 from scoring.stats import TierCounts
 

@@ -6,10 +6,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from sqlmodel import Session
 
+from kernel.periods import Period, PeriodKind
 from scoring.alerts import bottom_codes
 from scoring.config import get_scoring_settings
 from scoring.evaluations import evaluation_ranking
-from scoring.periods import Period, PeriodKind
 from scoring.rankings import KIND_NAMES, RankedSubject, as_callback_kind, callback_ranking
 
 KINDS = tuple(KIND_NAMES)

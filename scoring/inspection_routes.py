@@ -1,15 +1,14 @@
 """HTTP routes of third-party inspections and the rectification workflow."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, UploadFile, status
+from fastapi import APIRouter, UploadFile, status
 from fastapi.responses import FileResponse
 from sqlmodel import Session, select
 
 from core_ledger.models import Outlet
-from kernel.auth import Role, User, require_roles
+from kernel.auth import InspectorUser, ManagerUser, ReportReader, TellerUser
 from kernel.db import SessionDep
 from kernel.errors import NotFound
+from kernel.periods import parse_period
 from scoring.inspections import (
     FindingIn,
     add_photo,
@@ -20,7 +19,6 @@ from scoring.inspections import (
     record_inspection,
 )
 from scoring.models import IssueLetter
-from scoring.periods import parse_period
 from scoring.rectification import (
     issue_letter,
     on_time,
@@ -43,10 +41,6 @@ from scoring.schemas import (
 )
 
 router = APIRouter(prefix="/api/inspections", tags=["inspections"])
-Inspector = Annotated[User, Depends(require_roles(Role.inspector))]
-ManagerUser = Annotated[User, Depends(require_roles(Role.manager))]
-Reader = Annotated[User, Depends(require_roles(Role.manager, Role.operator, Role.inspector))]
-OutletUser = Annotated[User, Depends(require_roles(Role.teller, Role.manager))]
 
 
 def inspection_public(session: Session, inspection_id: int) -> InspectionPublic:
@@ -119,7 +113,9 @@ def letter_public(session: Session, letter_id: int) -> LetterPublic:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def add_inspection(session: SessionDep, user: Inspector, body: InspectionIn) -> InspectionPublic:
+def add_inspection(
+    session: SessionDep, user: InspectorUser, body: InspectionIn
+) -> InspectionPublic:
     """Record an outlet's quarterly inspection: score, summary and findings."""
     inspection = record_inspection(
         session,
@@ -136,21 +132,21 @@ def add_inspection(session: SessionDep, user: Inspector, body: InspectionIn) -> 
 
 
 @router.get("")
-def inspections(session: SessionDep, _: Reader, period: str) -> list[InspectionPublic]:
+def inspections(session: SessionDep, _: ReportReader, period: str) -> list[InspectionPublic]:
     """Inspections of the quarters within a period."""
     rows = list_inspections(session, period=parse_period(period))
     return [inspection_public(session, i.id or 0) for i, _ in rows]
 
 
 @router.get("/{inspection_id}")
-def inspection(session: SessionDep, _: Reader, inspection_id: int) -> InspectionPublic:
+def inspection(session: SessionDep, _: ReportReader, inspection_id: int) -> InspectionPublic:
     """One inspection."""
     return inspection_public(session, inspection_id)
 
 
 @router.post("/findings/{finding_id}/photos", status_code=status.HTTP_201_CREATED)
 async def upload_photo(
-    session: SessionDep, _: Inspector, finding_id: int, file: UploadFile
+    session: SessionDep, _: InspectorUser, finding_id: int, file: UploadFile
 ) -> PhotoPublic:
     """Attach a photograph (JPEG, PNG or WebP) to a finding."""
     data = await file.read()
@@ -171,7 +167,7 @@ async def upload_photo(
 
 
 @router.get("/photos/{photo_id}")
-def photo(session: SessionDep, _: Reader, photo_id: int) -> FileResponse:
+def photo(session: SessionDep, _: ReportReader, photo_id: int) -> FileResponse:
     """A stored photograph."""
     found, path = photo_path(session, photo_id=photo_id)
     return FileResponse(path, media_type=found.content_type, filename=found.filename)
@@ -189,13 +185,13 @@ def send_letter(
 
 
 @router.get("/letters/{letter_id}")
-def letter(session: SessionDep, _: Reader, letter_id: int) -> LetterPublic:
+def letter(session: SessionDep, _: ReportReader, letter_id: int) -> LetterPublic:
     """A letter and the state of each of its steps."""
     return letter_public(session, letter_id)
 
 
 @router.post("/steps/{step_id}/submit")
-def submit(session: SessionDep, user: OutletUser, step_id: int, body: StepSubmitIn) -> LetterPublic:
+def submit(session: SessionDep, user: TellerUser, step_id: int, body: StepSubmitIn) -> LetterPublic:
     """The outlet signs for the letter or hands in a report or a personal statement."""
     step = submit_step(session, step_id=step_id, content=body.content, by=user.username)
     return letter_public(session, step.letter_id)

@@ -13,9 +13,9 @@ from core_ledger.models import Outlet, Staff
 from kernel.clock import local_date, utcnow
 from kernel.config import get_kernel_settings
 from kernel.errors import Conflict, Invalid, NotFound
+from kernel.periods import Period, parse_quarter
 from scoring.config import get_scoring_settings
 from scoring.models import FindingPhoto, Inspection, InspectionFinding
-from scoring.periods import Period, parse_quarter
 
 PHOTO_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 # The first bytes of each accepted format, so a renamed document is not stored as a photo.

@@ -2,12 +2,10 @@
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    DateTime,
     Index,
     String,
     UniqueConstraint,
@@ -17,10 +15,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from kernel.clock import utcnow
-
-
-def _ts(**kwargs: Any) -> Any:
-    return Field(sa_type=DateTime(timezone=True), **kwargs)
+from kernel.columns import utc_timestamp
 
 
 class Tier(StrEnum):
@@ -57,7 +52,7 @@ class CallbackRating(SQLModel, table=True):
     outlet_id: int = Field(foreign_key="outlet.id")
     teller_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
     period: str = Field(max_length=7)  # business month in Asia/Shanghai, YYYY-MM
-    business_at: datetime = _ts()
+    business_at: datetime = utc_timestamp()
     attitude: Tier | None = Field(default=None, sa_type=String(16))
     efficiency: Tier | None = Field(default=None, sa_type=String(16))
     repeat_trip: bool | None = None
@@ -65,7 +60,7 @@ class CallbackRating(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=20, index=True)  # E.164, as called
     # Held out of every ranking while an anti-gaming flag on it is open or upheld.
     held: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
-    rated_at: datetime = _ts(default_factory=utcnow)
+    rated_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class FlagReason(StrEnum):
@@ -89,8 +84,8 @@ class RatingFlag(SQLModel, table=True):
     reason: FlagReason = Field(sa_type=String(16))
     detail: str = Field(max_length=200)
     state: FlagState = Field(default=FlagState.open, sa_type=String(8), index=True)
-    created_at: datetime = _ts(default_factory=utcnow)
-    resolved_at: datetime | None = _ts(default=None)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
+    resolved_at: datetime | None = utc_timestamp(default=None)
     resolved_by: str | None = Field(default=None, max_length=64)
     note: str | None = Field(default=None, max_length=500)
 
@@ -105,8 +100,8 @@ class RankingAlert(SQLModel, table=True):
     period: str = Field(max_length=7, index=True)  # the second of the two months
     kind: str = Field(default="bottom_two_months", max_length=24)
     detail: str = Field(max_length=300)
-    created_at: datetime = _ts(default_factory=utcnow)
-    acknowledged_at: datetime | None = _ts(default=None)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
+    acknowledged_at: datetime | None = utc_timestamp(default=None)
     acknowledged_by: str | None = Field(default=None, max_length=64)
     note: str | None = Field(default=None, max_length=500)
 
@@ -135,7 +130,7 @@ class Rater(SQLModel, table=True):
     outlet_id: int | None = Field(default=None, foreign_key="outlet.id")
     department_id: int | None = Field(default=None, foreign_key="department.id")
     manager_id: int | None = Field(default=None, foreign_key="manager.id")
-    created_at: datetime = _ts(default_factory=utcnow)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class EvaluationRound(SQLModel, table=True):
@@ -144,9 +139,9 @@ class EvaluationRound(SQLModel, table=True):
     __tablename__ = "evaluation_round"
     id: int | None = Field(default=None, primary_key=True)
     period: str = Field(max_length=7, unique=True)  # YYYY-MM
-    opens_at: datetime = _ts()
-    closes_at: datetime = _ts()
-    created_at: datetime = _ts(default_factory=utcnow)
+    opens_at: datetime = utc_timestamp()
+    closes_at: datetime = utc_timestamp()
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class SubjectKind(StrEnum):
@@ -181,7 +176,7 @@ class EvaluationBallot(SQLModel, table=True):
     rater_kind: RaterKind = Field(sa_type=String(12))  # shown in aggregate; the rater never
     subject_kind: SubjectKind = Field(sa_type=String(12))
     subject_id: int  # department.id or leadership_member.id, by subject_kind
-    cast_at: datetime = _ts(default_factory=utcnow)
+    cast_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class EvaluationAnswer(SQLModel, table=True):
@@ -214,7 +209,7 @@ class Inspection(SQLModel, table=True):
     firm: str = Field(max_length=100)
     summary: str = Field(default="", max_length=2000)
     recorded_by: str = Field(max_length=64)
-    created_at: datetime = _ts(default_factory=utcnow)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class InspectionFinding(SQLModel, table=True):
@@ -225,7 +220,7 @@ class InspectionFinding(SQLModel, table=True):
     inspection_id: int = Field(foreign_key="inspection.id", index=True)
     text: str = Field(max_length=2000)
     staff_id: int | None = Field(default=None, foreign_key="staff.id")  # 直接责任人
-    created_at: datetime = _ts(default_factory=utcnow)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class FindingPhoto(SQLModel, table=True):
@@ -240,7 +235,7 @@ class FindingPhoto(SQLModel, table=True):
     content_type: str = Field(max_length=50)
     size_bytes: int
     sha256: str = Field(max_length=64)
-    created_at: datetime = _ts(default_factory=utcnow)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
 class StepKind(StrEnum):
@@ -274,7 +269,7 @@ class IssueLetter(SQLModel, table=True):
     outlet_id: int = Field(foreign_key="outlet.id", index=True)
     issued_on: date = Field(sa_type=Date)
     issued_by: str = Field(max_length=64)
-    closed_at: datetime | None = _ts(default=None)
+    closed_at: datetime | None = utc_timestamp(default=None)
 
 
 class RectificationStep(SQLModel, table=True):
@@ -297,8 +292,8 @@ class RectificationStep(SQLModel, table=True):
     due_on: date = Field(sa_type=Date)
     state: StepState = Field(default=StepState.pending, sa_type=String(12))
     content: str | None = Field(default=None, max_length=5000)
-    submitted_at: datetime | None = _ts(default=None)
+    submitted_at: datetime | None = utc_timestamp(default=None)
     submitted_by: str | None = Field(default=None, max_length=64)
-    reviewed_at: datetime | None = _ts(default=None)
+    reviewed_at: datetime | None = utc_timestamp(default=None)
     reviewed_by: str | None = Field(default=None, max_length=64)
     review_note: str | None = Field(default=None, max_length=500)

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from kernel.errors import Invalid
+from kernel.periods import Period, PeriodKind, quarter_of
 from scoring.appraisal import Composite, composite, rectification_on_time_score
 from scoring.config import get_scoring_settings
 from scoring.models import Inspection
-from scoring.periods import Period, PeriodKind, quarter_of
 from scoring.rankings import RankedSubject, Subject, callback_ranking
 from scoring.rectification import RectificationTally, rectification_tally
 from scoring.stats import competition_rank

@@ -10,9 +10,9 @@ from sqlmodel import Session, col, select
 
 from core_ledger.models import Outlet, Staff
 from kernel.errors import Invalid, NotFound
+from kernel.periods import Period
 from scoring.config import ScoringSettings, get_scoring_settings
 from scoring.models import CallbackRating, Tier
-from scoring.periods import Period
 from scoring.stats import Score, TierCounts, competition_rank, pooled_score, summarize, tier_points
 
 CallbackKind = Literal["outlet", "teller"]

@@ -8,10 +8,10 @@ from sqlmodel import Session, col, select
 from core_ledger.models import Outlet, Staff
 from kernel.clock import local_date, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
+from kernel.periods import Period
 from scoring.config import get_scoring_settings
 from scoring.inspections import findings_of, get_inspection
 from scoring.models import STEP_ORDER, IssueLetter, RectificationStep, StepKind, StepState
-from scoring.periods import Period
 
 
 def issue_letter(

@@ -8,10 +8,10 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from core_ledger.models import Outlet, Staff
+from kernel.periods import Period
 from kernel.phone import mask
 from scoring.config import get_scoring_settings
 from scoring.models import CallbackRating
-from scoring.periods import Period
 from scoring.rankings import CallbackKind, Subject, callback_subjects
 from scoring.stats import wilson_interval
 

@@ -3,18 +3,18 @@
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlmodel import Session
 
-from kernel.auth import Role, User, require_roles
+from kernel.auth import ManagerUser, OperatorUser, ReportReader
 from kernel.db import SessionDep
 from kernel.errors import Invalid
+from kernel.periods import Period, parse_period
 from scoring.alerts import acknowledge_alert, check_bottom_alerts, list_alerts
 from scoring.drilldown import callback_drilldown
 from scoring.evaluations import evaluation_drilldown, evaluation_ranking
 from scoring.models import FlagState, RankingAlert
 from scoring.performance import PART_NAMES, outlet_appraisals, parse_weights
-from scoring.periods import Period, parse_period
 from scoring.rankings import RankedSubject, as_callback_kind, callback_ranking
 from scoring.redflags import favour_reports, repeat_trip_rates
 from scoring.schemas import (
@@ -35,9 +35,6 @@ from scoring.schemas import (
 from scoring.service import list_flags, resolve_flag
 
 router = APIRouter(prefix="/api/rankings", tags=["rankings"])
-Reader = Annotated[User, Depends(require_roles(Role.manager, Role.operator, Role.inspector))]
-ManagerUser = Annotated[User, Depends(require_roles(Role.manager))]
-OperatorUser = Annotated[User, Depends(require_roles(Role.operator, Role.manager))]
 PeriodQuery = Annotated[str, Query(description="YYYY-MM, YYYY-Qn or YYYY")]
 
 
@@ -65,7 +62,7 @@ def ranking_of(
 
 @router.get("/outlets")
 def rank_outlets(
-    session: SessionDep, _: Reader, period: PeriodQuery, include_unrated: bool = False
+    session: SessionDep, _: ReportReader, period: PeriodQuery, include_unrated: bool = False
 ) -> list[OutletRankPublic]:
     """Outlets ranked for a period (only those with answers unless include_unrated)."""
     rows = ranking_of(
@@ -76,7 +73,7 @@ def rank_outlets(
 
 @router.get("/red-flags")
 def red_flags(
-    session: SessionDep, _: Reader, period: PeriodQuery, kind: str = "outlet"
+    session: SessionDep, _: ReportReader, period: PeriodQuery, kind: str = "outlet"
 ) -> RedFlagsPublic:
     """Repeat-trip rates (worst first) and every favour-asking report, each by itself."""
     parsed = parse_period(period)
@@ -122,7 +119,9 @@ def _alert(alert: RankingAlert, code: str, name: str) -> AlertPublic:
 
 
 @router.get("/alerts")
-def alerts(session: SessionDep, _: Reader, period: PeriodQuery | None = None) -> list[AlertPublic]:
+def alerts(
+    session: SessionDep, _: ReportReader, period: PeriodQuery | None = None
+) -> list[AlertPublic]:
     """约谈 alerts raised so far, newest first."""
     parsed = parse_period(period) if period else None
     return [_alert(a, o.code, o.name) for a, o in list_alerts(session, period=parsed)]
@@ -213,7 +212,11 @@ def appraisal(
 
 @router.get("/{kind}")
 def rank_kind(
-    session: SessionDep, _: Reader, kind: Kind, period: PeriodQuery, include_unrated: bool = False
+    session: SessionDep,
+    _: ReportReader,
+    kind: Kind,
+    period: PeriodQuery,
+    include_unrated: bool = False,
 ) -> list[RankPublic]:
     """Tellers, departments or leaders (or outlets) ranked for a period."""
     rows = ranking_of(
@@ -225,7 +228,7 @@ def rank_kind(
 @router.get("/{kind}/{code}")
 def drilldown(
     session: SessionDep,
-    _: Reader,
+    _: ReportReader,
     kind: Kind,
     code: str,
     period: PeriodQuery,

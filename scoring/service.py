@@ -6,11 +6,11 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core_ledger.models import Depositor, Staff
-from kernel.clock import as_utc, month_key, utcnow
+from kernel.clock import as_utc, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
+from kernel.periods import month_of, parse_period
 from kernel.phone import mask, normalize
 from scoring.models import CallbackRating, FlagReason, FlagState, RatingFlag, Tier
-from scoring.periods import parse_period
 from scoring.rankings import RankedSubject, callback_ranking
 
 
@@ -40,7 +40,7 @@ def record_callback_rating(
         audience=audience,
         outlet_id=outlet_id,
         teller_id=teller_id,
-        period=month_key(business_at),
+        period=month_of(business_at),
         business_at=as_utc(business_at),
         attitude=_tier(answers.get("attitude")),
         efficiency=_tier(answers.get("efficiency")),

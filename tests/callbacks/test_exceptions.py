@@ -12,7 +12,7 @@ from callbacks.metrics import outlet_metrics, rectification_results
 from callbacks.models import CallbackException, CallbackTask, ExceptionStatus, TaskKind, TaskStatus
 from callbacks.reconcile import time_out_calls
 from callbacks.service import answers_for, record_answer, record_call_status
-from kernel.clock import CENTRE_TZ, local
+from kernel.clock import centre_tz, local
 from kernel.errors import Conflict, Invalid
 from scoring.models import CallbackRating
 from tests.callbacks.factories import business, ring_out, start
@@ -26,7 +26,7 @@ GOOD = {
 
 
 def at(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=CENTRE_TZ)
+    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=centre_tz())
 
 
 def answer_call(session: Session, task: CallbackTask, answers: Mapping[str, str | None]) -> None:

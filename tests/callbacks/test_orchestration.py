@@ -15,7 +15,7 @@ from callbacks.service import (
     reschedule_by_person,
 )
 from huifang.settings import clear_caches
-from kernel.clock import CENTRE_TZ, local
+from kernel.clock import centre_tz, local
 from scoring.models import CallbackRating
 from tests.callbacks.factories import business, ring_out, start
 
@@ -29,7 +29,7 @@ ANSWERS = {
 
 def at(text: str) -> datetime:
     """A Shanghai wall-clock time, e.g. '2026-02-13 19:00'."""
-    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=CENTRE_TZ)
+    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=centre_tz())
 
 
 def shown(moment: datetime | None) -> str:

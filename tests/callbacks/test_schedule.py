@@ -23,14 +23,14 @@ from callbacks.schedule import (
     retry_at,
     sms_deadline,
 )
-from kernel.clock import CENTRE_TZ, local
+from kernel.clock import centre_tz, local
 
 DEFAULTS = CallbackSettings()
 
 
 def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """A Shanghai wall-clock instant."""
-    return datetime(year, month, day, hour, minute, tzinfo=CENTRE_TZ)
+    return datetime(year, month, day, hour, minute, tzinfo=centre_tz())
 
 
 @pytest.mark.parametrize(

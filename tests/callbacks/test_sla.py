@@ -22,7 +22,7 @@ from callbacks.sla import (
     working_day_length,
     working_time_between,
 )
-from kernel.clock import CENTRE_TZ
+from kernel.clock import centre_tz
 
 DEFAULTS = CallbackSettings()
 REASONS = [
@@ -39,7 +39,7 @@ REASONS = [
 
 def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """A Shanghai wall-clock instant."""
-    return datetime(year, month, day, hour, minute, tzinfo=CENTRE_TZ)
+    return datetime(year, month, day, hour, minute, tzinfo=centre_tz())
 
 
 def test_a_working_day_is_one_days_office_hours() -> None:

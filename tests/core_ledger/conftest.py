@@ -12,7 +12,7 @@ from sqlmodel import Session
 from core_ledger import accounts, loans, remittance_flow, service
 from core_ledger.identity import make_credit_code, make_resident_id
 from core_ledger.models import FundAccount
-from core_ledger.months import current_month, shift
+from kernel.periods import current_month, shift
 
 _serial = count(1)
 

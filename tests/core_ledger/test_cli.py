@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 from core_ledger import accounts
 from core_ledger.documents import Remittance
 from core_ledger.models import Posting
-from core_ledger.months import current_month, shift
 from huifang.cli import app
 from kernel.auth import create_user
+from kernel.periods import current_month, shift
 from tests.core_ledger.conftest import Centre
 
 LAST = shift(current_month(), -1)

@@ -11,12 +11,12 @@ from core_ledger.documents import InterestSettlement
 from core_ledger.interest_posting import last_settlement_day, settle_interest
 from core_ledger.journal import check_books, posting_by_receipt
 from core_ledger.models import FundAccount, JournalLine, Posting
-from core_ledger.months import current_month, shift
 from core_ledger.receipt import amount_in_words, receipt_for, receipt_html, receipt_text
 from core_ledger.remittance_flow import credit_individual
 from core_ledger.withdrawal import post_withdrawal
-from kernel.clock import CENTRE_TZ, utcnow
+from kernel.clock import centre_tz, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
+from kernel.periods import current_month, shift
 from tests.core_ledger.conftest import Centre
 
 
@@ -134,7 +134,7 @@ def test_business_dated_into_a_settled_interest_year_is_refused(
     account.opened_at = utcnow() - timedelta(days=800)
     session.add(account)
     settle_interest(session)
-    local_noon = datetime.combine(end, time(12), CENTRE_TZ)
+    local_noon = datetime.combine(end, time(12), centre_tz())
     with pytest.raises(Conflict, match=f"已于 {end} 结息"):
         credit_individual(
             session,

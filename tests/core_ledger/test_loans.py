@@ -10,9 +10,9 @@ from core_ledger import accounts, loans
 from core_ledger.documents import Loan, LoanInstallment, LoanStatus
 from core_ledger.journal import AccountNotUsable, IdempotencyConflict, check_books
 from core_ledger.models import OutboxEvent
-from core_ledger.months import current_month, shift
 from kernel.clock import local_date, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
+from kernel.periods import current_month, shift
 from tests.core_ledger.conftest import Centre
 
 

@@ -24,11 +24,11 @@ from core_ledger import accounts, loans, remittance_flow
 from core_ledger.documents import PaymentInstruction, PaymentStatus, Remittance, RemittanceStatus
 from core_ledger.journal import check_books, trial_balance
 from core_ledger.models import AccountStatus, FundAccount, GlAccount, JournalLine
-from core_ledger.months import current_month, shift
 from core_ledger.remittance_flow import credit_individual
 from core_ledger.withdrawal import post_withdrawal, settle_payment
 from kernel.clock import utcnow
 from kernel.errors import DomainError
+from kernel.periods import current_month, shift
 from tests.core_ledger.conftest import Centre, make_centre
 
 DEPOSITORS = 4

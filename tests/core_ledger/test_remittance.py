@@ -7,11 +7,11 @@ from core_ledger import accounts, remittance_flow
 from core_ledger.documents import Remittance, RemittanceLine, RemittanceStatus
 from core_ledger.journal import IdempotencyConflict, check_books
 from core_ledger.models import Posting
-from core_ledger.months import current_month, shift
 from core_ledger.remittance import RosterLine, RowErrors
 from core_ledger.withdrawal import post_withdrawal
 from kernel.auth import create_user
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from kernel.periods import current_month, shift
 from tests.core_ledger.conftest import Centre
 
 LAST = shift(current_month(), -1)

@@ -11,7 +11,7 @@ from sqlmodel import Session, func, select
 
 from core_ledger.identity import make_credit_code
 from core_ledger.models import Posting
-from core_ledger.months import current_month, shift
+from kernel.periods import current_month, shift
 from tests.conftest import make_user
 from tests.core_ledger.conftest import Centre
 

@@ -9,11 +9,11 @@ from core_ledger import accounts
 from core_ledger.documents import PaymentInstruction, PaymentStatus
 from core_ledger.journal import AccountNotUsable, InsufficientBalance, check_books, trial_balance
 from core_ledger.models import AccountStatus, GlAccount, OutboxEvent
-from core_ledger.months import current_month, shift
 from core_ledger.remittance_flow import credit_individual
 from core_ledger.withdrawal import post_withdrawal, settle_payment
 from kernel.clock import utcnow
 from kernel.errors import Invalid
+from kernel.periods import current_month, shift
 from tests.core_ledger.conftest import Centre
 
 FUNDED = 192_000 * 2

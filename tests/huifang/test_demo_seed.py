@@ -13,7 +13,7 @@ from callbacks.relay import relay_outbox
 from core_ledger.documents import InterestSettlement
 from core_ledger.journal import check_books
 from huifang.demo_seed import seed
-from kernel.clock import CENTRE_TZ
+from kernel.clock import centre_tz
 
 
 @pytest.mark.parametrize(
@@ -26,7 +26,7 @@ from kernel.clock import CENTRE_TZ
 def test_the_demo_seed_posts_a_month_of_business_that_balances(
     engine: Engine, today: str, settled: bool
 ) -> None:
-    moment = datetime.strptime(today, "%Y-%m-%d %H:%M").replace(tzinfo=CENTRE_TZ)
+    moment = datetime.strptime(today, "%Y-%m-%d %H:%M").replace(tzinfo=centre_tz())
     with time_machine.travel(moment, tick=False), Session(engine) as session:
         done = seed(session, depositors=40, rng=random.Random(7))
         relay_outbox(session)

@@ -11,7 +11,8 @@ from sqlmodel import Session, func, select
 
 from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer, TaskEvent, TaskStatus
 from core_ledger.models import Posting
-from kernel.clock import month_key, utcnow
+from kernel.clock import utcnow
+from kernel.periods import month_of
 from tests.conftest import Stack, make_user
 
 PHONE = "13812345678"
@@ -94,7 +95,7 @@ def test_withdrawal_is_called_back_and_moves_the_outlet_score(stack: Stack, engi
         f"/_emulator/people/+86{PHONE}",
         json={"answer": "human", "inputs": ["1", "2", "2", "2"]},
     )
-    period = month_key(utcnow())
+    period = month_of(utcnow())
     before = httpx.get(
         f"{stack.app_url}/api/rankings/outlets", params={"period": period}, headers=auth
     ).json()

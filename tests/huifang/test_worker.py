@@ -9,10 +9,10 @@ from sqlmodel import Session, select
 from callbacks.models import CallAttempt
 from huifang.worker import ALERT_CHECK_SECONDS, Reconciler, last_closed_month
 from ivr.voice_models import RecordingPurpose, VoiceRecording
-from kernel.clock import CENTRE_TZ, utcnow
+from kernel.clock import centre_tz, utcnow
+from kernel.periods import month
 from kernel.queue import get_queue
 from scoring.models import RankingAlert
-from scoring.periods import month
 from tests.ivr.test_voice_support import an_attempt
 from tests.scoring.factories import S, U, V, outlet, rate
 
@@ -26,7 +26,7 @@ class Clock:
 
 
 def test_last_closed_month_is_the_month_before_this_one_in_the_centre() -> None:
-    today = utcnow().astimezone(CENTRE_TZ).date()
+    today = utcnow().astimezone(centre_tz()).date()
     before = today.replace(day=1) - timedelta(days=1)
     assert last_closed_month() == month(before.year, before.month)
 
@@ -38,7 +38,7 @@ def test_a_tick_raises_the_alert_for_an_outlet_last_two_months_running(
     with Session(engine) as session:
         good, poor = outlet(session, "WD01"), outlet(session, "WD02")
         for period in (closed.previous(), closed):
-            when = datetime.combine(period.first_day, datetime.min.time(), CENTRE_TZ)
+            when = datetime.combine(period.first_day, datetime.min.time(), centre_tz())
             rate(session, good, V, V, when=when + timedelta(days=3, hours=10))
             rate(session, poor, U, S, when=when + timedelta(days=3, hours=10))
         session.commit()

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from core_ledger.models import Depositor, Outlet, Staff
-from kernel.clock import CENTRE_TZ
+from kernel.clock import centre_tz
 from scoring.models import CallbackRating
 from scoring.service import record_callback_rating
 
@@ -46,7 +46,7 @@ def rate(
     efficiency: str | None,
     *,
     by: Staff | None = None,
-    when: datetime = datetime(2026, 11, 10, 10, 0, tzinfo=CENTRE_TZ),
+    when: datetime = datetime(2026, 11, 10, 10, 0, tzinfo=centre_tz()),
     repeat_trip: str = "no",
     favour_asked: str = "no",
     phone: str | None = None,

@@ -5,15 +5,15 @@ from datetime import datetime
 import pytest
 from sqlmodel import Session, select
 
-from kernel.clock import CENTRE_TZ
+from kernel.clock import centre_tz
 from kernel.errors import Conflict, Invalid
+from kernel.periods import parse_period
 from scoring.alerts import acknowledge_alert, check_bottom_alerts
 from scoring.models import RankingAlert
-from scoring.periods import parse_period
 from tests.scoring.factories import S, U, V, outlet, rate
 
-OCT = datetime(2026, 10, 12, 10, 0, tzinfo=CENTRE_TZ)
-NOV = datetime(2026, 11, 12, 10, 0, tzinfo=CENTRE_TZ)
+OCT = datetime(2026, 10, 12, 10, 0, tzinfo=centre_tz())
+NOV = datetime(2026, 11, 12, 10, 0, tzinfo=centre_tz())
 
 
 def test_last_two_months_running_raises_one_alert_however_often_checked(

@@ -4,8 +4,8 @@ import pytest
 from sqlmodel import Session, select
 
 from kernel.errors import Conflict, Invalid
+from kernel.periods import parse_period
 from scoring.models import FlagReason, FlagState, RatingFlag
-from scoring.periods import parse_period
 from scoring.rankings import callback_ranking
 from scoring.service import list_flags, resolve_flag
 from tests.scoring.factories import U, V, depositor, outlet, rate, teller

@@ -10,11 +10,11 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from kernel.clock import CENTRE_TZ
+from kernel.clock import centre_tz
 from tests.scoring.factories import S, U, V, outlet, rate, teller
 
-OCT = datetime(2026, 10, 12, 10, 0, tzinfo=CENTRE_TZ)
-NOV = datetime(2026, 11, 12, 10, 0, tzinfo=CENTRE_TZ)
+OCT = datetime(2026, 10, 12, 10, 0, tzinfo=centre_tz())
+NOV = datetime(2026, 11, 12, 10, 0, tzinfo=centre_tz())
 
 
 def _rank(*args: str) -> subprocess.CompletedProcess[str]:

@@ -6,9 +6,9 @@ from sqlmodel import Session, select
 
 from huifang.demo_scoring import seed_evaluations
 from kernel.clock import local_date, utcnow
+from kernel.periods import month
 from scoring.evaluations import evaluation_ranking
 from scoring.models import EvaluationAnswer, Inspection
-from scoring.periods import month
 from tests.scoring.factories import outlet, teller
 
 

@@ -7,8 +7,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core_ledger.org import create_department, create_leader, create_manager
-from kernel.clock import CENTRE_TZ
+from kernel.clock import centre_tz
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from kernel.periods import parse_period
 from scoring.evaluations import (
     ballot_sheet,
     cast_ballot,
@@ -18,12 +19,11 @@ from scoring.evaluations import (
     register_rater,
 )
 from scoring.models import Rater
-from scoring.periods import parse_period
 from tests.conftest import make_user
 from tests.scoring.factories import S, U, V, outlet
 
 NOV = parse_period("2026-11")
-OPENS = datetime(2026, 11, 25, 9, 0, tzinfo=CENTRE_TZ)
+OPENS = datetime(2026, 11, 25, 9, 0, tzinfo=centre_tz())
 DURING = OPENS + timedelta(days=1)
 
 

@@ -7,12 +7,12 @@ import pytest
 import time_machine
 from sqlmodel import Session
 
-from kernel.clock import CENTRE_TZ
+from kernel.clock import centre_tz
 from kernel.errors import Conflict, Invalid, NotFound
+from kernel.periods import parse_period
 from scoring.inspections import FindingIn, add_photo, findings_of, photo_path, record_inspection
 from scoring.models import StepKind, StepState
 from scoring.performance import outlet_appraisals, parse_weights
-from scoring.periods import parse_period
 from scoring.rectification import (
     issue_letter,
     overdue,
@@ -29,7 +29,7 @@ Q4 = parse_period("2026-Q4")
 
 @pytest.fixture(autouse=True)
 def today() -> Iterator[None]:
-    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=CENTRE_TZ), tick=False):
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=centre_tz()), tick=False):
         yield
 
 

@@ -9,13 +9,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core_ledger.org import create_department
-from kernel.clock import CENTRE_TZ
+from kernel.clock import centre_tz
+from kernel.periods import parse_period
 from scoring.evaluations import cast_ballot, open_round, register_rater
-from scoring.periods import parse_period
 from tests.conftest import make_user
 from tests.scoring.factories import S, U, V, outlet, rate, teller
 
-NOV = datetime(2026, 11, 10, 10, 0, tzinfo=CENTRE_TZ)
+NOV = datetime(2026, 11, 10, 10, 0, tzinfo=centre_tz())
 
 
 def _sign_in(client: TestClient, engine: Engine, role: str = "manager") -> None:
@@ -66,7 +66,7 @@ def test_department_detail_shows_reasons_not_raters(client: TestClient, engine: 
         outlet(session, "WD01", "城东网点")
         create_department(session, code="KS1", name="归集科")
         rater = register_rater(session, username="rater-wd01", kind="outlet", code="WD01")
-        opens = datetime(2026, 11, 25, tzinfo=CENTRE_TZ)
+        opens = datetime(2026, 11, 25, tzinfo=centre_tz())
         period = parse_period("2026-11")
         open_round(session, period=period, opens_at=opens, closes_at=opens + timedelta(days=3))
         answers = {"attitude": (U, "电话长期无人接听"), "work_quality": (S, None)}

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session
 
-from kernel.clock import CENTRE_TZ
-from scoring.periods import parse_period
+from kernel.clock import centre_tz
+from kernel.periods import parse_period
 from scoring.rankings import RankedSubject, callback_ranking
 from scoring.service import outlet_ranking
 from tests.scoring.factories import S, U, V, outlet, rate, teller
@@ -93,9 +93,9 @@ def test_month_follows_the_centres_clock_and_quarters_and_years_add_up(session: 
     a = outlet(session, "WD01")
     # 2026-11-30 16:30 UTC is 00:30 on 1 December in Shanghai.
     rate(session, a, U, U, when=datetime(2026, 11, 30, 16, 30, tzinfo=UTC))
-    rate(session, a, V, V, when=datetime(2026, 10, 3, 9, 0, tzinfo=CENTRE_TZ))
-    rate(session, a, S, S, when=datetime(2026, 11, 3, 9, 0, tzinfo=CENTRE_TZ))
-    rate(session, a, S, S, when=datetime(2026, 9, 30, 9, 0, tzinfo=CENTRE_TZ))
+    rate(session, a, V, V, when=datetime(2026, 10, 3, 9, 0, tzinfo=centre_tz()))
+    rate(session, a, S, S, when=datetime(2026, 11, 3, 9, 0, tzinfo=centre_tz()))
+    rate(session, a, S, S, when=datetime(2026, 9, 30, 9, 0, tzinfo=centre_tz()))
 
     def score(period: str) -> float | None:
         (row,) = callback_ranking(session, kind="outlet", period=parse_period(period))

@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import Session
 
-from scoring.periods import parse_period
+from kernel.periods import parse_period
 from scoring.redflags import favour_reports, repeat_trip_rates
 from scoring.stats import wilson_interval
 from tests.scoring.factories import S, V, outlet, rate, teller

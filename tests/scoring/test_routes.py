@@ -9,12 +9,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core_ledger.org import create_department, create_leader
-from kernel.clock import CENTRE_TZ, local_date, month_key, utcnow
+from kernel.clock import centre_tz, local_date, utcnow
+from kernel.periods import month_of
 from scoring.evaluations import register_rater
 from tests.conftest import make_user
 from tests.scoring.factories import S, U, V, outlet, rate, teller
 
-NOV = datetime(2026, 11, 10, 10, 0, tzinfo=CENTRE_TZ)
+NOV = datetime(2026, 11, 10, 10, 0, tzinfo=centre_tz())
 
 
 def _login(client: TestClient, engine: Engine, username: str, role: str) -> dict[str, str]:
@@ -124,7 +125,7 @@ def test_ballots_over_http(client: TestClient, engine: Engine, boss: dict[str, s
         create_leader(session, code="LD1", name="张主任", title="主任")
         register_rater(session, username="wd01", kind="outlet", code="WD01")
         session.commit()
-    period = month_key(utcnow())
+    period = month_of(utcnow())
     now = utcnow()
     round_ = {
         "period": period,

@@ -1,11 +1,15 @@
-"""Ranking periods: a month (2026-11), a quarter (2026-Q4) or a year (2026)."""
+"""Periods of the centre's calendar: a month (2026-11), a quarter (2026-Q4) or a year (2026).
+
+The one place months are read, named and counted: contribution months (缴存月份) in the ledger,
+ranking periods in scoring, the 回访统计 month in callbacks. Months are local (Asia/Shanghai).
+"""
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
-from kernel.clock import CENTRE_TZ
+from kernel.clock import centre_tz, local, local_date, utcnow
 from kernel.errors import Invalid
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -52,12 +56,16 @@ class Period:
     @property
     def starts_at(self) -> datetime:
         """The first instant of the period in the centre's zone."""
-        return datetime.combine(self.first_day, datetime.min.time(), CENTRE_TZ)
+        return datetime.combine(self.first_day, datetime.min.time(), centre_tz())
 
     @property
     def ends_at(self) -> datetime:
         """The first instant after the period in the centre's zone."""
-        return datetime.combine(self.last_day + timedelta(days=1), datetime.min.time(), CENTRE_TZ)
+        return datetime.combine(self.last_day + timedelta(days=1), datetime.min.time(), centre_tz())
+
+    def utc_bounds(self) -> tuple[datetime, datetime]:
+        """The UTC instants the period starts and ends (end exclusive), for queries."""
+        return self.starts_at.astimezone(UTC), self.ends_at.astimezone(UTC)
 
     @property
     def label(self) -> str:
@@ -127,3 +135,42 @@ def parse_quarter(text: str) -> Period:
     if period.kind is not PeriodKind.quarter:
         raise Invalid(f"第三方检查按季度进行，期间应写作 YYYY-Qn（如 2026-Q4），收到 {text!r}")
     return period
+
+
+# Months as 'YYYY-MM' strings: how the ledger keys contributions and scoring keys ratings.
+
+
+def parse_month(text: str, *, what: str = "月份") -> str:
+    """A month as YYYY-MM (also read from 2026/05, 2026.05 or 202605), or Invalid saying how."""
+    value = (text or "").strip().replace("/", "-").replace(".", "-")
+    if len(value) == 6 and value.isdecimal():
+        value = f"{value[:4]}-{value[4:]}"
+    if not _MONTH.match(value):
+        raise Invalid(f"{what}格式不正确：{text!r}（应为 年-月，如 2026-05）")
+    return value
+
+
+def month_of(moment: datetime) -> str:
+    """The local month of an instant as YYYY-MM."""
+    return local(moment).strftime("%Y-%m")
+
+
+def current_month(today: date | None = None) -> str:
+    """This month in the centre's calendar."""
+    return f"{today or local_date(utcnow()):%Y-%m}"
+
+
+def shift(month_key: str, months: int) -> str:
+    """The month `months` after (or before, if negative) a month."""
+    index = int(month_key[:4]) * 12 + int(month_key[5:]) - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def months_between(first: str, last: str) -> list[str]:
+    """Every month from first to last, inclusive; empty if last is before first."""
+    months = []
+    key = first
+    while key <= last:
+        months.append(key)
+        key = shift(key, 1)
+    return months

@@ -1,0 +1,67 @@
+"""The survey's one vocabulary: questions, answers and channels, with their Chinese labels.
+
+Every package that asks (ivr), files (callbacks), counts (scoring) or shows (admin) an answer
+imports these names; none spells them as bare strings. They live in the kernel because scoring,
+which counts answers, sits below callbacks, which asks the questions.
+The stored values are the enum values (short English words); pages show the labels.
+"""
+
+from enum import StrEnum
+
+
+class Question(StrEnum):
+    attitude = "attitude"  # 服务态度
+    efficiency = "efficiency"  # 办事效率
+    repeat_trip = "repeat_trip"  # 是否跑回头路
+    favour_asked = "favour_asked"  # 是否索拿卡要
+    resolution = "resolution"  # 整改回访: satisfied with how the complaint was handled?
+
+
+class Answer(StrEnum):
+    very_satisfied = "very_satisfied"  # 非常满意
+    satisfied = "satisfied"  # 满意
+    unsatisfied = "unsatisfied"  # 不满意
+    yes = "yes"
+    no = "no"
+
+
+class Channel(StrEnum):
+    voice = "voice"  # 电话（语音外呼）
+    sms = "sms"  # 短信
+
+
+# A satisfaction survey asks these, in this order; 整改回访 asks one thing.
+SURVEY_QUESTIONS: tuple[Question, ...] = (
+    Question.attitude,
+    Question.efficiency,
+    Question.repeat_trip,
+    Question.favour_asked,
+)
+RECTIFICATION_QUESTIONS: tuple[Question, ...] = (Question.resolution,)
+# Questions answered in three tiers; the others are yes/no.
+RATED_QUESTIONS = frozenset({Question.attitude, Question.efficiency, Question.resolution})
+# Tiers from best to worst: the first option is always the favourable one.
+RATINGS: tuple[Answer, ...] = (Answer.very_satisfied, Answer.satisfied, Answer.unsatisfied)
+YES_NO: tuple[Answer, ...] = (Answer.yes, Answer.no)
+
+
+def answers_to(question: Question) -> tuple[Answer, ...]:
+    """The answers a question takes, in the order they are offered."""
+    return RATINGS if question in RATED_QUESTIONS else YES_NO
+
+
+QUESTION_LABELS = {
+    Question.attitude: "服务态度",
+    Question.efficiency: "办事效率",
+    Question.repeat_trip: "是否跑回头路",
+    Question.favour_asked: "是否索拿卡要",
+    Question.resolution: "对整改处理是否满意",
+}
+ANSWER_LABELS = {
+    Answer.very_satisfied: "非常满意",
+    Answer.satisfied: "满意",
+    Answer.unsatisfied: "不满意",
+    Answer.yes: "是",
+    Answer.no: "否",
+}
+CHANNEL_LABELS = {Channel.voice: "电话", Channel.sms: "短信"}
