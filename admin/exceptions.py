@@ -12,34 +12,20 @@ from sqlmodel import Session
 from admin.routes import PageUser
 from callbacks import exceptions as cases
 from callbacks.history import history, note_event
-from callbacks.service import answers_for, attempts_of, get_task
+from callbacks.service import answers_for, attempts_of, get_task, questions_for
 from callbacks.triage import REASON_LABELS
 from kernel.auth import Role, User
 from kernel.clock import centre_tz, local
 from kernel.db import SessionDep
 from kernel.errors import DomainError, Invalid, NotFound
 from kernel.phone import mask
+from kernel.vocabulary import ANSWER_LABELS, QUESTION_LABELS, Question, answer_label, answers_to
 
 router = APIRouter(prefix="/exceptions", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["local"] = lambda m: f"{local(m):%Y-%m-%d %H:%M}" if m else "—"
 templates.env.filters["mask"] = mask
 ALLOWED = {Role.admin, Role.operator, Role.manager}
-ANSWER_LABELS = {
-    "very_satisfied": "非常满意",
-    "satisfied": "满意",
-    "unsatisfied": "不满意",
-    "yes": "是",
-    "no": "否",
-    None: "不清楚",
-}
-QUESTION_LABELS = {
-    "attitude": "服务态度",
-    "efficiency": "办事效率",
-    "repeat_trip": "是否跑回头路",
-    "favour_asked": "是否索拿卡要",
-    "resolution": "对整改处理是否满意",
-}
 
 
 def _gate(request: Request, user: User | None) -> Response | None:
@@ -82,6 +68,9 @@ def _detail(
         "events": history(session, task_id=task.id or 0),
         "phone": phone,
         "error": error,
+        "questions": questions_for(task),
+        "answers_to": answers_to,
+        "answer_label": answer_label,
         "answer_labels": ANSWER_LABELS,
         "question_labels": QUESTION_LABELS,
     }
@@ -130,12 +119,12 @@ def act(
     if (stop := _gate(request, user)) is not None:
         return stop
     assert user is not None
-    given = {
-        "attitude": attitude,
-        "efficiency": efficiency,
-        "repeat_trip": repeat_trip,
-        "favour_asked": favour_asked,
-        "resolution": resolution,
+    given: dict[str, str] = {
+        Question.attitude: attitude,
+        Question.efficiency: efficiency,
+        Question.repeat_trip: repeat_trip,
+        Question.favour_asked: favour_asked,
+        Question.resolution: resolution,
     }
     try:
         _apply(session, case_id, action, user.username, note=note, at=at, given=given)

@@ -30,16 +30,10 @@ from callbacks.sla import is_breached
 from callbacks.triage import REASON_LABELS, open_cases
 from kernel.clock import utcnow
 from kernel.errors import Conflict, Invalid, NotFound
+from kernel.vocabulary import Question, answers_to
 
 # Cases whose task waits on the operator: closing them ends the task too.
 BLOCKING = {"unreachable", "invalid_number", "partial", "unclear"}
-ANSWER_VALUES = {
-    "attitude": {"very_satisfied", "satisfied", "unsatisfied"},
-    "efficiency": {"very_satisfied", "satisfied", "unsatisfied"},
-    "resolution": {"very_satisfied", "satisfied", "unsatisfied"},
-    "repeat_trip": {"yes", "no"},
-    "favour_asked": {"yes", "no"},
-}
 
 
 @dataclass(frozen=True)
@@ -133,9 +127,9 @@ def _check_answers(task: CallbackTask, answers: dict[str, str | None]) -> None:
     for question, value in answers.items():
         if question not in allowed:
             raise Invalid(f"问题 {question!r} 不属于本次回访，可选：{', '.join(allowed)}")
-        if value is not None and value not in ANSWER_VALUES[question]:
-            options = ", ".join(sorted(ANSWER_VALUES[question]))
-            raise Invalid(f"问题 {question} 的回答 {value!r} 无效，可选：{options}")
+        options = answers_to(Question(question))
+        if value is not None and value not in options:
+            raise Invalid(f"问题 {question} 的回答 {value!r} 无效，可选：{', '.join(options)}")
 
 
 def record_manual_result(

@@ -21,6 +21,7 @@ from callbacks.triage import open_exception
 from kernel.clock import utcnow
 from kernel.db import session_scope
 from kernel.queue import get_queue, make_room
+from kernel.vocabulary import Channel
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def run_attempt(task_id: int, attempt_no: int) -> str | None:
         attempt_id, phone, channel = attempt.id or 0, task.phone, attempt.channel
     provider = get_channel()
     try:
-        if channel == "sms":
+        if channel == Channel.sms:
             sid = provider.send_survey_sms(attempt_id=attempt_id, to=phone)
         else:
             sid = provider.place_call(attempt_id=attempt_id, to=phone)
@@ -121,7 +122,7 @@ def _refused(*, attempt_id: int, error: ChannelError) -> None:
             open_exception(
                 session, task=task, reason="invalid_number", actor="worker", note=note, hold=True
             )
-        elif channel == "sms":
+        elif channel == Channel.sms:
             open_exception(
                 session, task=task, reason="unreachable", actor="worker", note=note, hold=True
             )

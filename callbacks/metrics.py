@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer, TaskKind, TaskStatus
 from kernel.clock import as_utc
 from kernel.periods import parse_period
+from kernel.vocabulary import Answer, Question
 
 # Tasks not owed a callback: capped by the suppression window.
 NOT_OWED = {"suppressed"}
@@ -115,7 +116,10 @@ def rectification_results(session: Session, *, period: str) -> list[dict[str, ob
     query = (
         select(CallbackTask.outlet_id, CallbackTask.outlet_name, SurveyAnswer.value)
         .join(SurveyAnswer, col(SurveyAnswer.task_id) == col(CallbackTask.id))
-        .where(CallbackTask.kind == TaskKind.rectification, SurveyAnswer.question == "resolution")
+        .where(
+            CallbackTask.kind == TaskKind.rectification,
+            SurveyAnswer.question == Question.resolution,
+        )
         .where(col(CallbackTask.business_at) >= start, col(CallbackTask.business_at) < end)
     )
     counts: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -126,8 +130,8 @@ def rectification_results(session: Session, *, period: str) -> list[dict[str, ob
             "outlet_id": outlet_id,
             "outlet_name": name,
             "answered": sum(tally.values()),
-            "satisfied": tally["very_satisfied"] + tally["satisfied"],
-            "unsatisfied": tally["unsatisfied"],
+            "satisfied": tally[Answer.very_satisfied] + tally[Answer.satisfied],
+            "unsatisfied": tally[Answer.unsatisfied],
             "unclear": tally["unclear"],
         }
         for (outlet_id, name), tally in sorted(counts.items(), key=lambda kv: kv[0][1])

@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from kernel.clock import utcnow
 from kernel.columns import utc_timestamp
+from kernel.vocabulary import Channel
 
 
 class TaskStatus(StrEnum):
@@ -80,7 +81,7 @@ class CallAttempt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="callback_task.id", index=True)
     attempt_no: int
-    channel: str = Field(default="voice", max_length=8)
+    channel: str = Field(default=Channel.voice, max_length=8)
     provider_sid: str | None = Field(default=None, max_length=64, unique=True)
     status: str = Field(default=AttemptStatus.placing, max_length=16)
     answered_by: str | None = Field(default=None, max_length=24)

@@ -20,6 +20,7 @@ from callbacks.service import (
 )
 from callbacks.triage import open_exception
 from kernel.clock import utcnow
+from kernel.vocabulary import Channel
 
 
 def due_attempts(session: Session, *, limit: int = 1000) -> list[tuple[int, int]]:
@@ -51,7 +52,7 @@ def time_out_calls(session: Session) -> int:
     minutes = get_callback_settings().call_timeout_minutes
     query = (
         select(CallAttempt)
-        .where(CallAttempt.channel == "voice")
+        .where(CallAttempt.channel == Channel.voice)
         .where(col(CallAttempt.provider_sid).is_not(None))
         .where(col(CallAttempt.status).not_in(TERMINAL_CALL))
         .where(col(CallAttempt.started_at) < utcnow() - timedelta(minutes=minutes))
@@ -70,7 +71,7 @@ def expire_sms_surveys(session: Session) -> int:
     """SMS surveys past their deadline without a complete answer go to an operator."""
     latest = (
         select(CallAttempt.task_id, func.max(CallAttempt.attempt_no).label("no"))
-        .where(CallAttempt.channel == "sms")
+        .where(CallAttempt.channel == Channel.sms)
         .group_by(col(CallAttempt.task_id))
         .subquery()
     )

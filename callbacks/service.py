@@ -21,11 +21,9 @@ from callbacks.schedule import first_attempt_at, next_slot, retry_at, sms_deadli
 from callbacks.triage import open_exception, reasons_in, settle_rectification
 from kernel.clock import as_utc, utcnow
 from kernel.errors import NotFound
+from kernel.vocabulary import RECTIFICATION_QUESTIONS, SURVEY_QUESTIONS, Channel, Question
 from scoring.service import record_callback_rating
 
-QUESTIONS = ("attitude", "efficiency", "repeat_trip", "favour_asked")
-# 整改回访 asks one thing: is the person satisfied with how the complaint was handled?
-RECTIFICATION_QUESTIONS = ("resolution",)
 TERMINAL_CALL = {"completed", "busy", "no-answer", "failed", "canceled"}
 UNANSWERED_CALL = {"busy", "no-answer", "failed", "canceled"}
 OPEN_STATUSES = (TaskStatus.scheduled, TaskStatus.calling, TaskStatus.sms_sent)
@@ -37,9 +35,9 @@ PERSON_RESCHEDULED = "rescheduled"
 FREE_RESCHEDULES = 2
 
 
-def questions_for(task: CallbackTask) -> tuple[str, ...]:
+def questions_for(task: CallbackTask) -> tuple[Question, ...]:
     """The questions a task's survey asks, in order."""
-    return RECTIFICATION_QUESTIONS if task.kind == TaskKind.rectification else QUESTIONS
+    return RECTIFICATION_QUESTIONS if task.kind == TaskKind.rectification else SURVEY_QUESTIONS
 
 
 def close_task(session: Session, task: CallbackTask, *, reason: str, actor: str, note: str) -> None:
@@ -117,7 +115,9 @@ def get_task(session: Session, *, task_id: int, for_update: bool = False) -> Cal
     return task
 
 
-def attempts_of(session: Session, *, task_id: int, channel: str | None = None) -> list[CallAttempt]:
+def attempts_of(
+    session: Session, *, task_id: int, channel: Channel | None = None
+) -> list[CallAttempt]:
     """A task's attempts in order, optionally of one channel (voice | sms)."""
     query = select(CallAttempt).where(CallAttempt.task_id == task_id)
     if channel is not None:
@@ -146,7 +146,9 @@ def begin_attempt(session: Session, *, task_id: int, attempt_no: int) -> CallAtt
         close_task(session, task, reason=reason, actor="worker", note=f"不再联系：{reason}")
         return None
     sms = _sms_next(session, task=task)
-    attempt = CallAttempt(task_id=task_id, attempt_no=attempt_no, channel="sms" if sms else "voice")
+    attempt = CallAttempt(
+        task_id=task_id, attempt_no=attempt_no, channel=Channel.sms if sms else Channel.voice
+    )
     session.add(attempt)
     task.attempts_made = attempt_no
     if sms:
@@ -161,7 +163,9 @@ def begin_attempt(session: Session, *, task_id: int, attempt_no: int) -> CallAtt
 
 def _sms_next(session: Session, *, task: CallbackTask) -> bool:
     """Whether the next attempt is the SMS survey: voice used up, no SMS sent yet, a survey."""
-    if task.kind != TaskKind.survey or attempts_of(session, task_id=task.id or 0, channel="sms"):
+    if task.kind != TaskKind.survey or attempts_of(
+        session, task_id=task.id or 0, channel=Channel.sms
+    ):
         return False
     voice = len(counted_voice_attempts(session, task_id=task.id or 0))
     return voice >= get_callback_settings().voice_attempts
@@ -173,7 +177,7 @@ def attempt_placed(session: Session, *, attempt_id: int, provider_sid: str) -> N
     attempt.provider_sid = provider_sid
     if attempt.status == AttemptStatus.placing:
         attempt.status = AttemptStatus.queued
-    if attempt.channel == "sms":
+    if attempt.channel == Channel.sms:
         attempt.deadline_at = sms_deadline(utcnow(), settings=get_callback_settings())
     session.add(attempt)
 
@@ -239,7 +243,7 @@ def schedule_retry(session: Session, *, task: CallbackTask, reason: str) -> None
         if voice
         else next_slot(utcnow(), settings=settings)
     )
-    sms_sent = bool(attempts_of(session, task_id=task.id or 0, channel="sms"))
+    sms_sent = bool(attempts_of(session, task_id=task.id or 0, channel=Channel.sms))
     if when is None and task.kind == TaskKind.survey and not sms_sent:
         task.due_at = next_slot(utcnow(), settings=settings)
         note = f"未接通（{reason}），电话次数已用完，改发短信"
@@ -274,7 +278,7 @@ def reschedule_by_person(
 def counted_voice_attempts(session: Session, *, task_id: int) -> list[CallAttempt]:
     """The voice attempts that use up the allowance: all but the first few the person put off."""
     counted, free = [], FREE_RESCHEDULES
-    for attempt in attempts_of(session, task_id=task_id, channel="voice"):
+    for attempt in attempts_of(session, task_id=task_id, channel=Channel.voice):
         if attempt.error_code == PERSON_RESCHEDULED and free > 0:
             free -= 1
             continue
@@ -383,7 +387,9 @@ def complete_survey(session: Session, *, task: CallbackTask, actor: str = "syste
         if task.kind == TaskKind.rectification:
             case.escalated = True  # still unsatisfied after the outlet's rectification
     if task.kind == TaskKind.rectification:
-        settle_rectification(session, task=task, answer=answers.get("resolution"), actor=actor)
+        settle_rectification(
+            session, task=task, answer=answers.get(Question.resolution), actor=actor
+        )
     return reasons
 
 

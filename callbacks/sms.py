@@ -31,6 +31,7 @@ from callbacks.service import (
 )
 from callbacks.triage import open_exception
 from kernel.clock import utcnow
+from kernel.vocabulary import Channel
 
 ACTIONS = (
     "thanks",
@@ -75,7 +76,7 @@ def _waiting(session: Session, *, phone: str) -> tuple[CallbackTask, CallAttempt
         select(CallbackTask, CallAttempt)
         .join(CallAttempt, col(CallAttempt.task_id) == col(CallbackTask.id))
         .where(CallbackTask.phone == phone, CallbackTask.status == TaskStatus.sms_sent)
-        .where(CallbackTask.kind == TaskKind.survey, CallAttempt.channel == "sms")
+        .where(CallbackTask.kind == TaskKind.survey, CallAttempt.channel == Channel.sms)
         .order_by(col(CallbackTask.created_at).desc(), col(CallAttempt.attempt_no).desc())
     )
     row = session.exec(query).first()
@@ -157,7 +158,7 @@ def _answer(
                 attempt_id=attempt.id or 0,
                 question=question,
                 value=answers[question],
-                source="sms",
+                source=Channel.sms,
                 raw=raw[:2000],
             )
     record_suggestion(session, task=task, text=suggestion)

@@ -9,6 +9,7 @@ from callbacks.history import note_event, transition
 from callbacks.models import CallbackException, CallbackTask, ExceptionStatus, TaskStatus
 from callbacks.sla import PRIORITY, rectify_due_at, sla_due_at
 from kernel.clock import utcnow
+from kernel.vocabulary import Answer, Question, answer_label
 
 REASON_LABELS = {
     "favour_asked": "反映索拿卡要",
@@ -25,13 +26,13 @@ REASON_LABELS = {
 def reasons_in(answers: dict[str, str | None], *, questions: Sequence[str]) -> list[str]:
     """The exception reasons a set of answers calls for, most urgent first."""
     reasons = set()
-    if answers.get("favour_asked") == "yes":
+    if answers.get(Question.favour_asked) == Answer.yes:
         reasons.add("favour_asked")
-    if "unsatisfied" in (answers.get("attitude"), answers.get("efficiency")):
+    if Answer.unsatisfied in (answers.get(Question.attitude), answers.get(Question.efficiency)):
         reasons.add("unsatisfied")
-    if answers.get("resolution") == "unsatisfied":
+    if answers.get(Question.resolution) == Answer.unsatisfied:
         reasons.add("unsatisfied")
-    if answers.get("repeat_trip") == "yes":
+    if answers.get(Question.repeat_trip) == Answer.yes:
         reasons.add("repeat_trip")
     if any(q in answers and answers[q] is None for q in questions):
         reasons.add("unclear")
@@ -94,9 +95,6 @@ def open_cases(session: Session, *, task_id: int) -> list[CallbackException]:
     return list(session.exec(query))
 
 
-RESOLUTION_LABELS = {"very_satisfied": "非常满意", "satisfied": "满意", "unsatisfied": "不满意"}
-
-
 def settle_rectification(
     session: Session, *, task: CallbackTask, answer: str | None, actor: str
 ) -> None:
@@ -109,7 +107,7 @@ def settle_rectification(
     case = session.exec(query).first()
     if case is None:
         return
-    label = RESOLUTION_LABELS.get(answer or "", "回答不清")
+    label = answer_label(answer, unknown="回答不清")
     case.status = ExceptionStatus.closed
     case.closed_at = utcnow()
     case.closed_by = actor

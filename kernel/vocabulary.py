@@ -65,3 +65,8 @@ ANSWER_LABELS = {
     Answer.no: "否",
 }
 CHANNEL_LABELS = {Channel.voice: "电话", Channel.sms: "短信"}
+
+
+def answer_label(value: str | None, *, unknown: str = "不清楚") -> str:
+    """How a page shows a stored answer; `unknown` when there is none or it is not ours."""
+    return ANSWER_LABELS[Answer(value)] if value in ANSWER_LABELS else unknown

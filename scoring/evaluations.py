@@ -15,6 +15,7 @@ from kernel.auth import User
 from kernel.clock import as_utc, local, utcnow
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from kernel.periods import Period, PeriodKind
+from kernel.vocabulary import RATINGS, Answer
 from scoring.models import (
     CRITERION_NAMES,
     Criterion,
@@ -24,7 +25,6 @@ from scoring.models import (
     Rater,
     RaterKind,
     SubjectKind,
-    Tier,
 )
 from scoring.rankings import RankedSubject, Subject, find_subject, rank_subjects, tier_count
 from scoring.stats import TierCounts
@@ -131,16 +131,16 @@ def _check_answers(answers: Mapping[str, tuple[str, str | None]]) -> list[Evalua
     rows = []
     for criterion in Criterion:
         tier, reason = answers[criterion.value]
-        if tier not in Tier.__members__:
+        if tier not in RATINGS:
             raise Invalid(
                 f"{CRITERION_NAMES[criterion]}的评价应为 very_satisfied（非常满意）、"
                 f"satisfied（满意）或 unsatisfied（不满意），收到 {tier!r}"
             )
         text = (reason or "").strip() or None
-        if tier == Tier.unsatisfied and text is None:
+        if tier == Answer.unsatisfied and text is None:
             raise Invalid(f"{CRITERION_NAMES[criterion]}选择“不满意”时，请填写具体事项或缘由")
         rows.append(
-            EvaluationAnswer(ballot_id=0, criterion=criterion, tier=Tier(tier), reason=text)
+            EvaluationAnswer(ballot_id=0, criterion=criterion, tier=Answer(tier), reason=text)
         )
     return rows
 
@@ -264,7 +264,7 @@ def evaluation_ranking(
         sa_select(
             col(EvaluationBallot.subject_id),
             func.count(func.distinct(col(EvaluationBallot.id))),
-            *(tier_count(tier, t) for t in Tier),
+            *(tier_count(tier, t) for t in RATINGS),
         )
         .join(EvaluationAnswer, col(EvaluationAnswer.ballot_id) == col(EvaluationBallot.id))
         .join(EvaluationRound, col(EvaluationRound.id) == col(EvaluationBallot.round_id))
@@ -326,7 +326,7 @@ def evaluation_drilldown(
     for answer, month in session.execute(
         base.order_by(EvaluationRound.period, EvaluationAnswer.criterion, EvaluationAnswer.reason)
     ):
-        tally[answer.criterion][list(Tier).index(Tier(answer.tier))] += 1
+        tally[answer.criterion][RATINGS.index(Answer(answer.tier))] += 1
         if answer.reason:
             reasons.append(Reason(period=month, criterion=answer.criterion, reason=answer.reason))
     by_criterion = {c: TierCounts(*counts) for c, counts in tally.items()}

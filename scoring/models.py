@@ -16,15 +16,7 @@ from sqlmodel import Field, SQLModel
 
 from kernel.clock import utcnow
 from kernel.columns import utc_timestamp
-
-
-class Tier(StrEnum):
-    very_satisfied = "very_satisfied"  # 非常满意
-    satisfied = "satisfied"  # 满意
-    unsatisfied = "unsatisfied"  # 不满意
-
-
-TIER_NAMES = {Tier.very_satisfied: "非常满意", Tier.satisfied: "满意", Tier.unsatisfied: "不满意"}
+from kernel.vocabulary import Answer
 
 
 class CallbackRating(SQLModel, table=True):
@@ -53,8 +45,8 @@ class CallbackRating(SQLModel, table=True):
     teller_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
     period: str = Field(max_length=7)  # business month in Asia/Shanghai, YYYY-MM
     business_at: datetime = utc_timestamp()
-    attitude: Tier | None = Field(default=None, sa_type=String(16))
-    efficiency: Tier | None = Field(default=None, sa_type=String(16))
+    attitude: Answer | None = Field(default=None, sa_type=String(16))
+    efficiency: Answer | None = Field(default=None, sa_type=String(16))
     repeat_trip: bool | None = None
     favour_asked: bool | None = None
     phone: str | None = Field(default=None, max_length=20, index=True)  # E.164, as called
@@ -193,7 +185,7 @@ class EvaluationAnswer(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     ballot_id: int = Field(foreign_key="evaluation_ballot.id", index=True)
     criterion: Criterion = Field(sa_type=String(16))
-    tier: Tier = Field(sa_type=String(16))
+    tier: Answer = Field(sa_type=String(16))
     reason: str | None = Field(default=None, max_length=500)
 
 

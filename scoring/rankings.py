@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 from core_ledger.models import Outlet, Staff
 from kernel.errors import Invalid, NotFound
 from kernel.periods import Period
+from kernel.vocabulary import RATINGS, Answer
 from scoring.config import ScoringSettings, get_scoring_settings
-from scoring.models import CallbackRating, Tier
+from scoring.models import CallbackRating
 from scoring.stats import Score, TierCounts, competition_rank, pooled_score, summarize, tier_points
 
 CallbackKind = Literal["outlet", "teller"]
@@ -93,7 +94,7 @@ def rank_subjects(
     ]
 
 
-def tier_count(column: Any, tier: Tier) -> ColumnElement[int]:
+def tier_count(column: Any, tier: Answer) -> ColumnElement[int]:
     """COUNT(*) FILTER (WHERE column = tier): one pass over the rows for every tier."""
     return func.count().filter(column == tier.value)
 
@@ -114,7 +115,7 @@ def _callback_counts(
         sa_select(
             subject,
             func.count(),
-            *(tier_count(attitude, t) + tier_count(efficiency, t) for t in Tier),
+            *(tier_count(attitude, t) + tier_count(efficiency, t) for t in RATINGS),
         )
         .where(in_period, col(CallbackRating.held).is_(False), subject.is_not(None))
         .group_by(subject)

@@ -10,7 +10,8 @@ from kernel.clock import as_utc, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 from kernel.periods import month_of, parse_period
 from kernel.phone import mask, normalize
-from scoring.models import CallbackRating, FlagReason, FlagState, RatingFlag, Tier
+from kernel.vocabulary import RATINGS, YES_NO, Answer, Question
+from scoring.models import CallbackRating, FlagReason, FlagState, RatingFlag
 from scoring.rankings import RankedSubject, callback_ranking
 
 
@@ -42,10 +43,10 @@ def record_callback_rating(
         teller_id=teller_id,
         period=month_of(business_at),
         business_at=as_utc(business_at),
-        attitude=_tier(answers.get("attitude")),
-        efficiency=_tier(answers.get("efficiency")),
-        repeat_trip=_flag(answers.get("repeat_trip")),
-        favour_asked=_flag(answers.get("favour_asked")),
+        attitude=_tier(answers.get(Question.attitude)),
+        efficiency=_tier(answers.get(Question.efficiency)),
+        repeat_trip=_flag(answers.get(Question.repeat_trip)),
+        favour_asked=_flag(answers.get(Question.favour_asked)),
         phone=e164,
     )
     session.add(rating)
@@ -92,14 +93,12 @@ def _suspicions(session: Session, *, phone: str) -> list[tuple[FlagReason, str]]
     return found
 
 
-def _tier(value: str | None) -> Tier | None:
-    if value is None or value not in Tier.__members__:
-        return None
-    return Tier(value)
+def _tier(value: str | None) -> Answer | None:
+    return Answer(value) if value in RATINGS else None
 
 
 def _flag(value: str | None) -> bool | None:
-    return {"yes": True, "no": False}.get(value or "")
+    return {Answer.yes: True, Answer.no: False}.get(Answer(value)) if value in YES_NO else None
 
 
 def list_flags(session: Session, *, state: FlagState | None = FlagState.open) -> list[RatingFlag]:
