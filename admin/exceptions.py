@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
 from admin.routes import PageUser
-from callbacks import exceptions as cases
+from callbacks import cases
 from callbacks.history import history, note_event
 from callbacks.service import answers_for, attempts_of, get_task, questions_for
 from callbacks.triage import REASON_LABELS

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 from sqlmodel import Session
 
-from callbacks import exceptions as cases
+from callbacks import cases
 from callbacks.history import history, note_event
 from callbacks.metrics import outlet_metrics, rectification_results
 from callbacks.optout import add_do_not_call, remove_do_not_call

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from callbacks.exceptions import CaseView
+from callbacks.cases import CaseView
 from callbacks.models import CallAttempt, CallbackTask, TaskEvent
 from kernel.phone import mask
 

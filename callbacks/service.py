@@ -25,7 +25,6 @@ from kernel.vocabulary import RECTIFICATION_QUESTIONS, SURVEY_QUESTIONS, Channel
 from scoring.service import record_callback_rating
 
 TERMINAL_CALL = {"completed", "busy", "no-answer", "failed", "canceled"}
-UNANSWERED_CALL = {"busy", "no-answer", "failed", "canceled"}
 OPEN_STATUSES = (TaskStatus.scheduled, TaskStatus.calling, TaskStatus.sms_sent)
 
 

@@ -33,15 +33,6 @@ from callbacks.triage import open_exception
 from kernel.clock import utcnow
 from kernel.vocabulary import Channel
 
-ACTIONS = (
-    "thanks",
-    "thanks_follow_up",
-    "follow_up",
-    "clarify",
-    "opted_out",
-    "no_survey",
-    "ignored",
-)
 # Twilio error codes on a failed message that mean the number itself is wrong.
 INVALID_NUMBER_CODES = {"21211", "21614", "30005", "30006"}
 # The carrier says the person unsubscribed from our sender (they texted 退订/STOP to it).

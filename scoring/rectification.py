@@ -165,16 +165,6 @@ def rectification_tally(session: Session, *, period: Period) -> dict[int, Rectif
     return {k: RectificationTally(total=t, closed_on_time=c) for k, (t, c) in per_outlet.items()}
 
 
-def letters_for(session: Session, *, outlet_id: int | None = None) -> list[IssueLetter]:
-    """Issue letters, newest first, of one outlet or all."""
-    query = select(IssueLetter).order_by(
-        col(IssueLetter.issued_on).desc(), col(IssueLetter.id).desc()
-    )
-    if outlet_id is not None:
-        query = query.where(IssueLetter.outlet_id == outlet_id)
-    return list(session.exec(query))
-
-
 def staff_name(session: Session, staff_id: int | None) -> str | None:
     """The name of the person a personal statement is owed by."""
     staff = session.get(Staff, staff_id) if staff_id else None

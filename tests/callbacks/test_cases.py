@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from sqlmodel import Session, func, select
 
-from callbacks import exceptions as cases
+from callbacks import cases
 from callbacks.metrics import outlet_metrics, rectification_results
 from callbacks.models import CallbackException, CallbackTask, ExceptionStatus, TaskKind, TaskStatus
 from callbacks.reconcile import time_out_calls
