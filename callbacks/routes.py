@@ -8,14 +8,14 @@ from callbacks.history import history, note_event
 from callbacks.metrics import outlet_metrics, rectification_results
 from callbacks.optout import add_do_not_call, remove_do_not_call
 from callbacks.schemas import (
-    CaseOut,
-    DoNotCallIn,
-    ManualResult,
-    Note,
-    Rectification,
-    Reschedule,
-    TaskOut,
-    Verification,
+    CasePublic,
+    DoNotCallCreate,
+    ManualResultCreate,
+    NoteCreate,
+    RectificationCreate,
+    ScheduleUpdate,
+    TaskPublic,
+    VerificationCreate,
 )
 from callbacks.service import answers_for, attempts_of, get_task
 from callbacks.sms import opt_out_phone
@@ -28,9 +28,9 @@ from kernel.phone import normalize
 router = APIRouter(prefix="/api/callbacks", tags=["callbacks"])
 
 
-def _case_out(session: Session, case_id: int) -> CaseOut:
+def _case_out(session: Session, case_id: int) -> CasePublic:
     case = cases.get_case(session, case_id=case_id)
-    return CaseOut.of(cases.view(case, get_task(session, task_id=case.task_id)))
+    return CasePublic.of(cases.view(case, get_task(session, task_id=case.task_id)))
 
 
 @router.get("/exceptions")
@@ -41,16 +41,16 @@ def list_exceptions(
     reason: str | None = None,
     outlet_id: int | None = None,
     include_closed: bool = False,
-) -> list[CaseOut]:
+) -> list[CasePublic]:
     """The exception queue, most urgent first, with SLA breaches flagged."""
     found = cases.queue(
         session, status=status, reason=reason, outlet_id=outlet_id, include_closed=include_closed
     )
-    return [CaseOut.of(item) for item in found]
+    return [CasePublic.of(item) for item in found]
 
 
 @router.get("/exceptions/{case_id}")
-def show_exception(case_id: int, session: SessionDep, _: OperatorUser) -> CaseOut:
+def show_exception(case_id: int, session: SessionDep, _: OperatorUser) -> CasePublic:
     """One case."""
     return _case_out(session, case_id)
 
@@ -65,7 +65,7 @@ def reveal_phone(case_id: int, session: SessionDep, user: OperatorUser) -> dict[
 
 
 @router.post("/exceptions/{case_id}/claim")
-def claim(case_id: int, session: SessionDep, user: OperatorUser) -> CaseOut:
+def claim(case_id: int, session: SessionDep, user: OperatorUser) -> CasePublic:
     """Take a case."""
     cases.claim(session, case_id=case_id, actor=user.username)
     return _case_out(session, case_id)
@@ -73,8 +73,8 @@ def claim(case_id: int, session: SessionDep, user: OperatorUser) -> CaseOut:
 
 @router.post("/exceptions/{case_id}/result")
 def manual_result(
-    case_id: int, body: ManualResult, session: SessionDep, user: OperatorUser
-) -> CaseOut:
+    case_id: int, body: ManualResultCreate, session: SessionDep, user: OperatorUser
+) -> CasePublic:
     """Record what the person said on a manual call."""
     cases.record_manual_result(
         session,
@@ -87,28 +87,32 @@ def manual_result(
 
 
 @router.post("/exceptions/{case_id}/reschedule")
-def reschedule(case_id: int, body: Reschedule, session: SessionDep, user: OperatorUser) -> CaseOut:
+def reschedule(
+    case_id: int, body: ScheduleUpdate, session: SessionDep, user: OperatorUser
+) -> CasePublic:
     """Call again at a time (moved into the next calling window)."""
     cases.reschedule_case(session, case_id=case_id, actor=user.username, at=body.at)
     return _case_out(session, case_id)
 
 
 @router.post("/exceptions/{case_id}/close")
-def close(case_id: int, body: Note, session: SessionDep, user: OperatorUser) -> CaseOut:
+def close(case_id: int, body: NoteCreate, session: SessionDep, user: OperatorUser) -> CasePublic:
     """Close a case with a note."""
     cases.close(session, case_id=case_id, actor=user.username, note=body.note)
     return _case_out(session, case_id)
 
 
 @router.post("/exceptions/{case_id}/escalate")
-def escalate(case_id: int, body: Note, session: SessionDep, user: OperatorUser) -> CaseOut:
+def escalate(case_id: int, body: NoteCreate, session: SessionDep, user: OperatorUser) -> CasePublic:
     """Hand a case up to a manager."""
     cases.escalate(session, case_id=case_id, actor=user.username, note=body.note)
     return _case_out(session, case_id)
 
 
 @router.post("/exceptions/{case_id}/verify")
-def verify(case_id: int, body: Verification, session: SessionDep, user: OperatorUser) -> CaseOut:
+def verify(
+    case_id: int, body: VerificationCreate, session: SessionDep, user: OperatorUser
+) -> CasePublic:
     """Record whether a 不满意 is confirmed (it then goes to the outlet for rectification)."""
     cases.verify(
         session, case_id=case_id, actor=user.username, confirmed=body.confirmed, note=body.note
@@ -118,7 +122,7 @@ def verify(case_id: int, body: Verification, session: SessionDep, user: Operator
 
 @router.post("/exceptions/{case_id}/rectification")
 def rectification(
-    case_id: int, body: Rectification, session: SessionDep, user: TellerUser
+    case_id: int, body: RectificationCreate, session: SessionDep, user: TellerUser
 ) -> dict[str, object]:
     """The outlet's rectification (整改情况); opens the second callback."""
     task = cases.record_rectification(session, case_id=case_id, actor=user.username, text=body.text)
@@ -126,10 +130,10 @@ def rectification(
 
 
 @router.get("/tasks/{task_id}")
-def show_task(task_id: int, session: SessionDep, _: OperatorUser) -> TaskOut:
+def show_task(task_id: int, session: SessionDep, _: OperatorUser) -> TaskPublic:
     """A task with its attempts, answers and full history."""
     task = get_task(session, task_id=task_id)
-    return TaskOut.of(
+    return TaskPublic.of(
         task,
         answers=answers_for(session, task_id=task_id),
         attempts=attempts_of(session, task_id=task_id),
@@ -154,7 +158,7 @@ def rectifications(
 
 
 @router.post("/do-not-call", status_code=201)
-def add_number(body: DoNotCallIn, session: SessionDep, user: OperatorUser) -> dict[str, object]:
+def add_number(body: DoNotCallCreate, session: SessionDep, user: OperatorUser) -> dict[str, object]:
     """Put a number on the do-not-call list (the person asked on the phone); close its tasks."""
     phone = normalize(body.phone)
     add_do_not_call(session, phone=phone, reason="requested", actor=user.username, note=body.note)

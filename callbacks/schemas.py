@@ -9,7 +9,7 @@ from callbacks.models import CallAttempt, CallbackTask, TaskEvent
 from kernel.phone import mask
 
 
-class CaseOut(BaseModel):
+class CasePublic(BaseModel):
     id: int
     task_id: int
     reason: str
@@ -34,7 +34,7 @@ class CaseOut(BaseModel):
     task_status: str
 
     @classmethod
-    def of(cls, item: CaseView) -> "CaseOut":
+    def of(cls, item: CaseView) -> "CasePublic":
         case, task = item.case, item.task
         return cls(
             id=case.id or 0,
@@ -62,7 +62,7 @@ class CaseOut(BaseModel):
         )
 
 
-class EventOut(BaseModel):
+class EventPublic(BaseModel):
     at: datetime
     actor: str
     from_status: str | None
@@ -70,7 +70,7 @@ class EventOut(BaseModel):
     note: str | None
 
     @classmethod
-    def of(cls, event: TaskEvent) -> "EventOut":
+    def of(cls, event: TaskEvent) -> "EventPublic":
         return cls(
             at=event.at,
             actor=event.actor,
@@ -80,7 +80,7 @@ class EventOut(BaseModel):
         )
 
 
-class AttemptOut(BaseModel):
+class AttemptPublic(BaseModel):
     attempt_no: int
     channel: str
     status: str
@@ -89,7 +89,7 @@ class AttemptOut(BaseModel):
     ended_at: datetime | None
 
     @classmethod
-    def of(cls, attempt: CallAttempt) -> "AttemptOut":
+    def of(cls, attempt: CallAttempt) -> "AttemptPublic":
         return cls(
             attempt_no=attempt.attempt_no,
             channel=attempt.channel,
@@ -100,7 +100,7 @@ class AttemptOut(BaseModel):
         )
 
 
-class TaskOut(BaseModel):
+class TaskPublic(BaseModel):
     id: int
     kind: str
     audience: str
@@ -116,8 +116,8 @@ class TaskOut(BaseModel):
     suggestion: str | None
     parent_task_id: int | None
     answers: dict[str, str | None]
-    attempts: list[AttemptOut]
-    history: list[EventOut]
+    attempts: list[AttemptPublic]
+    history: list[EventPublic]
 
     @classmethod
     def of(
@@ -127,7 +127,7 @@ class TaskOut(BaseModel):
         answers: dict[str, str | None],
         attempts: list[CallAttempt],
         events: list[TaskEvent],
-    ) -> "TaskOut":
+    ) -> "TaskPublic":
         return cls(
             id=task.id or 0,
             kind=task.kind,
@@ -144,35 +144,35 @@ class TaskOut(BaseModel):
             suggestion=task.suggestion,
             parent_task_id=task.parent_task_id,
             answers=answers,
-            attempts=[AttemptOut.of(a) for a in attempts],
-            history=[EventOut.of(e) for e in events],
+            attempts=[AttemptPublic.of(a) for a in attempts],
+            history=[EventPublic.of(e) for e in events],
         )
 
 
-class ManualResult(BaseModel):
+class ManualResultCreate(BaseModel):
     """The answers taken on a manual call; omit a question not answered, null for unclear."""
 
     answers: dict[str, str | None]
     suggestion: str | None = Field(default=None, max_length=2000)
 
 
-class Note(BaseModel):
+class NoteCreate(BaseModel):
     note: str = Field(min_length=1, max_length=2000)
 
 
-class Reschedule(BaseModel):
+class ScheduleUpdate(BaseModel):
     at: datetime
 
 
-class Verification(BaseModel):
+class VerificationCreate(BaseModel):
     confirmed: bool
     note: str = Field(default="", max_length=2000)
 
 
-class Rectification(BaseModel):
+class RectificationCreate(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
 
 
-class DoNotCallIn(BaseModel):
+class DoNotCallCreate(BaseModel):
     phone: str
     note: str | None = Field(default=None, max_length=500)

@@ -16,14 +16,14 @@ from kernel.periods import parse_period
 from scoring.evaluations import ballot_sheet, cast_ballot, open_round, rater_of, register_rater
 from scoring.models import EvaluationRound
 from scoring.schemas import (
-    BallotIn,
+    BallotCreate,
     BallotPublic,
-    DepartmentIn,
-    LeaderIn,
-    ManagerIn,
+    DepartmentCreate,
+    LeaderCreate,
+    ManagerCreate,
     OrgPublic,
-    RaterIn,
-    RoundIn,
+    RaterCreate,
+    RoundCreate,
     RoundPublic,
     SheetLinePublic,
 )
@@ -32,14 +32,14 @@ router = APIRouter(tags=["evaluations"])
 
 
 @router.post("/api/org/departments", status_code=status.HTTP_201_CREATED)
-def add_department(session: SessionDep, _: AdminUser, body: DepartmentIn) -> OrgPublic:
+def add_department(session: SessionDep, _: AdminUser, body: DepartmentCreate) -> OrgPublic:
     """Register a department (科室)."""
     found = create_department(session, code=body.code, name=body.name)
     return OrgPublic(id=found.id or 0, code=found.code, name=found.name)
 
 
 @router.post("/api/org/leaders", status_code=status.HTTP_201_CREATED)
-def add_leader(session: SessionDep, _: AdminUser, body: LeaderIn) -> OrgPublic:
+def add_leader(session: SessionDep, _: AdminUser, body: LeaderCreate) -> OrgPublic:
     """Register a leadership member (班子成员)."""
     found = create_leader(
         session, code=body.code, name=body.name, title=body.title, portfolio=body.portfolio
@@ -48,7 +48,7 @@ def add_leader(session: SessionDep, _: AdminUser, body: LeaderIn) -> OrgPublic:
 
 
 @router.post("/api/org/managers", status_code=status.HTTP_201_CREATED)
-def add_manager(session: SessionDep, _: AdminUser, body: ManagerIn) -> OrgPublic:
+def add_manager(session: SessionDep, _: AdminUser, body: ManagerCreate) -> OrgPublic:
     """Register a manager at deputy-section level or above (副科级以上)."""
     found = create_manager(session, **body.model_dump())
     return OrgPublic(id=found.id or 0, code=found.code, name=found.name)
@@ -69,14 +69,14 @@ def leaders(session: SessionDep, _: ReportReader) -> list[OrgPublic]:
 
 
 @router.post("/api/evaluations/raters", status_code=status.HTTP_201_CREATED)
-def add_rater(session: SessionDep, _: AdminUser, body: RaterIn) -> dict[str, int]:
+def add_rater(session: SessionDep, _: AdminUser, body: RaterCreate) -> dict[str, int]:
     """Seat a user as a rater for an outlet, a department, or as a manager."""
     rater = register_rater(session, username=body.username, kind=body.kind, code=body.code)
     return {"id": rater.id or 0}
 
 
 @router.post("/api/evaluations/rounds", status_code=status.HTTP_201_CREATED)
-def add_round(session: SessionDep, _: ManagerUser, body: RoundIn) -> RoundPublic:
+def add_round(session: SessionDep, _: ManagerUser, body: RoundCreate) -> RoundPublic:
     """Open a month's round of evaluations."""
     found = open_round(
         session, period=parse_period(body.period), opens_at=body.opens_at, closes_at=body.closes_at
@@ -104,7 +104,7 @@ def sheet(session: SessionDep, user: VoterUser, period: str) -> list[SheetLinePu
 
 
 @router.post("/api/evaluations/ballots", status_code=status.HTTP_201_CREATED)
-def ballot(session: SessionDep, user: VoterUser, body: BallotIn) -> BallotPublic:
+def ballot(session: SessionDep, user: VoterUser, body: BallotCreate) -> BallotPublic:
     """Cast one ballot: a tier for each criterion, and the matter or reason for 不满意."""
     rater = rater_of(session, user=user)
     period = parse_period(body.period)

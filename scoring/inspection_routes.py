@@ -30,14 +30,14 @@ from scoring.rectification import (
 )
 from scoring.schemas import (
     FindingPublic,
-    InspectionIn,
+    InspectionCreate,
     InspectionPublic,
-    LetterIn,
+    LetterCreate,
     LetterPublic,
     PhotoPublic,
     StepPublic,
-    StepReviewIn,
-    StepSubmitIn,
+    StepReviewCreate,
+    StepSubmissionCreate,
 )
 
 router = APIRouter(prefix="/api/inspections", tags=["inspections"])
@@ -114,7 +114,7 @@ def letter_public(session: Session, letter_id: int) -> LetterPublic:
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def add_inspection(
-    session: SessionDep, user: InspectorUser, body: InspectionIn
+    session: SessionDep, user: InspectorUser, body: InspectionCreate
 ) -> InspectionPublic:
     """Record an outlet's quarterly inspection: score, summary and findings."""
     inspection = record_inspection(
@@ -175,7 +175,7 @@ def photo(session: SessionDep, _: ReportReader, photo_id: int) -> FileResponse:
 
 @router.post("/{inspection_id}/letter", status_code=status.HTTP_201_CREATED)
 def send_letter(
-    session: SessionDep, user: ManagerUser, inspection_id: int, body: LetterIn
+    session: SessionDep, user: ManagerUser, inspection_id: int, body: LetterCreate
 ) -> LetterPublic:
     """Issue the 问题交办函 for an inspection's findings; the due dates follow the settings."""
     letter = issue_letter(
@@ -191,7 +191,9 @@ def letter(session: SessionDep, _: ReportReader, letter_id: int) -> LetterPublic
 
 
 @router.post("/steps/{step_id}/submit")
-def submit(session: SessionDep, user: TellerUser, step_id: int, body: StepSubmitIn) -> LetterPublic:
+def submit(
+    session: SessionDep, user: TellerUser, step_id: int, body: StepSubmissionCreate
+) -> LetterPublic:
     """The outlet signs for the letter or hands in a report or a personal statement."""
     step = submit_step(session, step_id=step_id, content=body.content, by=user.username)
     return letter_public(session, step.letter_id)
@@ -199,7 +201,7 @@ def submit(session: SessionDep, user: TellerUser, step_id: int, body: StepSubmit
 
 @router.post("/steps/{step_id}/review")
 def review(
-    session: SessionDep, user: ManagerUser, step_id: int, body: StepReviewIn
+    session: SessionDep, user: ManagerUser, step_id: int, body: StepReviewCreate
 ) -> LetterPublic:
     """The centre accepts a step or returns it with what to change."""
     step = review_step(

@@ -23,7 +23,7 @@ from scoring.schemas import (
     CallbackDrilldownPublic,
     EvaluationDrilldownPublic,
     FlagPublic,
-    NoteIn,
+    NoteCreate,
     OutletRankPublic,
     PartPublic,
     RankPublic,
@@ -136,7 +136,7 @@ def check_alerts(session: SessionDep, _: ManagerUser, period: PeriodQuery) -> li
 
 @router.post("/alerts/{alert_id}/acknowledge")
 def acknowledge(
-    session: SessionDep, user: ManagerUser, alert_id: int, body: NoteIn
+    session: SessionDep, user: ManagerUser, alert_id: int, body: NoteCreate
 ) -> dict[str, str]:
     """Record that the talk took place."""
     acknowledge_alert(session, alert_id=alert_id, by=user.username, note=body.note)
@@ -154,7 +154,7 @@ def flags(session: SessionDep, _: OperatorUser, state: str = "open") -> list[Fla
 
 @router.post("/flags/{flag_id}/{decision}")
 def decide_flag(
-    session: SessionDep, user: OperatorUser, flag_id: int, decision: str, body: NoteIn
+    session: SessionDep, user: OperatorUser, flag_id: int, decision: str, body: NoteCreate
 ) -> FlagPublic:
     """clear (the answers count again) or uphold (they stay out), with a note."""
     states = {"clear": FlagState.cleared, "uphold": FlagState.upheld}

@@ -137,7 +137,7 @@ class AlertPublic(BaseModel):
     note: str | None
 
 
-class NoteIn(BaseModel):
+class NoteCreate(BaseModel):
     note: str = ""
 
 
@@ -179,7 +179,7 @@ class AppraisalPublic(BaseModel):
     rectification_on_time: int
 
 
-class RoundIn(BaseModel):
+class RoundCreate(BaseModel):
     period: str
     opens_at: datetime
     closes_at: datetime
@@ -194,22 +194,22 @@ class RoundPublic(BaseModel):
     closes_at: datetime
 
 
-class RaterIn(BaseModel):
+class RaterCreate(BaseModel):
     username: str
     kind: str = Field(description="outlet, department or manager")
     code: str = Field(description="the outlet's, department's or manager's code")
 
 
-class AnswerIn(BaseModel):
+class AnswerCreate(BaseModel):
     tier: str = Field(description="very_satisfied, satisfied or unsatisfied")
     reason: str | None = Field(default=None, description="required with unsatisfied")
 
 
-class BallotIn(BaseModel):
+class BallotCreate(BaseModel):
     period: str
     subject_kind: str = Field(description="department or leader")
     subject_code: str
-    answers: dict[str, AnswerIn] = Field(description="attitude, work_quality, efficiency")
+    answers: dict[str, AnswerCreate] = Field(description="attitude, work_quality, efficiency")
 
 
 class BallotPublic(BaseModel):
@@ -228,19 +228,19 @@ class SheetLinePublic(BaseModel):
     done: bool
 
 
-class DepartmentIn(BaseModel):
+class DepartmentCreate(BaseModel):
     code: str
     name: str
 
 
-class LeaderIn(BaseModel):
+class LeaderCreate(BaseModel):
     code: str
     name: str
     title: str
     portfolio: str = ""
 
 
-class ManagerIn(BaseModel):
+class ManagerCreate(BaseModel):
     code: str
     name: str
     grade: str = Field(description="deputy_section, section, deputy_division or division")
@@ -254,19 +254,19 @@ class OrgPublic(BaseModel):
     name: str
 
 
-class FindingIn(BaseModel):
+class FindingCreate(BaseModel):
     text: str
     staff_code: str | None = None
 
 
-class InspectionIn(BaseModel):
+class InspectionCreate(BaseModel):
     outlet_code: str
     quarter: str = Field(description="YYYY-Qn")
     score: float
     inspected_on: date
     firm: str
     summary: str = ""
-    findings: list[FindingIn] = []
+    findings: list[FindingCreate] = []
 
 
 class PhotoPublic(BaseModel):
@@ -296,7 +296,7 @@ class InspectionPublic(BaseModel):
     letter_id: int | None
 
 
-class LetterIn(BaseModel):
+class LetterCreate(BaseModel):
     issued_on: date
 
 
@@ -324,10 +324,10 @@ class LetterPublic(BaseModel):
     steps: list[StepPublic]
 
 
-class StepSubmitIn(BaseModel):
+class StepSubmissionCreate(BaseModel):
     content: str = ""
 
 
-class StepReviewIn(BaseModel):
+class StepReviewCreate(BaseModel):
     accept: bool
     note: str | None = None
