@@ -1,0 +1,29 @@
+"""The repository stands alone: nothing it runs reads a path outside itself."""
+
+import re
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+# A sibling folder (../shared), or an absolute path into this machine's work or home folders.
+OUTSIDE = re.compile(r"""\.\./shared|["'/]shared["']\s*/|/work/|/root/|/home/""")
+
+
+def _tracked(*patterns: str) -> list[Path]:
+    names = subprocess.run(
+        ["git", "ls-files", *patterns], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return [REPO / name for name in names]
+
+
+def test_no_code_or_build_file_names_a_path_outside_the_repository() -> None:
+    files = _tracked("*.py", "Makefile", "*.toml", "*.ini", ".ci/*", "*.cfg")
+    assert len(files) > 100  # the listing works: a broken one would pass this test vacuously
+    offenders = [
+        f"{path.relative_to(REPO)}:{number}: {line.strip()}"
+        for path in files
+        if path != Path(__file__).resolve()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if OUTSIDE.search(line)
+    ]
+    assert offenders == []
