@@ -3,7 +3,7 @@
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
@@ -194,11 +194,16 @@ def current_user(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
+def permits(user: User, roles: Iterable[Role]) -> bool:
+    """Whether the user holds one of the roles; admins hold them all."""
+    return user.role == Role.admin or user.role in roles
+
+
 def require_roles(*roles: Role) -> Callable[[User], User]:
     """A dependency that admits admins and the given roles only."""
 
     def check(user: CurrentUser) -> User:
-        if user.role != Role.admin and user.role not in roles:
+        if not permits(user, roles):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
                 detail=f"当前账号（{ROLE_LABELS[Role(user.role)]}）无权执行此操作",
@@ -208,15 +213,19 @@ def require_roles(*roles: Role) -> Callable[[User], User]:
     return check
 
 
-# Who may do what, named once. Admins pass every check.
+# Who may do what, named once. Admins pass every check. The groups the web pages check too
+# (admin.access) are named tuples, so a page and its API agree.
+OPERATORS = (Role.operator, Role.manager)
+# Rankings, appraisal and inspection results: leadership, the hotline and the inspectors.
+REPORT_READERS = (Role.manager, Role.operator, Role.inspector)
+
 AdminUser = Annotated[User, Depends(require_roles())]
 ManagerUser = Annotated[User, Depends(require_roles(Role.manager))]
-OperatorUser = Annotated[User, Depends(require_roles(Role.operator, Role.manager))]
+OperatorUser = Annotated[User, Depends(require_roles(*OPERATORS))]
 TellerUser = Annotated[User, Depends(require_roles(Role.teller, Role.manager))]
 InspectorUser = Annotated[User, Depends(require_roles(Role.inspector))]
 UnitAdminUser = Annotated[User, Depends(require_roles(Role.unit_admin))]
-# Rankings, appraisal and inspection results: leadership, the hotline and the inspectors.
-ReportReader = Annotated[User, Depends(require_roles(Role.manager, Role.operator, Role.inspector))]
+ReportReader = Annotated[User, Depends(require_roles(*REPORT_READERS))]
 # Monthly ballots are cast by outlets (tellers), managers and the hotline.
 VoterUser = Annotated[User, Depends(require_roles(Role.teller, Role.manager, Role.operator))]
 
