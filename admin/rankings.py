@@ -7,8 +7,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
-from admin.routes import PageUser, templates
-from kernel.auth import Role, User
+from admin.access import ReportPageReader
+from admin.routes import templates
+from kernel.auth import OPERATORS, User, permits
 from kernel.clock import local, utcnow
 from kernel.db import SessionDep
 from kernel.errors import DomainError
@@ -29,7 +30,6 @@ from scoring.redflags import favour_reports, repeat_trip_rates
 from scoring.service import list_flags, resolve_flag
 
 router = APIRouter(include_in_schema=False)
-READERS = {Role.admin, Role.manager, Role.operator, Role.inspector}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -46,12 +46,8 @@ def _error(request: Request, user: User, status_code: int, message: str) -> Resp
     )
 
 
-def _guard(request: Request, user: User | None, period: str | None) -> Response | Period:
-    """Sign-in, role and period checks shared by every page; a Response means stop."""
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
-    if user.role not in READERS:
-        return _error(request, user, 403, "当前账号无权查看排名")
+def _period(request: Request, user: User, period: str | None) -> Response | Period:
+    """The period asked for (this month by default); a Response means stop."""
     try:
         return parse_period(period or month_of(utcnow()))
     except DomainError as error:
@@ -59,13 +55,12 @@ def _guard(request: Request, user: User | None, period: str | None) -> Response 
 
 
 def _ranked(
-    request: Request, session: Session, user: User | None, *, period: str | None, kind: str
+    request: Request, session: Session, user: User, *, period: str | None, kind: str
 ) -> Response | tuple[Period, list[RankedSubject]]:
     """The checks every ranking view makes, then the ranking; a Response means stop."""
-    found = _guard(request, user, period)
+    found = _period(request, user, period)
     if isinstance(found, Response):
         return found
-    assert user is not None
     if kind not in KINDS:
         return _error(request, user, 422, f"未知的排名类型 {kind!r}")
     return found, ranking_rows(session, kind=kind, period=found)
@@ -75,7 +70,7 @@ def _ranked(
 def rankings(
     request: Request,
     session: SessionDep,
-    user: PageUser,
+    user: ReportPageReader,
     period: str | None = None,
     kind: str = "outlet",
 ) -> Response:
@@ -83,7 +78,6 @@ def rankings(
     found = _ranked(request, session, user, period=period, kind=kind)
     if isinstance(found, Response):
         return found
-    assert user is not None
     ranked_for, rows = found
     context = {"period": ranked_for, "kind": kind, "rows": rows, "period_kinds": PERIOD_KIND_NAMES}
     return _page(request, user, "rankings.html", context)
@@ -93,7 +87,7 @@ def rankings(
 def export(
     request: Request,
     session: SessionDep,
-    user: PageUser,
+    user: ReportPageReader,
     period: str | None = None,
     kind: str = "outlet",
 ) -> Response:
@@ -114,13 +108,12 @@ def export(
 
 @router.get("/rankings/red-flags", response_class=HTMLResponse)
 def red_flags(
-    request: Request, session: SessionDep, user: PageUser, period: str | None = None
+    request: Request, session: SessionDep, user: ReportPageReader, period: str | None = None
 ) -> Response:
     """Repeat-trip rates for outlets and tellers, and every favour-asking report."""
-    found = _guard(request, user, period)
+    found = _period(request, user, period)
     if isinstance(found, Response):
         return found
-    assert user is not None
     context = {
         "period": found,
         "outlets": repeat_trip_rates(session, kind="outlet", period=found),
@@ -132,13 +125,12 @@ def red_flags(
 
 @router.get("/rankings/alerts", response_class=HTMLResponse)
 def alerts(
-    request: Request, session: SessionDep, user: PageUser, period: str | None = None
+    request: Request, session: SessionDep, user: ReportPageReader, period: str | None = None
 ) -> Response:
     """约谈 alerts, and the anti-gaming flags waiting for an operator."""
-    found = _guard(request, user, period)
+    found = _period(request, user, period)
     if isinstance(found, Response):
         return found
-    assert user is not None
     context = {
         "period": found,
         "alerts": list_alerts(session),
@@ -149,13 +141,12 @@ def alerts(
 
 @router.post("/rankings/alerts/check", response_class=HTMLResponse)
 def check(
-    request: Request, session: SessionDep, user: PageUser, period: Annotated[str, Form()]
+    request: Request, session: SessionDep, user: ReportPageReader, period: Annotated[str, Form()]
 ) -> Response:
     """Run the month's 约谈 check (raising each alert once)."""
-    found = _guard(request, user, period)
+    found = _period(request, user, period)
     if isinstance(found, Response):
         return found
-    assert user is not None
     try:
         check_bottom_alerts(session, period=found)
     except DomainError as error:
@@ -167,15 +158,11 @@ def check(
 def acknowledge(
     request: Request,
     session: SessionDep,
-    user: PageUser,
+    user: ReportPageReader,
     alert_id: int,
     note: Annotated[str, Form()] = "",
 ) -> Response:
     """Record that the talk took place."""
-    found = _guard(request, user, None)
-    if isinstance(found, Response):
-        return found
-    assert user is not None
     try:
         acknowledge_alert(session, alert_id=alert_id, by=user.username, note=note)
     except DomainError as error:
@@ -187,19 +174,15 @@ def acknowledge(
 def decide_flag(
     request: Request,
     session: SessionDep,
-    user: PageUser,
+    user: ReportPageReader,
     flag_id: int,
     decision: Annotated[str, Form()],
     note: Annotated[str, Form()] = "",
 ) -> Response:
     """An operator clears or upholds an anti-gaming flag."""
-    found = _guard(request, user, None)
-    if isinstance(found, Response):
-        return found
-    assert user is not None
     states = {"clear": FlagState.cleared, "uphold": FlagState.upheld}
     try:
-        if decision not in states or user.role not in (Role.admin, Role.operator, Role.manager):
+        if decision not in states or not permits(user, OPERATORS):
             raise DomainError("无权处理或处理方式不正确")
         resolve_flag(
             session, flag_id=flag_id, decision=states[decision], by=user.username, note=note or None
@@ -213,15 +196,14 @@ def decide_flag(
 def appraisal(
     request: Request,
     session: SessionDep,
-    user: PageUser,
+    user: ReportPageReader,
     period: str | None = None,
     weights: str | None = None,
 ) -> Response:
     """绩效考核 composites with their parts; inspections and the letters they started."""
-    found = _guard(request, user, period)
+    found = _period(request, user, period)
     if isinstance(found, Response):
         return found
-    assert user is not None
     try:
         rows = outlet_appraisals(session, period=found, weights=parse_weights(weights))
     except DomainError as error:
@@ -258,17 +240,16 @@ def appraisal(
 def detail(
     request: Request,
     session: SessionDep,
-    user: PageUser,
+    user: ReportPageReader,
     kind: str,
     code: str,
     period: str | None = None,
     page: int = 1,
 ) -> Response:
     """What is behind one subject's number."""
-    found = _guard(request, user, period)
+    found = _period(request, user, period)
     if isinstance(found, Response):
         return found
-    assert user is not None
     try:
         if kind in ("outlet", "teller"):
             size = 50

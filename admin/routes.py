@@ -7,28 +7,18 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from kernel.auth import TOKEN_COOKIE, TOKEN_LIFETIME, User, current_user, issue_token
+from admin.access import page_user
+from kernel.auth import TOKEN_COOKIE, TOKEN_LIFETIME, issue_token
 from kernel.db import SessionDep
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
-def page_user(request: Request, session: SessionDep) -> User | None:
-    """The signed-in user of a web page, or None (pages redirect to sign-in)."""
-    try:
-        return current_user(request, session, None)
-    except Exception:
-        return None
-
-
-PageUser = Annotated[User | None, Depends(page_user)]
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(user: PageUser) -> Response:
-    """Send people to the ranking, or to sign in."""
-    return RedirectResponse("/rankings" if user else "/login", status_code=303)
+@router.get("/", response_class=HTMLResponse, dependencies=[Depends(page_user)])
+def home() -> Response:
+    """Send people to the ranking (those not signed in are sent to sign in first)."""
+    return RedirectResponse("/rankings", status_code=303)
 
 
 @router.get("/login", response_class=HTMLResponse)

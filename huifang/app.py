@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+import admin.access
 import admin.exceptions
 import admin.metrics
 import admin.rankings
@@ -49,6 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Huifang 回访", version="0.1.0", lifespan=lifespan)
     app.add_exception_handler(DomainError, domain_error)
+    # The web pages' sign-in and role checks, answered once for every page.
+    app.add_exception_handler(admin.access.SignInRequired, admin.access.sign_in_first)
+    app.add_exception_handler(admin.access.PageForbidden, admin.access.forbidden_page)
     for router in (
         kernel.auth.router,
         core_ledger.routes.router,

@@ -68,7 +68,8 @@ def _name(rng: random.Random) -> str:
 
 def _phone(rng: random.Random, used: set[str]) -> str:
     while True:
-        number = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+        # 13x and 18x are allocated throughout; other second digits have unallocated blocks.
+        number = f"1{rng.choice('38')}{rng.randrange(10**9):09d}"
         if number not in used:
             used.add(number)
             return number

@@ -3,13 +3,17 @@
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+from pwdlib import PasswordHash
+from pwdlib.exceptions import UnknownHashError
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import DateTime, String
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -18,7 +22,6 @@ from kernel.db import SessionDep
 from kernel.errors import Conflict, Invalid
 
 TOKEN_LIFETIME = timedelta(hours=12)
-PBKDF2_ROUNDS = 240_000
 
 
 class Role(StrEnum):
@@ -61,21 +64,64 @@ class ApiToken(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
+class _LegacyPbkdf2:
+    """Reads the PBKDF2-SHA256 hashes written before argon2 (pbkdf2$rounds$salt$hex); never writes.
+
+    Kept only so that people with such a hash can still sign in; that sign-in replaces it.
+    """
+
+    @classmethod
+    def identify(cls, hash: str | bytes) -> bool:
+        return _text(hash).startswith("pbkdf2$")
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        raise NotImplementedError("new passwords are hashed with argon2")
+
+    def verify(self, password: str | bytes, hash: str | bytes) -> bool:
+        try:
+            _, rounds, salt, expected = _text(hash).split("$")
+            digest = hashlib.pbkdf2_hmac("sha256", _bytes(password), salt.encode(), int(rounds))
+        except ValueError:
+            return False
+        return hmac.compare_digest(digest.hex(), expected)
+
+    def check_needs_rehash(self, hash: str | bytes) -> bool:
+        return True
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _bytes(value: str | bytes) -> bytes:
+    return value.encode() if isinstance(value, str) else value
+
+
+# argon2id with argon2-cffi's defaults (RFC 9106's low-memory profile) for every new hash.
+_passwords = PasswordHash((Argon2Hasher(), _LegacyPbkdf2()))
+
+
 def hash_password(password: str) -> str:
-    """PBKDF2-SHA256 with a random salt, in the form pbkdf2$rounds$salt$hash."""
-    salt = secrets.token_hex(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), PBKDF2_ROUNDS)
-    return f"pbkdf2${PBKDF2_ROUNDS}${salt}${digest.hex()}"
+    """An argon2id hash of the password, salt and parameters included."""
+    return _passwords.hash(password)
 
 
 def verify_password(password: str, stored: str) -> bool:
-    """Check a password against its stored hash in constant time."""
+    """Check a password against its stored hash (argon2, or a PBKDF2 one from before)."""
+    return check_password(password, stored)[0]
+
+
+def check_password(password: str, stored: str) -> tuple[bool, str | None]:
+    """Whether the password matches, and the hash to store instead when it is outdated."""
     try:
-        _, rounds, salt, expected = stored.split("$")
-    except ValueError:
-        return False
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), int(rounds))
-    return hmac.compare_digest(digest.hex(), expected)
+        return _passwords.verify_and_update(password, stored)
+    except UnknownHashError:
+        return False, None
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def create_user(session: Session, *, username: str, role: str, password: str) -> User:
@@ -95,8 +141,16 @@ def create_user(session: Session, *, username: str, role: str, password: str) ->
 def issue_token(session: Session, *, username: str, password: str) -> str | None:
     """A new bearer token for valid credentials, else None."""
     user = session.exec(select(User).where(User.username == username)).first()
-    if user is None or not verify_password(password, user.password_hash):
+    if user is None:
+        # Do the work of a real check so that the answer's timing does not tell who exists.
+        verify_password(password, _dummy_hash())
         return None
+    valid, upgraded = check_password(password, user.password_hash)
+    if not valid:
+        return None
+    if upgraded is not None:
+        user.password_hash = upgraded  # an old PBKDF2 hash becomes argon2 at this sign-in
+        session.add(user)
     token = secrets.token_urlsafe(32)
     assert user.id is not None
     session.add(
@@ -140,11 +194,16 @@ def current_user(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
+def permits(user: User, roles: Iterable[Role]) -> bool:
+    """Whether the user holds one of the roles; admins hold them all."""
+    return user.role == Role.admin or user.role in roles
+
+
 def require_roles(*roles: Role) -> Callable[[User], User]:
     """A dependency that admits admins and the given roles only."""
 
     def check(user: CurrentUser) -> User:
-        if user.role != Role.admin and user.role not in roles:
+        if not permits(user, roles):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
                 detail=f"当前账号（{ROLE_LABELS[Role(user.role)]}）无权执行此操作",
@@ -154,15 +213,19 @@ def require_roles(*roles: Role) -> Callable[[User], User]:
     return check
 
 
-# Who may do what, named once. Admins pass every check.
+# Who may do what, named once. Admins pass every check. The groups the web pages check too
+# (admin.access) are named tuples, so a page and its API agree.
+OPERATORS = (Role.operator, Role.manager)
+# Rankings, appraisal and inspection results: leadership, the hotline and the inspectors.
+REPORT_READERS = (Role.manager, Role.operator, Role.inspector)
+
 AdminUser = Annotated[User, Depends(require_roles())]
 ManagerUser = Annotated[User, Depends(require_roles(Role.manager))]
-OperatorUser = Annotated[User, Depends(require_roles(Role.operator, Role.manager))]
+OperatorUser = Annotated[User, Depends(require_roles(*OPERATORS))]
 TellerUser = Annotated[User, Depends(require_roles(Role.teller, Role.manager))]
 InspectorUser = Annotated[User, Depends(require_roles(Role.inspector))]
 UnitAdminUser = Annotated[User, Depends(require_roles(Role.unit_admin))]
-# Rankings, appraisal and inspection results: leadership, the hotline and the inspectors.
-ReportReader = Annotated[User, Depends(require_roles(Role.manager, Role.operator, Role.inspector))]
+ReportReader = Annotated[User, Depends(require_roles(*REPORT_READERS))]
 # Monthly ballots are cast by outlets (tellers), managers and the hotline.
 VoterUser = Annotated[User, Depends(require_roles(Role.teller, Role.manager, Role.operator))]
 

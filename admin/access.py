@@ -1,0 +1,80 @@
+"""Who may open a web page: the API's sign-in and role checks, answered as pages instead of JSON.
+
+A page depends on `PageUser` or on one of the role aliases below; the app factory registers
+`sign_in_first` and `forbidden_page` as the handlers of the two exceptions they raise. Only the
+sign-in failure (`current_user`'s 401) is turned into a redirect: anything else, a database
+that cannot be reached among them, stays an error and is not mistaken for "not signed in".
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from kernel.auth import OPERATORS, REPORT_READERS, ROLE_LABELS, Role, User, current_user, permits
+from kernel.db import SessionDep
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+class SignInRequired(Exception):
+    """A page was asked for without a live sign-in; answered by a redirect to /login."""
+
+
+class PageForbidden(Exception):
+    """The signed-in user's role may not open the page; answered by a 403 page."""
+
+    def __init__(self, user: User) -> None:
+        # Plain values: by the time the handler runs, the request's session has rolled back.
+        self.username, self.role = user.username, Role(user.role)
+        super().__init__(f"{self.username} ({self.role}) may not open this page")
+
+
+def page_user(request: Request, session: SessionDep) -> User:
+    """The signed-in user of a web page (by the session cookie)."""
+    try:
+        return current_user(request, session, None)
+    except HTTPException as error:
+        if error.status_code != status.HTTP_401_UNAUTHORIZED:
+            raise
+        raise SignInRequired() from error
+
+
+PageUser = Annotated[User, Depends(page_user)]
+
+
+def require_page_roles(*roles: Role) -> Callable[[User], User]:
+    """A page dependency that admits admins and the given roles only."""
+
+    def check(user: PageUser) -> User:
+        if not permits(user, roles):
+            raise PageForbidden(user)
+        return user
+
+    return check
+
+
+# The API's role groups (kernel.auth), for pages.
+OperatorPageUser = Annotated[User, Depends(require_page_roles(*OPERATORS))]
+ReportPageReader = Annotated[User, Depends(require_page_roles(*REPORT_READERS))]
+
+
+def sign_in_first(_: Request, error: Exception) -> Response:
+    """Send someone who is not signed in to the sign-in form."""
+    assert isinstance(error, SignInRequired)
+    return RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
+
+
+def forbidden_page(request: Request, error: Exception) -> Response:
+    """Tell a signed-in user that their role may not open the page."""
+    assert isinstance(error, PageForbidden)
+    context = {
+        "user": {"username": error.username, "role": error.role},
+        "message": f"当前账号（{ROLE_LABELS[error.role]}）无权查看此页面",
+    }
+    return templates.TemplateResponse(
+        request, "forbidden.html", context, status_code=status.HTTP_403_FORBIDDEN
+    )
