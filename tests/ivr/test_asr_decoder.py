@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import array
 import io
-import os
 import random
 import wave
 from collections.abc import Iterator
@@ -18,9 +17,9 @@ from ivr.asr.decoder import AsrUnavailable, decode_answer, load_model, transcrib
 from ivr.asr.grammar import missing_words
 from ivr.asr.model import ensure_model
 from ivr.asr.vocabulary import read_vocabulary
+from twilio_emulator import clips
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CLIPS = Path(os.environ.get("HUIFANG_SHARED_DIR", REPO_ROOT.parent / "shared")) / "asr"
+CLIPS = clips.DIRECTORY  # the phone-line clips the emulator's people speak
 
 EXPECTED = [
     ("feichang_manyi", "rating", "very_satisfied"),
@@ -50,7 +49,7 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch
 
 
 def clip(name: str) -> bytes:
-    """One of the shared phone-line clips."""
+    """One of the phone-line clips."""
     return (CLIPS / f"{name}.wav").read_bytes()
 
 

@@ -149,7 +149,7 @@ def test_after_an_unclear_answer_a_key_still_counts(
 def test_silence_is_no_answer_and_is_re_asked(
     client: TestClient, engine: Engine, recording_server: RecordingServer
 ) -> None:
-    from ivr.emulator.clips import silence_wav
+    from twilio_emulator.clips import silence_wav
 
     attempt = an_attempt(engine)
     silent = recording_server.add("manyi.wav")

@@ -6,8 +6,8 @@ import pytest
 
 from ivr import prompts, survey
 from ivr.config import IvrSettings
-from ivr.emulator.people import offered_options
-from ivr.emulator.twiml import parse_voice
+from twilio_emulator.people import offered_options
+from twilio_emulator.twiml import parse_voice
 
 CONTEXT = survey.SurveyContext(
     attempt_id=7, business_kind="loan", business_date="11月3日", outlet_name="城西网点"

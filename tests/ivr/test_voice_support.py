@@ -4,7 +4,6 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,10 +20,10 @@ from core_ledger.service import emit
 from huifang.settings import clear_caches
 from ivr.asr.config import get_asr_settings
 from ivr.config import get_ivr_settings
-from ivr.emulator.store import Recording, new_sid
 from ivr.voice_models import VoiceRecording
+from twilio_emulator import clips
+from twilio_emulator.store import Recording, new_sid
 
-CLIPS = Path(__file__).resolve().parents[3] / "shared" / "asr"
 PHONE = "+8613812345678"
 # 11月3日 10:30 in Shanghai: what the greeting names.
 BUSINESS_AT = datetime(2026, 11, 3, 2, 30, tzinfo=UTC)
@@ -137,7 +136,7 @@ class RecordingServer:
             account_sid=config.twilio_account_sid,
             call_sid="CA0000000000000000000000000000abcd",
             duration=2,
-            wav=(CLIPS / clip).read_bytes(),
+            wav=(clips.DIRECTORY / clip).read_bytes(),
             clip=clip,
         )
         store.recordings[recording.sid] = recording
@@ -152,8 +151,8 @@ class RecordingServer:
 @pytest.fixture
 def recording_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingServer]:
     """The emulator listening, and our Twilio API base URL pointed at it."""
-    from ivr.emulator import EmulatorConfig, create_emulator_app
     from tests.conftest import serve_in_thread
+    from twilio_emulator import EmulatorConfig, create_emulator_app
 
     app = create_emulator_app(EmulatorConfig())
     server = serve_in_thread(app)
