@@ -48,20 +48,6 @@ class TwilioChannel:
             raise _channel_error(error) from error
         return str(call.sid)
 
-    def send_sms(self, *, attempt_id: int, to: str, body: str) -> str:
-        """Send a survey message whose delivery reports come back to us."""
-        url = self.settings.webhook_url
-        try:
-            message = self.client.messages.create(
-                to=to,
-                from_=self.settings.twilio_from_number,
-                body=body,
-                status_callback=url(f"/twilio/sms/status?attempt={attempt_id}"),
-            )
-        except TwilioRestException as error:
-            raise _channel_error(error) from error
-        return str(message.sid)
-
     def send_survey_sms(self, *, attempt_id: int, to: str) -> str:
         """Text the survey invitation for an attempt's task; return the MessageSid."""
         with session_scope() as session:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
-from callbacks.jobs import place_call
+from callbacks.jobs import run_attempt
 from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer, TaskStatus
 from huifang.worker import wire
 from ivr.config import get_ivr_settings
@@ -36,7 +36,7 @@ def call(stack: Stack, engine: Engine, phone: str, script: dict[str, object]) ->
         session.commit()
         task_id = task.id or 0
     wire()
-    assert place_call(task_id, 1) is not None
+    assert run_attempt(task_id, 1) is not None
     return task_id
 
 
