@@ -9,9 +9,10 @@ from sqlmodel import Session, select
 
 from callbacks import service as callbacks
 from callbacks.models import CallbackTask, SurveyAnswer, TaskStatus
-from ivr.survey import SurveyContext
-from ivr.voice_models import RecordingPurpose, TranscriptStatus, VoiceRecording
+from ivr.voice.models import RecordingPurpose, TranscriptStatus, VoiceRecording
+from ivr.voice.survey import SurveyContext
 from kernel.clock import centre_tz, local, utcnow
+from kernel.vocabulary import Question
 
 
 def survey_context(session: Session, *, attempt_id: int) -> SurveyContext:
@@ -24,17 +25,21 @@ def survey_context(session: Session, *, attempt_id: int) -> SurveyContext:
         business_kind=task.business_kind,
         business_date=f"{moment.month}月{moment.day}日",
         outlet_name=task.outlet_name,
-        questions=callbacks.questions_for(task),
+        questions=_questions(task),
     )
 
 
-def questions_of(session: Session, *, attempt_id: int) -> tuple[str, ...]:
+def questions_of(session: Session, *, attempt_id: int) -> tuple[Question, ...]:
     """The questions this call's task asks, in order (the survey, or a 整改回访)."""
     attempt = callbacks.get_attempt(session, attempt_id=attempt_id)
-    return callbacks.questions_for(callbacks.get_task(session, task_id=attempt.task_id))
+    return _questions(callbacks.get_task(session, task_id=attempt.task_id))
 
 
-def answer_of(session: Session, *, attempt_id: int, question: str) -> SurveyAnswer | None:
+def _questions(task: CallbackTask) -> tuple[Question, ...]:
+    return tuple(Question(question) for question in callbacks.questions_for(task))
+
+
+def answer_of(session: Session, *, attempt_id: int, question: Question) -> SurveyAnswer | None:
     """The stored answer to a question of this attempt's task, if any (a retried webhook)."""
     attempt = callbacks.get_attempt(session, attempt_id=attempt_id)
     return session.exec(
@@ -79,7 +84,7 @@ def store_recording(
     attempt_id: int,
     call_sid: str,
     purpose: RecordingPurpose,
-    question: str | None,
+    question: Question | None,
     recording_sid: str,
     recording_url: str,
     duration_s: int,
@@ -120,9 +125,9 @@ def recordings_for(session: Session, *, task_id: int) -> list[VoiceRecording]:
 
 
 REASON_LABEL = {
-    "attitude": "服务态度不满意的原因",
-    "efficiency": "办事效率不满意的原因",
-    "resolution": "整改结果不满意的原因",
+    Question.attitude: "服务态度不满意的原因",
+    Question.efficiency: "办事效率不满意的原因",
+    Question.resolution: "整改结果不满意的原因",
 }
 
 
@@ -138,5 +143,7 @@ def keep_transcript(
     if not text or recording.purpose == RecordingPurpose.answer:
         return
     task = callbacks.get_task(session, task_id=recording.task_id, for_update=True)
-    label = REASON_LABEL.get(recording.question or "") if recording.purpose == "reason" else None
+    label = None
+    if recording.purpose == RecordingPurpose.reason and recording.question in REASON_LABEL:
+        label = REASON_LABEL[Question(recording.question)]
     callbacks.record_suggestion(session, task=task, text=f"【{label}】{text}" if label else text)

@@ -7,8 +7,7 @@ from sqlmodel import Session, func, select
 
 from callbacks.models import SurveyAnswer, TaskEvent, TaskStatus
 from kernel.clock import local
-from tests.ivr.test_voice_support import SAY, XML, an_attempt, post, recordings, state
-from tests.ivr.test_voice_support import keypad_only as keypad_only
+from tests.ivr.voice.support import SAY, XML, an_attempt, post, recordings, state
 
 BASE = "http://127.0.0.1:8000/twilio/voice/"
 ATTITUDE = "请您评价工作人员的服务态度。非常满意请按1，满意请按2，不满意请按3。"
@@ -302,7 +301,7 @@ def test_status_callbacks_out_of_order_keep_the_latest(client: TestClient, engin
 def test_a_forged_signature_gets_403_and_writes_nothing(
     client: TestClient, engine: Engine, path: str, forgery: str
 ) -> None:
-    from tests.ivr.test_voice_support import sign
+    from tests.ivr.voice.support import sign
 
     attempt = an_attempt(engine)
     url = path.format(a=attempt)

@@ -13,7 +13,7 @@ Rules, in the order they apply:
   unit such as 年/月/号/元, is text, not answers: phone numbers and dates are never read.
 * A one-character word (是/否/有/没/无) counts only at a boundary, so 有点慢 is text.
 * A 4-digit block as the first answer while fewer questions are expected is read as a
-  complete re-sent answer in QUESTION_ORDER; only the expected questions are kept.
+  complete re-sent answer in SURVEY_QUESTIONS order; only the expected questions are kept.
 * An answer that does not fit its question (``4`` for a rating, ``3`` or 满意 for yes/no,
   or one answer too many) stops the answers there: earlier ones stay, the remaining
   answer-like tokens are dropped, and the first real text after them is the suggestion.
@@ -27,18 +27,22 @@ Rules, in the order they apply:
 """
 
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-QUESTION_ORDER = ("attitude", "efficiency", "repeat_trip", "favour_asked")
-RATINGS = ("very_satisfied", "satisfied", "unsatisfied")
-YES_NO = ("yes", "no")
+from kernel.vocabulary import (
+    RATINGS,
+    SURVEY_QUESTIONS,
+    YES_NO,
+    Answer,
+    Question,
+    answers_to,
+)
 
 ReplyKind = Literal["complete", "partial", "nonsense", "opt_out", "empty"]
 
-_RATED = frozenset({"attitude", "efficiency"})
-_MAX_ANSWER_DIGITS = len(QUESTION_ORDER)
+_MAX_ANSWER_DIGITS = len(SURVEY_QUESTIONS)
 _OPT_OUT = frozenset({"td", "退订", "stop", "td退订", "退订td", "回复td退订"})
 _COURTESIES = ("谢谢你们", "谢谢您", "谢谢你", "谢谢", "您好", "你好", "好的", "收到", "再见")
 # A digit glued to one of these is a date, time, amount or count, never an answer.
@@ -46,21 +50,20 @@ _UNITS = frozenset("年月日号点時时分秒元块角次个岁楼层室栋")
 # One-character words that begin ordinary sentences (有点慢, 没什么) need a boundary after.
 _NEEDS_BOUNDARY = frozenset({"是", "否", "有", "没", "无"})
 
-_WORDS: dict[str, tuple[str, str]] = {
-    **dict.fromkeys(("非常满意", "很满意", "十分满意", "特别满意"), ("rating", "very_satisfied")),
-    **dict.fromkeys(
-        ("满意", "比较满意", "还算满意", "一般", "还行", "还可以"), ("rating", "satisfied")
-    ),
-    **dict.fromkeys(("不满意", "很不满意", "非常不满意", "不太满意"), ("rating", "unsatisfied")),
-    **dict.fromkeys(("是", "是的", "有", "有的"), ("yes_no", "yes")),
-    **dict.fromkeys(("否", "不是", "没有", "没有的", "没", "无"), ("yes_no", "no")),
+_WORDS: dict[str, Answer] = {
+    **dict.fromkeys(("非常满意", "很满意", "十分满意", "特别满意"), Answer.very_satisfied),
+    **dict.fromkeys(("满意", "比较满意", "还算满意", "一般", "还行", "还可以"), Answer.satisfied),
+    **dict.fromkeys(("不满意", "很不满意", "非常不满意", "不太满意"), Answer.unsatisfied),
+    **dict.fromkeys(("是", "是的", "有", "有的"), Answer.yes),
+    **dict.fromkeys(("否", "不是", "没有", "没有的", "没", "无"), Answer.no),
 }
 _LABELS = {
-    **dict.fromkeys(("服务态度", "态度"), "attitude"),
-    **dict.fromkeys(("办事效率", "效率"), "efficiency"),
-    **dict.fromkeys(("是否跑回头路", "跑回头路", "回头路"), "repeat_trip"),
+    **dict.fromkeys(("服务态度", "态度"), Question.attitude),
+    **dict.fromkeys(("办事效率", "效率"), Question.efficiency),
+    **dict.fromkeys(("是否跑回头路", "跑回头路", "回头路"), Question.repeat_trip),
     **dict.fromkeys(
-        ("是否索拿卡要", "索拿卡要", "吃拿卡要", "是否索要财物", "索要财物", "索要"), "favour_asked"
+        ("是否索拿卡要", "索拿卡要", "吃拿卡要", "是否索要财物", "索要财物", "索要"),
+        Question.favour_asked,
     ),
 }
 # Longest first, so 不满意 wins over 满意 and 没有 over 没.
@@ -82,14 +85,14 @@ class _Token:
     kind: Literal["answers", "label", "text"]
     start: int
     end: int
-    # (family, raw): ("digit", "2") from a digit block, or ("rating", "satisfied") from a word.
-    answers: tuple[tuple[str, str], ...] = ()
+    # (family, raw): ("digit", "2") from a digit block, or ("word", "satisfied") from a word.
+    answers: tuple[tuple[Literal["digit", "word"], str], ...] = ()
     question: str = ""
 
 
-def parse_reply(body: str, *, expected: Sequence[str] = QUESTION_ORDER) -> Reply:
+def parse_reply(body: str, *, expected: Sequence[str] = SURVEY_QUESTIONS) -> Reply:
     """Read one reply against the questions still unanswered; never raises on any body."""
-    unknown = [q for q in expected if q not in QUESTION_ORDER]
+    unknown = [q for q in expected if q not in SURVEY_QUESTIONS]
     if unknown:
         raise ValueError(f"unknown questions: {unknown}")
     pending = list(dict.fromkeys(expected))
@@ -108,10 +111,10 @@ def parse_reply(body: str, *, expected: Sequence[str] = QUESTION_ORDER) -> Reply
     return Reply(answers=answers, suggestion=suggestion, opt_out=False, kind=kind)
 
 
-def needs_follow_up(*, answers: dict[str, str]) -> bool:
+def needs_follow_up(*, answers: Mapping[str, str]) -> bool:
     """Whether the answers report 不满意, 跑回头路 or 索拿卡要, which an operator follows up."""
-    rated = any(answers.get(q) == "unsatisfied" for q in _RATED)
-    return rated or "yes" in (answers.get("repeat_trip"), answers.get("favour_asked"))
+    concern = {RATINGS: Answer.unsatisfied, YES_NO: Answer.yes}
+    return any(answers.get(q) == concern[answers_to(q)] for q in SURVEY_QUESTIONS)
 
 
 def _normalise(body: str) -> tuple[str, list[int]]:
@@ -161,13 +164,13 @@ def _read_answers(text: str, pending: list[str]) -> tuple[dict[str, str], int]:
 def _is_resent_whole(token: _Token, pending: list[str]) -> bool:
     """A full 4-digit answer sent again while only some questions are still open."""
     digits = [raw for family, raw in token.answers if family == "digit"]
-    return len(digits) == len(QUESTION_ORDER) > len(pending)
+    return len(digits) == len(SURVEY_QUESTIONS) > len(pending)
 
 
 def _resent(token: _Token, pending: list[str]) -> dict[str, str]:
-    """Read a re-sent full answer in QUESTION_ORDER, keeping only the open questions."""
+    """Read a re-sent full answer in survey order, keeping only the open questions."""
     answers: dict[str, str] = {}
-    for question, (family, raw) in zip(QUESTION_ORDER, token.answers, strict=True):
+    for question, (family, raw) in zip(SURVEY_QUESTIONS, token.answers, strict=True):
         value = _value(question, family, raw)
         if value is None:
             break
@@ -192,13 +195,12 @@ def _assign(token: _Token, label: str | None, pending: list[str], answers: dict[
     return True
 
 
-def _value(question: str, family: str, raw: str) -> str | None:
+def _value(question: str, family: str, raw: str) -> Answer | None:
     """The stored value of one raw answer for a question, or None when it does not fit."""
-    choices = RATINGS if question in _RATED else YES_NO
+    choices = answers_to(Question(question))
     if family == "digit":
         return choices[int(raw) - 1] if raw.isdigit() and 1 <= int(raw) <= len(choices) else None
-    fits = (family == "rating") == (question in _RATED)
-    return raw if fits else None
+    return Answer(raw) if raw in choices else None
 
 
 def _tokens(text: str) -> Iterator[_Token]:
@@ -257,8 +259,7 @@ def _word(text: str, start: int) -> _Token | None:
         end += 1  # 满意的, 没有的: a trailing 的 changes nothing
     if match in _NEEDS_BOUNDARY and not _at_boundary(text, end):
         return None
-    family, value = _WORDS[match]
-    return _Token(kind="answers", start=start, end=end, answers=((family, value),))
+    return _Token(kind="answers", start=start, end=end, answers=(("word", _WORDS[match]),))
 
 
 def _at_boundary(text: str, position: int) -> bool:

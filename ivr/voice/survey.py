@@ -9,37 +9,30 @@ back to us (as a request without Digits or RecordingUrl) instead of ending the c
 """
 
 from dataclasses import dataclass
-from typing import Literal
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr import prompts
+from ivr.asr.grammar import QuestionKind
 from ivr.config import IvrSettings
+from kernel.vocabulary import (
+    RATINGS,
+    RECTIFICATION_QUESTIONS,
+    SURVEY_QUESTIONS,
+    Answer,
+    Question,
+    answers_to,
+)
 
-RATING_KEYS = {"1": "very_satisfied", "2": "satisfied", "3": "unsatisfied"}
-YES_NO_KEYS = {"1": "yes", "2": "no"}
-KEYS = {
-    "attitude": RATING_KEYS,
-    "efficiency": RATING_KEYS,
-    "repeat_trip": YES_NO_KEYS,
-    "favour_asked": YES_NO_KEYS,
-    "resolution": RATING_KEYS,
+# Each question offers its answers in vocabulary order on keys 1, 2, 3 (as its prompt says).
+KEYS: dict[Question, dict[str, Answer]] = {
+    question: {str(n): answer for n, answer in enumerate(answers_to(question), start=1)}
+    for question in Question
 }
-KIND: dict[str, Literal["rating", "yes_no"]] = {
-    "attitude": "rating",
-    "efficiency": "rating",
-    "repeat_trip": "yes_no",
-    "favour_asked": "yes_no",
-    "resolution": "rating",
-}
-ORDER = ("attitude", "efficiency", "repeat_trip", "favour_asked")
-# 整改回访 asks one thing: is the person satisfied with how the complaint was put right?
-RECTIFICATION_ORDER = ("resolution",)
 RESCHEDULE_KEY = "9"
 MAX_RETRIES = 2  # re-asks after the first ask; then the answer is marked unclear
 ANY_KEY = "0123456789*#"
-UNSATISFIED = "unsatisfied"
 
 
 @dataclass(frozen=True)
@@ -50,7 +43,7 @@ class SurveyContext:
     business_kind: str  # withdrawal | loan
     business_date: str  # e.g. 11月3日
     outlet_name: str
-    questions: tuple[str, ...] = ORDER  # RECTIFICATION_ORDER for a 整改回访
+    questions: tuple[Question, ...] = SURVEY_QUESTIONS  # RECTIFICATION_QUESTIONS for a 整改回访
 
 
 def _url(settings: IvrSettings, step: str, **query: object) -> str:
@@ -58,7 +51,7 @@ def _url(settings: IvrSettings, step: str, **query: object) -> str:
 
 
 def step_url(
-    settings: IvrSettings, *, attempt_id: int, question: str, tries: int, unsure: bool = False
+    settings: IvrSettings, *, attempt_id: int, question: Question, tries: int, unsure: bool = False
 ) -> str:
     """The absolute URL that receives the answer to a question."""
     query: dict[str, object] = {"attempt": attempt_id, "q": question, "try": tries}
@@ -67,7 +60,7 @@ def step_url(
     return _url(settings, "answer", **query)
 
 
-def reason_url(settings: IvrSettings, *, attempt_id: int, question: str) -> str:
+def reason_url(settings: IvrSettings, *, attempt_id: int, question: Question) -> str:
     """The URL that receives the recorded reason for an 不满意."""
     return _url(settings, "reason", attempt=attempt_id, q=question)
 
@@ -85,7 +78,7 @@ def ask(
     settings: IvrSettings,
     *,
     attempt_id: int,
-    question: str,
+    question: Question,
     tries: int,
     speech: bool,
     unsure: bool = False,
@@ -122,7 +115,7 @@ def ask(
 
 def greeting(settings: IvrSettings, *, context: SurveyContext, speech: bool) -> str:
     """The first thing the person hears: who calls, about what, and the first question."""
-    rectification = context.questions == RECTIFICATION_ORDER
+    rectification = context.questions == RECTIFICATION_QUESTIONS
     template = prompts.RECTIFICATION_GREETING if rectification else prompts.GREETING
     text = template.format(
         centre=settings.centre_name,
@@ -159,7 +152,7 @@ def _recording(settings: IvrSettings, *, text: str, url: str, max_length: int) -
     return str(response)
 
 
-def ask_reason(settings: IvrSettings, *, attempt_id: int, question: str) -> str:
+def ask_reason(settings: IvrSettings, *, attempt_id: int, question: Question) -> str:
     """After an 不满意: a short recording of why."""
     return _recording(
         settings,
@@ -194,17 +187,24 @@ def hang_up() -> str:
     return str(response)
 
 
-def next_question(question: str, order: tuple[str, ...] = ORDER) -> str | None:
+def next_question(
+    question: Question, order: tuple[Question, ...] = SURVEY_QUESTIONS
+) -> Question | None:
     """The question after this one, or None at the end."""
     index = order.index(question)
     return order[index + 1] if index + 1 < len(order) else None
 
 
-def wants_reason(question: str, value: str | None) -> bool:
+def kind_of(question: Question) -> QuestionKind:
+    """Whether a question is answered with a rating or a yes/no (its spoken grammar)."""
+    return "rating" if answers_to(question) == RATINGS else "yes_no"
+
+
+def wants_reason(question: Question, value: str | None) -> bool:
     """Whether an answer calls for the reason recording (an 不满意 rating)."""
-    return KIND[question] == "rating" and value == UNSATISFIED
+    return kind_of(question) == "rating" and value == Answer.unsatisfied
 
 
-def parse_key(question: str, digits: str | None) -> str | None:
+def parse_key(question: Question, digits: str | None) -> Answer | None:
     """The answer a key press means for a question, or None for no or a wrong key."""
     return KEYS[question].get((digits or "").strip()[:1])

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from ivr import prompts
-from ivr.sms_reply import QUESTION_ORDER
+from kernel.vocabulary import SURVEY_QUESTIONS, Question
 
 MAX_SEGMENTS = 3
 
@@ -47,7 +47,7 @@ def render_invitation(*, signature: str, business: str, on: date, outlet: str) -
         date=f"{on.month}月{on.day}日",
         outlet=outlet,
         business=prompts.BUSINESS_KIND[business],
-        **_ask(QUESTION_ORDER),
+        **_ask(SURVEY_QUESTIONS),
     )
     return _signed(signature, body)
 
@@ -57,7 +57,7 @@ def render_follow_up(*, signature: str, missing: Sequence[str]) -> str:
     return _signed(signature, prompts.SMS_FOLLOW_UP.format(**_ask(missing)))
 
 
-def render_clarify(*, signature: str, expected: Sequence[str] = QUESTION_ORDER) -> str:
+def render_clarify(*, signature: str, expected: Sequence[str] = SURVEY_QUESTIONS) -> str:
     """The one reply to a message we could not read: the format again, with an example."""
     return _signed(signature, prompts.SMS_CLARIFY.format(**_ask(expected)))
 
@@ -98,10 +98,10 @@ def _ask(questions: Sequence[str]) -> dict[str, str]:
     """The numbered questions, how many digits to reply, and an example reply."""
     return {
         "questions": "".join(
-            f"{_CIRCLED[i]}{prompts.SMS_QUESTIONS[q]}" for i, q in enumerate(questions)
+            f"{_CIRCLED[i]}{prompts.SMS_QUESTIONS[Question(q)]}" for i, q in enumerate(questions)
         ),
         "count": str(len(questions)),
-        "example": "".join(prompts.SMS_EXAMPLE_DIGIT[q] for q in questions),
+        "example": "".join(prompts.SMS_EXAMPLE_DIGIT[Question(q)] for q in questions),
     }
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from ivr.models import SmsDirection, SmsMessage, SmsStatusEvent
+from ivr.sms.models import SmsDirection, SmsMessage, SmsStatusEvent
 from kernel.clock import utcnow
 
 # How far along a message is. Twilio does not promise callbacks arrive in order (and sends no

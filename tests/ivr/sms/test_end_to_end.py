@@ -15,15 +15,19 @@ from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer, TaskStatus
 from callbacks.service import begin_attempt
 from huifang.settings import clear_caches
 from ivr.config import get_ivr_settings
-from ivr.twilio_channel import TwilioChannel
+from ivr.twilio.channel import TwilioChannel
 from tests.conftest import Stack
-from tests.ivr.test_sms_support import PHONE, messages, signature, status_form, unanswered_task
-from tests.ivr.test_sms_webhooks import (
+from tests.ivr.sms.support import (
     CLARIFY_ALL,
     FOLLOW_UP_LAST_TWO,
     OPTED_OUT,
+    PHONE,
     THANKS,
     THANKS_FOLLOW_UP,
+    messages,
+    signature,
+    status_form,
+    unanswered_task,
 )
 
 INVITATION = (

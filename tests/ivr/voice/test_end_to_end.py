@@ -13,11 +13,11 @@ from callbacks.jobs import run_attempt
 from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer, TaskStatus
 from huifang.worker import wire
 from ivr.config import get_ivr_settings
-from ivr.jobs import transcribe_recording
-from ivr.voice_models import VoiceRecording
+from ivr.voice.jobs import transcribe_recording
+from ivr.voice.models import VoiceRecording
 from kernel.clock import local, utcnow
 from tests.conftest import Stack
-from tests.ivr.test_voice_support import a_task, set_speech
+from tests.ivr.voice.support import a_task, set_speech
 
 
 @pytest.fixture(autouse=True)

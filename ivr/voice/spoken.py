@@ -1,23 +1,19 @@
-"""What the person did at a question: a key, a spoken answer (fetched and decoded here), or nothing.
-
-Recordings are fetched from RecordingUrl + ".wav" with the account credentials, and only from
-the Twilio API host we are configured for: the credentials never go anywhere else.
-"""
+"""What the person did at a question: a key, a spoken answer (decoded here), or nothing."""
 
 import logging
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import httpx
 from starlette.datastructures import FormData
 
-from ivr import survey
 from ivr.asr.audio import UnreadableAudio
 from ivr.asr.config import get_asr_settings
 from ivr.asr.decoder import AsrUnavailable, decode_answer, load_model
 from ivr.config import IvrSettings
+from ivr.twilio.client import RecordingUnavailable, fetch_recording
+from ivr.voice import survey
+from kernel.vocabulary import Answer, Question
 
 log = logging.getLogger(__name__)
 
@@ -25,20 +21,12 @@ HeardKind = Literal["key", "speech", "unsure", "nothing"]
 HANGUP = "hangup"  # Digits Twilio sends when the person hung up during a <Record>
 
 
-class RecordingUnavailable(Exception):
-    """The recording could not be fetched; permanent when asking again cannot help."""
-
-    def __init__(self, message: str, *, permanent: bool) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-
-
 @dataclass(frozen=True)
 class Heard:
     """One input at a question: what it means (None: nothing usable) and what it was."""
 
     kind: HeardKind
-    value: str | None = None
+    value: Answer | None = None
     digits: str = ""
     text: str | None = None  # decoded words
     confidence: float | None = None
@@ -50,42 +38,6 @@ class Heard:
     def hung_up(self) -> bool:
         """Whether the person hung up during the recording."""
         return self.digits == HANGUP
-
-
-_client_lock = threading.Lock()
-_clients: dict[float, httpx.Client] = {}
-
-
-def _client(timeout: float) -> httpx.Client:
-    """One pooled client per process: keep-alive saves a handshake on every answer."""
-    with _client_lock:
-        if timeout not in _clients:
-            _clients[timeout] = httpx.Client(timeout=timeout)
-        return _clients[timeout]
-
-
-def fetch_recording(settings: IvrSettings, *, url: str) -> bytes:
-    """The WAV at RecordingUrl, waiting briefly while Twilio still answers 404."""
-    base = settings.twilio_api_base_url.rstrip("/") + "/"
-    if not url.startswith(base):
-        raise RecordingUnavailable(
-            f"录音地址不在 {base} 下，拒绝携带账户凭据访问：{url}", permanent=True
-        )
-    auth = (settings.twilio_account_sid, settings.twilio_auth_token)
-    deadline = time.monotonic() + settings.recording_fetch_wait_seconds
-    client = _client(settings.recording_fetch_timeout_seconds)
-    while True:
-        try:
-            response = client.get(url + ".wav", auth=auth)
-        except httpx.HTTPError as error:
-            raise RecordingUnavailable(f"取录音失败：{error!r}", permanent=False) from error
-        if response.status_code == 200:
-            return response.content
-        if response.status_code != 404 or time.monotonic() >= deadline:
-            raise RecordingUnavailable(
-                f"取录音失败：HTTP {response.status_code}", permanent=response.status_code < 500
-            )
-        time.sleep(0.1)
 
 
 def speech_enabled() -> bool:
@@ -107,7 +59,7 @@ def warm_up_in_background() -> None:
     threading.Thread(target=warm_up, name="asr-warm-up", daemon=True).start()
 
 
-def hear(settings: IvrSettings, *, question: str, form: FormData) -> Heard:
+def hear(settings: IvrSettings, *, question: Question, form: FormData) -> Heard:
     """Read a question's webhook form: a key wins; else decode the recording; else nothing."""
     digits = str(form.get("Digits") or "").strip()
     if digits and digits != HANGUP:
@@ -123,7 +75,7 @@ def hear(settings: IvrSettings, *, question: str, form: FormData) -> Heard:
     }
     try:
         wav = fetch_recording(settings, url=url)
-        answer = decode_answer(wav=wav, kind=survey.KIND[question])
+        answer = decode_answer(wav=wav, kind=survey.kind_of(question))
     except (RecordingUnavailable, UnreadableAudio, AsrUnavailable) as error:
         log.warning("spoken answer to %s not decoded: %s", question, error)
         return Heard("unsure", **reference)

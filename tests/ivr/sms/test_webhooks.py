@@ -9,10 +9,15 @@ from sqlmodel import Session, select
 
 from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer, TaskStatus
 from huifang.settings import clear_caches
-from ivr.models import SmsStatusEvent
-from ivr.sms_messages import record_sent
-from tests.ivr.test_sms_support import inbound_form as form
-from tests.ivr.test_sms_support import (
+from ivr.sms.models import SmsStatusEvent
+from ivr.sms.service import record_sent
+from tests.ivr.sms.support import (
+    CLARIFY_ALL,
+    CLOSED,
+    FOLLOW_UP_LAST_TWO,
+    OPTED_OUT,
+    THANKS,
+    THANKS_FOLLOW_UP,
     messages,
     post_signed,
     signature,
@@ -20,21 +25,8 @@ from tests.ivr.test_sms_support import (
     status_form,
     unanswered_task,
 )
+from tests.ivr.sms.support import inbound_form as form
 
-SIG = "【住房公积金】"
-THANKS = SIG + "感谢您的评价！祝您生活愉快。"
-THANKS_FOLLOW_UP = SIG + "感谢您的评价！您反映的情况我们已记录，工作人员会尽快与您联系。"
-FOLLOW_UP_LAST_TWO = (
-    SIG + "感谢您的回复！还有2项请您评价：①是否跑回头路（1是 2否）②工作人员是否索要财物"
-    "（1有 2没有）。请直接回复2位数字，如22。回复TD退订"
-)
-CLARIFY_ALL = (
-    SIG + "抱歉，没能看懂您的回复。请按顺序回复4位数字，如1122：①服务态度（1非常满意 2满意 "
-    "3不满意）②办事效率（1非常满意 2满意 3不满意）③是否跑回头路（1是 2否）④工作人员是否"
-    "索要财物（1有 2没有）。回复TD退订"
-)
-OPTED_OUT = SIG + "您已退订回访短信，我们不会再发送。如有需要，请拨打12329。"
-CLOSED = SIG + "本次回访已结束，感谢您的支持。如有意见建议，请拨打12329。"
 XML = '<?xml version="1.0" encoding="UTF-8"?>'
 
 

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from ivr.sms_reply import QUESTION_ORDER, parse_reply
-from ivr.sms_text import (
+from ivr.sms.reply import parse_reply
+from ivr.sms.texts import (
     MAX_SEGMENTS,
     render_clarify,
     render_closed,
@@ -17,6 +17,7 @@ from ivr.sms_text import (
     render_thanks,
     segments,
 )
+from kernel.vocabulary import SURVEY_QUESTIONS
 
 SIGNATURE = "住房公积金"
 LONGEST_OUTLET = "某某市住房公积金管理中心高新技术产业开发区管理部第二营业大厅"
@@ -138,7 +139,7 @@ def test_the_clarification_repeats_the_format_with_an_example() -> None:
     text = render_clarify(signature=SIGNATURE)
     assert "4位数字，如1122" in text
     assert all(word in text for word in ("服务态度", "办事效率", "跑回头路", "索要财物"))
-    assert render_clarify(signature=SIGNATURE, expected=QUESTION_ORDER[2:]).count("①") == 1
+    assert render_clarify(signature=SIGNATURE, expected=SURVEY_QUESTIONS[2:]).count("①") == 1
 
 
 def test_the_opt_out_is_confirmed() -> None:
@@ -178,16 +179,16 @@ def test_each_outcome_of_a_reply_has_its_text(
     action: str, missing: list[str], expected_text: str | None
 ) -> None:
     text = render_outcome(
-        signature=SIGNATURE, action=action, missing=missing, expected=QUESTION_ORDER
+        signature=SIGNATURE, action=action, missing=missing, expected=SURVEY_QUESTIONS
     )
     assert text == expected_text
 
 
 def test_a_clarification_without_named_questions_asks_what_was_expected() -> None:
     text = render_outcome(
-        signature=SIGNATURE, action="clarify", missing=[], expected=QUESTION_ORDER[2:]
+        signature=SIGNATURE, action="clarify", missing=[], expected=SURVEY_QUESTIONS[2:]
     )
-    assert text == render_clarify(signature=SIGNATURE, expected=QUESTION_ORDER[2:])
+    assert text == render_clarify(signature=SIGNATURE, expected=SURVEY_QUESTIONS[2:])
 
 
 def test_a_follow_up_with_nothing_missing_just_thanks() -> None:

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr.sms_reply import QUESTION_ORDER, RATINGS, YES_NO, needs_follow_up, parse_reply
+from ivr.sms.reply import needs_follow_up, parse_reply
+from kernel.vocabulary import RATINGS, SURVEY_QUESTIONS, YES_NO
 
 BEST = {
     "attitude": "very_satisfied",
@@ -65,7 +66,7 @@ def test_every_way_of_writing_the_best_answers_reads_the_same(body: str) -> None
     ],
 )
 def test_each_answer_lands_on_its_own_question(body: str, answers: tuple[str, ...]) -> None:
-    assert parse_reply(body).answers == dict(zip(QUESTION_ORDER, answers, strict=True))
+    assert parse_reply(body).answers == dict(zip(SURVEY_QUESTIONS, answers, strict=True))
 
 
 @pytest.mark.parametrize(
@@ -103,7 +104,7 @@ def test_the_suggestion_keeps_the_persons_own_characters() -> None:
 def test_fewer_answers_than_questions_is_partial(body: str, answered: int) -> None:
     reply = parse_reply(body)
     assert reply.kind == "partial"
-    assert list(reply.answers) == list(QUESTION_ORDER[:answered])
+    assert list(reply.answers) == list(SURVEY_QUESTIONS[:answered])
 
 
 def test_a_follow_up_reply_maps_to_the_questions_still_open() -> None:
@@ -268,7 +269,7 @@ _ALPHABET = st.sampled_from(
 
 @given(
     body=st.one_of(st.text(), st.lists(_ALPHABET, max_size=12).map("".join)),
-    expected=st.lists(st.sampled_from(QUESTION_ORDER), unique=True),
+    expected=st.lists(st.sampled_from(SURVEY_QUESTIONS), unique=True),
 )
 def test_any_text_parses_without_raising_into_allowed_answers(
     body: str, expected: list[str]

@@ -14,9 +14,9 @@ from sqlmodel import col, select
 from ivr.asr.audio import UnreadableAudio
 from ivr.asr.decoder import AsrUnavailable, transcribe
 from ivr.config import get_ivr_settings
-from ivr.spoken import RecordingUnavailable, fetch_recording
-from ivr.voice_models import TranscriptStatus, VoiceRecording
-from ivr.voice_service import keep_transcript
+from ivr.twilio.client import RecordingUnavailable, fetch_recording
+from ivr.voice.models import TranscriptStatus, VoiceRecording
+from ivr.voice.service import keep_transcript
 from kernel.clock import utcnow
 from kernel.db import session_scope
 from kernel.queue import get_queue, make_room

@@ -9,11 +9,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from callbacks.models import SurveyAnswer
-from ivr.jobs import queue_pending_transcriptions, transcribe_recording
-from ivr.voice_models import VoiceRecording
+from ivr.voice.jobs import queue_pending_transcriptions, transcribe_recording
+from ivr.voice.models import VoiceRecording
 from kernel.clock import utcnow
 from kernel.queue import get_queue
-from tests.ivr.test_voice_support import (
+from tests.ivr.voice.support import (
     SAY,
     XML,
     RecordingServer,
@@ -22,8 +22,6 @@ from tests.ivr.test_voice_support import (
     recordings,
     state,
 )
-from tests.ivr.test_voice_support import recording_server as recording_server
-from tests.ivr.test_voice_support import speech_on as speech_on
 
 BASE = "http://127.0.0.1:8000/twilio/voice/"
 ATTITUDE = "请您评价工作人员的服务态度。非常满意请按1，满意请按2，不满意请按3。"

@@ -1,4 +1,4 @@
-"""Factories for the SMS survey tests: a task waiting for its SMS, and Twilio-signed posts."""
+"""SMS survey test support: a task waiting for its SMS, Twilio-signed posts, golden texts."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -11,13 +11,29 @@ from callbacks.models import CallAttempt
 from callbacks.service import attempt_placed, begin_attempt, open_tasks
 from core_ledger.models import OutboxEvent, Outlet
 from ivr.config import get_ivr_settings
-from ivr.models import SmsMessage
+from ivr.sms.models import SmsMessage
 from kernel.clock import utcnow
 
 PHONE = "+8613912345678"
 CENTRE = "+8657112329"
 # 2026-11-03 10:00 in Shanghai: the invitation says 11月3日.
 BUSINESS_AT = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
+
+# The texts we answer with, exactly as a person reads them (golden).
+SIG = "【住房公积金】"
+THANKS = SIG + "感谢您的评价！祝您生活愉快。"
+THANKS_FOLLOW_UP = SIG + "感谢您的评价！您反映的情况我们已记录，工作人员会尽快与您联系。"
+FOLLOW_UP_LAST_TWO = (
+    SIG + "感谢您的回复！还有2项请您评价：①是否跑回头路（1是 2否）②工作人员是否索要财物"
+    "（1有 2没有）。请直接回复2位数字，如22。回复TD退订"
+)
+CLARIFY_ALL = (
+    SIG + "抱歉，没能看懂您的回复。请按顺序回复4位数字，如1122：①服务态度（1非常满意 2满意 "
+    "3不满意）②办事效率（1非常满意 2满意 3不满意）③是否跑回头路（1是 2否）④工作人员是否"
+    "索要财物（1有 2没有）。回复TD退订"
+)
+OPTED_OUT = SIG + "您已退订回访短信，我们不会再发送。如有需要，请拨打12329。"
+CLOSED = SIG + "本次回访已结束，感谢您的支持。如有意见建议，请拨打12329。"
 
 
 def unanswered_task(engine: Engine, *, phone: str = PHONE, outlet: str = "城东网点") -> int:

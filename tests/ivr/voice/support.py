@@ -1,7 +1,6 @@
 """Voice test support: callback tasks through the real outbox, requests signed as Twilio signs."""
 
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,7 +19,7 @@ from core_ledger.service import emit
 from huifang.settings import clear_caches
 from ivr.asr.config import get_asr_settings
 from ivr.config import get_ivr_settings
-from ivr.voice_models import VoiceRecording
+from ivr.voice.models import VoiceRecording
 from twilio_emulator import clips
 from twilio_emulator.store import Recording, new_sid
 
@@ -36,20 +35,6 @@ def set_speech(monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
     """HUIFANG_ASR for the rest of the test (vosk or off)."""
     monkeypatch.setenv("HUIFANG_ASR", mode)
     clear_caches()
-    get_asr_settings.cache_clear()
-
-
-@pytest.fixture
-def keypad_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    set_speech(monkeypatch, "off")
-    yield
-    get_asr_settings.cache_clear()
-
-
-@pytest.fixture
-def speech_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    set_speech(monkeypatch, "vosk")
-    yield
     get_asr_settings.cache_clear()
 
 
@@ -146,18 +131,3 @@ class RecordingServer:
             "RecordingSid": recording.sid,
             "RecordingDuration": "2",
         }
-
-
-@pytest.fixture
-def recording_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingServer]:
-    """The emulator listening, and our Twilio API base URL pointed at it."""
-    from tests.conftest import serve_in_thread
-    from twilio_emulator import EmulatorConfig, create_emulator_app
-
-    app = create_emulator_app(EmulatorConfig())
-    server = serve_in_thread(app)
-    monkeypatch.setenv("HUIFANG_TWILIO_API_BASE_URL", server.url)
-    clear_caches()
-    yield RecordingServer(url=server.url, app=app)
-    server.stop()
-    clear_caches()

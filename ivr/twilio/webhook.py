@@ -1,12 +1,15 @@
-"""The Twilio signature check every webhook runs first: a forged request writes nothing."""
+"""Both ends of every Twilio webhook: the signature check first, so a forged request writes
+nothing, and a TwiML document last."""
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Response
 from starlette.datastructures import FormData
 from twilio.request_validator import RequestValidator
 
 from ivr.config import get_ivr_settings
+
+TWIML = "application/xml"
 
 
 async def signed_form(request: Request) -> FormData:
@@ -25,3 +28,8 @@ async def signed_form(request: Request) -> FormData:
 
 
 Form = Annotated[FormData, Depends(signed_form)]
+
+
+def twiml(body: str) -> Response:
+    """A TwiML document as the webhook's answer."""
+    return Response(content=body, media_type=TWIML)

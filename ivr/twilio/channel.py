@@ -5,22 +5,16 @@ from twilio.rest import Client
 
 from callbacks import service as callbacks
 from callbacks.channel import ChannelError
-from ivr import sms_messages
 from ivr.config import IvrSettings
-from ivr.sms_text import render_invitation
+from ivr.sms import service as sms_service
+from ivr.sms.texts import render_invitation
+from ivr.twilio.client import make_client
 from kernel.clock import local_date
 from kernel.db import session_scope
 
 # Twilio error codes that no retry can fix: the number itself is wrong or unreachable.
 PERMANENT_ERRORS = {21211, 21214, 21217, 21219, 21401, 21407, 21610, 21612, 13224}
 CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
-
-
-def make_client(settings: IvrSettings) -> Client:
-    """A Twilio client pointed at TWILIO_API_BASE_URL (Twilio itself, or the emulator)."""
-    client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
-    client.api.base_url = settings.twilio_api_base_url.rstrip("/")
-    return client
 
 
 class TwilioChannel:
@@ -73,7 +67,7 @@ class TwilioChannel:
         except TwilioRestException as error:
             raise _channel_error(error) from error
         with session_scope() as session:
-            sms_messages.record_sent(
+            sms_service.record_sent(
                 session,
                 message_sid=str(message.sid),
                 phone=to,

@@ -35,7 +35,7 @@ class SmsMessage(SQLModel, table=True):
     attempt_id: int | None = Field(default=None, foreign_key="call_attempt.id", index=True)
     # An outbound reply names the inbound message it answers (one reply per inbound message).
     reply_to_id: int | None = Field(default=None, foreign_key="sms_message.id", unique=True)
-    # Inbound: how ivr.sms_reply read it, and what callbacks decided.
+    # Inbound: how ivr.sms.reply read it, and what callbacks decided.
     reply_kind: str | None = Field(default=None, max_length=12)
     action: str | None = Field(default=None, max_length=20)
     status: str = Field(max_length=20)  # the furthest delivery status reported so far

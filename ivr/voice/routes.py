@@ -9,43 +9,43 @@ from collections.abc import Container
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from callbacks import service as callbacks
-from ivr import prompts, survey, voice_service
-from ivr.config import IvrSettings, get_ivr_settings
-from ivr.jobs import enqueue_after_response
-from ivr.signature import Form
-from ivr.spoken import HANGUP, Heard, hear, speech_enabled
-from ivr.voice_models import RecordingPurpose, TranscriptStatus
+from ivr import prompts
+from ivr.config import IvrSettings, IvrSettingsDep
+from ivr.twilio.webhook import Form, twiml
+from ivr.voice import service, survey
+from ivr.voice.jobs import enqueue_after_response
+from ivr.voice.models import RecordingPurpose, TranscriptStatus
+from ivr.voice.spoken import HANGUP, Heard, hear, speech_enabled
 from kernel.db import SessionDep
+from kernel.vocabulary import SURVEY_QUESTIONS, Question
 
-router = APIRouter(prefix="/voice")
-TWIML = "application/xml"
-Settings = Annotated[IvrSettings, Depends(get_ivr_settings)]
+router = APIRouter(prefix="/twilio/voice", tags=["twilio"])
 Tries = Annotated[int, Query(alias="try", ge=0, le=survey.MAX_RETRIES)]
 
 
-def _twiml(body: str) -> Response:
-    return Response(content=body, media_type=TWIML)
-
-
-def _known(question: str, table: Container[str]) -> None:
+def _known(question: str, table: Container[str]) -> Question:
+    """The question a webhook names, if the table has it; else the request is refused."""
     if question not in table:
         raise HTTPException(422, detail=f"未知问题 {question!r}")
+    return Question(question)
 
 
 @router.post("/start")
-def voice_start(attempt: int, form: Form, session: SessionDep, settings: Settings) -> Response:
+def voice_start(
+    attempt: int, form: Form, session: SessionDep, settings: IvrSettingsDep
+) -> Response:
     """The call was answered: greet, or hang up on an answering machine (an unanswered try)."""
     answered_by = str(form.get("AnsweredBy") or "")
     if answered_by.startswith(("machine", "fax")):
-        voice_service.mark_machine(session, attempt_id=attempt, answered_by=answered_by)
-        return _twiml(survey.hang_up())
-    context = voice_service.survey_context(session, attempt_id=attempt)
-    return _twiml(survey.greeting(settings, context=context, speech=speech_enabled()))
+        service.mark_machine(session, attempt_id=attempt, answered_by=answered_by)
+        return twiml(survey.hang_up())
+    context = service.survey_context(session, attempt_id=attempt)
+    return twiml(survey.greeting(settings, context=context, speech=speech_enabled()))
 
 
 @router.post("/answer")
@@ -54,46 +54,52 @@ def voice_answer(
     q: str,
     form: Form,
     session: SessionDep,
-    settings: Settings,
+    settings: IvrSettingsDep,
     tries: Tries = 0,
     unsure: Annotated[int, Query(ge=0, le=1)] = 0,
 ) -> Response:
     """A key or a spoken answer: keep it and go on, re-ask, or move on marking it unclear."""
-    _known(q, survey.KEYS)
-    order = voice_service.questions_of(session, attempt_id=attempt)
+    question = _known(q, survey.KEYS)
+    order = service.questions_of(session, attempt_id=attempt)
     _known(q, order)
     step = Step(session=session, settings=settings, attempt=attempt, order=order)
-    stored = voice_service.answer_of(session, attempt_id=attempt, question=q)
+    stored = service.answer_of(session, attempt_id=attempt, question=question)
     if stored is not None:  # Twilio repeated the request: answer as the first time
-        return _twiml(_after_answer(step, question=q, value=stored.value))
-    heard = hear(settings, question=q, form=form)
-    if q == order[0] and heard.digits == survey.RESCHEDULE_KEY:
-        voice_service.reschedule_on_request(session, attempt_id=attempt)
-        return _twiml(survey.goodbye(settings, text=prompts.RESCHEDULED))
-    _keep_answer_recording(session, attempt=attempt, question=q, form=form, heard=heard)
+        return twiml(_after_answer(step, question=question, value=stored.value))
+    heard = hear(settings, question=question, form=form)
+    if question == order[0] and heard.digits == survey.RESCHEDULE_KEY:
+        service.reschedule_on_request(session, attempt_id=attempt)
+        return twiml(survey.goodbye(settings, text=prompts.RESCHEDULED))
+    _keep_answer_recording(session, attempt=attempt, question=question, form=form, heard=heard)
     if heard.value is None and heard.hung_up:
-        return _twiml(survey.hang_up())  # nothing usable, nobody left to ask: partial
+        return twiml(survey.hang_up())  # nothing usable, nobody left to ask: partial
     if heard.value is None:
         again = _ask_again(
-            settings, attempt=attempt, question=q, tries=tries, unsure=unsure, heard=heard
+            settings, attempt=attempt, question=question, tries=tries, unsure=unsure, heard=heard
         )
         if again is not None:
-            return _twiml(again)
+            return twiml(again)
     callbacks.record_answer(
         session,
         attempt_id=attempt,
-        question=q,
+        question=question,
         value=heard.value,
         source="dtmf" if heard.kind == "key" or not heard.recording_url else "speech",
         raw=(heard.digits if heard.kind == "key" else heard.text) or None,
     )
     if heard.hung_up:
-        return _twiml(survey.hang_up())
-    return _twiml(_after_answer(step, question=q, value=heard.value))
+        return twiml(survey.hang_up())
+    return twiml(_after_answer(step, question=question, value=heard.value))
 
 
 def _ask_again(
-    settings: IvrSettings, *, attempt: int, question: str, tries: int, unsure: int, heard: Heard
+    settings: IvrSettings,
+    *,
+    attempt: int,
+    question: Question,
+    tries: int,
+    unsure: int,
+    heard: Heard,
 ) -> str | None:
     """The re-ask for an unusable input, or None when it is time to mark the answer unclear."""
     if tries >= survey.MAX_RETRIES:
@@ -122,17 +128,17 @@ class Step:
     session: Session
     settings: IvrSettings
     attempt: int
-    order: tuple[str, ...]
+    order: tuple[Question, ...]
 
 
-def _after_answer(step: Step, *, question: str, value: str | None) -> str:
+def _after_answer(step: Step, *, question: Question, value: str | None) -> str:
     """What follows an answer: the reason for an 不满意, the next question, or the end."""
     if survey.wants_reason(question, value):
         return survey.ask_reason(step.settings, attempt_id=step.attempt, question=question)
     return _next_step(step, question=question)
 
 
-def _next_step(step: Step, *, question: str) -> str:
+def _next_step(step: Step, *, question: Question) -> str:
     """The next question; after the last, suggestions (a survey) or thanks (a 整改回访)."""
     following = survey.next_question(question, step.order)
     if following is not None:
@@ -143,19 +149,19 @@ def _next_step(step: Step, *, question: str) -> str:
             tries=0,
             speech=speech_enabled(),
         )
-    if step.order == survey.ORDER:
+    if step.order == SURVEY_QUESTIONS:
         return survey.ask_suggestion(step.settings, attempt_id=step.attempt)
-    voice_service.finish_survey(step.session, attempt_id=step.attempt)
+    service.finish_survey(step.session, attempt_id=step.attempt)
     return survey.goodbye(step.settings, text=prompts.THANKS)
 
 
 def _keep_answer_recording(
-    session: Session, *, attempt: int, question: str, form: FormData, heard: Heard
+    session: Session, *, attempt: int, question: Question, form: FormData, heard: Heard
 ) -> None:
     """A spoken answer's audio, beside what we decoded, so an operator can listen."""
     if heard.kind == "key" or heard.recording_sid is None or heard.recording_url is None:
         return  # a key press: its recording is the silence before the key
-    voice_service.store_recording(
+    service.store_recording(
         session,
         attempt_id=attempt,
         call_sid=str(form.get("CallSid") or ""),
@@ -176,14 +182,14 @@ def _keep_free_speech(
     attempt: int,
     form: FormData,
     purpose: RecordingPurpose,
-    question: str | None,
+    question: Question | None,
 ) -> None:
     """Store a reason or suggestion recording as pending and queue its transcription."""
     url, sid = str(form.get("RecordingUrl") or ""), str(form.get("RecordingSid") or "")
     if not url or not sid:
         return  # nothing was said (Twilio does not post an empty recording)
     duration = str(form.get("RecordingDuration") or "0")
-    recording, _ = voice_service.store_recording(
+    recording, _ = service.store_recording(
         session,
         attempt_id=attempt,
         call_sid=str(form.get("CallSid") or ""),
@@ -204,25 +210,34 @@ def voice_reason(
     q: str,
     form: Form,
     session: SessionDep,
-    settings: Settings,
+    settings: IvrSettingsDep,
     background: BackgroundTasks,
 ) -> Response:
     """The recorded reason for an 不满意 (or none): keep it, then go on with the survey."""
-    _known(q, prompts.REASON)
-    order = voice_service.questions_of(session, attempt_id=attempt)
+    question = _known(q, prompts.REASON)
+    order = service.questions_of(session, attempt_id=attempt)
     _known(q, order)
     _keep_free_speech(
-        session, background, attempt=attempt, form=form, purpose=RecordingPurpose.reason, question=q
+        session,
+        background,
+        attempt=attempt,
+        form=form,
+        purpose=RecordingPurpose.reason,
+        question=question,
     )
     if str(form.get("Digits") or "") == HANGUP:
-        return _twiml(survey.hang_up())
+        return twiml(survey.hang_up())
     step = Step(session=session, settings=settings, attempt=attempt, order=order)
-    return _twiml(_next_step(step, question=q))
+    return twiml(_next_step(step, question=question))
 
 
 @router.post("/suggestion")
 def voice_suggestion(
-    attempt: int, form: Form, session: SessionDep, settings: Settings, background: BackgroundTasks
+    attempt: int,
+    form: Form,
+    session: SessionDep,
+    settings: IvrSettingsDep,
+    background: BackgroundTasks,
 ) -> Response:
     """The recorded suggestion (or none): keep it, close the survey, thank and say goodbye."""
     _keep_free_speech(
@@ -233,10 +248,10 @@ def voice_suggestion(
         purpose=RecordingPurpose.suggestion,
         question=None,
     )
-    voice_service.finish_survey(session, attempt_id=attempt)
+    service.finish_survey(session, attempt_id=attempt)
     if str(form.get("Digits") or "") == HANGUP:
-        return _twiml(survey.hang_up())
-    return _twiml(survey.goodbye(settings, text=prompts.THANKS))
+        return twiml(survey.hang_up())
+    return twiml(survey.goodbye(settings, text=prompts.THANKS))
 
 
 @router.post("/status")

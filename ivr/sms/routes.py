@@ -1,35 +1,32 @@
 """Twilio SMS webhooks: replies to the survey text, and delivery reports. Signed, idempotent."""
 
 from datetime import timedelta
-from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 from twilio.twiml.messaging_response import MessagingResponse
 
 from callbacks import service as callbacks
 from callbacks import sms as sms_survey
-from ivr import sms_messages, sms_text
-from ivr.config import IvrSettings, get_ivr_settings
-from ivr.models import SmsMessage
-from ivr.sms_reply import QUESTION_ORDER, parse_reply
-from ivr.webhooks import signed_form
+from ivr.config import IvrSettings, IvrSettingsDep
+from ivr.sms import service, texts
+from ivr.sms.models import SmsMessage
+from ivr.sms.reply import parse_reply
+from ivr.twilio.webhook import Form, twiml
 from kernel.clock import utcnow
 from kernel.db import SessionDep
 from kernel.errors import Invalid
 from kernel.phone import normalize
+from kernel.vocabulary import SURVEY_QUESTIONS
 
 router = APIRouter(prefix="/twilio/sms", tags=["twilio"])
-Form = Annotated[FormData, Depends(signed_form)]
-Settings = Annotated[IvrSettings, Depends(get_ivr_settings)]
-TWIML = "application/xml"
 # Someone texting a closed survey hears so once a day, never in a loop with an auto-responder.
 CLOSED_NOTE_EVERY = timedelta(hours=24)
 
 
-def messaging_twiml(text: str | None, *, status_url: str | None = None) -> str:
+def messagingtwiml(text: str | None, *, status_url: str | None = None) -> str:
     """<Response><Message action=…>text</Message></Response>, or an empty <Response/>."""
     response = MessagingResponse()
     if text:
@@ -50,21 +47,17 @@ def _field(form: FormData, name: str) -> str:
     return value
 
 
-def _twiml(body: str) -> Response:
-    return Response(content=body, media_type=TWIML)
-
-
 def _answer_of(session: Session, settings: IvrSettings, inbound: SmsMessage) -> str:
     """The TwiML we answered an inbound message with: the same again for a retried webhook."""
-    reply = sms_messages.reply_for(session, inbound_id=inbound.id or 0)
+    reply = service.reply_for(session, inbound_id=inbound.id or 0)
     if reply is None or inbound.message_sid is None:
-        return messaging_twiml(None)
+        return messagingtwiml(None)
     url = status_url(settings, reply_to=inbound.message_sid, attempt_id=reply.attempt_id)
-    return messaging_twiml(reply.body, status_url=url)
+    return messagingtwiml(reply.body, status_url=url)
 
 
 @router.post("/inbound")
-def sms_inbound(form: Form, session: SessionDep, settings: Settings) -> Response:
+def sms_inbound(form: Form, session: SessionDep, settings: IvrSettingsDep) -> Response:
     """A text from a person: read it, hand it to callbacks, answer in TwiML."""
     message_sid, sender = _field(form, "MessageSid"), _field(form, "From")
     body = str(form.get("Body") or "")
@@ -72,9 +65,9 @@ def sms_inbound(form: Form, session: SessionDep, settings: Settings) -> Response
         phone: str | None = normalize(sender)
     except Invalid:
         phone = None  # a short code or an alphanumeric sender: kept, never answered
-    inbound = sms_messages.by_sid(session, message_sid=message_sid)
+    inbound = service.by_sid(session, message_sid=message_sid)
     if inbound is None:
-        fresh = sms_messages.record_inbound(
+        fresh = service.record_inbound(
             session, message_sid=message_sid, phone=phone or sender, body=body
         )
         if fresh is not None and phone is not None:
@@ -82,15 +75,15 @@ def sms_inbound(form: Form, session: SessionDep, settings: Settings) -> Response
         elif fresh is not None:
             fresh.action = "ignored"
             session.add(fresh)
-        inbound = fresh or sms_messages.by_sid(session, message_sid=message_sid)
+        inbound = fresh or service.by_sid(session, message_sid=message_sid)
     assert inbound is not None
-    return _twiml(_answer_of(session, settings, inbound))
+    return twiml(_answer_of(session, settings, inbound))
 
 
 def _converse(session: Session, settings: IvrSettings, *, inbound: SmsMessage, phone: str) -> None:
     """Parse against the open questions, let callbacks decide, and keep the answer we give."""
     survey = sms_survey.open_sms_survey(session, phone=phone)
-    expected = list(survey.expected) if survey is not None else list(QUESTION_ORDER)
+    expected = list(survey.expected) if survey is not None else list(SURVEY_QUESTIONS)
     reply = parse_reply(inbound.body, expected=expected)
     outcome = sms_survey.handle_reply(
         session,
@@ -105,18 +98,18 @@ def _converse(session: Session, settings: IvrSettings, *, inbound: SmsMessage, p
     if survey is not None:
         inbound.task_id, inbound.attempt_id = survey.task_id, survey.attempt_id
     session.add(inbound)
-    if outcome.action == "no_survey" and sms_messages.recently_answered(
+    if outcome.action == "no_survey" and service.recently_answered(
         session, phone=phone, purpose="no_survey", since=utcnow() - CLOSED_NOTE_EVERY
     ):
         return
-    text = sms_text.render_outcome(
+    text = texts.render_outcome(
         signature=settings.sms_signature,
         action=outcome.action,
         missing=list(outcome.missing),
         expected=expected,
     )
     if text is not None:
-        sms_messages.record_reply(
+        service.record_reply(
             session,
             inbound=inbound,
             body=text,
@@ -136,12 +129,12 @@ def sms_status(
     """A delivery report; repeated and late (out-of-order) reports change nothing."""
     message_sid = _field(form, "MessageSid")
     status = str(form.get("MessageStatus") or form.get("SmsStatus") or "")
-    if status not in sms_messages.STATUS_RANK:
+    if status not in service.STATUS_RANK:
         raise HTTPException(422, detail=f"未知的短信状态 {status!r}：请求未被处理")
     raw_code = str(form.get("ErrorCode") or "")
     if attempt is not None:
         callbacks.get_attempt(session, attempt_id=attempt)  # 404 for an attempt we never made
-    message = sms_messages.apply_status(
+    message = service.apply_status(
         session,
         message_sid=message_sid,
         status=status,
@@ -150,7 +143,7 @@ def sms_status(
         attempt_id=attempt,
         reply_to_sid=reply_to,
     )
-    if message is not None and message.purpose == "invitation" and message.attempt_id:
+    if message is not None and message.purpose == service.INVITATION and message.attempt_id:
         sms_survey.record_delivery(
             session,
             attempt_id=message.attempt_id,

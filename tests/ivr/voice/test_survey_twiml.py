@@ -4,8 +4,10 @@ import re
 
 import pytest
 
-from ivr import prompts, survey
+from ivr import prompts
 from ivr.config import IvrSettings
+from ivr.voice import survey
+from kernel.vocabulary import SURVEY_QUESTIONS, Question
 from twilio_emulator.people import offered_options
 from twilio_emulator.twiml import parse_voice
 
@@ -19,7 +21,7 @@ def every_document(settings: IvrSettings) -> list[str]:
     documents = [
         survey.greeting(settings, context=CONTEXT, speech=speech) for speech in (True, False)
     ]
-    for question in survey.ORDER:
+    for question in SURVEY_QUESTIONS:
         for speech in (True, False):
             documents.append(
                 survey.ask(settings, attempt_id=7, question=question, tries=1, speech=speech)
@@ -51,8 +53,8 @@ def test_the_default_voice_is_polly_zhiyu_in_mandarin() -> None:
     assert (settings.voice, settings.voice_language) == ("Polly.Zhiyu", "cmn-CN")
 
 
-@pytest.mark.parametrize("question", survey.ORDER)
-def test_each_prompt_offers_exactly_the_keys_the_survey_reads(question: str) -> None:
+@pytest.mark.parametrize("question", SURVEY_QUESTIONS)
+def test_each_prompt_offers_exactly_the_keys_the_survey_reads(question: Question) -> None:
     offered = dict((key, label) for label, key in offered_options(prompts.QUESTIONS[question]))
     assert set(offered) == set(survey.KEYS[question])
     meaning = {"非常满意": "very_satisfied", "满意": "satisfied", "不满意": "unsatisfied"}
@@ -73,7 +75,7 @@ def test_prompts_stay_short() -> None:
 
 
 def test_a_reason_follows_only_an_unsatisfied_rating() -> None:
-    assert survey.wants_reason("attitude", "unsatisfied")
-    assert not survey.wants_reason("attitude", "satisfied")
-    assert not survey.wants_reason("attitude", None)
-    assert not survey.wants_reason("favour_asked", "yes")
+    assert survey.wants_reason(Question.attitude, "unsatisfied")
+    assert not survey.wants_reason(Question.attitude, "satisfied")
+    assert not survey.wants_reason(Question.attitude, None)
+    assert not survey.wants_reason(Question.favour_asked, "yes")
