@@ -25,6 +25,7 @@ from ivr.asr.audio import read_wav  # noqa: E402
 from ivr.asr.decoder import decode_answer, load_model, transcribe  # noqa: E402
 from ivr.asr.grammar import QuestionKind  # noqa: E402
 from ivr.asr.model import ensure_model  # noqa: E402
+from twilio_emulator import clips as emulator_clips  # noqa: E402
 
 RTF_GOAL = 0.05
 IN_CALL_P95_TARGET_S = 0.300
@@ -77,10 +78,10 @@ def measure(
 
 
 def main() -> None:
-    """Print model load time, RSS, and per-mode latency and RTF over the shared clips."""
+    """Print model load time, RSS, and per-mode latency and RTF over the emulator's clips."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5, help="passes over the clips per mode")
-    parser.add_argument("--clips", type=Path, default=REPO_ROOT.parent / "shared" / "asr")
+    parser.add_argument("--clips", type=Path, default=emulator_clips.DIRECTORY)
     parser.add_argument("--no-call", action="store_true", help="skip the in-call latency part")
     args = parser.parse_args()
     model_dir = ensure_model()
@@ -159,9 +160,9 @@ def in_call(*, clips: Path, rounds: int) -> None:
     from huifang import migrate
     from huifang.settings import clear_caches
     from ivr.asr.config import get_asr_settings
-    from ivr.emulator import EmulatorConfig, create_emulator_app
-    from ivr.emulator.resources import account_path
-    from ivr.emulator.store import Recording, new_sid
+    from twilio_emulator import EmulatorConfig, create_emulator_app
+    from twilio_emulator.resources import account_path
+    from twilio_emulator.store import Recording, new_sid
 
     scratch = tempfile.mkdtemp(prefix="bench-asr-")
     url = f"sqlite:///{scratch}/bench.db"

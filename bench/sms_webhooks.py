@@ -17,28 +17,33 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 # Standalone script: import the working tree's packages, not whatever is installed.
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+from twilio.request_validator import RequestValidator  # noqa: E402
 
+from callbacks.models import CallAttempt  # noqa: E402
+from callbacks.service import attempt_placed, begin_attempt, open_tasks  # noqa: E402
+from core_ledger.models import OutboxEvent, Outlet  # noqa: E402
 from huifang import migrate  # noqa: E402
 from huifang.app import create_app  # noqa: E402
 from huifang.settings import clear_caches  # noqa: E402
+from ivr.config import get_ivr_settings  # noqa: E402
+from kernel.clock import utcnow  # noqa: E402
 from kernel.db import get_engine  # noqa: E402
-from tests.ivr.test_sms_support import (  # noqa: E402
-    inbound_form,
-    post_signed,
-    signature,
-    sms_attempt,
-    status_form,
-    unanswered_task,
-)
+from kernel.vocabulary import Channel  # noqa: E402
 
 TWILIO_BUDGET_S = 15.0
+CENTRE = "+8657112329"
+BUSINESS_AT = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
 
 
 def _configure(directory: Path) -> str:
@@ -54,6 +59,88 @@ def _configure(directory: Path) -> str:
         }
     )
     return url
+
+
+def _waiting_survey(engine: Engine, *, phone: str, sid: str) -> int:
+    """A withdrawal's task whose call went unanswered and whose SMS invitation went out."""
+    with Session(engine, expire_on_commit=False) as session:
+        outlet = Outlet(code=f"WD{phone[-4:]}", name="城东网点")
+        session.add(outlet)
+        session.flush()
+        event = OutboxEvent(kind="withdrawal.completed", aggregate_id=int(phone[-6:]), payload={})
+        session.add(event)
+        session.flush()
+        payload: dict[str, Any] = {
+            "business_kind": "withdrawal",
+            "business_id": 1,
+            "occurred_at": BUSINESS_AT.isoformat(),
+            "outlet_id": outlet.id,
+            "outlet_name": outlet.name,
+            "person": {"name": "王芳", "phone": phone},
+        }
+        [task] = open_tasks(session, event_id=event.id or 0, payload=payload)
+        call = CallAttempt(
+            task_id=task.id or 0,
+            attempt_no=1,
+            channel=Channel.voice,
+            status="no-answer",
+            ended_at=utcnow(),
+        )
+        task.attempts_made, task.due_at = 1, utcnow()
+        session.add_all([call, task])
+        session.commit()
+        attempt = begin_attempt(session, task_id=task.id or 0, attempt_no=2)
+        assert attempt is not None and attempt.channel == Channel.sms
+        attempt_placed(session, attempt_id=attempt.id or 0, provider_sid=sid)
+        session.commit()
+        return attempt.id or 0
+
+
+def _inbound(body: str, *, sid: str, phone: str) -> dict[str, str]:
+    """What Twilio posts to the messaging URL for one incoming SMS."""
+    return {
+        "ToCountry": "CN",
+        "ToState": "",
+        "SmsMessageSid": sid,
+        "NumMedia": "0",
+        "ToCity": "",
+        "FromZip": "",
+        "SmsSid": sid,
+        "FromState": "",
+        "SmsStatus": "received",
+        "FromCity": "",
+        "Body": body,
+        "FromCountry": "CN",
+        "To": CENTRE,
+        "ToZip": "",
+        "NumSegments": "1",
+        "MessageSid": sid,
+        "AccountSid": get_ivr_settings().twilio_account_sid,
+        "From": phone,
+        "ApiVersion": "2010-04-01",
+    }
+
+
+def _delivered(sid: str, *, phone: str) -> dict[str, str]:
+    """What Twilio posts to a message's StatusCallback when it was delivered."""
+    return {
+        "AccountSid": get_ivr_settings().twilio_account_sid,
+        "ApiVersion": "2010-04-01",
+        "From": CENTRE,
+        "To": phone,
+        "MessageSid": sid,
+        "MessageStatus": "delivered",
+        "SmsSid": sid,
+        "SmsStatus": "delivered",
+    }
+
+
+def _post(client: TestClient, path: str, form: dict[str, str], *, token: str = "") -> object:
+    """POST a form signed as Twilio signs it (with our auth token unless another is given)."""
+    settings = get_ivr_settings()
+    validator = RequestValidator(token or settings.twilio_auth_token)
+    signature = validator.compute_signature(settings.webhook_url(path), form)
+    return client.post(path, data=form, headers={"X-Twilio-Signature": signature})
 
 
 def _timed(action: Callable[[int], object], count: int) -> list[float]:
@@ -86,22 +173,18 @@ def run(url: str, *, people: int) -> None:
     phones = [f"+86139{n:08d}" for n in range(people)]
     sids = [f"SM{n:032d}" for n in range(people)]
     attempts = [
-        sms_attempt(engine, task_id=unanswered_task(engine, phone=p), sid=sid)
-        for p, sid in zip(phones, sids, strict=True)
+        _waiting_survey(engine, phone=p, sid=sid) for p, sid in zip(phones, sids, strict=True)
     ]
     with TestClient(create_app()) as client:
 
         def forged(n: int) -> object:
-            form = inbound_form("1122", sid=f"SMf{n:031d}", phone=phones[n])
-            bad = signature("/twilio/sms/inbound", form, token="0" * 32)
-            return client.post(
-                "/twilio/sms/inbound", data=form, headers={"X-Twilio-Signature": bad}
-            )
+            form = _inbound("1122", sid=f"SMf{n:031d}", phone=phones[n])
+            return _post(client, "/twilio/sms/inbound", form, token="0" * 32)
 
         def reply(body: str, prefix: str) -> Callable[[int], object]:
             def send(n: int) -> object:
-                form = inbound_form(body, sid=f"{prefix}{n:031d}", phone=phones[n])
-                return post_signed(client, "/twilio/sms/inbound", form)
+                form = _inbound(body, sid=f"{prefix}{n:031d}", phone=phones[n])
+                return _post(client, "/twilio/sms/inbound", form)
 
             return send
 
@@ -109,7 +192,7 @@ def run(url: str, *, people: int) -> None:
 
         def delivery(n: int) -> object:
             path = f"/twilio/sms/status?attempt={attempts[n]}"
-            return post_signed(client, path, status_form(sids[n], "delivered"))
+            return _post(client, path, _delivered(sids[n], phone=phones[n]))
 
         forged(0)  # warm up
         rows = [

@@ -19,10 +19,6 @@ class Channel(Protocol):
         """Start a survey call; return the provider's call id."""
         ...
 
-    def send_sms(self, *, attempt_id: int, to: str, body: str) -> str:
-        """Send a survey message; return the provider's message id."""
-        ...
-
     def send_survey_sms(self, *, attempt_id: int, to: str) -> str:
         """Send the SMS survey of an attempt's task; return the provider's MessageSid.
 

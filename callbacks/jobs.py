@@ -104,9 +104,6 @@ def run_attempt(task_id: int, attempt_no: int) -> str | None:
     return sid
 
 
-place_call = run_attempt  # the skeleton's name for the job
-
-
 def _refused(*, attempt_id: int, error: ChannelError) -> None:
     """A provider refusal: an invalid number goes to an operator, a call is retried later."""
     with session_scope() as session:

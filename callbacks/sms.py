@@ -1,6 +1,6 @@
 """The SMS survey (短信回访): who is waiting for a reply, and what each reply does.
 
-The ivr side parses a reply (``ivr.sms_reply.parse_reply``) and renders the texts; this module
+The ivr side parses a reply (``ivr.sms.reply.parse_reply``) and renders the texts; this module
 keeps the state: answers, the one follow-up for a partial reply, the one clarification for an
 unreadable one, opt-outs, and delivery reports. Every verb is safe to repeat.
 """

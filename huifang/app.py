@@ -13,8 +13,8 @@ import admin.rankings
 import admin.routes
 import callbacks.routes
 import core_ledger.routes
-import ivr.sms_webhooks
-import ivr.webhooks
+import ivr.sms.routes
+import ivr.voice.routes
 import kernel.auth
 import scoring.evaluation_routes
 import scoring.inspection_routes
@@ -23,8 +23,8 @@ from callbacks import channel
 from huifang.dashboard import PATH as RQ_DASHBOARD_PATH
 from huifang.dashboard import dashboard_app
 from huifang.settings import Settings, load_settings
-from ivr.spoken import warm_up_in_background
-from ivr.twilio_channel import TwilioChannel
+from ivr.twilio.channel import TwilioChannel
+from ivr.voice.spoken import warm_up_in_background
 from kernel.db import get_engine
 from kernel.errors import DomainError
 
@@ -59,8 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scoring.routes.router,
         scoring.evaluation_routes.router,
         scoring.inspection_routes.router,
-        ivr.webhooks.router,
-        ivr.sms_webhooks.router,
+        ivr.voice.routes.router,
+        ivr.sms.routes.router,
         admin.routes.router,
         admin.exceptions.router,
         admin.rankings.router,

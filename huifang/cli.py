@@ -99,7 +99,7 @@ def emulator(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8020,
 ) -> None:
     """Run the local Twilio emulator."""
-    from ivr.emulator.app import create_emulator_app
+    from twilio_emulator.app import create_emulator_app
 
     uvicorn.run(create_emulator_app(), host=host, port=port, log_level="warning")
 

@@ -382,7 +382,7 @@ def script_for(outlet: str, rng: random.Random) -> dict[str, object] | None:
     return {"answer": "human", "inputs": phone_inputs([tier(), tier(), repeat, favour], speaks)}
 
 
-# What a person who speaks says for each key, per question (clips in ../shared/asr).
+# What a person who speaks says for each key, per question (the emulator's clips).
 _SPOKEN = (
     {"1": "feichang_manyi.wav", "2": "manyi.wav", "3": "bu_manyi.wav"},
     {"1": "feichang_manyi.wav", "2": "yiban.wav", "3": "bu_manyi.wav"},

@@ -6,8 +6,8 @@ import callbacks.models
 import core_ledger.documents
 import core_ledger.models
 import core_ledger.org
-import ivr.models
-import ivr.voice_models
+import ivr.sms.models
+import ivr.voice.models
 import kernel.auth
 import scoring.models
 
@@ -18,7 +18,7 @@ MODULES = (
     core_ledger.org,
     scoring.models,
     callbacks.models,
-    ivr.models,
-    ivr.voice_models,
+    ivr.sms.models,
+    ivr.voice.models,
 )
 metadata = SQLModel.metadata

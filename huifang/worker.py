@@ -10,9 +10,9 @@ from rq import Queue, Worker
 from callbacks import channel
 from callbacks.jobs import tick as callbacks_tick
 from huifang.settings import load_settings
-from ivr.jobs import queue_pending_transcriptions
-from ivr.spoken import warm_up
-from ivr.twilio_channel import TwilioChannel
+from ivr.twilio.channel import TwilioChannel
+from ivr.voice.jobs import queue_pending_transcriptions
+from ivr.voice.spoken import warm_up
 from kernel.clock import utcnow
 from kernel.db import session_scope
 from kernel.periods import Period, month_of, parse_period

@@ -1,8 +1,10 @@
 """Twilio and survey settings (HUIFANG_ prefix). Defaults point at the local emulator."""
 
 from functools import lru_cache
+from typing import Annotated
 from urllib.parse import urlsplit
 
+from fastapi import Depends
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -72,3 +74,6 @@ class IvrSettings(BaseSettings):
 def get_ivr_settings() -> IvrSettings:
     """The process's IVR settings, read once."""
     return IvrSettings()
+
+
+IvrSettingsDep = Annotated[IvrSettings, Depends(get_ivr_settings)]

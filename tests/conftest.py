@@ -259,7 +259,7 @@ class Stack:
 def stack(engine: Engine, redis: Redis) -> Iterator[Stack]:
     """Start the app and the emulator on free ports, pointing each at the other."""
     from huifang.app import create_app
-    from ivr.emulator.app import create_emulator_app
+    from twilio_emulator.app import create_emulator_app
 
     app_port, emulator_port = free_port(), free_port()
     app_url, emulator_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{emulator_port}"

@@ -14,9 +14,10 @@ import vosk
 
 from ivr.asr.audio import read_wav
 from ivr.asr.config import get_asr_settings
-from ivr.asr.grammar import UNKNOWN_WORD, AnswerValue, QuestionKind, grammar_json, interpret
+from ivr.asr.grammar import UNKNOWN_WORD, QuestionKind, grammar_json, interpret
 from ivr.asr.vocabulary import VocabularyUnreadable, read_vocabulary
 from kernel.errors import DomainError
+from kernel.vocabulary import Answer
 
 _CHUNK_S = 0.25
 _lock = threading.Lock()
@@ -34,7 +35,7 @@ class AsrUnavailable(DomainError):
 class SpokenAnswer:
     """A caller's spoken answer: the option (None when unclear), the words, how sure we are."""
 
-    value: AnswerValue | None
+    value: Answer | None
     text: str
     confidence: float
 

@@ -10,51 +10,50 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
+from kernel.vocabulary import Answer
+
 QuestionKind = Literal["rating", "yes_no"]
-Rating = Literal["very_satisfied", "satisfied", "unsatisfied"]
-YesNo = Literal["yes", "no"]
-AnswerValue = Rating | YesNo
 
 UNKNOWN_WORD = "[unk]"
 
 # 一般 (so-so) counts as satisfied: the centre's scale has three tiers and no middle one.
-RATING_PHRASES: dict[str, Rating] = {
-    "非常 满意": "very_satisfied",
-    "特别 满意": "very_satisfied",
-    "十分 满意": "very_satisfied",
-    "满意": "satisfied",
-    "很满意": "satisfied",
-    "我 很满意": "satisfied",
-    "挺 满意": "satisfied",
-    "比较 满意": "satisfied",
-    "还 满意": "satisfied",
-    "一般": "satisfied",
-    "还行": "satisfied",
-    "不 满意": "unsatisfied",
-    "不太 满意": "unsatisfied",
-    "很 不 满意": "unsatisfied",
-    "非常 不 满意": "unsatisfied",
-    "不 是 很 满意": "unsatisfied",
+RATING_PHRASES: dict[str, Answer] = {
+    "非常 满意": Answer.very_satisfied,
+    "特别 满意": Answer.very_satisfied,
+    "十分 满意": Answer.very_satisfied,
+    "满意": Answer.satisfied,
+    "很满意": Answer.satisfied,
+    "我 很满意": Answer.satisfied,
+    "挺 满意": Answer.satisfied,
+    "比较 满意": Answer.satisfied,
+    "还 满意": Answer.satisfied,
+    "一般": Answer.satisfied,
+    "还行": Answer.satisfied,
+    "不 满意": Answer.unsatisfied,
+    "不太 满意": Answer.unsatisfied,
+    "很 不 满意": Answer.unsatisfied,
+    "非常 不 满意": Answer.unsatisfied,
+    "不 是 很 满意": Answer.unsatisfied,
 }
 
-YES_NO_PHRASES: dict[str, YesNo] = {
-    "是": "yes",
-    "是 的": "yes",
-    "是 啊": "yes",
-    "有": "yes",
-    "有的": "yes",
-    "对": "yes",
-    "对 的": "yes",
-    "否": "no",
-    "没有": "no",
-    "没有 的": "no",
-    "没": "no",
-    "没得": "no",
-    "不是": "no",
-    "不": "no",
+YES_NO_PHRASES: dict[str, Answer] = {
+    "是": Answer.yes,
+    "是 的": Answer.yes,
+    "是 啊": Answer.yes,
+    "有": Answer.yes,
+    "有的": Answer.yes,
+    "对": Answer.yes,
+    "对 的": Answer.yes,
+    "否": Answer.no,
+    "没有": Answer.no,
+    "没有 的": Answer.no,
+    "没": Answer.no,
+    "没得": Answer.no,
+    "不是": Answer.no,
+    "不": Answer.no,
 }
 
-PHRASES: dict[QuestionKind, dict[str, Rating] | dict[str, YesNo]] = {
+PHRASES: dict[QuestionKind, dict[str, Answer]] = {
     "rating": RATING_PHRASES,
     "yes_no": YES_NO_PHRASES,
 }
@@ -76,20 +75,20 @@ def missing_words(*, vocabulary: frozenset[str]) -> set[str]:
     return words - vocabulary
 
 
-def interpret(*, words: Sequence[str], kind: QuestionKind) -> AnswerValue | None:
+def interpret(*, words: Sequence[str], kind: QuestionKind) -> Answer | None:
     """Map decoded words to an answer; None when nothing, or contradicting answers, were said."""
     values = set(_matches(words=words, table=_joined(PHRASES[kind].items())))
     return values.pop() if len(values) == 1 else None
 
 
-def _joined(items: Iterable[tuple[str, AnswerValue]]) -> dict[str, AnswerValue]:
+def _joined(items: Iterable[tuple[str, Answer]]) -> dict[str, Answer]:
     """Key each phrase by its words joined without spaces."""
     return {phrase.replace(" ", ""): value for phrase, value in items}
 
 
-def _matches(*, words: Sequence[str], table: dict[str, AnswerValue]) -> list[AnswerValue]:
+def _matches(*, words: Sequence[str], table: dict[str, Answer]) -> list[Answer]:
     """Longest phrases found left to right at word boundaries; other words are skipped."""
-    found: list[AnswerValue] = []
+    found: list[Answer] = []
     start = 0
     while start < len(words):
         for end in range(len(words), start, -1):

@@ -8,12 +8,12 @@ from sqlmodel import Session, select
 
 from callbacks.models import CallAttempt
 from huifang.worker import ALERT_CHECK_SECONDS, Reconciler, last_closed_month
-from ivr.voice_models import RecordingPurpose, VoiceRecording
+from ivr.voice.models import RecordingPurpose, VoiceRecording
 from kernel.clock import centre_tz, utcnow
 from kernel.periods import month
 from kernel.queue import get_queue
 from scoring.models import RankingAlert
-from tests.ivr.test_voice_support import an_attempt
+from tests.ivr.voice.support import an_attempt
 from tests.scoring.factories import S, U, V, outlet, rate
 
 

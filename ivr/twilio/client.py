@@ -1,0 +1,64 @@
+"""How we reach Twilio: the official SDK's client, and recordings fetched with its credentials.
+
+Recordings are fetched from RecordingUrl + ".wav" with the account credentials, and only from
+the Twilio API host we are configured for: the credentials never go anywhere else.
+"""
+
+import threading
+import time
+
+import httpx
+from twilio.rest import Client
+
+from ivr.config import IvrSettings
+
+
+class RecordingUnavailable(Exception):
+    """The recording could not be fetched; permanent when asking again cannot help."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def make_client(settings: IvrSettings) -> Client:
+    """A Twilio client pointed at TWILIO_API_BASE_URL (Twilio itself, or the emulator)."""
+    client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
+    client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+    return client
+
+
+_client_lock = threading.Lock()
+_clients: dict[float, httpx.Client] = {}
+
+
+def _http(timeout: float) -> httpx.Client:
+    """One pooled client per process: keep-alive saves a handshake on every answer."""
+    with _client_lock:
+        if timeout not in _clients:
+            _clients[timeout] = httpx.Client(timeout=timeout)
+        return _clients[timeout]
+
+
+def fetch_recording(settings: IvrSettings, *, url: str) -> bytes:
+    """The WAV at RecordingUrl, waiting briefly while Twilio still answers 404."""
+    base = settings.twilio_api_base_url.rstrip("/") + "/"
+    if not url.startswith(base):
+        raise RecordingUnavailable(
+            f"录音地址不在 {base} 下，拒绝携带账户凭据访问：{url}", permanent=True
+        )
+    auth = (settings.twilio_account_sid, settings.twilio_auth_token)
+    deadline = time.monotonic() + settings.recording_fetch_wait_seconds
+    client = _http(settings.recording_fetch_timeout_seconds)
+    while True:
+        try:
+            response = client.get(url + ".wav", auth=auth)
+        except httpx.HTTPError as error:
+            raise RecordingUnavailable(f"取录音失败：{error!r}", permanent=False) from error
+        if response.status_code == 200:
+            return response.content
+        if response.status_code != 404 or time.monotonic() >= deadline:
+            raise RecordingUnavailable(
+                f"取录音失败：HTTP {response.status_code}", permanent=response.status_code < 500
+            )
+        time.sleep(0.1)

@@ -1,0 +1,140 @@
+"""SMS survey test support: a task waiting for its SMS, Twilio-signed posts, golden texts."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from twilio.request_validator import RequestValidator
+
+from callbacks.models import CallAttempt
+from callbacks.service import attempt_placed, begin_attempt, open_tasks
+from core_ledger.models import OutboxEvent, Outlet
+from ivr.config import get_ivr_settings
+from ivr.sms.models import SmsMessage
+from kernel.clock import utcnow
+
+PHONE = "+8613912345678"
+CENTRE = "+8657112329"
+# 2026-11-03 10:00 in Shanghai: the invitation says 11月3日.
+BUSINESS_AT = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
+
+# The texts we answer with, exactly as a person reads them (golden).
+SIG = "【住房公积金】"
+THANKS = SIG + "感谢您的评价！祝您生活愉快。"
+THANKS_FOLLOW_UP = SIG + "感谢您的评价！您反映的情况我们已记录，工作人员会尽快与您联系。"
+FOLLOW_UP_LAST_TWO = (
+    SIG + "感谢您的回复！还有2项请您评价：①是否跑回头路（1是 2否）②工作人员是否索要财物"
+    "（1有 2没有）。请直接回复2位数字，如22。回复TD退订"
+)
+CLARIFY_ALL = (
+    SIG + "抱歉，没能看懂您的回复。请按顺序回复4位数字，如1122：①服务态度（1非常满意 2满意 "
+    "3不满意）②办事效率（1非常满意 2满意 3不满意）③是否跑回头路（1是 2否）④工作人员是否"
+    "索要财物（1有 2没有）。回复TD退订"
+)
+OPTED_OUT = SIG + "您已退订回访短信，我们不会再发送。如有需要，请拨打12329。"
+CLOSED = SIG + "本次回访已结束，感谢您的支持。如有意见建议，请拨打12329。"
+
+
+def unanswered_task(engine: Engine, *, phone: str = PHONE, outlet: str = "城东网点") -> int:
+    """A withdrawal's callback task whose one phone attempt went unanswered: SMS is next."""
+    with Session(engine, expire_on_commit=False) as session:
+        place = Outlet(code=f"WD{phone[-4:]}", name=outlet)
+        session.add(place)
+        session.flush()
+        event = OutboxEvent(kind="withdrawal.completed", aggregate_id=int(phone[-6:]), payload={})
+        session.add(event)
+        session.flush()
+        payload: dict[str, Any] = {
+            "business_kind": "withdrawal",
+            "business_id": 1,
+            "occurred_at": BUSINESS_AT.isoformat(),
+            "outlet_id": place.id,
+            "outlet_name": outlet,
+            "person": {"name": "王芳", "phone": phone},
+        }
+        [task] = open_tasks(session, event_id=event.id or 0, payload=payload)
+        session.add(
+            CallAttempt(
+                task_id=task.id or 0,
+                attempt_no=1,
+                channel="voice",
+                status="no-answer",
+                ended_at=utcnow(),
+            )
+        )
+        task.attempts_made, task.due_at = 1, utcnow()
+        session.add(task)
+        session.commit()
+        return task.id or 0
+
+
+def sms_attempt(engine: Engine, *, task_id: int, sid: str = "SM" + "0" * 31 + "1") -> int:
+    """Claim the SMS attempt of a task as if its invitation went out (no message is sent)."""
+    with Session(engine, expire_on_commit=False) as session:
+        attempt = begin_attempt(session, task_id=task_id, attempt_no=2)
+        assert attempt is not None and attempt.channel == "sms", "set HUIFANG_VOICE_ATTEMPTS=1"
+        attempt_placed(session, attempt_id=attempt.id or 0, provider_sid=sid)
+        session.commit()
+        return attempt.id or 0
+
+
+def inbound_form(body: str, *, sid: str, phone: str = PHONE) -> dict[str, str]:
+    """What Twilio posts to a messaging URL for one incoming SMS."""
+    return {
+        "ToCountry": "CN",
+        "ToState": "",
+        "SmsMessageSid": sid,
+        "NumMedia": "0",
+        "ToCity": "",
+        "FromZip": "",
+        "SmsSid": sid,
+        "FromState": "",
+        "SmsStatus": "received",
+        "FromCity": "",
+        "Body": body,
+        "FromCountry": "CN",
+        "To": CENTRE,
+        "ToZip": "",
+        "NumSegments": "1",
+        "MessageSid": sid,
+        "AccountSid": get_ivr_settings().twilio_account_sid,
+        "From": phone,
+        "ApiVersion": "2010-04-01",
+    }
+
+
+def status_form(sid: str, status: str, *, error_code: int | None = None) -> dict[str, str]:
+    """What Twilio posts to a message's StatusCallback."""
+    form = {
+        "AccountSid": get_ivr_settings().twilio_account_sid,
+        "ApiVersion": "2010-04-01",
+        "From": CENTRE,
+        "To": PHONE,
+        "MessageSid": sid,
+        "MessageStatus": status,
+        "SmsSid": sid,
+        "SmsStatus": status,
+    }
+    if error_code is not None:
+        form["ErrorCode"] = str(error_code)
+    return form
+
+
+def signature(path_and_query: str, form: dict[str, str], *, token: str | None = None) -> str:
+    """X-Twilio-Signature over PUBLIC_URL + path + query, as Twilio computes it."""
+    settings = get_ivr_settings()
+    url = settings.webhook_url(path_and_query)
+    return str(RequestValidator(token or settings.twilio_auth_token).compute_signature(url, form))
+
+
+def post_signed(client: Any, path_and_query: str, form: dict[str, str]) -> Any:
+    """POST a form with a valid Twilio signature."""
+    headers = {"X-Twilio-Signature": signature(path_and_query, form)}
+    return client.post(path_and_query, data=form, headers=headers)
+
+
+def messages(engine: Engine) -> list[SmsMessage]:
+    """Every SMS row, oldest first."""
+    with Session(engine) as session:
+        return list(session.exec(select(SmsMessage).order_by(SmsMessage.id)))  # type: ignore[arg-type]

@@ -1,0 +1,196 @@
+"""The SMS survey's words: signed, short, polite, answerable, and never an amount or ID."""
+
+import re
+from datetime import date
+
+import pytest
+
+from ivr.sms.reply import parse_reply
+from ivr.sms.texts import (
+    MAX_SEGMENTS,
+    render_clarify,
+    render_closed,
+    render_follow_up,
+    render_invitation,
+    render_opted_out,
+    render_outcome,
+    render_thanks,
+    segments,
+)
+from kernel.vocabulary import SURVEY_QUESTIONS
+
+SIGNATURE = "住房公积金"
+LONGEST_OUTLET = "某某市住房公积金管理中心高新技术产业开发区管理部第二营业大厅"
+
+
+def invitation(*, outlet: str = "城东营业网点", business: str = "withdrawal") -> str:
+    return render_invitation(
+        signature=SIGNATURE, business=business, on=date(2024, 5, 12), outlet=outlet
+    )
+
+
+def every_text() -> list[str]:
+    return [
+        invitation(),
+        invitation(outlet=LONGEST_OUTLET, business="loan"),
+        render_follow_up(signature=SIGNATURE, missing=["efficiency", "favour_asked"]),
+        render_clarify(signature=SIGNATURE),
+        render_opted_out(signature=SIGNATURE),
+        render_thanks(signature=SIGNATURE, follow_up=False),
+        render_thanks(signature=SIGNATURE, follow_up=True),
+        render_closed(signature=SIGNATURE),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("", 1),
+        ("a" * 160, 1),
+        ("a" * 161, 2),
+        ("a" * 306, 2),
+        ("a" * 307, 3),
+        ("€" * 80, 1),  # extension characters cost two septets
+        ("€" * 81, 2),
+        ("a" * 152 + "€", 1),
+        ("a" * 160 + "€" * 1, 2),
+        ("a" * 152 + "€" + "a" * 10, 2),  # the escape pair is never split across segments
+        ("您" * 70, 1),
+        ("您" * 71, 2),
+        ("您" * 134, 2),
+        ("您" * 135, 3),
+        ("您" * 201, 3),
+        ("您" * 202, 4),
+        ("a" * 100 + "您", 2),  # one Chinese character turns the whole text into UCS-2
+        ("😊" * 35, 1),  # an emoji is two UTF-16 units
+        ("😊" * 36, 2),
+        ("您" * 66 + "😊" + "您" * 10, 2),
+        ("您" * 66 + "😊" + "您" * 66, 3),  # the surrogate pair moves whole to segment two
+    ],
+)
+def test_segments_follow_gsm7_and_ucs2_rules(text: str, count: int) -> None:
+    assert segments(text) == count
+
+
+@pytest.mark.parametrize("text", every_text())
+def test_every_text_fits_in_three_segments(text: str) -> None:
+    assert segments(text) <= MAX_SEGMENTS
+
+
+@pytest.mark.parametrize("text", every_text())
+def test_every_text_starts_with_the_signature(text: str) -> None:
+    assert text.startswith("【住房公积金】")
+
+
+def test_the_signature_is_a_parameter_and_brackets_are_optional() -> None:
+    assert render_closed(signature="【某市公积金】").startswith("【某市公积金】")
+    assert render_closed(signature="某市公积金").startswith("【某市公积金】")
+
+
+@pytest.mark.parametrize("text", every_text())
+def test_no_text_holds_an_amount_or_an_id_number(text: str) -> None:
+    assert not re.search(r"\d{6,}", text)
+    assert not re.search(r"元|身份证|账号|卡号|金额", text)
+
+
+def test_the_invitation_says_what_when_where_and_how_to_reply() -> None:
+    text = invitation()
+    for part in (
+        "公积金提取",
+        "5月12日",
+        "城东营业网点",
+        "请直接回复4位数字，如1122",
+        "回复TD退订",
+    ):
+        assert part in text
+    for word in ("服务态度", "办事效率", "跑回头路", "索要财物"):
+        assert word in text
+
+
+def test_a_loan_is_named_as_a_loan() -> None:
+    assert "公积金贷款" in invitation(business="loan")
+
+
+def test_the_example_in_the_invitation_parses_as_a_complete_reply() -> None:
+    example = re.search(r"如(\d+)", invitation())
+    assert example is not None
+    assert parse_reply(example.group(1)).kind == "complete"
+
+
+def test_the_follow_up_names_only_the_missing_questions() -> None:
+    text = render_follow_up(signature=SIGNATURE, missing=["efficiency", "favour_asked"])
+    assert "办事效率" in text
+    assert "索要财物" in text
+    assert "服务态度" not in text
+    assert "跑回头路" not in text
+    assert "请直接回复2位数字，如12" in text
+    assert "回复TD退订" in text
+
+
+def test_the_follow_up_example_answers_the_missing_questions() -> None:
+    missing = ["efficiency", "favour_asked"]
+    text = render_follow_up(signature=SIGNATURE, missing=missing)
+    example = re.search(r"如(\d+)", text)
+    assert example is not None
+    assert parse_reply(example.group(1), expected=missing).kind == "complete"
+
+
+def test_the_clarification_repeats_the_format_with_an_example() -> None:
+    text = render_clarify(signature=SIGNATURE)
+    assert "4位数字，如1122" in text
+    assert all(word in text for word in ("服务态度", "办事效率", "跑回头路", "索要财物"))
+    assert render_clarify(signature=SIGNATURE, expected=SURVEY_QUESTIONS[2:]).count("①") == 1
+
+
+def test_the_opt_out_is_confirmed() -> None:
+    assert "您已退订" in render_opted_out(signature=SIGNATURE)
+
+
+def test_a_reported_problem_gets_a_promise_to_follow_up() -> None:
+    plain = render_thanks(signature=SIGNATURE, follow_up=False)
+    concerned = render_thanks(signature=SIGNATURE, follow_up=True)
+    assert plain != concerned
+    assert "联系" in concerned
+    assert "联系" not in plain
+
+
+def test_a_message_after_closing_says_the_survey_is_over() -> None:
+    assert "已结束" in render_closed(signature=SIGNATURE)
+
+
+@pytest.mark.parametrize(
+    ("action", "missing", "expected_text"),
+    [
+        ("thanks", [], render_thanks(signature=SIGNATURE, follow_up=False)),
+        ("thanks_follow_up", ["favour_asked"], render_thanks(signature=SIGNATURE, follow_up=True)),
+        (
+            "follow_up",
+            ["favour_asked"],
+            render_follow_up(signature=SIGNATURE, missing=["favour_asked"]),
+        ),
+        ("clarify", ["efficiency"], render_clarify(signature=SIGNATURE, expected=["efficiency"])),
+        ("opted_out", [], render_opted_out(signature=SIGNATURE)),
+        ("no_survey", [], render_closed(signature=SIGNATURE)),
+        ("ignored", [], None),
+        ("something_new", [], None),
+    ],
+)
+def test_each_outcome_of_a_reply_has_its_text(
+    action: str, missing: list[str], expected_text: str | None
+) -> None:
+    text = render_outcome(
+        signature=SIGNATURE, action=action, missing=missing, expected=SURVEY_QUESTIONS
+    )
+    assert text == expected_text
+
+
+def test_a_clarification_without_named_questions_asks_what_was_expected() -> None:
+    text = render_outcome(
+        signature=SIGNATURE, action="clarify", missing=[], expected=SURVEY_QUESTIONS[2:]
+    )
+    assert text == render_clarify(signature=SIGNATURE, expected=SURVEY_QUESTIONS[2:])
+
+
+def test_a_follow_up_with_nothing_missing_just_thanks() -> None:
+    text = render_outcome(signature=SIGNATURE, action="follow_up", missing=[], expected=[])
+    assert text == render_thanks(signature=SIGNATURE, follow_up=False)

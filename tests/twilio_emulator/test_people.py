@@ -1,0 +1,87 @@
+"""Drawn people answer sensibly from the words they hear, without knowing our survey."""
+
+import random
+
+from twilio_emulator.people import (
+    Mix,
+    Reply,
+    choose_option,
+    drawn_reply,
+    drawn_sms_reply,
+    offered_options,
+)
+from twilio_emulator.prompts import keypad
+
+ATTITUDE = "请您评价工作人员的服务态度。非常满意请按1，满意请按2，不满意请按3。"
+FAVOUR = "工作人员有没有向您索要财物、吃拿卡要？有请按1，没有请按2。"
+
+
+def test_offered_options_are_read_from_the_prompt() -> None:
+    assert offered_options(ATTITUDE) == [("非常满意", "1"), ("满意", "2"), ("不满意", "3")]
+    assert offered_options("如果现在不方便，请按9，我们改天再打给您。") == [("", "9")]
+
+
+def test_a_certain_tier_picks_the_key_whose_words_match() -> None:
+    unhappy = Mix(tiers={"very_satisfied": 0, "satisfied": 0, "unsatisfied": 1})
+    reordered = "不满意请按7，非常满意请按8，满意请按9。"
+    assert choose_option(offered_options(reordered), unhappy, random.Random(1)) == ("不满意", "7")
+
+
+def test_yes_no_picks_the_negative_by_its_words() -> None:
+    never_yes = Mix(yes_rate=0)
+    assert choose_option(offered_options(FAVOUR), never_yes, random.Random(1)) == ("没有", "2")
+
+
+def test_ratings_follow_the_tier_distribution() -> None:
+    rng, mix = random.Random(3), Mix(wrong_key_rate=0, silence_rate=0, hangup_rate=0)
+    replies = [
+        drawn_reply(heard=ATTITUDE, modes={"dtmf"}, mix=mix, rng=rng, clips={}) for _ in range(2000)
+    ]
+    share = sum(r == Reply("digits", digits="1") for r in replies) / len(replies)
+    assert 0.55 < share < 0.65
+
+
+def test_keypad_stops_at_num_digits_or_finish_key() -> None:
+    assert keypad("123", num_digits=1, finish_on_key="#") == ("1", "")
+    assert keypad("12#4", num_digits=0, finish_on_key="#") == ("12", "#")
+
+
+INVITATION = (
+    "您好！您11月3日在城东网点办理了提取，请您评价：①服务态度（1非常满意 2满意 3不满意）；"
+    "②办事效率（1非常满意 2满意 3不满意）；③是否跑回头路（1是 2否）；"
+    "④工作人员是否索要财物（1有 2没有）。请直接回复4位数字，如1122。回复TD退订"
+)
+
+
+def test_a_texted_person_answers_each_bracketed_choice_in_order() -> None:
+    happy = Mix(
+        sms_reply_rate=1,
+        wrong_key_rate=0,
+        yes_rate=0,
+        tiers={"very_satisfied": 1, "satisfied": 0, "unsatisfied": 0},
+    )
+    assert drawn_sms_reply(INVITATION, mix=happy, rng=random.Random(1)) == "1122"
+    unhappy = happy.model_copy(
+        update={"yes_rate": 1, "tiers": {"very_satisfied": 0, "satisfied": 0, "unsatisfied": 1}}
+    )
+    assert drawn_sms_reply(INVITATION, mix=unhappy, rng=random.Random(1)) == "3311"
+    follow_up = (
+        "感谢您的回复！还有1项请您评价：④工作人员是否索要财物（1有 2没有）。请直接回复1位数字"
+    )
+    assert drawn_sms_reply(follow_up, mix=happy, rng=random.Random(1)) == "2"
+
+
+def test_a_texted_person_replies_at_the_mix_rate_and_never_to_a_thank_you() -> None:
+    rng, mix = random.Random(5), Mix(sms_reply_rate=0.5, wrong_key_rate=0)
+    replies = [drawn_sms_reply(INVITATION, mix=mix, rng=rng) for _ in range(2000)]
+    answered = [r for r in replies if r is not None]
+    assert 900 < len(answered) < 1100
+    assert all(len(r) == 4 and set(r) <= {"1", "2", "3"} for r in answered)
+    always = Mix(sms_reply_rate=1)
+    assert drawn_sms_reply("感谢您的评价！祝您生活愉快。", mix=always, rng=rng) is None
+
+
+def test_a_texted_person_sometimes_writes_what_must_be_asked_again() -> None:
+    muddled = Mix(sms_reply_rate=1, wrong_key_rate=1)
+    reply = drawn_sms_reply(INVITATION, mix=muddled, rng=random.Random(2))
+    assert reply is not None and not reply.isdigit()

@@ -1,0 +1,68 @@
+"""The person on the line, the call's clock, and the verbs that only speak or wait."""
+
+from dataclasses import dataclass, field
+
+from twilio_emulator.people import PersonScript, Reply
+from twilio_emulator.runtime import Emulator
+from twilio_emulator.store import Call
+from twilio_emulator.twiml import Verb
+
+# Where the call goes next: (url, method, extra params).
+Next = tuple[str, str, dict[str, str]]
+
+# Mandarin TTS speaks about four characters a second.
+_CHARS_PER_SECOND = 4.0
+
+
+class HungUp(Exception):
+    """The person put the phone down."""
+
+
+@dataclass
+class Callee:
+    """The person (or machine) on one call: script position and what they have heard."""
+
+    script: PersonScript | None
+    machine: bool
+    cursor: int = 0
+    prompts: int = 0
+    heard: list[str] = field(default_factory=list)
+
+    def take_heard(self) -> str:
+        """Everything said since the last prompt, then forget it."""
+        text, self.heard = "".join(self.heard), []
+        return text
+
+
+async def spend(emulator: Emulator, call: Call, seconds: float) -> None:
+    """Advance the call's clock, waiting only as much as EMULATOR_SPEED asks."""
+    call.elapsed += seconds
+    await emulator.pause(seconds)
+
+
+async def play_simple(emulator: Emulator, call: Call, callee: Callee, verb: Verb) -> None:
+    """Run <Say>, <Play> or <Pause>; the person hears Say text."""
+    # loop="0" means forever at Twilio; once is enough for a person to react.
+    loops = max(1, int(verb.number("loop", 1)))
+    if verb.name == "Say":
+        callee.heard.append(verb.text * loops)
+        call.log("say", text=verb.text, voice=verb.attr("voice"), language=verb.attr("language"))
+        await spend(emulator, call, loops * max(1.0, len(verb.text) / _CHARS_PER_SECOND))
+    elif verb.name == "Play":
+        call.log("play", url=verb.text, digits=verb.attr("digits"))
+        await spend(emulator, call, loops * 3.0)
+    elif verb.name == "Pause":
+        length = verb.number("length", 1)
+        call.log("pause", length=length)
+        await spend(emulator, call, length)
+
+
+def describe(reply: Reply) -> dict[str, object]:
+    """A reply as the transcript shows it."""
+    clip = reply.clip
+    return {
+        "kind": reply.kind,
+        "digits": reply.digits,
+        "clip": clip.name if clip else None,
+        "speech": clip.text if clip else None,
+    }
