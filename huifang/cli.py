@@ -110,7 +110,7 @@ def demo(
     depositors: Annotated[int, typer.Option(help="How many depositors to seed")] = 300,
 ) -> None:
     """Seed a centre, run a month of callbacks end to end, show the ranking and the dashboard."""
-    from huifang.demo import run_demo
+    from huifang.demo.run import run_demo
 
     run_demo(once=once, depositors=depositors)
 

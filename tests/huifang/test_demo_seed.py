@@ -12,7 +12,7 @@ from callbacks.models import CallbackTask
 from callbacks.relay import relay_outbox
 from core_ledger.documents import InterestSettlement
 from core_ledger.journal import check_books
-from huifang.demo_seed import seed
+from huifang.demo.seed import seed
 from kernel.clock import centre_tz
 
 

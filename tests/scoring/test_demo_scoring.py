@@ -4,7 +4,7 @@ import random
 
 from sqlmodel import Session, select
 
-from huifang.demo_scoring import seed_evaluations
+from huifang.demo.scoring import seed_evaluations
 from kernel.clock import local_date, utcnow
 from kernel.periods import month
 from scoring.evaluations import evaluation_ranking

@@ -19,8 +19,8 @@ from sqlmodel import Session, select
 
 from callbacks.models import CallbackTask, TaskStatus
 from huifang import migrate
-from huifang.demo_scoring import seed_evaluations
-from huifang.demo_seed import business_month, script_for, seed
+from huifang.demo.scoring import seed_evaluations
+from huifang.demo.seed import business_month, script_for, seed
 from huifang.settings import clear_caches
 from kernel.auth import create_user
 from kernel.clock import centre_tz, utcnow
