@@ -29,13 +29,6 @@ class RemittanceStatus(StrEnum):
     reversed = "reversed"  # 已冲正
 
 
-REMITTANCE_STATUS_ZH = {
-    RemittanceStatus.submitted: "待审核",
-    RemittanceStatus.approved: "已审核，待银行到账",
-    RemittanceStatus.rejected: "已退回",
-    RemittanceStatus.posted: "已入账",
-    RemittanceStatus.reversed: "已冲正",
-}
 _LIVE = "status IN ('submitted', 'approved', 'posted') AND kind = 'regular'"
 
 

@@ -131,14 +131,6 @@ def get_department(session: Session, *, code: str) -> Department:
     return department
 
 
-def get_leader(session: Session, *, code: str) -> LeadershipMember:
-    """The leadership member with this code, or NotFound."""
-    leader = session.exec(select(LeadershipMember).where(LeadershipMember.code == code)).first()
-    if leader is None:
-        raise NotFound(f"找不到班子成员 {code!r}")
-    return leader
-
-
 def get_manager(session: Session, *, code: str) -> Manager:
     """The manager with this code, or NotFound."""
     manager = session.exec(select(Manager).where(Manager.code == code)).first()

@@ -42,7 +42,7 @@ from core_ledger.models import (
 )
 from kernel.columns import table_of
 from kernel.errors import Conflict, Invalid
-from kernel.periods import current_month, parse_month
+from kernel.periods import current_month
 
 MAX_ERRORS_SHOWN = 10
 Progress = Callable[[str, int], None]  # (stage, rows done)
@@ -492,8 +492,3 @@ def _refuse_closed(session: Session, *, remittance: Remittance) -> None:
 def replay_remittance(session: Session, *, key: str, payload: dict[str, Any]) -> Remittance | None:
     """The remittance an idempotency key already made (409 if the request differs)."""
     return replayed(session, Remittance, key=key, payload=payload)
-
-
-def month_of(text: str) -> str:
-    """Parse a month from a request."""
-    return parse_month(text, what="缴存月份")
