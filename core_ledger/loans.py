@@ -22,7 +22,8 @@ from core_ledger.documents import Loan, LoanInstallment, LoanStatus, Project
 from core_ledger.events import business_event
 from core_ledger.journal import Line
 from core_ledger.models import STATUS_ZH, AccountStatus, GlAccount, JournalLine
-from core_ledger.service import emit, outlet_and_teller
+from core_ledger.org.service import outlet_and_teller
+from core_ledger.service import emit
 from kernel.clock import local_date, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 from kernel.phone import normalize

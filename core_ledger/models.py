@@ -1,4 +1,4 @@
-"""The system of record: parties (outlets, staff, units, depositors, accounts), the journal, outbox.
+"""The system of record: parties (units, depositors, accounts), the journal, outbox.
 
 Business documents (remittances, withdrawals, loans, interest settlements) live in `documents`.
 """
@@ -35,25 +35,6 @@ class DecimalText(TypeDecorator[Decimal]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value)
-
-
-class Outlet(SQLModel, table=True):
-    """营业网点 — a service outlet."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=32, unique=True, index=True)
-    name: str = Field(max_length=100)
-    created_at: datetime = utc_timestamp(default_factory=utcnow)
-
-
-class Staff(SQLModel, table=True):
-    """A member of staff; at an outlet, a comprehensive teller (综合柜员)."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=32, unique=True, index=True)
-    name: str = Field(max_length=100)
-    outlet_id: int | None = Field(default=None, foreign_key="outlet.id", index=True)
-    phone: str = Field(max_length=20, index=True)
 
 
 class Unit(SQLModel, table=True):

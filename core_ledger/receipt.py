@@ -7,8 +7,9 @@ from sqlmodel import Session, select
 
 from core_ledger import journal
 from core_ledger.documents import Remittance
-from core_ledger.models import Depositor, FundAccount, Outlet, Posting, Staff, Unit
+from core_ledger.models import Depositor, FundAccount, Posting, Unit
 from core_ledger.money import FEN_PER_YUAN, yuan_str
+from core_ledger.org.models import Outlet, Staff
 from kernel.clock import local
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"

@@ -12,6 +12,7 @@ from core_ledger import journal
 from core_ledger.accounts import get_account, get_unit
 from core_ledger.documents import Remittance, RemittanceKind, RemittanceStatus
 from core_ledger.models import AccountStatus, GlAccount, Posting, Unit
+from core_ledger.org.service import outlet_and_teller
 from core_ledger.remittance import (
     Progress,
     RosterLine,
@@ -20,7 +21,6 @@ from core_ledger.remittance import (
     post_remittance,
     replay_remittance,
 )
-from core_ledger.service import outlet_and_teller
 from kernel.clock import utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 from kernel.periods import current_month, months_between, parse_month, shift

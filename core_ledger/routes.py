@@ -8,11 +8,12 @@ from fastapi import APIRouter, status
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, func, select
 
-from core_ledger import accounts, journal, schemas, service, withdrawal
+from core_ledger import accounts, journal, schemas, withdrawal
 from core_ledger.documents import PaymentInstruction, PaymentStatus
 from core_ledger.interest_posting import accrued_interest
 from core_ledger.loan_routes import router as loan_router
-from core_ledger.models import Depositor, FundAccount, Outlet, Posting, Unit
+from core_ledger.models import Depositor, FundAccount, Posting, Unit
+from core_ledger.org.routes import router as org_router
 from core_ledger.receipt import receipt_for, receipt_html
 from core_ledger.remittance_flow import credit_individual
 from core_ledger.remittance_routes import router as remittance_router
@@ -36,37 +37,6 @@ def posting_public(session: Session, posting: Posting) -> schemas.PostingPublic:
         account_no=account.account_no if account else None,
         balance_fen=account.balance_fen if account else None,
         occurred_at=posting.occurred_at,
-    )
-
-
-@router.post("/outlets", status_code=status.HTTP_201_CREATED)
-def create_outlet(
-    body: schemas.OutletCreate, session: SessionDep, _: TellerUser
-) -> schemas.OutletPublic:
-    """Register an outlet."""
-    outlet = service.create_outlet(session, code=body.code, name=body.name)
-    return schemas.OutletPublic(id=outlet.id or 0, code=outlet.code, name=outlet.name)
-
-
-@router.get("/outlets")
-def list_outlets(session: SessionDep, _: TellerUser) -> list[schemas.OutletPublic]:
-    """Every outlet."""
-    rows = session.exec(select(Outlet).order_by(Outlet.code))
-    return [schemas.OutletPublic(id=o.id or 0, code=o.code, name=o.name) for o in rows]
-
-
-@router.post("/staff", status_code=status.HTTP_201_CREATED)
-def create_staff(
-    body: schemas.StaffCreate, session: SessionDep, _: TellerUser
-) -> schemas.StaffPublic:
-    """Register a teller at an outlet."""
-    staff = service.create_staff(session, **body.model_dump())
-    return schemas.StaffPublic(
-        id=staff.id or 0,
-        code=staff.code,
-        name=staff.name,
-        outlet_code=body.outlet_code,
-        phone_masked=mask(staff.phone),
     )
 
 
@@ -246,5 +216,6 @@ def books(session: SessionDep, _: TellerUser) -> schemas.BooksPublic:
     return schemas.BooksPublic(balanced=not problems, problems=problems, trial_balance=totals)
 
 
+router.include_router(org_router)
 router.include_router(remittance_router)
 router.include_router(loan_router)

@@ -9,30 +9,6 @@ Key = Field(min_length=1, max_length=100, description="幂等键：同一笔业�
 Month = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="缴存月份 YYYY-MM")
 
 
-class OutletCreate(BaseModel):
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=100)
-
-
-class OutletPublic(OutletCreate):
-    id: int
-
-
-class StaffCreate(BaseModel):
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=100)
-    outlet_code: str
-    phone: str
-
-
-class StaffPublic(BaseModel):
-    id: int
-    code: str
-    name: str
-    outlet_code: str
-    phone_masked: str
-
-
 class UnitCreate(BaseModel):
     credit_code: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=200)

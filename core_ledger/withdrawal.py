@@ -25,7 +25,8 @@ from core_ledger.interest_posting import settle_account_interest
 from core_ledger.journal import InsufficientBalance, Line
 from core_ledger.models import STATUS_ZH, AccountStatus, Depositor, FundAccount, GlAccount
 from core_ledger.money import yuan_str
-from core_ledger.service import emit, outlet_and_teller
+from core_ledger.org.service import outlet_and_teller
+from core_ledger.service import emit
 from kernel.clock import local_date, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 

@@ -14,10 +14,11 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from core_ledger import accounts, loans, remittance_flow, service, withdrawal
+from core_ledger import accounts, loans, remittance_flow, withdrawal
 from core_ledger.documents import PaymentInstruction, Project
 from core_ledger.identity import make_credit_code, make_resident_id
 from core_ledger.interest_posting import last_settlement_day, settle_interest
+from core_ledger.org import service as org
 from kernel.auth import create_user
 from kernel.clock import centre_tz, utcnow
 from kernel.periods import months_between, shift
@@ -106,11 +107,11 @@ def _centre(
 ) -> dict[str, list[str]]:
     tellers: dict[str, list[str]] = {}
     for code, name in OUTLETS:
-        service.create_outlet(session, code=code, name=name)
+        org.create_outlet(session, code=code, name=name)
         tellers[code] = []
         for index in range(rng.randint(6, 8)):
             teller_code = f"{code}-{index + 1:02d}"
-            service.create_staff(
+            org.create_staff(
                 session,
                 code=teller_code,
                 name=_name(rng),

@@ -5,7 +5,7 @@ from sqlmodel import SQLModel
 import callbacks.models
 import core_ledger.documents
 import core_ledger.models
-import core_ledger.org
+import core_ledger.org.models
 import ivr.models
 import ivr.voice_models
 import kernel.auth
@@ -15,7 +15,7 @@ MODULES = (
     kernel.auth,
     core_ledger.models,
     core_ledger.documents,
-    core_ledger.org,
+    core_ledger.org.models,
     scoring.models,
     callbacks.models,
     ivr.models,

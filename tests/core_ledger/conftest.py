@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from core_ledger import accounts, loans, remittance_flow, service
+from core_ledger import accounts, loans, remittance_flow
 from core_ledger.identity import make_credit_code, make_resident_id
 from core_ledger.models import FundAccount
+from core_ledger.org import service as org
 from kernel.periods import current_month, shift
 
 _serial = count(1)
@@ -76,8 +77,8 @@ class Centre:
 
 def make_centre(session: Session, *, depositors: int = 3) -> Centre:
     """An outlet WD01 with teller T01, a contracted project LP01, one unit with depositors."""
-    service.create_outlet(session, code="WD01", name="市民中心网点")
-    service.create_staff(session, code="T01", name="李娜", outlet_code="WD01", phone="13900001111")
+    org.create_outlet(session, code="WD01", name="市民中心网点")
+    org.create_staff(session, code="T01", name="李娜", outlet_code="WD01", phone="13900001111")
     loans.create_project(
         session,
         code="LP01",
