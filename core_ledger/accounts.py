@@ -7,16 +7,9 @@ from sqlmodel import Session, select
 
 from core_ledger.contribution import validate_rate
 from core_ledger.identity import validate_credit_code, validate_resident_id
-from core_ledger.journal import moment
-from core_ledger.models import (
-    STATUS_ZH,
-    AccountChange,
-    AccountStatus,
-    Depositor,
-    FundAccount,
-    Unit,
-    UnitAdministrator,
-)
+from core_ledger.journal.models import STATUS_ZH, AccountStatus, FundAccount
+from core_ledger.journal.service import moment
+from core_ledger.models import AccountChange, Depositor, Unit, UnitAdministrator
 from kernel.auth import Role, User
 from kernel.clock import utcnow
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound

@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from core_ledger.models import DecimalText
+from core_ledger.columns import DecimalText
 from kernel.clock import utcnow
 from kernel.columns import calendar_day, utc_timestamp
 
@@ -222,16 +222,3 @@ class LoanInstallment(SQLModel, table=True):
     bank_fen: int = Field(default=0, sa_type=BigInteger)  # collected from the borrower's bank
     posting_id: int | None = Field(default=None, foreign_key="posting.id", unique=True)
     paid_at: datetime | None = utc_timestamp(default=None)
-
-
-class InterestSettlement(SQLModel, table=True):
-    """结息 — one year's deposit interest credited to every open account."""
-
-    __tablename__ = "interest_settlement"
-    id: int | None = Field(default=None, primary_key=True)
-    period_end_on: date = calendar_day(unique=True)
-    annual_rate: Decimal = Field(sa_type=DecimalText)
-    accounts: int
-    total_fen: int = Field(sa_type=BigInteger)
-    posting_id: int | None = Field(default=None, foreign_key="posting.id", unique=True)
-    settled_at: datetime = utc_timestamp(default_factory=utcnow)

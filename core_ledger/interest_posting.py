@@ -7,19 +7,20 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from core_ledger import journal
 from core_ledger.config import get_ledger_settings
-from core_ledger.documents import InterestSettlement
 from core_ledger.interest import interest_for_period, settlement_period
-from core_ledger.journal import Line
-from core_ledger.models import (
+from core_ledger.journal import service as journal
+from core_ledger.journal.bulk import among, expire_accounts
+from core_ledger.journal.models import (
     FUND_ACCOUNT_TABLE,
     AccountStatus,
     FundAccount,
     GlAccount,
+    InterestSettlement,
     JournalLine,
     Posting,
 )
+from core_ledger.journal.service import Line
 from kernel.clock import as_utc, centre_tz, local_date, utcnow
 from kernel.errors import Invalid
 
@@ -47,7 +48,7 @@ def _changes_since(
         )
     )
     if account_ids is not None:
-        query = query.where(journal.among(session, col(JournalLine.fund_account_id), account_ids))
+        query = query.where(among(session, col(JournalLine.fund_account_id), account_ids))
     changes: dict[int, list[tuple[date, int]]] = defaultdict(list)
     for account_id, occurred_at, amount in session.execute(query):
         changes[account_id].append((local_date(occurred_at), -amount))
@@ -167,12 +168,10 @@ def settle_interest(session: Session, *, period_end: date | None = None) -> Inte
     if due:
         session.execute(
             update(FUND_ACCOUNT_TABLE)
-            .where(journal.among(session, FUND_ACCOUNT_TABLE.c.id, [r.id for r in due]))
+            .where(among(session, FUND_ACCOUNT_TABLE.c.id, [r.id for r in due]))
             .values(interest_paid_through_on=end)
         )
-        journal.expire_accounts(
-            session, ids={r.id for r in due}, attributes=["interest_paid_through_on"]
-        )
+        expire_accounts(session, ids={r.id for r in due}, attributes=["interest_paid_through_on"])
     session.add(settlement)
     session.flush()
     return settlement

@@ -6,9 +6,11 @@ from fastapi import APIRouter, status
 from sqlmodel import Session, select
 
 from core_ledger import loans, schemas
-from core_ledger.documents import InterestSettlement, Loan, LoanInstallment, Project
+from core_ledger.documents import Loan, LoanInstallment, Project
 from core_ledger.interest_posting import settle_interest
-from core_ledger.models import FundAccount, Posting
+from core_ledger.journal.models import FundAccount, InterestSettlement, Posting
+from core_ledger.journal.routes import posting_public
+from core_ledger.journal.schemas import PostingPublic
 from kernel.auth import TellerUser
 from kernel.db import SessionDep
 from kernel.phone import mask
@@ -62,24 +64,13 @@ def loan_public(session: Session, loan: Loan) -> schemas.LoanPublic:
 
 
 @router.post("/loans", status_code=status.HTTP_201_CREATED)
-def post_loan(
-    body: schemas.LoanApply, session: SessionDep, user: TellerUser
-) -> schemas.PostingPublic:
+def post_loan(body: schemas.LoanApply, session: SessionDep, user: TellerUser) -> PostingPublic:
     """贷款 at the counter in one go (accept, approve, disburse); callbacks follow for the
     borrower and the project's responsible person."""
     loan = loans.post_loan(session, **body.model_dump(), user_id=user.id)
     posting = session.get(Posting, loan.posting_id)
-    account = session.get(FundAccount, loan.fund_account_id)
-    assert posting is not None and account is not None
-    return schemas.PostingPublic(
-        id=posting.id or 0,
-        receipt_no=posting.receipt_no,
-        kind=posting.kind,
-        amount_fen=posting.amount_fen,
-        account_no=account.account_no,
-        balance_fen=account.balance_fen,
-        occurred_at=posting.occurred_at,
-    )
+    assert posting is not None
+    return posting_public(session, posting)
 
 
 @router.post("/loans/applications", status_code=status.HTTP_201_CREATED)

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
-from core_ledger import journal
 from core_ledger.accounts import get_account
 from core_ledger.amortization import (
     MAX_TERM_MONTHS,
@@ -20,8 +19,10 @@ from core_ledger.amortization import (
 from core_ledger.config import get_ledger_settings
 from core_ledger.documents import Loan, LoanInstallment, LoanStatus, Project
 from core_ledger.events import business_event
-from core_ledger.journal import Line
-from core_ledger.models import STATUS_ZH, AccountStatus, GlAccount, JournalLine
+from core_ledger.journal import service as journal
+from core_ledger.journal.idempotency import replayed, request_hash
+from core_ledger.journal.models import STATUS_ZH, AccountStatus, GlAccount, JournalLine
+from core_ledger.journal.service import Line
 from core_ledger.org.service import outlet_and_teller
 from core_ledger.service import emit
 from kernel.clock import local_date, utcnow
@@ -88,7 +89,7 @@ def apply_loan(
         "first_home": first_home,
         "offset_repayment": offset_repayment,
     }
-    if replay := journal.replayed(session, Loan, key=idempotency_key, payload=payload):
+    if replay := replayed(session, Loan, key=idempotency_key, payload=payload):
         return replay
     journal.positive(amount_fen)
     if not MIN_TERM_MONTHS <= term_months <= MAX_TERM_MONTHS:
@@ -120,7 +121,7 @@ def apply_loan(
         offset_repayment=offset_repayment,
         status=LoanStatus.applied,
         idempotency_key=idempotency_key,
-        request_hash=journal.request_hash(payload),
+        request_hash=request_hash(payload),
         outlet_id=outlet.id or 0,
         teller_id=teller.id or 0,
     )

@@ -3,38 +3,20 @@
 Business documents (remittances, withdrawals, loans, interest settlements) live in `documents`.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Column,
-    Dialect,
-    String,
-    Table,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
 
-from kernel.clock import local, utcnow
-from kernel.columns import calendar_day, table_of, utc_timestamp
-
-
-class DecimalText(TypeDecorator[Decimal]):
-    """A rate stored exactly as text ('0.12', '0.02525'): no float on any database."""
-
-    impl = String(20)
-    cache_ok = True
-
-    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
-        return None if value is None else format(Decimal(value), "f")
-
-    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
-        return None if value is None else Decimal(value)
+from core_ledger.columns import DecimalText
+from kernel.clock import utcnow
+from kernel.columns import utc_timestamp
 
 
 class Unit(SQLModel, table=True):
@@ -74,39 +56,6 @@ class Depositor(SQLModel, table=True):
     created_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
-class AccountStatus(StrEnum):
-    normal = "normal"  # 正常
-    sealed = "sealed"  # 封存
-    frozen = "frozen"  # 冻结
-    closed = "closed"  # 销户
-
-
-STATUS_ZH = {
-    AccountStatus.normal: "正常",
-    AccountStatus.sealed: "封存",
-    AccountStatus.frozen: "冻结",
-    AccountStatus.closed: "销户",
-}
-
-
-class FundAccount(SQLModel, table=True):
-    """A depositor's fund account; balance_fen is the running sum of its journal lines."""
-
-    __tablename__ = "fund_account"
-    id: int | None = Field(default=None, primary_key=True)
-    account_no: str = Field(max_length=20, unique=True, index=True)
-    depositor_id: int = Field(foreign_key="depositor.id", index=True)
-    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
-    wage_base_fen: int = Field(default=0, sa_type=BigInteger)  # 缴存基数 before the cap
-    status: AccountStatus = Field(default=AccountStatus.normal, sa_type=String(10))
-    balance_fen: int = Field(default=0, sa_type=BigInteger)
-    interest_paid_through_on: date | None = calendar_day(default=None)
-    opened_at: datetime = utc_timestamp(default_factory=utcnow)
-
-
-FUND_ACCOUNT_TABLE: Table = table_of(FundAccount)
-
-
 class AccountChange(SQLModel, table=True):
     """A change of an account's status or unit (封存, 冻结, 转移, 销户...), kept for audit."""
 
@@ -120,50 +69,6 @@ class AccountChange(SQLModel, table=True):
     to_unit_id: int | None = Field(default=None, foreign_key="unit.id")
     reason: str = Field(default="", max_length=200)
     occurred_at: datetime = utc_timestamp(default_factory=utcnow)
-
-
-class GlAccount(StrEnum):
-    """Fund-level accounts the journal balances against (debits positive)."""
-
-    bank = "bank"  # asset: the fund's bank deposits
-    deposits = "deposits"  # liability: what the fund owes depositors (per fund account)
-    loans = "loans"  # asset: housing loans receivable (per loan)
-    payments_pending = "payments_pending"  # liability: withdrawals awaiting online banking
-    interest_expense = "interest_expense"  # expense: interest credited to depositors
-    loan_interest = "loan_interest"  # income: interest borrowers pay
-
-
-class Posting(SQLModel, table=True):
-    """One business event in the journal. Never updated or deleted; corrected by reversal."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=32, index=True)
-    idempotency_key: str | None = Field(default=None, max_length=100, unique=True)
-    request_hash: str | None = Field(default=None, max_length=64)
-    fund_account_id: int | None = Field(default=None, foreign_key="fund_account.id", index=True)
-    outlet_id: int | None = Field(default=None, foreign_key="outlet.id", index=True)
-    teller_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
-    amount_fen: int = Field(sa_type=BigInteger)
-    memo: str = Field(default="", max_length=200)
-    occurred_at: datetime = utc_timestamp(default_factory=utcnow, index=True)
-    reverses_id: int | None = Field(default=None, foreign_key="posting.id", unique=True)
-
-    @property
-    def receipt_no(self) -> str:
-        """票据号 — printed on the receipt; derived so it can never disagree with the journal."""
-        return f"PJ{local(self.occurred_at):%Y%m%d}{self.id:010d}"
-
-
-class JournalLine(SQLModel, table=True):
-    """A signed line of a posting: debits positive, credits negative; a posting sums to zero."""
-
-    __tablename__ = "journal_line"
-    id: int | None = Field(default=None, primary_key=True)
-    posting_id: int = Field(foreign_key="posting.id", index=True)
-    gl_account: GlAccount = Field(sa_type=String(16))
-    fund_account_id: int | None = Field(default=None, foreign_key="fund_account.id", index=True)
-    loan_id: int | None = Field(default=None, foreign_key="loan.id", index=True)
-    amount_fen: int = Field(sa_type=BigInteger)
 
 
 class OutboxEvent(SQLModel, table=True):

@@ -5,9 +5,10 @@ from html import escape
 
 from sqlmodel import Session, select
 
-from core_ledger import journal
 from core_ledger.documents import Remittance
-from core_ledger.models import Depositor, FundAccount, Posting, Unit
+from core_ledger.journal.books import posting_by_receipt
+from core_ledger.journal.models import FundAccount, Posting
+from core_ledger.models import Depositor, Unit
 from core_ledger.money import FEN_PER_YUAN, yuan_str
 from core_ledger.org.models import Outlet, Staff
 from kernel.clock import local
@@ -156,7 +157,7 @@ def mask_id_number(id_number: str) -> str:
 
 def receipt_for(session: Session, *, receipt_no: str) -> Receipt:
     """The receipt of a posting, by the number printed on it."""
-    posting = journal.posting_by_receipt(session, receipt_no=receipt_no)
+    posting = posting_by_receipt(session, receipt_no=receipt_no)
     account = session.get(FundAccount, posting.fund_account_id) if posting.fund_account_id else None
     depositor = session.get(Depositor, account.depositor_id) if account else None
     outlet = session.get(Outlet, posting.outlet_id) if posting.outlet_id else None

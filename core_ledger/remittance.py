@@ -23,23 +23,11 @@ from core_ledger.documents import (
     RemittanceLine,
     RemittanceStatus,
 )
-from core_ledger.journal import (
-    Line,
-    among,
-    bulk_insert,
-    chunks,
-    post_derived,
-    replayed,
-    request_hash,
-)
-from core_ledger.models import (
-    STATUS_ZH,
-    AccountStatus,
-    Depositor,
-    FundAccount,
-    GlAccount,
-    Unit,
-)
+from core_ledger.journal.bulk import among, bulk_insert, chunks
+from core_ledger.journal.idempotency import replayed, request_hash
+from core_ledger.journal.models import STATUS_ZH, AccountStatus, FundAccount, GlAccount
+from core_ledger.journal.service import Line, post_derived
+from core_ledger.models import Depositor, Unit
 from kernel.columns import table_of
 from kernel.errors import Conflict, Invalid
 from kernel.periods import current_month

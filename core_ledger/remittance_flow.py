@@ -8,10 +8,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from core_ledger import journal
 from core_ledger.accounts import get_account, get_unit
 from core_ledger.documents import Remittance, RemittanceKind, RemittanceStatus
-from core_ledger.models import AccountStatus, GlAccount, Posting, Unit
+from core_ledger.journal import service as journal
+from core_ledger.journal.idempotency import replayed
+from core_ledger.journal.models import AccountStatus, GlAccount, Posting
+from core_ledger.models import Unit
 from core_ledger.org.service import outlet_and_teller
 from core_ledger.remittance import (
     Progress,
@@ -167,7 +169,7 @@ def reverse_remittance(
 ) -> Posting:
     """冲正 a posted remittance: every credit taken back, refused if any would overdraw."""
     payload = {"remittance_id": remittance_id, "reason": reason}
-    if replay := journal.replayed(session, Posting, key=idempotency_key, payload=payload):
+    if replay := replayed(session, Posting, key=idempotency_key, payload=payload):
         return replay
     if not reason.strip():
         raise Invalid("冲正须填写原因")
@@ -244,7 +246,7 @@ def credit_individual(
 ) -> Posting:
     """个人缴存: a depositor's own contribution for a month (flexible employment), one account."""
     payload = {"account_no": account_no, "amount_fen": amount_fen, "month": month}
-    if replay := journal.replayed(session, Posting, key=idempotency_key, payload=payload):
+    if replay := replayed(session, Posting, key=idempotency_key, payload=payload):
         return replay
     journal.positive(amount_fen)
     month = parse_month(month, what="缴存月份")

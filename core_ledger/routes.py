@@ -8,11 +8,15 @@ from fastapi import APIRouter, status
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, func, select
 
-from core_ledger import accounts, journal, schemas, withdrawal
+from core_ledger import accounts, schemas, withdrawal
 from core_ledger.documents import PaymentInstruction, PaymentStatus
 from core_ledger.interest_posting import accrued_interest
+from core_ledger.journal.models import FundAccount, Posting
+from core_ledger.journal.routes import posting_public
+from core_ledger.journal.routes import router as journal_router
+from core_ledger.journal.schemas import PostingPublic
 from core_ledger.loan_routes import router as loan_router
-from core_ledger.models import Depositor, FundAccount, Posting, Unit
+from core_ledger.models import Depositor, Unit
 from core_ledger.org.routes import router as org_router
 from core_ledger.receipt import receipt_for, receipt_html
 from core_ledger.remittance_flow import credit_individual
@@ -23,21 +27,6 @@ from kernel.db import SessionDep
 from kernel.phone import mask
 
 router = APIRouter(prefix="/api/ledger", tags=["ledger"])
-
-
-def posting_public(session: Session, posting: Posting) -> schemas.PostingPublic:
-    """A posting as its receipt summary, with the account's balance after it."""
-    account = session.get(FundAccount, posting.fund_account_id) if posting.fund_account_id else None
-    assert posting.id is not None
-    return schemas.PostingPublic(
-        id=posting.id,
-        receipt_no=posting.receipt_no,
-        kind=posting.kind,
-        amount_fen=posting.amount_fen,
-        account_no=account.account_no if account else None,
-        balance_fen=account.balance_fen if account else None,
-        occurred_at=posting.occurred_at,
-    )
 
 
 def unit_public(session: Session, unit: Unit) -> schemas.UnitPublic:
@@ -143,7 +132,7 @@ def account_public(session: Session, account: FundAccount) -> schemas.AccountPub
 @router.post("/remittances", status_code=status.HTTP_201_CREATED)
 def credit_one_account(
     body: schemas.RemittanceCreate, session: SessionDep, _: TellerUser
-) -> schemas.PostingPublic:
+) -> PostingPublic:
     """个人缴存: credit one month's contribution to one account (flexible employment)."""
     return posting_public(session, credit_individual(session, **body.model_dump()))
 
@@ -151,7 +140,7 @@ def credit_one_account(
 @router.post("/withdrawals", status_code=status.HTTP_201_CREATED)
 def post_withdrawal(
     body: schemas.WithdrawalCreate, session: SessionDep, _: TellerUser
-) -> schemas.PostingPublic:
+) -> PostingPublic:
     """提取; a payment instruction goes to the bank and a callback follows."""
     done = withdrawal.post_withdrawal(session, **body.model_dump())
     posting = session.get(Posting, done.posting_id)
@@ -208,14 +197,7 @@ def print_receipt(receipt_no: str, session: SessionDep, _: TellerUser) -> HTMLRe
     return HTMLResponse(receipt_html(receipt_for(session, receipt_no=receipt_no)))
 
 
-@router.get("/books")
-def books(session: SessionDep, _: TellerUser) -> schemas.BooksPublic:
-    """The trial balance and every check of the books (借贷平衡、余额一致、无负余额)."""
-    problems = journal.check_books(session)
-    totals = {gl.value: amount for gl, amount in journal.trial_balance(session).items()}
-    return schemas.BooksPublic(balanced=not problems, problems=problems, trial_balance=totals)
-
-
 router.include_router(org_router)
+router.include_router(journal_router)
 router.include_router(remittance_router)
 router.include_router(loan_router)

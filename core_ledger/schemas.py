@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-Key = Field(min_length=1, max_length=100, description="幂等键：同一笔业务重试时保持不变")
+from core_ledger.journal.schemas import IdempotencyKey
+
 Month = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="缴存月份 YYYY-MM")
 
 
@@ -79,7 +80,7 @@ class RemittanceCreate(BaseModel):
     account_no: str
     amount_fen: int
     month: str = Month
-    idempotency_key: str = Key
+    idempotency_key: str = IdempotencyKey
 
 
 class RosterLineIn(BaseModel):
@@ -91,7 +92,7 @@ class RosterLineIn(BaseModel):
 class UnitRemittanceCreate(BaseModel):
     month: str = Month
     kind: str = "regular"
-    idempotency_key: str = Key
+    idempotency_key: str = IdempotencyKey
     lines: list[RosterLineIn] | None = Field(
         default=None, description="不填则按单位登记的职工和基数"
     )
@@ -116,7 +117,7 @@ class BankConfirmation(BaseModel):
 
 class Reversal(BaseModel):
     reason: str = Field(min_length=1, max_length=200)
-    idempotency_key: str = Key
+    idempotency_key: str = IdempotencyKey
 
 
 class RemittancePublic(BaseModel):
@@ -149,7 +150,7 @@ class BusinessCreate(BaseModel):
     amount_fen: int
     outlet_code: str
     teller_code: str
-    idempotency_key: str = Key
+    idempotency_key: str = IdempotencyKey
     occurred_at: datetime | None = None
 
 
@@ -158,7 +159,7 @@ class WithdrawalCreate(BaseModel):
     amount_fen: int | None = Field(default=None, description="销户类提取可不填，按全部余额")
     outlet_code: str
     teller_code: str
-    idempotency_key: str = Key
+    idempotency_key: str = IdempotencyKey
     reason: str = "purchase"
     payee_account_no: str = ""
     occurred_at: datetime | None = None
@@ -225,25 +226,9 @@ class RepaymentRunPublic(BaseModel):
     settled_loans: int
 
 
-class PostingPublic(BaseModel):
-    id: int
-    receipt_no: str
-    kind: str
-    amount_fen: int
-    account_no: str | None
-    balance_fen: int | None
-    occurred_at: datetime
-
-
 class InterestSettlementPublic(BaseModel):
     period_end_on: date
     annual_rate: Decimal
     accounts: int
     total_fen: int
     receipt_no: str | None
-
-
-class BooksPublic(BaseModel):
-    balanced: bool
-    problems: list[str]
-    trial_balance: dict[str, int]

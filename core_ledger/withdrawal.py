@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from core_ledger import journal
 from core_ledger.accounts import get_account, record_change
 from core_ledger.documents import (
     CLOSING_GROUNDS,
@@ -22,8 +21,11 @@ from core_ledger.documents import (
 )
 from core_ledger.events import business_event
 from core_ledger.interest_posting import settle_account_interest
-from core_ledger.journal import InsufficientBalance, Line
-from core_ledger.models import STATUS_ZH, AccountStatus, Depositor, FundAccount, GlAccount
+from core_ledger.journal import service as journal
+from core_ledger.journal.idempotency import replayed
+from core_ledger.journal.models import STATUS_ZH, AccountStatus, FundAccount, GlAccount, Posting
+from core_ledger.journal.service import InsufficientBalance, Line
+from core_ledger.models import Depositor
 from core_ledger.money import yuan_str
 from core_ledger.org.service import outlet_and_teller
 from core_ledger.service import emit
@@ -89,7 +91,7 @@ def post_withdrawal(
         "reason": reason,
         "payee_account_no": payee_account_no,
     }
-    if replay := journal.replayed(session, journal.Posting, key=idempotency_key, payload=payload):
+    if replay := replayed(session, Posting, key=idempotency_key, payload=payload):
         return session.exec(select(Withdrawal).where(Withdrawal.posting_id == replay.id)).one()
     ground = parse_ground(reason)
     if amount_fen is not None:
@@ -201,7 +203,7 @@ def settle_payment(
 
 def _settlement_posting(
     session: Session, *, payment: PaymentInstruction, withdrawal: Withdrawal, paid: bool
-) -> journal.Posting:
+) -> Posting:
     clearing = Line(GlAccount.payments_pending, payment.amount_fen)
     key = f"payment-{payment.id}"
     payload: dict[str, Any] = {"payment_id": payment.id, "paid": paid}

@@ -13,10 +13,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlmodel import Session, select
 
-from core_ledger import accounts, journal, loans, remittance_flow
+from core_ledger import accounts, loans, remittance_flow
 from core_ledger.documents import Remittance
 from core_ledger.interest_posting import settle_interest
-from core_ledger.models import Posting
+from core_ledger.journal.books import check_books, trial_balance
+from core_ledger.journal.models import Posting
 from core_ledger.money import parse_yuan, yuan_str
 from core_ledger.receipt import receipt_for, receipt_text
 from core_ledger.remittance import RosterLine
@@ -257,8 +258,8 @@ def settle(
 def check() -> None:
     """对账: check the books balance and every balance equals its journal."""
     with _work() as session:
-        problems = journal.check_books(session)
-        totals = journal.trial_balance(session)
+        problems = check_books(session)
+        totals = trial_balance(session)
     for gl, amount in totals.items():
         console.print(f"{gl.value:<18}{yuan_str(amount):>20}")
     if problems:

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 import callbacks.models
 import core_ledger.documents
+import core_ledger.journal.models
 import core_ledger.models
 import core_ledger.org.models
 import ivr.models
@@ -13,6 +14,7 @@ import scoring.models
 
 MODULES = (
     kernel.auth,
+    core_ledger.journal.models,
     core_ledger.models,
     core_ledger.documents,
     core_ledger.org.models,

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from core_ledger import accounts, loans, remittance_flow
 from core_ledger.identity import make_credit_code, make_resident_id
-from core_ledger.models import FundAccount
+from core_ledger.journal.models import FundAccount
 from core_ledger.org import service as org
 from kernel.periods import current_month, shift
 

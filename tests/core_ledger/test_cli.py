@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from core_ledger import accounts
 from core_ledger.documents import Remittance
-from core_ledger.models import Posting
+from core_ledger.journal.models import Posting
 from huifang.cli import app
 from kernel.auth import create_user
 from kernel.periods import current_month, shift

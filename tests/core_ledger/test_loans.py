@@ -8,7 +8,9 @@ from sqlmodel import select
 
 from core_ledger import accounts, loans
 from core_ledger.documents import Loan, LoanInstallment, LoanStatus
-from core_ledger.journal import AccountNotUsable, IdempotencyConflict, check_books
+from core_ledger.journal.books import check_books
+from core_ledger.journal.idempotency import IdempotencyConflict
+from core_ledger.journal.service import AccountNotUsable
 from core_ledger.models import OutboxEvent
 from kernel.clock import local_date, utcnow
 from kernel.errors import Conflict, Invalid, NotFound

@@ -22,8 +22,8 @@ from sqlmodel import Session, col, func, select
 
 from core_ledger import accounts, loans, remittance_flow
 from core_ledger.documents import PaymentInstruction, PaymentStatus, Remittance, RemittanceStatus
-from core_ledger.journal import check_books, trial_balance
-from core_ledger.models import AccountStatus, FundAccount, GlAccount, JournalLine
+from core_ledger.journal.books import check_books, trial_balance
+from core_ledger.journal.models import AccountStatus, FundAccount, GlAccount, JournalLine
 from core_ledger.remittance_flow import credit_individual
 from core_ledger.withdrawal import post_withdrawal, settle_payment
 from kernel.clock import utcnow

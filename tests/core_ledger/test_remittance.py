@@ -5,8 +5,9 @@ from sqlmodel import Session, func, select
 
 from core_ledger import accounts, remittance_flow
 from core_ledger.documents import Remittance, RemittanceLine, RemittanceStatus
-from core_ledger.journal import IdempotencyConflict, check_books
-from core_ledger.models import Posting
+from core_ledger.journal.books import check_books
+from core_ledger.journal.idempotency import IdempotencyConflict
+from core_ledger.journal.models import Posting
 from core_ledger.remittance import RosterLine, RowErrors
 from core_ledger.withdrawal import post_withdrawal
 from kernel.auth import create_user

@@ -1,4 +1,4 @@
-"""The journal: balanced postings, idempotency keys, account locks, reversals, the books' checks.
+"""The journal: balanced postings, account locks, balances moved with them, reversals (冲正).
 
 Sign convention: debits positive, credits negative; every posting sums to zero. `deposits` is
 credit-normal, so a depositor's balance is minus the sum of that account's `deposits` lines.
@@ -6,51 +6,28 @@ credit-normal, so a depositor's balance is minus the sum of that account's `depo
 (under a row lock), and `check_books` proves the two agree.
 """
 
-import hashlib
-import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
-from sqlalchemy import (
-    ARRAY,
-    ColumnElement,
-    Select,
-    Table,
-    any_,
-    bindparam,
-    insert,
-    literal,
-    text,
-    update,
-)
+from sqlalchemy import Select, Table, bindparam, insert, literal, text, update
 from sqlmodel import Session, col, func, select
 
-from core_ledger.documents import InterestSettlement
-from core_ledger.models import (
+from core_ledger.journal.bulk import among, bulk_insert, chunks, expire_accounts
+from core_ledger.journal.idempotency import request_hash
+from core_ledger.journal.models import (
     FUND_ACCOUNT_TABLE,
     AccountStatus,
     FundAccount,
     GlAccount,
+    InterestSettlement,
     JournalLine,
     Posting,
 )
 from kernel.clock import as_utc, local_date, utcnow
-from kernel.columns import table_of
+from kernel.columns import rowcount, table_of
 from kernel.errors import Conflict, Invalid, NotFound
-
-# A remittance of 10,000 depositors is one statement per this many rows.
-BULK_CHUNK = 5_000
-
-
-T = TypeVar("T")
-
-
-def chunks(values: list[T]) -> Iterator[list[T]]:
-    """Slices small enough for any database's limit on bound parameters."""
-    for start in range(0, len(values), BULK_CHUNK):
-        yield values[start : start + BULK_CHUNK]
 
 
 class AccountNotUsable(Conflict):
@@ -61,10 +38,6 @@ class InsufficientBalance(Conflict):
     """A debit for more than the balance."""
 
 
-class IdempotencyConflict(Conflict):
-    """The same idempotency key was used for a different request."""
-
-
 @dataclass(frozen=True)
 class Line:
     """One signed journal line before it is written."""
@@ -73,36 +46,6 @@ class Line:
     amount_fen: int
     fund_account_id: int | None = None
     loan_id: int | None = None
-
-
-class Keyed(Protocol):
-    idempotency_key: str | None
-    request_hash: str | None
-
-
-K = TypeVar("K", bound=Keyed)
-
-
-def request_hash(payload: Mapping[str, Any]) -> str:
-    """A stable fingerprint of a request body, to tell a retry from a different request."""
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def hold_key(session: Session, *, key: str) -> None:
-    """Serialise requests carrying the same idempotency key until this transaction ends."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
-
-
-def replayed(session: Session, model: type[K], *, key: str, payload: Mapping[str, Any]) -> K | None:
-    """What an idempotency key already made, if the request is the same; 409 if it is not."""
-    hold_key(session, key=key)
-    found = session.exec(select(model).where(model.idempotency_key == key)).first()
-    if found is None:
-        return None
-    if found.request_hash != request_hash(payload):
-        raise IdempotencyConflict(f"幂等键 {key!r} 已用于另一笔不同的业务，请使用新的幂等键")
-    return found
 
 
 def positive(amount_fen: int) -> None:
@@ -252,11 +195,13 @@ def post_derived(
     if total != 0:
         raise AssertionError(f"posting {posting.id} does not balance: {total}")
     table = FUND_ACCOUNT_TABLE
-    moved = session.execute(
-        update(table)
-        .where(table.c.id == account_id, table.c.status != AccountStatus.closed)
-        .values(balance_fen=table.c.balance_fen - amount)
-    ).rowcount  # type: ignore[attr-defined]
+    moved = rowcount(
+        session.execute(
+            update(table)
+            .where(table.c.id == account_id, table.c.status != AccountStatus.closed)
+            .values(balance_fen=table.c.balance_fen - amount)
+        )
+    )
     if moved != expected_rows:
         raise AccountNotUsable("有账户在办理过程中被销户，整笔业务未入账；请核对后重新办理")
     for obj in list(session.identity_map.values()):
@@ -316,31 +261,6 @@ def _not_in_a_settled_year(session: Session, *, when: datetime) -> None:
         )
 
 
-def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
-    """column IN values — on PostgreSQL one array parameter, so 10,000 ids are one bind."""
-    listed = list(values)
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(listed, ARRAY(column.type)))
-    return column.in_(listed)
-
-
-def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows in this transaction: COPY on PostgreSQL, batched INSERTs elsewhere."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name != "postgresql":
-        for start in range(0, len(rows), BULK_CHUNK):
-            session.execute(insert(table), rows[start : start + BULK_CHUNK])
-        return
-    columns = list(rows[0])
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([row[column] for column in columns])
-
-
 def _write_lines(session: Session, *, posting_id: int, lines: list[Line]) -> None:
     rows = [
         {
@@ -378,6 +298,14 @@ def _may_take(account: FundAccount, delta: int) -> None:
         )
 
 
+# Every balance of a bulk posting in one statement; closed accounts are skipped (and counted).
+_MOVE_BALANCES = text(
+    "UPDATE fund_account SET balance_fen = fund_account.balance_fen + d.delta "
+    "FROM unnest(CAST(:ids AS integer[]), CAST(:deltas AS bigint[])) AS d(id, delta) "
+    "WHERE fund_account.id = d.id AND fund_account.status <> 'closed'"
+)
+
+
 def apply_balance_deltas(session: Session, deltas: Mapping[int, int]) -> None:
     """Move many balances at once: one UPDATE on PostgreSQL, executemany elsewhere.
 
@@ -388,14 +316,9 @@ def apply_balance_deltas(session: Session, deltas: Mapping[int, int]) -> None:
         return
     table = FUND_ACCOUNT_TABLE
     if session.get_bind().dialect.name == "postgresql":
-        moved = session.execute(
-            text(
-                "UPDATE fund_account SET balance_fen = fund_account.balance_fen + d.delta "
-                "FROM unnest(CAST(:ids AS integer[]), CAST(:deltas AS bigint[])) AS d(id, delta) "
-                "WHERE fund_account.id = d.id AND fund_account.status <> 'closed'"
-            ),
-            {"ids": list(deltas), "deltas": list(deltas.values())},
-        ).rowcount  # type: ignore[attr-defined]
+        moved = rowcount(
+            session.execute(_MOVE_BALANCES, {"ids": list(deltas), "deltas": list(deltas.values())})
+        )
     else:
         statement = (
             update(table)
@@ -410,13 +333,6 @@ def apply_balance_deltas(session: Session, deltas: Mapping[int, int]) -> None:
     if moved != len(deltas):
         raise AccountNotUsable("有账户在办理过程中被销户，整笔业务未入账；请核对后重新办理")
     expire_accounts(session, ids=set(deltas), attributes=["balance_fen"])
-
-
-def expire_accounts(session: Session, *, ids: set[int], attributes: list[str]) -> None:
-    """Forget loaded values a bulk statement has just changed underneath the session."""
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, FundAccount) and obj.id in ids:
-            session.expire(obj, attributes)
 
 
 def lines_of(session: Session, *, posting_id: int) -> list[Line]:
@@ -490,59 +406,3 @@ def _check_locked(session: Session, deltas: Mapping[int, int]) -> None:
                 )
     if problems:
         raise InsufficientBalance("不能冲正：" + "；".join(problems[:10]))
-
-
-def posting_by_receipt(session: Session, *, receipt_no: str) -> Posting:
-    """A posting by the number printed on its receipt (PJ + local date + id)."""
-    text_no = receipt_no.strip().upper()
-    posting = None
-    if len(text_no) == 20 and text_no.startswith("PJ") and text_no[2:].isdecimal():
-        posting = session.get(Posting, int(text_no[10:]))
-    if posting is None or posting.receipt_no != text_no:
-        raise NotFound(f"找不到票据 {receipt_no!r}，请核对票据号（如 PJ202601150000000001）")
-    return posting
-
-
-def trial_balance(session: Session) -> dict[GlAccount, int]:
-    """The net of every fund-level account (debits positive)."""
-    rows = session.exec(
-        select(JournalLine.gl_account, func.sum(JournalLine.amount_fen)).group_by(
-            col(JournalLine.gl_account)
-        )
-    )
-    totals = dict.fromkeys(GlAccount, 0)
-    for gl, total in rows:
-        totals[GlAccount(gl)] = int(total or 0)
-    return totals
-
-
-def check_books(session: Session) -> list[str]:
-    """Every way the books could be wrong, in words; empty when they are right."""
-    problems = []
-    totals = trial_balance(session)
-    if sum(totals.values()) != 0:
-        problems.append(f"借贷不平：全部分录合计 {sum(totals.values())} 分")
-    balances = session.exec(select(func.coalesce(func.sum(FundAccount.balance_fen), 0))).one()
-    if int(balances) != -totals[GlAccount.deposits]:
-        problems.append(
-            f"账户余额合计 {balances} 分 ≠ 住房公积金负债 {-totals[GlAccount.deposits]} 分"
-        )
-    journal = (
-        select(JournalLine.fund_account_id, func.sum(JournalLine.amount_fen).label("net"))
-        .where(JournalLine.gl_account == GlAccount.deposits)
-        .group_by(col(JournalLine.fund_account_id))
-        .subquery()
-    )
-    mismatched = session.exec(
-        select(FundAccount.account_no, FundAccount.balance_fen, journal.c.net)
-        .outerjoin(journal, journal.c.fund_account_id == FundAccount.id)
-        .where(FundAccount.balance_fen != -func.coalesce(journal.c.net, 0))
-        .limit(20)
-    ).all()
-    for account_no, balance, net in mismatched:
-        problems.append(f"账户 {account_no} 余额 {balance} 分 ≠ 明细合计 {-(net or 0)} 分")
-    negative = session.exec(
-        select(FundAccount.account_no).where(FundAccount.balance_fen < 0).limit(20)
-    ).all()
-    problems += [f"账户 {no} 余额为负" for no in negative]
-    return problems
