@@ -7,8 +7,7 @@ from sqlmodel import Session, select
 
 from core_ledger import loans, schemas
 from core_ledger.documents import Loan, LoanInstallment, Project
-from core_ledger.interest_posting import settle_interest
-from core_ledger.journal.models import FundAccount, InterestSettlement, Posting
+from core_ledger.journal.models import FundAccount, Posting
 from core_ledger.journal.routes import posting_public
 from core_ledger.journal.schemas import PostingPublic
 from kernel.auth import TellerUser
@@ -113,19 +112,3 @@ def run_repayments(
 ) -> schemas.RepaymentRunPublic:
     """Collect every installment due (offset repayment first); safe to run twice."""
     return schemas.RepaymentRunPublic(**vars(loans.repay_due(session, on=on)))
-
-
-@router.post("/interest/settlements")
-def settle(
-    session: SessionDep, _: TellerUser, period_end: date | None = None
-) -> schemas.InterestSettlementPublic:
-    """结息 for the interest year ending on the last settlement date; safe to run twice."""
-    done: InterestSettlement = settle_interest(session, period_end=period_end)
-    posting = session.get(Posting, done.posting_id) if done.posting_id else None
-    return schemas.InterestSettlementPublic(
-        period_end_on=done.period_end_on,
-        annual_rate=done.annual_rate,
-        accounts=done.accounts,
-        total_fen=done.total_fen,
-        receipt_no=posting.receipt_no if posting else None,
-    )

@@ -10,7 +10,8 @@ from sqlmodel import Session, col, func, select
 
 from core_ledger import accounts, schemas, withdrawal
 from core_ledger.documents import PaymentInstruction, PaymentStatus
-from core_ledger.interest_posting import accrued_interest
+from core_ledger.interest.routes import router as interest_router
+from core_ledger.interest.service import accrued_interest
 from core_ledger.journal.models import FundAccount, Posting
 from core_ledger.journal.routes import posting_public
 from core_ledger.journal.routes import router as journal_router
@@ -199,5 +200,6 @@ def print_receipt(receipt_no: str, session: SessionDep, _: TellerUser) -> HTMLRe
 
 router.include_router(org_router)
 router.include_router(journal_router)
+router.include_router(interest_router)
 router.include_router(remittance_router)
 router.include_router(loan_router)

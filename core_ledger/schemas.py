@@ -224,11 +224,3 @@ class RepaymentRunPublic(BaseModel):
     offset_fen: int
     bank_fen: int
     settled_loans: int
-
-
-class InterestSettlementPublic(BaseModel):
-    period_end_on: date
-    annual_rate: Decimal
-    accounts: int
-    total_fen: int
-    receipt_no: str | None

@@ -20,7 +20,7 @@ from core_ledger.documents import (
     WithdrawalGround,
 )
 from core_ledger.events import business_event
-from core_ledger.interest_posting import settle_account_interest
+from core_ledger.interest.service import settle_account_interest
 from core_ledger.journal import service as journal
 from core_ledger.journal.idempotency import replayed
 from core_ledger.journal.models import STATUS_ZH, AccountStatus, FundAccount, GlAccount, Posting

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from core_ledger import accounts, loans, remittance_flow
 from core_ledger.documents import Remittance
-from core_ledger.interest_posting import settle_interest
+from core_ledger.interest.service import settle_interest
 from core_ledger.journal.books import check_books, trial_balance
 from core_ledger.journal.models import Posting
 from core_ledger.money import parse_yuan, yuan_str

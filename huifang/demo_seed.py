@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from core_ledger import accounts, loans, remittance_flow, withdrawal
 from core_ledger.documents import PaymentInstruction, Project
 from core_ledger.identity import make_credit_code, make_resident_id
-from core_ledger.interest_posting import last_settlement_day, settle_interest
+from core_ledger.interest.service import last_settlement_day, settle_interest
 from core_ledger.org import service as org
 from kernel.auth import create_user
 from kernel.clock import centre_tz, utcnow

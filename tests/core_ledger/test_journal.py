@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
-from core_ledger.interest_posting import last_settlement_day, settle_interest
+from core_ledger.interest.service import last_settlement_day, settle_interest
 from core_ledger.journal.books import check_books, posting_by_receipt
 from core_ledger.journal.models import FundAccount, InterestSettlement, JournalLine, Posting
 from core_ledger.receipt import amount_in_words, receipt_for, receipt_html, receipt_text

@@ -1,5 +1,5 @@
 """Deposit interest from the journal: the yearly settlement (结息, June 30 by default) and the
-interest to date when an account is closed (销户结息). The arithmetic is `interest.py`'s."""
+interest to date when an account is closed (销户结息). The arithmetic is `calculation`'s."""
 
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
@@ -8,8 +8,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from core_ledger.config import get_ledger_settings
-from core_ledger.interest import interest_for_period, settlement_period
-from core_ledger.journal import service as journal
+from core_ledger.interest.calculation import interest_for_period, settlement_period
 from core_ledger.journal.bulk import among, expire_accounts
 from core_ledger.journal.models import (
     FUND_ACCOUNT_TABLE,
@@ -20,7 +19,7 @@ from core_ledger.journal.models import (
     JournalLine,
     Posting,
 )
-from core_ledger.journal.service import Line
+from core_ledger.journal.service import Line, post, post_bulk
 from kernel.clock import as_utc, centre_tz, local_date, utcnow
 from kernel.errors import Invalid
 
@@ -97,7 +96,7 @@ def settle_account_interest(
     if amount <= 0:
         session.flush()
         return None
-    return journal.post(
+    return post(
         session,
         kind="interest",
         lines=[
@@ -163,7 +162,7 @@ def settle_interest(session: Session, *, period_end: date | None = None) -> Inte
     if credited:
         lines = [Line(GlAccount.interest_expense, settlement.total_fen)]
         lines += [Line(GlAccount.deposits, -a, fund_account_id=i) for i, a in credited.items()]
-        posting = journal.post_bulk(session, kind="interest", lines=lines, memo=f"{end} 年度结息")
+        posting = post_bulk(session, kind="interest", lines=lines, memo=f"{end} 年度结息")
         settlement.posting_id = posting.id
     if due:
         session.execute(
