@@ -25,11 +25,12 @@ import psycopg
 from sqlalchemy import create_engine, insert, text
 from sqlmodel import Session, func, select
 
-from core_ledger import accounts, remittance_flow
+from core_ledger import remittance_flow
+from core_ledger.accounts import service as accounts
+from core_ledger.accounts.models import Depositor
 from core_ledger.identity import make_credit_code, make_resident_id
 from core_ledger.journal.books import check_books
 from core_ledger.journal.models import FundAccount, JournalLine
-from core_ledger.models import Depositor
 from core_ledger.org import service as org
 from huifang import migrate
 from kernel.db import driver_url, make_engine

@@ -3,11 +3,9 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core_ledger.money import FEN_PER_YUAN, percent_str, round_fen, round_fen_sql, yuan_str
+from core_ledger.accounts.rates import validate_rate
+from core_ledger.money import FEN_PER_YUAN, round_fen, round_fen_sql, yuan_str
 from kernel.errors import Invalid
-
-MIN_RATE = Decimal("0.05")
-MAX_RATE = Decimal("0.12")
 
 
 @dataclass(frozen=True)
@@ -22,16 +20,6 @@ class Contribution:
     def total_fen(self) -> int:
         """What the unit remits for this depositor: both shares."""
         return self.unit_fen + self.employee_fen
-
-
-def validate_rate(rate: Decimal, *, name: str) -> Decimal:
-    """Return the rate if it lies within 5%–12%; otherwise raise Invalid naming it."""
-    if not rate.is_finite() or not MIN_RATE <= rate <= MAX_RATE:
-        shown = percent_str(rate) if rate.is_finite() else str(rate)
-        raise Invalid(
-            f"{name}应在 {percent_str(MIN_RATE)} 至 {percent_str(MAX_RATE)} 之间，当前为 {shown}。"
-        )
-    return rate
 
 
 def contribution_base(

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from core_ledger.accounts.models import Depositor
 from core_ledger.journal.models import FundAccount, Posting
-from core_ledger.models import Depositor
 from core_ledger.org.models import Outlet, Staff
 from kernel.clock import as_utc
 

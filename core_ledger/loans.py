@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
-from core_ledger.accounts import get_account
+from core_ledger.accounts.service import get_account
 from core_ledger.amortization import (
     MAX_TERM_MONTHS,
     add_months,

@@ -15,8 +15,10 @@ from sqlalchemy import select as sa_select
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from core_ledger.accounts.models import Depositor, Unit
+from core_ledger.accounts.rates import validate_rate
 from core_ledger.config import get_ledger_settings
-from core_ledger.contribution import Contribution, monthly_contribution, share_sql, validate_rate
+from core_ledger.contribution import Contribution, monthly_contribution, share_sql
 from core_ledger.documents import (
     Remittance,
     RemittanceKind,
@@ -27,7 +29,6 @@ from core_ledger.journal.bulk import among, bulk_insert, chunks
 from core_ledger.journal.idempotency import replayed, request_hash
 from core_ledger.journal.models import STATUS_ZH, AccountStatus, FundAccount, GlAccount
 from core_ledger.journal.service import Line, post_derived
-from core_ledger.models import Depositor, Unit
 from kernel.columns import table_of
 from kernel.errors import Conflict, Invalid
 from kernel.periods import current_month

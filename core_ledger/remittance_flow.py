@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from core_ledger.accounts import get_account, get_unit
+from core_ledger.accounts.models import Unit
+from core_ledger.accounts.service import get_account, get_unit
 from core_ledger.documents import Remittance, RemittanceKind, RemittanceStatus
 from core_ledger.journal import service as journal
 from core_ledger.journal.idempotency import replayed
 from core_ledger.journal.models import AccountStatus, GlAccount, Posting
-from core_ledger.models import Unit
 from core_ledger.org.service import outlet_and_teller
 from core_ledger.remittance import (
     Progress,

@@ -6,11 +6,12 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile, status
 from sqlmodel import Session
 
-from core_ledger import accounts, schemas
 from core_ledger import remittance_flow as flow
+from core_ledger import schemas
+from core_ledger.accounts import service as accounts
+from core_ledger.accounts.models import Unit
 from core_ledger.documents import Remittance
 from core_ledger.journal.models import Posting
-from core_ledger.models import Unit
 from core_ledger.remittance import RosterLine
 from core_ledger.upload import read_roster
 from kernel.auth import TellerUser, UnitAdminUser, User

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from core_ledger.accounts import get_account, record_change
+from core_ledger.accounts.models import Depositor
+from core_ledger.accounts.service import get_account, record_change
 from core_ledger.documents import (
     CLOSING_GROUNDS,
     GROUND_ZH,
@@ -25,7 +26,6 @@ from core_ledger.journal import service as journal
 from core_ledger.journal.idempotency import replayed
 from core_ledger.journal.models import STATUS_ZH, AccountStatus, FundAccount, GlAccount, Posting
 from core_ledger.journal.service import InsufficientBalance, Line
-from core_ledger.models import Depositor
 from core_ledger.money import yuan_str
 from core_ledger.org.service import outlet_and_teller
 from core_ledger.service import emit

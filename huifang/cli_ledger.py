@@ -13,7 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlmodel import Session, select
 
-from core_ledger import accounts, loans, remittance_flow
+from core_ledger import loans, remittance_flow
+from core_ledger.accounts import service as accounts
 from core_ledger.documents import Remittance
 from core_ledger.interest.service import settle_interest
 from core_ledger.journal.books import check_books, trial_balance

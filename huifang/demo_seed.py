@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from core_ledger import accounts, loans, remittance_flow, withdrawal
+from core_ledger import loans, remittance_flow, withdrawal
+from core_ledger.accounts import service as accounts
 from core_ledger.documents import PaymentInstruction, Project
 from core_ledger.identity import make_credit_code, make_resident_id
 from core_ledger.interest.service import last_settlement_day, settle_interest

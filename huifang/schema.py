@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 import callbacks.models
+import core_ledger.accounts.models
 import core_ledger.documents
 import core_ledger.journal.models
 import core_ledger.models
@@ -15,6 +16,7 @@ import scoring.models
 MODULES = (
     kernel.auth,
     core_ledger.journal.models,
+    core_ledger.accounts.models,
     core_ledger.models,
     core_ledger.documents,
     core_ledger.org.models,

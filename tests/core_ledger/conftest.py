@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from core_ledger import accounts, loans, remittance_flow
+from core_ledger import loans, remittance_flow
+from core_ledger.accounts import service as accounts
 from core_ledger.identity import make_credit_code, make_resident_id
 from core_ledger.journal.models import FundAccount
 from core_ledger.org import service as org

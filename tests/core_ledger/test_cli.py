@@ -6,7 +6,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from core_ledger import accounts
+from core_ledger.accounts import service as accounts
 from core_ledger.documents import Remittance
 from core_ledger.journal.models import Posting
 from huifang.cli import app

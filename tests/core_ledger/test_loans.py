@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from core_ledger import accounts, loans
+from core_ledger import loans
+from core_ledger.accounts import service as accounts
 from core_ledger.documents import Loan, LoanInstallment, LoanStatus
 from core_ledger.journal.books import check_books
 from core_ledger.journal.idempotency import IdempotencyConflict

@@ -20,7 +20,8 @@ from hypothesis.stateful import (
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from core_ledger import accounts, loans, remittance_flow
+from core_ledger import loans, remittance_flow
+from core_ledger.accounts import service as accounts
 from core_ledger.documents import PaymentInstruction, PaymentStatus, Remittance, RemittanceStatus
 from core_ledger.journal.books import check_books, trial_balance
 from core_ledger.journal.models import AccountStatus, FundAccount, GlAccount, JournalLine

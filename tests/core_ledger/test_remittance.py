@@ -3,7 +3,8 @@
 import pytest
 from sqlmodel import Session, func, select
 
-from core_ledger import accounts, remittance_flow
+from core_ledger import remittance_flow
+from core_ledger.accounts import service as accounts
 from core_ledger.documents import Remittance, RemittanceLine, RemittanceStatus
 from core_ledger.journal.books import check_books
 from core_ledger.journal.idempotency import IdempotencyConflict

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from core_ledger import accounts
+from core_ledger.accounts import service as accounts
 from core_ledger.documents import PaymentInstruction, PaymentStatus
 from core_ledger.journal.books import check_books, trial_balance
 from core_ledger.journal.models import AccountStatus, GlAccount

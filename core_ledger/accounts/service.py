@@ -1,31 +1,20 @@
-"""Units (单位), their administrators, depositors and fund accounts: registration and status."""
+"""Units (单位), their administrators, depositors and fund accounts: opening, status, transfer."""
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from core_ledger.contribution import validate_rate
+from core_ledger.accounts.models import AccountChange, Depositor, Unit, UnitAdministrator
+from core_ledger.accounts.rates import as_rate
 from core_ledger.identity import validate_credit_code, validate_resident_id
 from core_ledger.journal.models import STATUS_ZH, AccountStatus, FundAccount
 from core_ledger.journal.service import moment
-from core_ledger.models import AccountChange, Depositor, Unit, UnitAdministrator
 from kernel.auth import Role, User
 from kernel.clock import utcnow
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from kernel.periods import current_month, parse_month
 from kernel.phone import normalize
-
-
-def as_rate(value: Decimal | str | float, *, name: str) -> Decimal:
-    """A deposit rate from a request ('0.12'), checked to lie within 5%–12%."""
-    try:
-        rate = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise Invalid(f"{name}格式不正确：{value!r}（应为小数，如 0.12 表示 12%）") from None
-    if rate.is_finite() and rate.as_tuple().exponent < -4:  # type: ignore[operator]
-        raise Invalid(f"{name}最多精确到万分之一（如 0.0725），收到 {value}")
-    return validate_rate(rate, name=name)
 
 
 def register_unit(
@@ -216,7 +205,7 @@ def _status_before_freeze(session: Session, account: FundAccount) -> AccountStat
     change = session.exec(
         select(AccountChange)
         .where(AccountChange.fund_account_id == account.id, AccountChange.kind == "freeze")
-        .order_by(AccountChange.id.desc())  # type: ignore[union-attr]
+        .order_by(col(AccountChange.id).desc())
     ).first()
     return AccountStatus(change.from_status) if change else AccountStatus.normal
 
