@@ -18,13 +18,13 @@ from core_ledger.amortization import (
 )
 from core_ledger.config import get_ledger_settings
 from core_ledger.documents import Loan, LoanInstallment, LoanStatus, Project
-from core_ledger.events import business_event
 from core_ledger.journal import service as journal
 from core_ledger.journal.idempotency import replayed, request_hash
 from core_ledger.journal.models import STATUS_ZH, AccountStatus, GlAccount, JournalLine
 from core_ledger.journal.service import Line
 from core_ledger.org.service import outlet_and_teller
-from core_ledger.service import emit
+from core_ledger.outbox.events import business_event
+from core_ledger.outbox.service import emit
 from kernel.clock import local_date, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 from kernel.phone import normalize

@@ -20,7 +20,6 @@ from core_ledger.documents import (
     Withdrawal,
     WithdrawalGround,
 )
-from core_ledger.events import business_event
 from core_ledger.interest.service import settle_account_interest
 from core_ledger.journal import service as journal
 from core_ledger.journal.idempotency import replayed
@@ -28,7 +27,8 @@ from core_ledger.journal.models import STATUS_ZH, AccountStatus, FundAccount, Gl
 from core_ledger.journal.service import InsufficientBalance, Line
 from core_ledger.money import yuan_str
 from core_ledger.org.service import outlet_and_teller
-from core_ledger.service import emit
+from core_ledger.outbox.events import business_event
+from core_ledger.outbox.service import emit
 from kernel.clock import local_date, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 

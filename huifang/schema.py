@@ -6,8 +6,8 @@ import callbacks.models
 import core_ledger.accounts.models
 import core_ledger.documents
 import core_ledger.journal.models
-import core_ledger.models
 import core_ledger.org.models
+import core_ledger.outbox.models
 import ivr.models
 import ivr.voice_models
 import kernel.auth
@@ -17,7 +17,7 @@ MODULES = (
     kernel.auth,
     core_ledger.journal.models,
     core_ledger.accounts.models,
-    core_ledger.models,
+    core_ledger.outbox.models,
     core_ledger.documents,
     core_ledger.org.models,
     scoring.models,

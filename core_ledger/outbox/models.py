@@ -1,16 +1,9 @@
-"""The system of record: parties (units, depositors, accounts), the journal, outbox.
-
-Business documents (remittances, withdrawals, loans, interest settlements) live in `documents`.
-"""
+"""The outbox: events the callbacks package consumes, committed with the business they report."""
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Column,
-    UniqueConstraint,
-)
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from kernel.clock import utcnow

@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from core_ledger.models import OutboxEvent
+from core_ledger.outbox.models import OutboxEvent
 from kernel.clock import utcnow
 
 
