@@ -25,13 +25,13 @@ import psycopg
 from sqlalchemy import create_engine, insert, text
 from sqlmodel import Session, func, select
 
-from core_ledger import remittance_flow
 from core_ledger.accounts import service as accounts
 from core_ledger.accounts.models import Depositor
 from core_ledger.identity import make_credit_code, make_resident_id
 from core_ledger.journal.books import check_books
 from core_ledger.journal.models import FundAccount, JournalLine
 from core_ledger.org import service as org
+from core_ledger.remittance import service as remittances
 from huifang import migrate
 from kernel.db import driver_url, make_engine
 from kernel.periods import current_month, shift
@@ -105,7 +105,7 @@ def _time_ledger(engine: object, *, unit_code: str, month: str) -> tuple[float, 
     with Session(engine) as session:  # type: ignore[call-overload]
         before = session.exec(select(func.count()).select_from(JournalLine)).one()
         started = time.perf_counter()
-        remittance_flow.remit_at_counter(
+        remittances.remit_at_counter(
             session,
             unit_code=unit_code,
             month=month,

@@ -10,6 +10,7 @@ from core_ledger.documents import Loan, LoanInstallment, Project
 from core_ledger.journal.models import FundAccount, Posting
 from core_ledger.journal.routes import posting_public
 from core_ledger.journal.schemas import PostingPublic
+from core_ledger.remittance.schemas import Review
 from kernel.auth import TellerUser
 from kernel.db import SessionDep
 from kernel.phone import mask
@@ -81,7 +82,7 @@ def apply_loan(body: schemas.LoanApply, session: SessionDep, _: TellerUser) -> s
 
 @router.post("/loans/{loan_id}/review")
 def review_loan(
-    loan_id: int, body: schemas.Review, session: SessionDep, user: TellerUser
+    loan_id: int, body: Review, session: SessionDep, user: TellerUser
 ) -> schemas.LoanPublic:
     """审批: approve or reject with a reason."""
     loan = loans.review_loan(

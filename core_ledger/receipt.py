@@ -6,11 +6,11 @@ from html import escape
 from sqlmodel import Session, select
 
 from core_ledger.accounts.models import Depositor, Unit
-from core_ledger.documents import Remittance
 from core_ledger.journal.books import posting_by_receipt
 from core_ledger.journal.models import FundAccount, Posting
 from core_ledger.money import FEN_PER_YUAN, yuan_str
 from core_ledger.org.models import Outlet, Staff
+from core_ledger.remittance.models import Remittance
 from kernel.clock import local
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"

@@ -19,20 +19,11 @@ from core_ledger.journal.schemas import PostingPublic
 from core_ledger.loan_routes import router as loan_router
 from core_ledger.org.routes import router as org_router
 from core_ledger.receipt import receipt_for, receipt_html
-from core_ledger.remittance_flow import credit_individual
-from core_ledger.remittance_routes import router as remittance_router
+from core_ledger.remittance.routes import router as remittance_router
 from kernel.auth import TellerUser
 from kernel.db import SessionDep
 
 router = APIRouter(prefix="/api/ledger", tags=["ledger"])
-
-
-@router.post("/remittances", status_code=status.HTTP_201_CREATED)
-def credit_one_account(
-    body: schemas.RemittanceCreate, session: SessionDep, _: TellerUser
-) -> PostingPublic:
-    """个人缴存: credit one month's contribution to one account (flexible employment)."""
-    return posting_public(session, credit_individual(session, **body.model_dump()))
 
 
 @router.post("/withdrawals", status_code=status.HTTP_201_CREATED)

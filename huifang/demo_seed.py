@@ -14,12 +14,13 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from core_ledger import loans, remittance_flow, withdrawal
+from core_ledger import loans, withdrawal
 from core_ledger.accounts import service as accounts
 from core_ledger.documents import PaymentInstruction, Project
 from core_ledger.identity import make_credit_code, make_resident_id
 from core_ledger.interest.service import last_settlement_day, settle_interest
 from core_ledger.org import service as org
+from core_ledger.remittance import service as remittances
 from kernel.auth import create_user
 from kernel.clock import centre_tz, utcnow
 from kernel.periods import months_between, shift
@@ -180,7 +181,7 @@ def _remit_history(
                 )
             else:
                 outlet = rng.choice(OUTLETS)[0]
-                remittance_flow.remit_at_counter(
+                remittances.remit_at_counter(
                     session,
                     unit_code=unit_code,
                     month=month,
@@ -204,17 +205,17 @@ def _self_service(
         password=secrets.token_urlsafe(12),
     )
     accounts.link_administrator(session, unit_code=unit_code, username=admin.username)
-    submitted = remittance_flow.submit(
+    submitted = remittances.submit(
         session,
         unit=unit,
         month=month,
         idempotency_key=f"demo-online-{unit_code}-{month}",
         user_id=admin.id or 0,
     )
-    remittance_flow.review(
+    remittances.review(
         session, remittance_id=submitted.id or 0, approve=True, reason="", user_id=reviewer
     )
-    remittance_flow.confirm_transfer(
+    remittances.confirm_transfer(
         session,
         remittance_id=submitted.id or 0,
         bank_ref=f"CCB{when:%Y%m%d}{submitted.id:06d}",

@@ -8,6 +8,7 @@ import core_ledger.documents
 import core_ledger.journal.models
 import core_ledger.org.models
 import core_ledger.outbox.models
+import core_ledger.remittance.models
 import ivr.models
 import ivr.voice_models
 import kernel.auth
@@ -18,6 +19,7 @@ MODULES = (
     core_ledger.journal.models,
     core_ledger.accounts.models,
     core_ledger.outbox.models,
+    core_ledger.remittance.models,
     core_ledger.documents,
     core_ledger.org.models,
     scoring.models,

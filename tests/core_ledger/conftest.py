@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from core_ledger import loans, remittance_flow
+from core_ledger import loans
 from core_ledger.accounts import service as accounts
 from core_ledger.identity import make_credit_code, make_resident_id
 from core_ledger.journal.models import FundAccount
 from core_ledger.org import service as org
+from core_ledger.remittance import service as remittances
 from kernel.periods import current_month, shift
 
 _serial = count(1)
@@ -59,7 +60,7 @@ class Centre:
         return account.account_no
 
     def remit(self, month: str, *, key: str | None = None, unit_code: str | None = None) -> int:
-        done = remittance_flow.remit_at_counter(
+        done = remittances.remit_at_counter(
             self.session,
             unit_code=unit_code or self.unit_code,
             month=month,

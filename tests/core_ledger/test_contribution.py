@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from core_ledger.accounts.rates import validate_rate
 from core_ledger.config import LedgerSettingsError, get_ledger_settings
-from core_ledger.contribution import Contribution, monthly_contribution, share_sql
+from core_ledger.remittance.contribution import Contribution, monthly_contribution, share_sql
 from kernel.errors import Invalid
 
 CAP = 2_250_000  # 3 × 7,500.00 yuan

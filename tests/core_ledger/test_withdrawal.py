@@ -11,7 +11,7 @@ from core_ledger.journal.books import check_books, trial_balance
 from core_ledger.journal.models import AccountStatus, GlAccount
 from core_ledger.journal.service import AccountNotUsable, InsufficientBalance
 from core_ledger.outbox.models import OutboxEvent
-from core_ledger.remittance_flow import credit_individual
+from core_ledger.remittance.service import credit_individual
 from core_ledger.withdrawal import post_withdrawal, settle_payment
 from kernel.clock import utcnow
 from kernel.errors import Invalid

@@ -1,5 +1,10 @@
-"""The remittance verbs: at the counter, self-service submission, review, bank confirmation,
-reversal, and arrears (欠缴) per unit."""
+"""汇缴 / 补缴 verbs: at the counter, self-service submission, review, bank confirmation,
+reversal, arrears (欠缴) per unit, and a depositor's own contribution (个人缴存).
+
+At the counter a teller posts a remittance at once. Self-service (网上汇缴): the unit's
+administrator submits it, a teller approves or rejects it with a reason, and it posts when
+the bank confirms the unit's transfer.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,19 +15,13 @@ from sqlmodel import Session, col, select
 
 from core_ledger.accounts.models import Unit
 from core_ledger.accounts.service import get_account, get_unit
-from core_ledger.documents import Remittance, RemittanceKind, RemittanceStatus
 from core_ledger.journal import service as journal
 from core_ledger.journal.idempotency import replayed
 from core_ledger.journal.models import AccountStatus, GlAccount, Posting
 from core_ledger.org.service import outlet_and_teller
-from core_ledger.remittance import (
-    Progress,
-    RosterLine,
-    build,
-    parse_kind,
-    post_remittance,
-    replay_remittance,
-)
+from core_ledger.remittance.document import Progress, build, parse_kind, post_remittance
+from core_ledger.remittance.models import Remittance, RemittanceKind, RemittanceStatus
+from core_ledger.remittance.roster import RosterLine
 from kernel.clock import utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 from kernel.periods import current_month, months_between, parse_month, shift
@@ -269,3 +268,8 @@ def credit_individual(
         occurred_at=occurred_at,
         memo=f"{month} 个人缴存",
     )
+
+
+def replay_remittance(session: Session, *, key: str, payload: dict[str, Any]) -> Remittance | None:
+    """The remittance an idempotency key already made (409 if the request differs)."""
+    return replayed(session, Remittance, key=key, payload=payload)

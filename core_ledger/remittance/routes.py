@@ -1,19 +1,20 @@
 """HTTP routes of remittances: at the counter, self-service (单位专管员), review, bank
-confirmation, reversal and arrears."""
+confirmation, reversal, arrears, and one depositor's own contribution (个人缴存)."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile, status
 from sqlmodel import Session
 
-from core_ledger import remittance_flow as flow
-from core_ledger import schemas
 from core_ledger.accounts import service as accounts
 from core_ledger.accounts.models import Unit
-from core_ledger.documents import Remittance
 from core_ledger.journal.models import Posting
-from core_ledger.remittance import RosterLine
-from core_ledger.upload import read_roster
+from core_ledger.journal.routes import posting_public
+from core_ledger.journal.schemas import PostingPublic
+from core_ledger.remittance import schemas, service
+from core_ledger.remittance.models import Remittance
+from core_ledger.remittance.roster import RosterLine
+from core_ledger.remittance.roster_file import read_roster
 from kernel.auth import TellerUser, UnitAdminUser, User
 from kernel.db import SessionDep
 
@@ -61,7 +62,7 @@ def remit_at_counter(
     unit_code: str, body: schemas.CounterRemittanceCreate, session: SessionDep, user: TellerUser
 ) -> schemas.RemittancePublic:
     """汇缴 / 补缴 at the counter: the whole unit posts at once."""
-    remittance = flow.remit_at_counter(
+    remittance = service.remit_at_counter(
         session,
         unit_code=unit_code,
         month=body.month,
@@ -76,12 +77,22 @@ def remit_at_counter(
     return remittance_public(session, remittance)
 
 
+@router.post("/remittances", status_code=status.HTTP_201_CREATED)
+def credit_one_account(
+    body: schemas.RemittanceCreate, session: SessionDep, _: TellerUser
+) -> PostingPublic:
+    """个人缴存: credit one month's contribution to one account (flexible employment)."""
+    return posting_public(session, service.credit_individual(session, **body.model_dump()))
+
+
 @router.get("/units/{unit_code}/arrears")
 def unit_arrears(
     unit_code: str, session: SessionDep, _: TellerUser
 ) -> list[schemas.MonthOwedPublic]:
     """欠缴: months the unit has not paid."""
-    return [schemas.MonthOwedPublic(**vars(m)) for m in flow.arrears(session, unit_code=unit_code)]
+    return [
+        schemas.MonthOwedPublic(**vars(m)) for m in service.arrears(session, unit_code=unit_code)
+    ]
 
 
 @router.get("/remittances")
@@ -90,7 +101,7 @@ def list_remittances(
 ) -> list[schemas.RemittancePublic]:
     """Remittances, newest first (status=submitted: the review queue)."""
     unit_id = accounts.get_unit(session, code=unit_code).id if unit_code else None
-    rows = flow.list_remittances(session, unit_id=unit_id, status=status)
+    rows = service.list_remittances(session, unit_id=unit_id, status=status)
     return [remittance_public(session, r) for r in rows]
 
 
@@ -99,7 +110,7 @@ def review(
     remittance_id: int, body: schemas.Review, session: SessionDep, user: TellerUser
 ) -> schemas.RemittancePublic:
     """A teller approves or rejects (with a reason) a self-service remittance."""
-    done = flow.review(
+    done = service.review(
         session,
         remittance_id=remittance_id,
         approve=body.approve,
@@ -114,7 +125,7 @@ def confirm_transfer(
     remittance_id: int, body: schemas.BankConfirmation, session: SessionDep, _: TellerUser
 ) -> schemas.RemittancePublic:
     """The unit's transfer arrived: post the approved remittance."""
-    done = flow.confirm_transfer(session, remittance_id=remittance_id, **body.model_dump())
+    done = service.confirm_transfer(session, remittance_id=remittance_id, **body.model_dump())
     return remittance_public(session, done)
 
 
@@ -123,8 +134,8 @@ def reverse(
     remittance_id: int, body: schemas.Reversal, session: SessionDep, _: TellerUser
 ) -> schemas.RemittancePublic:
     """冲正 a posted remittance."""
-    flow.reverse_remittance(session, remittance_id=remittance_id, **body.model_dump())
-    return remittance_public(session, flow.get_remittance(session, remittance_id=remittance_id))
+    service.reverse_remittance(session, remittance_id=remittance_id, **body.model_dump())
+    return remittance_public(session, service.get_remittance(session, remittance_id=remittance_id))
 
 
 @router.post("/self-service/remittances", status_code=status.HTTP_201_CREATED)
@@ -133,7 +144,7 @@ def submit(
 ) -> schemas.RemittancePublic:
     """网上汇缴: the unit administrator submits their own unit's remittance for review."""
     unit = accounts.unit_of(session, user=user)
-    remittance = flow.submit(
+    remittance = service.submit(
         session,
         unit=unit,
         month=body.month,
@@ -157,7 +168,7 @@ def submit_file(
     """网上汇缴 from an Excel/CSV list."""
     unit = accounts.unit_of(session, user=user)
     lines = read_roster(file.file.read(), filename=file.filename or "upload.csv")
-    remittance = flow.submit(
+    remittance = service.submit(
         session,
         unit=unit,
         month=month,
@@ -173,11 +184,15 @@ def submit_file(
 def my_remittances(session: SessionDep, user: UnitAdminUser) -> list[schemas.RemittancePublic]:
     """The unit administrator's own unit's remittances and their review state."""
     unit = accounts.unit_of(session, user=user)
-    return [remittance_public(session, r) for r in flow.list_remittances(session, unit_id=unit.id)]
+    return [
+        remittance_public(session, r) for r in service.list_remittances(session, unit_id=unit.id)
+    ]
 
 
 @router.get("/self-service/arrears")
 def my_arrears(session: SessionDep, user: UnitAdminUser) -> list[schemas.MonthOwedPublic]:
     """The unit administrator's own unit's arrears."""
     unit = accounts.unit_of(session, user=user)
-    return [schemas.MonthOwedPublic(**vars(m)) for m in flow.arrears(session, unit_code=unit.code)]
+    return [
+        schemas.MonthOwedPublic(**vars(m)) for m in service.arrears(session, unit_code=unit.code)
+    ]

@@ -1,76 +1,41 @@
-"""汇缴 / 补缴: a unit's monthly contributions, computed from its roster and posted as one.
+"""The 汇缴单 itself: checked, its shares computed and its lines written, then posted as one.
 
-At the counter a teller posts a remittance at once. Self-service (网上汇缴): the unit's
-administrator submits it, a teller approves or rejects it with a reason, and it posts when
-the bank confirms the unit's transfer. Either way the whole unit posts in one posting, in a
-handful of statements (see `journal.post_bulk`), so 10,000 depositors take one request.
+Whether it comes from the counter or from self-service (see `service`), the whole unit posts in
+one posting, in a handful of statements (see `journal.service.post_derived`), so 10,000
+depositors take one request.
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import select as sa_select
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from core_ledger.accounts.models import Depositor, Unit
+from core_ledger.accounts.models import Unit
 from core_ledger.accounts.rates import validate_rate
 from core_ledger.config import get_ledger_settings
-from core_ledger.contribution import Contribution, monthly_contribution, share_sql
-from core_ledger.documents import (
+from core_ledger.journal.bulk import among, bulk_insert, chunks
+from core_ledger.journal.idempotency import request_hash
+from core_ledger.journal.models import AccountStatus, FundAccount, GlAccount
+from core_ledger.journal.service import Line, post_derived
+from core_ledger.remittance.contribution import Contribution, monthly_contribution, share_sql
+from core_ledger.remittance.models import (
     Remittance,
     RemittanceKind,
     RemittanceLine,
     RemittanceStatus,
 )
-from core_ledger.journal.bulk import among, bulk_insert, chunks
-from core_ledger.journal.idempotency import replayed, request_hash
-from core_ledger.journal.models import STATUS_ZH, AccountStatus, FundAccount, GlAccount
-from core_ledger.journal.service import Line, post_derived
+from core_ledger.remittance.roster import Member, RosterLine, RowErrors, resolve_roster
 from kernel.columns import table_of
 from kernel.errors import Conflict, Invalid
 from kernel.periods import current_month
 
-MAX_ERRORS_SHOWN = 10
 Progress = Callable[[str, int], None]  # (stage, rows done)
 LIVE = (RemittanceStatus.submitted, RemittanceStatus.approved, RemittanceStatus.posted)
 _LIVE_SQL = ", ".join(f"'{status.value}'" for status in LIVE)
 KIND_ZH = {RemittanceKind.regular: "汇缴", RemittanceKind.supplementary: "补缴"}
-
-
-@dataclass(frozen=True)
-class RosterLine:
-    """One row of a remittance list: whose account, on what wage base (None: the one on file)."""
-
-    account_no: str
-    wage_base_fen: int | None = None
-    name: str | None = None  # when the file names the person, it must match the account
-    row: int | None = None  # the row in the uploaded file, for messages
-
-
-class _Member(NamedTuple):
-    id: int
-    account_no: str
-    status: str
-    unit_id: int | None
-    wage_base_fen: int
-    name: str
-
-
-class RowErrors(Invalid):
-    """Several rows of a remittance list are wrong; the message lists them."""
-
-    def __init__(self, errors: list[str]) -> None:
-        shown = "；".join(errors[:MAX_ERRORS_SHOWN])
-        more = (
-            f"；另有 {len(errors) - MAX_ERRORS_SHOWN} 处错误"
-            if len(errors) > MAX_ERRORS_SHOWN
-            else ""
-        )
-        super().__init__(f"汇缴清册有 {len(errors)} 处错误，整单未入账：{shown}{more}")
-        self.errors = errors
 
 
 def parse_kind(kind: str) -> RemittanceKind:
@@ -81,78 +46,6 @@ def parse_kind(kind: str) -> RemittanceKind:
         raise Invalid(
             f"汇缴类型不正确：{kind!r}，可选 regular（汇缴）或 supplementary（补缴）"
         ) from None
-
-
-def _members(session: Session, *, unit: Unit, account_nos: Sequence[str] | None) -> list[_Member]:
-    query = sa_select(
-        col(FundAccount.id),
-        col(FundAccount.account_no),
-        col(FundAccount.status),
-        col(FundAccount.unit_id),
-        col(FundAccount.wage_base_fen),
-        col(Depositor.name),
-    ).join(Depositor, col(Depositor.id) == FundAccount.depositor_id)
-    if account_nos is None:
-        query = query.where(
-            col(FundAccount.unit_id) == unit.id, col(FundAccount.status) == AccountStatus.normal
-        )
-    else:
-        query = query.where(among(session, col(FundAccount.account_no), set(account_nos)))
-    # Not locked: a remittance only credits, and the balance UPDATE itself refuses an account
-    # closed in the meantime (see journal.apply_balance_deltas), so 10,000 rows need no lock.
-    return [_Member._make(row) for row in session.execute(query.order_by(col(FundAccount.id)))]
-
-
-def _check_line(line: RosterLine, member: _Member | None, unit: Unit, where: str) -> str | None:
-    if member is None:
-        return f"{where}账号 {line.account_no} 不存在"
-    if member.unit_id != unit.id:
-        return f"{where}账号 {line.account_no}（{member.name}）不属于本单位"
-    if member.status != AccountStatus.normal:
-        status = STATUS_ZH[AccountStatus(member.status)]
-        return f"{where}账号 {line.account_no} 状态为{status}，不能汇缴"
-    if line.name is not None and line.name.strip() != member.name:
-        return f"{where}账号 {line.account_no} 的姓名与登记的不符"
-    base = member.wage_base_fen if line.wage_base_fen is None else line.wage_base_fen
-    if base <= 0:
-        return f"{where}账号 {line.account_no} 的缴存基数须大于 0"
-    return None
-
-
-def _resolve(
-    session: Session, *, unit: Unit, lines: Sequence[RosterLine] | None
-) -> list[tuple[_Member, int]]:
-    """The depositors of a remittance with their wage bases, or RowErrors naming each bad row."""
-    if lines is None:
-        members = _members(session, unit=unit, account_nos=None)
-        missing = [m.account_no for m in members if m.wage_base_fen <= 0]
-        if missing:
-            raise RowErrors([f"账号 {no} 未登记缴存基数" for no in missing])
-        return [(m, m.wage_base_fen) for m in members]
-    by_no = {
-        m.account_no: m
-        for m in _members(session, unit=unit, account_nos=[li.account_no for li in lines])
-    }
-    errors: list[str] = []
-    seen: dict[str, str] = {}
-    resolved = []
-    for index, line in enumerate(lines, start=1):
-        where = f"第 {line.row or index} 行"
-        if line.account_no in seen:
-            errors.append(f"{where}账号 {line.account_no} 与{seen[line.account_no]}重复")
-            continue
-        seen[line.account_no] = where
-        member = by_no.get(line.account_no)
-        problem = _check_line(line, member, unit, where)
-        if problem:
-            errors.append(problem)
-        elif member is not None:
-            resolved.append(
-                (member, member.wage_base_fen if line.wage_base_fen is None else line.wage_base_fen)
-            )
-    if errors:
-        raise RowErrors(errors)
-    return resolved
 
 
 def _already_covered(session: Session, *, month: str, account_ids: list[int]) -> dict[int, str]:
@@ -190,7 +83,7 @@ def _check_month(session: Session, *, unit: Unit, month: str, kind: RemittanceKi
 
 
 def _shares(
-    members: list[tuple[_Member, int]], *, unit: Unit
+    members: list[tuple[Member, int]], *, unit: Unit
 ) -> list[tuple[int, int, Contribution]]:
     cap = get_ledger_settings().base_cap_fen
     unit_rate, employee_rate = unit.unit_rate, unit.employee_rate
@@ -219,7 +112,7 @@ def prepare(
 ) -> list[tuple[int, int, Contribution]]:
     """Check a remittance and compute each depositor's shares; nothing is written."""
     _check_month(session, unit=unit, month=month, kind=kind)
-    members = _resolve(session, unit=unit, lines=lines)
+    members = resolve_roster(session, unit=unit, lines=lines)
     covered = _already_covered(session, month=month, account_ids=[m.id for m, _ in members])
     if kind == RemittanceKind.supplementary and lines is None:
         members = [(m, base) for m, base in members if m.id not in covered]
@@ -476,8 +369,3 @@ def _refuse_closed(session: Session, *, remittance: Remittance) -> None:
     ).all()
     if closed:
         raise Conflict(f"账号 {'、'.join(closed)} 已销户，不能入账；请退回该汇缴单并重新提交")
-
-
-def replay_remittance(session: Session, *, key: str, payload: dict[str, Any]) -> Remittance | None:
-    """The remittance an idempotency key already made (409 if the request differs)."""
-    return replayed(session, Remittance, key=key, payload=payload)

@@ -12,7 +12,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from core_ledger.money import parse_yuan
-from core_ledger.remittance import RosterLine, RowErrors
+from core_ledger.remittance.roster import RosterLine, RowErrors
 from kernel.errors import DomainError, Invalid
 
 HEADERS = {
@@ -32,7 +32,10 @@ def _cells(data: bytes, *, filename: str) -> Iterator[list[Any]]:
             raise Invalid(
                 f"无法读取 Excel 文件 {filename}：{error}（请另存为 .xlsx 后重试）"
             ) from None
-        for row in book.active.iter_rows(values_only=True):  # type: ignore[union-attr]
+        sheet = book.active
+        if sheet is None:
+            raise Invalid(f"Excel 文件 {filename} 中没有可读取的工作表")
+        for row in sheet.iter_rows(values_only=True):
             yield list(row)
         return
     if name.endswith((".csv", ".txt")):
