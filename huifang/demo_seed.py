@@ -14,13 +14,15 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from core_ledger import loans, withdrawal
+from core_ledger import loans
 from core_ledger.accounts import service as accounts
-from core_ledger.documents import PaymentInstruction, Project
+from core_ledger.documents import Project
 from core_ledger.identity import make_credit_code, make_resident_id
 from core_ledger.interest.service import last_settlement_day, settle_interest
 from core_ledger.org import service as org
 from core_ledger.remittance import service as remittances
+from core_ledger.withdrawals import service as withdrawals
+from core_ledger.withdrawals.models import PaymentInstruction
 from kernel.auth import create_user
 from kernel.clock import centre_tz, utcnow
 from kernel.periods import months_between, shift
@@ -291,7 +293,7 @@ def _withdraw(
     closing = rng.random() < 0.04
     if not closing and balance < 200_000:
         return False
-    done = withdrawal.post_withdrawal(
+    done = withdrawals.post_withdrawal(
         session,
         account_no=account_no,
         amount_fen=None if closing else rng.randrange(100_000, balance // 2 + 1),
@@ -308,7 +310,7 @@ def _withdraw(
     payment = session.exec(
         select(PaymentInstruction).where(PaymentInstruction.withdrawal_id == done.id)
     ).one()
-    withdrawal.settle_payment(
+    withdrawals.settle_payment(
         session,
         payment_id=payment.id or 0,
         paid=paid,

@@ -9,6 +9,7 @@ import core_ledger.journal.models
 import core_ledger.org.models
 import core_ledger.outbox.models
 import core_ledger.remittance.models
+import core_ledger.withdrawals.models
 import ivr.models
 import ivr.voice_models
 import kernel.auth
@@ -20,6 +21,7 @@ MODULES = (
     core_ledger.accounts.models,
     core_ledger.outbox.models,
     core_ledger.remittance.models,
+    core_ledger.withdrawals.models,
     core_ledger.documents,
     core_ledger.org.models,
     scoring.models,

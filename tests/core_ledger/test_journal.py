@@ -12,7 +12,7 @@ from core_ledger.journal.books import check_books, posting_by_receipt
 from core_ledger.journal.models import FundAccount, InterestSettlement, JournalLine, Posting
 from core_ledger.receipt import amount_in_words, receipt_for, receipt_html, receipt_text
 from core_ledger.remittance.service import credit_individual
-from core_ledger.withdrawal import post_withdrawal
+from core_ledger.withdrawals.service import post_withdrawal
 from kernel.clock import centre_tz, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 from kernel.periods import current_month, shift

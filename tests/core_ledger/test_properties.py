@@ -22,13 +22,13 @@ from sqlmodel import Session, col, func, select
 
 from core_ledger import loans
 from core_ledger.accounts import service as accounts
-from core_ledger.documents import PaymentInstruction, PaymentStatus
 from core_ledger.journal.books import check_books, trial_balance
 from core_ledger.journal.models import AccountStatus, FundAccount, GlAccount, JournalLine
 from core_ledger.remittance import service as remittances
 from core_ledger.remittance.models import Remittance, RemittanceStatus
 from core_ledger.remittance.service import credit_individual
-from core_ledger.withdrawal import post_withdrawal, settle_payment
+from core_ledger.withdrawals.models import PaymentInstruction, PaymentStatus
+from core_ledger.withdrawals.service import post_withdrawal, settle_payment
 from kernel.clock import utcnow
 from kernel.errors import DomainError
 from kernel.periods import current_month, shift

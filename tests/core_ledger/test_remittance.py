@@ -10,7 +10,7 @@ from core_ledger.journal.models import Posting
 from core_ledger.remittance import service as remittances
 from core_ledger.remittance.models import Remittance, RemittanceLine, RemittanceStatus
 from core_ledger.remittance.roster import RosterLine, RowErrors
-from core_ledger.withdrawal import post_withdrawal
+from core_ledger.withdrawals.service import post_withdrawal
 from kernel.auth import create_user
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from kernel.periods import current_month, shift

@@ -6,13 +6,13 @@ import pytest
 from sqlmodel import select
 
 from core_ledger.accounts import service as accounts
-from core_ledger.documents import PaymentInstruction, PaymentStatus
 from core_ledger.journal.books import check_books, trial_balance
 from core_ledger.journal.models import AccountStatus, GlAccount
 from core_ledger.journal.service import AccountNotUsable, InsufficientBalance
 from core_ledger.outbox.models import OutboxEvent
 from core_ledger.remittance.service import credit_individual
-from core_ledger.withdrawal import post_withdrawal, settle_payment
+from core_ledger.withdrawals.models import PaymentInstruction, PaymentStatus
+from core_ledger.withdrawals.service import post_withdrawal, settle_payment
 from kernel.clock import utcnow
 from kernel.errors import Invalid
 from kernel.periods import current_month, shift

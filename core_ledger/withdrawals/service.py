@@ -12,14 +12,6 @@ from sqlmodel import Session, select
 
 from core_ledger.accounts.models import Depositor
 from core_ledger.accounts.service import get_account, record_change
-from core_ledger.documents import (
-    CLOSING_GROUNDS,
-    GROUND_ZH,
-    PaymentInstruction,
-    PaymentStatus,
-    Withdrawal,
-    WithdrawalGround,
-)
 from core_ledger.interest.service import settle_account_interest
 from core_ledger.journal import service as journal
 from core_ledger.journal.idempotency import replayed
@@ -29,6 +21,14 @@ from core_ledger.money import yuan_str
 from core_ledger.org.service import outlet_and_teller
 from core_ledger.outbox.events import business_event
 from core_ledger.outbox.service import emit
+from core_ledger.withdrawals.models import (
+    CLOSING_GROUNDS,
+    GROUND_ZH,
+    PaymentInstruction,
+    PaymentStatus,
+    Withdrawal,
+    WithdrawalGround,
+)
 from kernel.clock import local_date, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 
