@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from core_ledger.accounts.routes import router as accounts_router
 from core_ledger.interest.routes import router as interest_router
 from core_ledger.journal.routes import router as journal_router
-from core_ledger.loan_routes import router as loan_router
+from core_ledger.loans.routes import router as loan_router
 from core_ledger.org.routes import router as org_router
 from core_ledger.receipt import receipt_for, receipt_html
 from core_ledger.remittance.routes import router as remittance_router

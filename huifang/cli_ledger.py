@@ -13,11 +13,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlmodel import Session, select
 
-from core_ledger import loans
 from core_ledger.accounts import service as accounts
 from core_ledger.interest.service import settle_interest
 from core_ledger.journal.books import check_books, trial_balance
 from core_ledger.journal.models import Posting
+from core_ledger.loans import service as loans
 from core_ledger.money import parse_yuan, yuan_str
 from core_ledger.receipt import receipt_for, receipt_text
 from core_ledger.remittance import service as remittances

@@ -14,11 +14,11 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from core_ledger import loans
 from core_ledger.accounts import service as accounts
-from core_ledger.documents import Project
 from core_ledger.identity import make_credit_code, make_resident_id
 from core_ledger.interest.service import last_settlement_day, settle_interest
+from core_ledger.loans import service as loans
+from core_ledger.loans.models import Project
 from core_ledger.org import service as org
 from core_ledger.remittance import service as remittances
 from core_ledger.withdrawals import service as withdrawals

@@ -4,8 +4,8 @@ from sqlmodel import SQLModel
 
 import callbacks.models
 import core_ledger.accounts.models
-import core_ledger.documents
 import core_ledger.journal.models
+import core_ledger.loans.models
 import core_ledger.org.models
 import core_ledger.outbox.models
 import core_ledger.remittance.models
@@ -22,7 +22,7 @@ MODULES = (
     core_ledger.outbox.models,
     core_ledger.remittance.models,
     core_ledger.withdrawals.models,
-    core_ledger.documents,
+    core_ledger.loans.models,
     core_ledger.org.models,
     scoring.models,
     callbacks.models,

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from core_ledger import loans
 from core_ledger.accounts import service as accounts
 from core_ledger.identity import make_credit_code, make_resident_id
 from core_ledger.journal.models import FundAccount
+from core_ledger.loans import service as loans
 from core_ledger.org import service as org
 from core_ledger.remittance import service as remittances
 from kernel.periods import current_month, shift

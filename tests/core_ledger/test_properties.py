@@ -20,10 +20,10 @@ from hypothesis.stateful import (
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from core_ledger import loans
 from core_ledger.accounts import service as accounts
 from core_ledger.journal.books import check_books, trial_balance
 from core_ledger.journal.models import AccountStatus, FundAccount, GlAccount, JournalLine
+from core_ledger.loans import service as loans
 from core_ledger.remittance import service as remittances
 from core_ledger.remittance.models import Remittance, RemittanceStatus
 from core_ledger.remittance.service import credit_individual

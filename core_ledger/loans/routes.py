@@ -1,16 +1,15 @@
-"""HTTP routes of contracted projects, loans, repayment runs and the yearly interest settlement."""
+"""HTTP routes of contracted projects, loans and repayment runs."""
 
 from datetime import date
 
 from fastapi import APIRouter, status
 from sqlmodel import Session, select
 
-from core_ledger import loans, schemas
-from core_ledger.documents import Loan, LoanInstallment, Project
 from core_ledger.journal.models import FundAccount, Posting
 from core_ledger.journal.routes import posting_public
 from core_ledger.journal.schemas import PostingPublic
-from core_ledger.remittance.schemas import Review
+from core_ledger.loans import schemas, service
+from core_ledger.loans.models import Loan, LoanInstallment, Project
 from kernel.auth import TellerUser
 from kernel.db import SessionDep
 from kernel.phone import mask
@@ -23,7 +22,7 @@ def create_project(
     body: schemas.ProjectCreate, session: SessionDep, _: TellerUser
 ) -> schemas.ProjectPublic:
     """Register a contracted project (签约楼盘) and its responsible person."""
-    project = loans.create_project(session, **body.model_dump())
+    project = service.create_project(session, **body.model_dump())
     return _project_public(project)
 
 
@@ -56,7 +55,7 @@ def loan_public(session: Session, loan: Loan) -> schemas.LoanPublic:
         annual_rate=loan.annual_rate,
         offset_repayment=loan.offset_repayment,
         status=loan.status,
-        outstanding_fen=loans.outstanding_fen(session, loan_id=loan.id or 0),
+        outstanding_fen=service.outstanding_fen(session, loan_id=loan.id or 0),
         first_due_on=loan.first_due_on,
         monthly_payment_fen=first.payment_fen if first else None,
         receipt_no=posting.receipt_no if posting else None,
@@ -67,7 +66,7 @@ def loan_public(session: Session, loan: Loan) -> schemas.LoanPublic:
 def post_loan(body: schemas.LoanApply, session: SessionDep, user: TellerUser) -> PostingPublic:
     """贷款 at the counter in one go (accept, approve, disburse); callbacks follow for the
     borrower and the project's responsible person."""
-    loan = loans.post_loan(session, **body.model_dump(), user_id=user.id)
+    loan = service.post_loan(session, **body.model_dump(), user_id=user.id)
     posting = session.get(Posting, loan.posting_id)
     assert posting is not None
     return posting_public(session, posting)
@@ -77,15 +76,15 @@ def post_loan(body: schemas.LoanApply, session: SessionDep, user: TellerUser) ->
 def apply_loan(body: schemas.LoanApply, session: SessionDep, _: TellerUser) -> schemas.LoanPublic:
     """贷款受理: an application waiting for approval."""
     fields = body.model_dump(exclude={"occurred_at"})
-    return loan_public(session, loans.apply_loan(session, **fields))
+    return loan_public(session, service.apply_loan(session, **fields))
 
 
 @router.post("/loans/{loan_id}/review")
 def review_loan(
-    loan_id: int, body: Review, session: SessionDep, user: TellerUser
+    loan_id: int, body: schemas.Review, session: SessionDep, user: TellerUser
 ) -> schemas.LoanPublic:
     """审批: approve or reject with a reason."""
-    loan = loans.review_loan(
+    loan = service.review_loan(
         session, loan_id=loan_id, approve=body.approve, reason=body.reason, user_id=user.id
     )
     return loan_public(session, loan)
@@ -94,7 +93,7 @@ def review_loan(
 @router.post("/loans/{loan_id}/disbursement")
 def disburse_loan(loan_id: int, session: SessionDep, _: TellerUser) -> schemas.LoanPublic:
     """放款 an approved loan (once)."""
-    return loan_public(session, loans.disburse_loan(session, loan_id=loan_id))
+    return loan_public(session, service.disburse_loan(session, loan_id=loan_id))
 
 
 @router.get("/loans/{loan_id}")
@@ -102,7 +101,7 @@ def get_loan(loan_id: int, session: SessionDep, _: TellerUser) -> schemas.LoanPu
     """A loan."""
     loan = session.get(Loan, loan_id)
     if loan is None:
-        loans.get_loan(session, loan_id=loan_id)  # raises the clear 404
+        service.get_loan(session, loan_id=loan_id)  # raises the clear 404
     assert loan is not None
     return loan_public(session, loan)
 
@@ -112,4 +111,4 @@ def run_repayments(
     session: SessionDep, _: TellerUser, on: date | None = None
 ) -> schemas.RepaymentRunPublic:
     """Collect every installment due (offset repayment first); safe to run twice."""
-    return schemas.RepaymentRunPublic(**vars(loans.repay_due(session, on=on)))
+    return schemas.RepaymentRunPublic(**vars(service.repay_due(session, on=on)))

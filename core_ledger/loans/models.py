@@ -1,8 +1,4 @@
-"""Business documents behind postings: remittances, withdrawals and payments, projects and loans.
-
-A document's status may move on (submitted → approved → posted); the money it moves is only
-ever in the journal, which never changes.
-"""
+"""贷款 — contracted projects (签约楼盘), housing loans and their monthly installments."""
 
 from datetime import date, datetime
 from decimal import Decimal

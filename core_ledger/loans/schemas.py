@@ -1,4 +1,4 @@
-"""API shapes of the ledger."""
+"""API shapes of contracted projects, loans and repayment runs."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -39,6 +39,11 @@ class LoanApply(BusinessCreate):
     term_months: int = 240
     first_home: bool = True
     offset_repayment: bool = False
+
+
+class Review(BaseModel):
+    approve: bool
+    reason: str = ""
 
 
 class LoanPublic(BaseModel):

@@ -9,19 +9,19 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
 from core_ledger.accounts.service import get_account
-from core_ledger.amortization import (
+from core_ledger.config import get_ledger_settings
+from core_ledger.journal import service as journal
+from core_ledger.journal.idempotency import replayed, request_hash
+from core_ledger.journal.models import STATUS_ZH, AccountStatus, GlAccount, JournalLine
+from core_ledger.journal.service import Line
+from core_ledger.loans.amortization import (
     MAX_TERM_MONTHS,
     add_months,
     equal_installment_schedule,
     loan_rate,
     offset_amount,
 )
-from core_ledger.config import get_ledger_settings
-from core_ledger.documents import Loan, LoanInstallment, LoanStatus, Project
-from core_ledger.journal import service as journal
-from core_ledger.journal.idempotency import replayed, request_hash
-from core_ledger.journal.models import STATUS_ZH, AccountStatus, GlAccount, JournalLine
-from core_ledger.journal.service import Line
+from core_ledger.loans.models import Loan, LoanInstallment, LoanStatus, Project
 from core_ledger.org.service import outlet_and_teller
 from core_ledger.outbox.events import business_event
 from core_ledger.outbox.service import emit
