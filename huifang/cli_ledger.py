@@ -19,7 +19,8 @@ from core_ledger.journal.books import check_books, trial_balance
 from core_ledger.journal.models import Posting
 from core_ledger.loans import service as loans
 from core_ledger.money import parse_yuan, yuan_str
-from core_ledger.receipt import receipt_for, receipt_text
+from core_ledger.receipts.printing import receipt_text
+from core_ledger.receipts.service import receipt_for
 from core_ledger.remittance import service as remittances
 from core_ledger.remittance.models import Remittance
 from core_ledger.remittance.roster import RosterLine

@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 from core_ledger.interest.service import last_settlement_day, settle_interest
 from core_ledger.journal.books import check_books, posting_by_receipt
 from core_ledger.journal.models import FundAccount, InterestSettlement, JournalLine, Posting
-from core_ledger.receipt import amount_in_words, receipt_for, receipt_html, receipt_text
+from core_ledger.receipts.printing import amount_in_words, receipt_html, receipt_text
+from core_ledger.receipts.service import receipt_for
 from core_ledger.remittance.service import credit_individual
 from core_ledger.withdrawals.service import post_withdrawal
 from kernel.clock import centre_tz, utcnow
