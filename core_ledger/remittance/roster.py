@@ -70,7 +70,7 @@ def _members(session: Session, *, unit: Unit, account_nos: Sequence[str] | None)
     else:
         query = query.where(among(session, col(FundAccount.account_no), set(account_nos)))
     # Not locked: a remittance only credits, and the balance UPDATE itself refuses an account
-    # closed in the meantime (see journal.apply_balance_deltas), so 10,000 rows need no lock.
+    # closed in the meantime (see journal.service.post_derived), so 10,000 rows need no lock.
     return [Member._make(row) for row in session.execute(query.order_by(col(FundAccount.id)))]
 
 
