@@ -49,7 +49,7 @@ def get_unit(unit_code: str, session: SessionDep, _: TellerUser) -> schemas.Unit
 
 @router.post("/units/{unit_code}/administrators", status_code=status.HTTP_201_CREATED)
 def link_administrator(
-    unit_code: str, body: schemas.AdministratorLink, session: SessionDep, _: TellerUser
+    unit_code: str, body: schemas.UnitAdministratorCreate, session: SessionDep, _: TellerUser
 ) -> dict[str, str]:
     """Make a unit_admin user this unit's administrator (单位专管员)."""
     service.link_administrator(session, unit_code=unit_code, username=body.username)
@@ -72,7 +72,7 @@ def get_account(account_no: str, session: SessionDep, _: TellerUser) -> schemas.
 
 @router.post("/accounts/{account_no}/status")
 def change_status(
-    account_no: str, body: schemas.StatusChange, session: SessionDep, _: TellerUser
+    account_no: str, body: schemas.AccountStatusUpdate, session: SessionDep, _: TellerUser
 ) -> schemas.AccountPublic:
     """封存 / 冻结 / 解冻."""
     account = service.change_status(session, account_no=account_no, **body.model_dump())
@@ -81,7 +81,7 @@ def change_status(
 
 @router.post("/accounts/{account_no}/transfer")
 def transfer(
-    account_no: str, body: schemas.Transfer, session: SessionDep, _: TellerUser
+    account_no: str, body: schemas.TransferCreate, session: SessionDep, _: TellerUser
 ) -> schemas.AccountPublic:
     """转移 an account to a new unit."""
     account = service.transfer_account(session, account_no=account_no, **body.model_dump())
@@ -90,7 +90,7 @@ def transfer(
 
 @router.put("/accounts/{account_no}/wage-base")
 def set_wage_base(
-    account_no: str, body: schemas.WageBase, session: SessionDep, _: TellerUser
+    account_no: str, body: schemas.WageBaseUpdate, session: SessionDep, _: TellerUser
 ) -> schemas.AccountPublic:
     """Record a depositor's wage base (缴存基数)."""
     account = service.set_wage_base(session, account_no=account_no, **body.model_dump())

@@ -31,7 +31,7 @@ class UnitPublic(BaseModel):
     headcount: int
 
 
-class AdministratorLink(BaseModel):
+class UnitAdministratorCreate(BaseModel):
     username: str
 
 
@@ -54,16 +54,16 @@ class AccountPublic(BaseModel):
     accrued_interest_fen: int = 0
 
 
-class StatusChange(BaseModel):
+class AccountStatusUpdate(BaseModel):
     action: str = Field(description="seal（封存）、freeze（冻结）或 unfreeze（解冻）")
     reason: str
 
 
-class Transfer(BaseModel):
+class TransferCreate(BaseModel):
     to_unit_code: str
     wage_base_fen: int
     reason: str = ""
 
 
-class WageBase(BaseModel):
+class WageBaseUpdate(BaseModel):
     wage_base_fen: int

@@ -63,7 +63,7 @@ def loan_public(session: Session, loan: Loan) -> schemas.LoanPublic:
 
 
 @router.post("/loans", status_code=status.HTTP_201_CREATED)
-def post_loan(body: schemas.LoanApply, session: SessionDep, user: TellerUser) -> PostingPublic:
+def post_loan(body: schemas.LoanCreate, session: SessionDep, user: TellerUser) -> PostingPublic:
     """贷款 at the counter in one go (accept, approve, disburse); callbacks follow for the
     borrower and the project's responsible person."""
     loan = service.post_loan(session, **body.model_dump(), user_id=user.id)
@@ -73,7 +73,7 @@ def post_loan(body: schemas.LoanApply, session: SessionDep, user: TellerUser) ->
 
 
 @router.post("/loans/applications", status_code=status.HTTP_201_CREATED)
-def apply_loan(body: schemas.LoanApply, session: SessionDep, _: TellerUser) -> schemas.LoanPublic:
+def apply_loan(body: schemas.LoanCreate, session: SessionDep, _: TellerUser) -> schemas.LoanPublic:
     """贷款受理: an application waiting for approval."""
     fields = body.model_dump(exclude={"occurred_at"})
     return loan_public(session, service.apply_loan(session, **fields))
@@ -81,7 +81,7 @@ def apply_loan(body: schemas.LoanApply, session: SessionDep, _: TellerUser) -> s
 
 @router.post("/loans/{loan_id}/review")
 def review_loan(
-    loan_id: int, body: schemas.Review, session: SessionDep, user: TellerUser
+    loan_id: int, body: schemas.LoanReviewCreate, session: SessionDep, user: TellerUser
 ) -> schemas.LoanPublic:
     """审批: approve or reject with a reason."""
     loan = service.review_loan(

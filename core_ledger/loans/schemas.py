@@ -8,15 +8,6 @@ from pydantic import BaseModel, Field
 from core_ledger.journal.schemas import IdempotencyKey
 
 
-class BusinessCreate(BaseModel):
-    account_no: str
-    amount_fen: int
-    outlet_code: str
-    teller_code: str
-    idempotency_key: str = IdempotencyKey
-    occurred_at: datetime | None = None
-
-
 class ProjectCreate(BaseModel):
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=200)
@@ -34,14 +25,20 @@ class ProjectPublic(BaseModel):
     active: bool
 
 
-class LoanApply(BusinessCreate):
+class LoanCreate(BaseModel):
+    account_no: str
+    amount_fen: int
+    outlet_code: str
+    teller_code: str
+    idempotency_key: str = IdempotencyKey
+    occurred_at: datetime | None = None
     project_code: str
     term_months: int = 240
     first_home: bool = True
     offset_repayment: bool = False
 
 
-class Review(BaseModel):
+class LoanReviewCreate(BaseModel):
     approve: bool
     reason: str = ""
 

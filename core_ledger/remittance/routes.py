@@ -79,7 +79,7 @@ def remit_at_counter(
 
 @router.post("/remittances", status_code=status.HTTP_201_CREATED)
 def credit_one_account(
-    body: schemas.RemittanceCreate, session: SessionDep, _: TellerUser
+    body: schemas.IndividualRemittanceCreate, session: SessionDep, _: TellerUser
 ) -> PostingPublic:
     """个人缴存: credit one month's contribution to one account (flexible employment)."""
     return posting_public(session, service.credit_individual(session, **body.model_dump()))
@@ -107,7 +107,7 @@ def list_remittances(
 
 @router.post("/remittances/{remittance_id}/review")
 def review(
-    remittance_id: int, body: schemas.Review, session: SessionDep, user: TellerUser
+    remittance_id: int, body: schemas.RemittanceReviewCreate, session: SessionDep, user: TellerUser
 ) -> schemas.RemittancePublic:
     """A teller approves or rejects (with a reason) a self-service remittance."""
     done = service.review(
@@ -122,7 +122,7 @@ def review(
 
 @router.post("/remittances/{remittance_id}/bank-confirmation")
 def confirm_transfer(
-    remittance_id: int, body: schemas.BankConfirmation, session: SessionDep, _: TellerUser
+    remittance_id: int, body: schemas.BankConfirmationCreate, session: SessionDep, _: TellerUser
 ) -> schemas.RemittancePublic:
     """The unit's transfer arrived: post the approved remittance."""
     done = service.confirm_transfer(session, remittance_id=remittance_id, **body.model_dump())
@@ -131,7 +131,7 @@ def confirm_transfer(
 
 @router.post("/remittances/{remittance_id}/reversal", status_code=status.HTTP_201_CREATED)
 def reverse(
-    remittance_id: int, body: schemas.Reversal, session: SessionDep, _: TellerUser
+    remittance_id: int, body: schemas.ReversalCreate, session: SessionDep, _: TellerUser
 ) -> schemas.RemittancePublic:
     """冲正 a posted remittance."""
     service.reverse_remittance(session, remittance_id=remittance_id, **body.model_dump())

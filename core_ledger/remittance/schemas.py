@@ -9,8 +9,8 @@ from core_ledger.journal.schemas import IdempotencyKey
 Month = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="缴存月份 YYYY-MM")
 
 
-class RemittanceCreate(BaseModel):
-    """The skeleton's single-account credit, kept for callers that post one depositor."""
+class IndividualRemittanceCreate(BaseModel):
+    """个人缴存: one depositor's own contribution for a month (flexible employment)."""
 
     account_no: str
     amount_fen: int
@@ -18,7 +18,7 @@ class RemittanceCreate(BaseModel):
     idempotency_key: str = IdempotencyKey
 
 
-class RosterLineIn(BaseModel):
+class RosterLineCreate(BaseModel):
     account_no: str
     wage_base_fen: int | None = None
     name: str | None = None
@@ -28,7 +28,7 @@ class UnitRemittanceCreate(BaseModel):
     month: str = Month
     kind: str = "regular"
     idempotency_key: str = IdempotencyKey
-    lines: list[RosterLineIn] | None = Field(
+    lines: list[RosterLineCreate] | None = Field(
         default=None, description="不填则按单位登记的职工和基数"
     )
 
@@ -39,18 +39,18 @@ class CounterRemittanceCreate(UnitRemittanceCreate):
     occurred_at: datetime | None = None
 
 
-class Review(BaseModel):
+class RemittanceReviewCreate(BaseModel):
     approve: bool
     reason: str = ""
 
 
-class BankConfirmation(BaseModel):
+class BankConfirmationCreate(BaseModel):
     bank_ref: str = Field(min_length=1, max_length=64)
     amount_fen: int
     occurred_at: datetime | None = None
 
 
-class Reversal(BaseModel):
+class ReversalCreate(BaseModel):
     reason: str = Field(min_length=1, max_length=200)
     idempotency_key: str = IdempotencyKey
 

@@ -39,7 +39,7 @@ def post_withdrawal(
 
 @router.post("/payments/{payment_id}/settlement")
 def settle_payment(
-    payment_id: int, body: schemas.PaymentSettlement, session: SessionDep, _: TellerUser
+    payment_id: int, body: schemas.PaymentSettlementCreate, session: SessionDep, _: TellerUser
 ) -> schemas.PaymentPublic:
     """The bank's answer to a payment instruction (网银支付): paid, or failed and returned."""
     payment = service.settle_payment(session, payment_id=payment_id, **body.model_dump())

@@ -18,7 +18,7 @@ class WithdrawalCreate(BaseModel):
     occurred_at: datetime | None = None
 
 
-class PaymentSettlement(BaseModel):
+class PaymentSettlementCreate(BaseModel):
     paid: bool
     bank_ref: str = ""
     failure_reason: str = ""
