@@ -17,13 +17,13 @@ import scoring.models
 
 MODULES = (
     kernel.auth,
+    core_ledger.org.models,
     core_ledger.journal.models,
     core_ledger.accounts.models,
     core_ledger.outbox.models,
     core_ledger.remittance.models,
     core_ledger.withdrawals.models,
     core_ledger.loans.models,
-    core_ledger.org.models,
     scoring.models,
     callbacks.models,
     ivr.models,
