@@ -123,8 +123,8 @@ def _attempts(count: int) -> list[int]:
     """`count` callback tasks relayed through the outbox, each with a call under way."""
     from callbacks.relay import relay_outbox
     from callbacks.service import attempt_placed, begin_attempt
-    from core_ledger.models import Outlet
-    from core_ledger.service import emit
+    from core_ledger.org.models import Outlet
+    from core_ledger.outbox.service import emit
     from kernel.db import session_scope
 
     ids = []

@@ -25,10 +25,13 @@ import psycopg
 from sqlalchemy import create_engine, insert, text
 from sqlmodel import Session, func, select
 
-from core_ledger import accounts, remittance_flow, service
+from core_ledger.accounts import service as accounts
+from core_ledger.accounts.models import Depositor
 from core_ledger.identity import make_credit_code, make_resident_id
-from core_ledger.journal import check_books
-from core_ledger.models import Depositor, FundAccount, JournalLine
+from core_ledger.journal.books import check_books
+from core_ledger.journal.models import FundAccount, JournalLine
+from core_ledger.org import service as org
+from core_ledger.remittance import service as remittances
 from huifang import migrate
 from kernel.db import driver_url, make_engine
 from kernel.periods import current_month, shift
@@ -54,8 +57,8 @@ def _drop(admin_url: str, name: str) -> None:
 
 def _setup(session: Session, *, depositors: int, first_month: str) -> str:
     """One outlet, one teller, one unit with N depositors (bulk-loaded: setup is not timed)."""
-    service.create_outlet(session, code="WD01", name="市民中心网点")
-    service.create_staff(session, code="T01", name="李娜", outlet_code="WD01", phone="13900001111")
+    org.create_outlet(session, code="WD01", name="市民中心网点")
+    org.create_staff(session, code="T01", name="李娜", outlet_code="WD01", phone="13900001111")
     unit = accounts.register_unit(
         session,
         credit_code=make_credit_code(area="430902", serial=1),
@@ -102,7 +105,7 @@ def _time_ledger(engine: object, *, unit_code: str, month: str) -> tuple[float, 
     with Session(engine) as session:  # type: ignore[call-overload]
         before = session.exec(select(func.count()).select_from(JournalLine)).one()
         started = time.perf_counter()
-        remittance_flow.remit_at_counter(
+        remittances.remit_at_counter(
             session,
             unit_code=unit_code,
             month=month,

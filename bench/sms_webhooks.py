@@ -32,7 +32,8 @@ from twilio.request_validator import RequestValidator  # noqa: E402
 
 from callbacks.models import CallAttempt  # noqa: E402
 from callbacks.service import attempt_placed, begin_attempt, open_tasks  # noqa: E402
-from core_ledger.models import OutboxEvent, Outlet  # noqa: E402
+from core_ledger.org.models import Outlet  # noqa: E402
+from core_ledger.outbox.models import OutboxEvent  # noqa: E402
 from huifang import migrate  # noqa: E402
 from huifang.app import create_app  # noqa: E402
 from huifang.settings import clear_caches  # noqa: E402

@@ -3,7 +3,7 @@
 from sqlmodel import Session
 
 from callbacks.service import open_tasks
-from core_ledger.service import mark_published, unpublished_events
+from core_ledger.outbox.service import mark_published, unpublished_events
 
 CALLBACK_EVENTS = {"withdrawal.completed", "loan.completed"}
 

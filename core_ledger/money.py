@@ -7,7 +7,7 @@ Every rounding rule of the centre, in one place:
    ROUND_HALF_UP, to the fen: 0.5 fen and above goes up, below goes down. Ties on negative
    amounts round away from zero (Decimal's ROUND_HALF_UP), so a reversal mirrors its posting.
 3. Monthly contributions (汇缴, 月缴存额) are rounded half up to the whole yuan
-   (计算到元，元以下四舍五入) — ``round_fen(..., unit_fen=100)``; see ``contribution``.
+   (计算到元，元以下四舍五入) — ``round_fen(..., unit_fen=100)``; see ``remittance.contribution``.
 4. Loan installments (等额本息): the payment from the annuity formula is rounded half up to the
    fen; each month's interest on the remaining balance is rounded half up to the fen; the
    last installment absorbs every rounding difference so principal repaid equals the loan.

@@ -13,14 +13,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlmodel import Session, select
 
-from core_ledger import accounts, journal, loans, remittance_flow
-from core_ledger.documents import Remittance
-from core_ledger.interest_posting import settle_interest
-from core_ledger.models import Posting
+from core_ledger.accounts import service as accounts
+from core_ledger.interest.service import settle_interest
+from core_ledger.journal.books import check_books, trial_balance
+from core_ledger.journal.models import Posting
+from core_ledger.loans import service as loans
 from core_ledger.money import parse_yuan, yuan_str
-from core_ledger.receipt import receipt_for, receipt_text
-from core_ledger.remittance import RosterLine
-from core_ledger.upload import read_roster
+from core_ledger.receipts.printing import receipt_text
+from core_ledger.receipts.service import receipt_for
+from core_ledger.remittance import service as remittances
+from core_ledger.remittance.models import Remittance
+from core_ledger.remittance.roster import RosterLine
+from core_ledger.remittance.roster_file import read_roster
 from kernel.auth import User
 from kernel.db import session_scope
 from kernel.errors import DomainError
@@ -120,7 +124,7 @@ def remit(
         lines = _read(file, progress) if file else None
         stage = _posting_stage(progress, len(lines) if lines else 0)
         with _work() as session:
-            remittance = remittance_flow.remit_at_counter(
+            remittance = remittances.remit_at_counter(
                 session,
                 unit_code=unit,
                 month=month,
@@ -151,7 +155,7 @@ def submit(
             admin = session.exec(select(User).where(User.username == user)).first()
             if admin is None:
                 raise DomainError(f"找不到用户 {user!r}")
-            remittance = remittance_flow.submit(
+            remittance = remittances.submit(
                 session,
                 unit=accounts.unit_of(session, user=admin),
                 month=month,
@@ -178,7 +182,7 @@ def review(
         reviewer = session.exec(select(User).where(User.username == user)).first()
         if reviewer is None:
             raise DomainError(f"找不到用户 {user!r}")
-        done = remittance_flow.review(
+        done = remittances.review(
             session,
             remittance_id=remittance_id,
             approve=approve,
@@ -196,7 +200,7 @@ def confirm(
 ) -> None:
     """银行到账: post an approved remittance."""
     with _work() as session:
-        done = remittance_flow.confirm_transfer(
+        done = remittances.confirm_transfer(
             session, remittance_id=remittance_id, bank_ref=bank_ref, amount_fen=parse_yuan(amount)
         )
         _show(session, done)
@@ -206,7 +210,7 @@ def confirm(
 def arrears(unit: Annotated[str, typer.Argument(help="单位账号")]) -> None:
     """欠缴: months a unit has not paid."""
     with _work() as session:
-        owed = remittance_flow.arrears(session, unit_code=unit)
+        owed = remittances.arrears(session, unit_code=unit)
     if not owed:
         console.print("[green]无欠缴月份[/green]")
         return
@@ -257,8 +261,8 @@ def settle(
 def check() -> None:
     """对账: check the books balance and every balance equals its journal."""
     with _work() as session:
-        problems = journal.check_books(session)
-        totals = journal.trial_balance(session)
+        problems = check_books(session)
+        totals = trial_balance(session)
     for gl, amount in totals.items():
         console.print(f"{gl.value:<18}{yuan_str(amount):>20}")
     if problems:

@@ -3,9 +3,13 @@
 from sqlmodel import SQLModel
 
 import callbacks.models
-import core_ledger.documents
-import core_ledger.models
-import core_ledger.org
+import core_ledger.accounts.models
+import core_ledger.journal.models
+import core_ledger.loans.models
+import core_ledger.org.models
+import core_ledger.outbox.models
+import core_ledger.remittance.models
+import core_ledger.withdrawals.models
 import ivr.sms.models
 import ivr.voice.models
 import kernel.auth
@@ -13,9 +17,13 @@ import scoring.models
 
 MODULES = (
     kernel.auth,
-    core_ledger.models,
-    core_ledger.documents,
-    core_ledger.org,
+    core_ledger.org.models,
+    core_ledger.journal.models,
+    core_ledger.accounts.models,
+    core_ledger.outbox.models,
+    core_ledger.remittance.models,
+    core_ledger.withdrawals.models,
+    core_ledger.loans.models,
     scoring.models,
     callbacks.models,
     ivr.sms.models,

@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, col, select
 
-from core_ledger.models import Outlet
+from core_ledger.org.models import Outlet
 from kernel.clock import utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 from kernel.periods import Period, PeriodKind

@@ -7,7 +7,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from core_ledger.models import Outlet, Staff
+from core_ledger.org.models import Outlet, Staff
 from kernel.errors import Invalid
 from kernel.periods import Period
 from kernel.phone import mask

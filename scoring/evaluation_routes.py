@@ -3,13 +3,8 @@
 from fastapi import APIRouter, status
 from sqlmodel import select
 
-from core_ledger.org import (
-    Department,
-    LeadershipMember,
-    create_department,
-    create_leader,
-    create_manager,
-)
+from core_ledger.org.models import Department, LeadershipMember
+from core_ledger.org.service import create_department, create_leader, create_manager
 from kernel.auth import AdminUser, ManagerUser, ReportReader, VoterUser
 from kernel.db import SessionDep
 from kernel.periods import parse_period

@@ -9,8 +9,8 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from core_ledger.models import Outlet
-from core_ledger.org import Department, LeadershipMember, get_department, get_manager
+from core_ledger.org.models import Department, LeadershipMember, Outlet
+from core_ledger.org.service import get_department, get_manager
 from kernel.auth import User
 from kernel.clock import as_utc, local, utcnow
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound

@@ -4,7 +4,7 @@ from fastapi import APIRouter, UploadFile, status
 from fastapi.responses import FileResponse
 from sqlmodel import Session, select
 
-from core_ledger.models import Outlet
+from core_ledger.org.models import Outlet
 from kernel.auth import InspectorUser, ManagerUser, ReportReader, TellerUser
 from kernel.db import SessionDep
 from kernel.errors import NotFound

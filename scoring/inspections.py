@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from core_ledger.models import Outlet, Staff
+from core_ledger.org.models import Outlet, Staff
 from kernel.clock import local_date, utcnow
 from kernel.config import get_kernel_settings
 from kernel.errors import Conflict, Invalid, NotFound

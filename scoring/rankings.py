@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from core_ledger.models import Outlet, Staff
+from core_ledger.org.models import Outlet, Staff
 from kernel.errors import Invalid, NotFound
 from kernel.periods import Period
 from kernel.vocabulary import RATINGS, Answer

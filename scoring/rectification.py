@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from core_ledger.models import Outlet, Staff
+from core_ledger.org.models import Outlet, Staff
 from kernel.clock import local_date, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 from kernel.periods import Period

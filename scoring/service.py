@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from core_ledger.models import Depositor, Staff
+from core_ledger.accounts.models import Depositor
+from core_ledger.org.models import Staff
 from kernel.clock import as_utc, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 from kernel.periods import month_of, parse_period

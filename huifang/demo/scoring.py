@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from core_ledger.models import Outlet, Staff
-from core_ledger.org import create_department, create_leader, create_manager
+from core_ledger.org.models import Outlet, Staff
+from core_ledger.org.service import create_department, create_leader, create_manager
 from huifang.demo.seed import business_month
 from kernel.auth import create_user
 from kernel.clock import centre_tz, local_date, utcnow

@@ -14,10 +14,15 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from core_ledger import accounts, loans, remittance_flow, service, withdrawal
-from core_ledger.documents import PaymentInstruction, Project
+from core_ledger.accounts import service as accounts
 from core_ledger.identity import make_credit_code, make_resident_id
-from core_ledger.interest_posting import last_settlement_day, settle_interest
+from core_ledger.interest.service import last_settlement_day, settle_interest
+from core_ledger.loans import service as loans
+from core_ledger.loans.models import Project
+from core_ledger.org import service as org
+from core_ledger.remittance import service as remittances
+from core_ledger.withdrawals import service as withdrawals
+from core_ledger.withdrawals.models import PaymentInstruction
 from kernel.auth import create_user
 from kernel.clock import centre_tz, utcnow
 from kernel.periods import months_between, shift
@@ -107,11 +112,11 @@ def _centre(
 ) -> dict[str, list[str]]:
     tellers: dict[str, list[str]] = {}
     for code, name in OUTLETS:
-        service.create_outlet(session, code=code, name=name)
+        org.create_outlet(session, code=code, name=name)
         tellers[code] = []
         for index in range(rng.randint(6, 8)):
             teller_code = f"{code}-{index + 1:02d}"
-            service.create_staff(
+            org.create_staff(
                 session,
                 code=teller_code,
                 name=_name(rng),
@@ -179,7 +184,7 @@ def _remit_history(
                 )
             else:
                 outlet = rng.choice(OUTLETS)[0]
-                remittance_flow.remit_at_counter(
+                remittances.remit_at_counter(
                     session,
                     unit_code=unit_code,
                     month=month,
@@ -203,17 +208,17 @@ def _self_service(
         password=secrets.token_urlsafe(12),
     )
     accounts.link_administrator(session, unit_code=unit_code, username=admin.username)
-    submitted = remittance_flow.submit(
+    submitted = remittances.submit(
         session,
         unit=unit,
         month=month,
         idempotency_key=f"demo-online-{unit_code}-{month}",
         user_id=admin.id or 0,
     )
-    remittance_flow.review(
+    remittances.review(
         session, remittance_id=submitted.id or 0, approve=True, reason="", user_id=reviewer
     )
-    remittance_flow.confirm_transfer(
+    remittances.confirm_transfer(
         session,
         remittance_id=submitted.id or 0,
         bank_ref=f"CCB{when:%Y%m%d}{submitted.id:06d}",
@@ -289,7 +294,7 @@ def _withdraw(
     closing = rng.random() < 0.04
     if not closing and balance < 200_000:
         return False
-    done = withdrawal.post_withdrawal(
+    done = withdrawals.post_withdrawal(
         session,
         account_no=account_no,
         amount_fen=None if closing else rng.randrange(100_000, balance // 2 + 1),
@@ -306,7 +311,7 @@ def _withdraw(
     payment = session.exec(
         select(PaymentInstruction).where(PaymentInstruction.withdrawal_id == done.id)
     ).one()
-    withdrawal.settle_payment(
+    withdrawals.settle_payment(
         session,
         payment_id=payment.id or 0,
         paid=paid,

@@ -8,8 +8,8 @@ from sqlmodel import Session, select
 from callbacks.models import CallAttempt, CallbackTask
 from callbacks.relay import relay_outbox
 from callbacks.service import attempt_placed, begin_attempt, get_task, record_call_status
-from core_ledger.models import Outlet
-from core_ledger.service import emit
+from core_ledger.org.models import Outlet
+from core_ledger.outbox.service import emit
 
 _ids = itertools.count(1)
 

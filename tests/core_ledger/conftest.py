@@ -9,9 +9,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from core_ledger import accounts, loans, remittance_flow, service
+from core_ledger.accounts import service as accounts
 from core_ledger.identity import make_credit_code, make_resident_id
-from core_ledger.models import FundAccount
+from core_ledger.journal.models import FundAccount
+from core_ledger.loans import service as loans
+from core_ledger.org import service as org
+from core_ledger.remittance import service as remittances
 from kernel.periods import current_month, shift
 
 _serial = count(1)
@@ -57,7 +60,7 @@ class Centre:
         return account.account_no
 
     def remit(self, month: str, *, key: str | None = None, unit_code: str | None = None) -> int:
-        done = remittance_flow.remit_at_counter(
+        done = remittances.remit_at_counter(
             self.session,
             unit_code=unit_code or self.unit_code,
             month=month,
@@ -76,8 +79,8 @@ class Centre:
 
 def make_centre(session: Session, *, depositors: int = 3) -> Centre:
     """An outlet WD01 with teller T01, a contracted project LP01, one unit with depositors."""
-    service.create_outlet(session, code="WD01", name="市民中心网点")
-    service.create_staff(session, code="T01", name="李娜", outlet_code="WD01", phone="13900001111")
+    org.create_outlet(session, code="WD01", name="市民中心网点")
+    org.create_staff(session, code="T01", name="李娜", outlet_code="WD01", phone="13900001111")
     loans.create_project(
         session,
         code="LP01",

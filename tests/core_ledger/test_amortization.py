@@ -6,13 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core_ledger.amortization import (
+from core_ledger.config import LedgerSettings
+from core_ledger.loans.amortization import (
     add_months,
     equal_installment_schedule,
     loan_rate,
     offset_amount,
 )
-from core_ledger.config import LedgerSettings
 from kernel.errors import Invalid
 
 

@@ -6,9 +6,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from core_ledger import accounts
-from core_ledger.documents import Remittance
-from core_ledger.models import Posting
+from core_ledger.accounts import service as accounts
+from core_ledger.journal.models import Posting
+from core_ledger.remittance.models import Remittance
 from huifang.cli import app
 from kernel.auth import create_user
 from kernel.periods import current_month, shift

@@ -8,13 +8,9 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import Session
 
+from core_ledger.accounts.rates import validate_rate
 from core_ledger.config import LedgerSettingsError, get_ledger_settings
-from core_ledger.contribution import (
-    Contribution,
-    monthly_contribution,
-    share_sql,
-    validate_rate,
-)
+from core_ledger.remittance.contribution import Contribution, monthly_contribution, share_sql
 from kernel.errors import Invalid
 
 CAP = 2_250_000  # 3 × 7,500.00 yuan

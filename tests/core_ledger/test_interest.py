@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core_ledger.interest import balance_product, interest_for_period, settlement_period
+from core_ledger.interest.calculation import balance_product, interest_for_period, settlement_period
 from kernel.errors import Invalid
 
 RATE = Decimal("0.015")

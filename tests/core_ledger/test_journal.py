@@ -7,13 +7,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
-from core_ledger.documents import InterestSettlement
-from core_ledger.interest_posting import last_settlement_day, settle_interest
-from core_ledger.journal import check_books, posting_by_receipt
-from core_ledger.models import FundAccount, JournalLine, Posting
-from core_ledger.receipt import amount_in_words, receipt_for, receipt_html, receipt_text
-from core_ledger.remittance_flow import credit_individual
-from core_ledger.withdrawal import post_withdrawal
+from core_ledger.interest.service import last_settlement_day, settle_interest
+from core_ledger.journal.books import check_books, posting_by_receipt
+from core_ledger.journal.models import FundAccount, InterestSettlement, JournalLine, Posting
+from core_ledger.receipts.printing import amount_in_words, receipt_html, receipt_text
+from core_ledger.receipts.service import receipt_for
+from core_ledger.remittance.service import credit_individual
+from core_ledger.withdrawals.service import post_withdrawal
 from kernel.clock import centre_tz, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 from kernel.periods import current_month, shift

@@ -6,10 +6,13 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from core_ledger import accounts, loans
-from core_ledger.documents import Loan, LoanInstallment, LoanStatus
-from core_ledger.journal import AccountNotUsable, IdempotencyConflict, check_books
-from core_ledger.models import OutboxEvent
+from core_ledger.accounts import service as accounts
+from core_ledger.journal.books import check_books
+from core_ledger.journal.idempotency import IdempotencyConflict
+from core_ledger.journal.service import AccountNotUsable
+from core_ledger.loans import service as loans
+from core_ledger.loans.models import Loan, LoanInstallment, LoanStatus
+from core_ledger.outbox.models import OutboxEvent
 from kernel.clock import local_date, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 from kernel.periods import current_month, shift

@@ -20,12 +20,15 @@ from hypothesis.stateful import (
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from core_ledger import accounts, loans, remittance_flow
-from core_ledger.documents import PaymentInstruction, PaymentStatus, Remittance, RemittanceStatus
-from core_ledger.journal import check_books, trial_balance
-from core_ledger.models import AccountStatus, FundAccount, GlAccount, JournalLine
-from core_ledger.remittance_flow import credit_individual
-from core_ledger.withdrawal import post_withdrawal, settle_payment
+from core_ledger.accounts import service as accounts
+from core_ledger.journal.books import check_books, trial_balance
+from core_ledger.journal.models import AccountStatus, FundAccount, GlAccount, JournalLine
+from core_ledger.loans import service as loans
+from core_ledger.remittance import service as remittances
+from core_ledger.remittance.models import Remittance, RemittanceStatus
+from core_ledger.remittance.service import credit_individual
+from core_ledger.withdrawals.models import PaymentInstruction, PaymentStatus
+from core_ledger.withdrawals.service import post_withdrawal, settle_payment
 from kernel.clock import utcnow
 from kernel.errors import DomainError
 from kernel.periods import current_month, shift
@@ -73,7 +76,7 @@ def _ledger_machine(engine: Engine) -> type[RuleBasedStateMachine]:
         @rule(back=st.integers(1, 3), supplementary=st.booleans())
         def remit(self, back: int, supplementary: bool) -> None:
             self._try(
-                lambda: remittance_flow.remit_at_counter(
+                lambda: remittances.remit_at_counter(
                     self.session,
                     unit_code=self.centre.unit_code,
                     month=shift(current_month(), -back),
@@ -179,7 +182,7 @@ def _ledger_machine(engine: Engine) -> type[RuleBasedStateMachine]:
             ).first()
             if posted is not None:
                 self._try(
-                    lambda: remittance_flow.reverse_remittance(
+                    lambda: remittances.reverse_remittance(
                         self.session,
                         remittance_id=posted.id or 0,
                         reason="更正",

@@ -3,12 +3,14 @@
 import pytest
 from sqlmodel import Session, func, select
 
-from core_ledger import accounts, remittance_flow
-from core_ledger.documents import Remittance, RemittanceLine, RemittanceStatus
-from core_ledger.journal import IdempotencyConflict, check_books
-from core_ledger.models import Posting
-from core_ledger.remittance import RosterLine, RowErrors
-from core_ledger.withdrawal import post_withdrawal
+from core_ledger.accounts import service as accounts
+from core_ledger.journal.books import check_books
+from core_ledger.journal.idempotency import IdempotencyConflict
+from core_ledger.journal.models import Posting
+from core_ledger.remittance import service as remittances
+from core_ledger.remittance.models import Remittance, RemittanceLine, RemittanceStatus
+from core_ledger.remittance.roster import RosterLine, RowErrors
+from core_ledger.withdrawals.service import post_withdrawal
 from kernel.auth import create_user
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from kernel.periods import current_month, shift
@@ -47,7 +49,7 @@ def test_a_month_already_paid_is_refused_unless_supplementary(centre: Centre) ->
     with pytest.raises(Conflict, match="已入账.*补缴"):
         centre.remit(LAST, key="again")
     late = centre.add_depositor()
-    done = remittance_flow.remit_at_counter(
+    done = remittances.remit_at_counter(
         centre.session,
         unit_code=centre.unit_code,
         month=LAST,
@@ -59,7 +61,7 @@ def test_a_month_already_paid_is_refused_unless_supplementary(centre: Centre) ->
     assert done.headcount == 1  # only the depositor the month missed
     assert centre.balance(late) == 192_000
     with pytest.raises(Invalid, match="没有需要补缴"):
-        remittance_flow.remit_at_counter(
+        remittances.remit_at_counter(
             centre.session,
             unit_code=centre.unit_code,
             month=LAST,
@@ -73,7 +75,7 @@ def test_a_month_already_paid_is_refused_unless_supplementary(centre: Centre) ->
 def test_a_supplementary_list_naming_a_paid_depositor_is_refused(centre: Centre) -> None:
     centre.remit(LAST)
     with pytest.raises(RowErrors, match="已缴存"):
-        remittance_flow.remit_at_counter(
+        remittances.remit_at_counter(
             centre.session,
             unit_code=centre.unit_code,
             month=LAST,
@@ -97,7 +99,7 @@ def test_a_list_with_bad_rows_names_each_and_posts_nothing(centre: Centre) -> No
         RosterLine(account_no=centre.accounts[2], name="别人", row=7),
     ]
     with pytest.raises(RowErrors) as caught:
-        remittance_flow.remit_at_counter(
+        remittances.remit_at_counter(
             centre.session,
             unit_code=centre.unit_code,
             month=LAST,
@@ -140,7 +142,7 @@ def test_unknown_unit_and_closed_or_sealed_accounts(centre: Centre) -> None:
     remittance = centre.session.get(Remittance, centre.remit(LAST))
     assert remittance is not None and remittance.headcount == 2  # a sealed account is not owed
     with pytest.raises(RowErrors, match="封存"):
-        remittance_flow.remit_at_counter(
+        remittances.remit_at_counter(
             centre.session,
             unit_code=centre.unit_code,
             month=shift(LAST, -1),
@@ -162,7 +164,7 @@ def test_same_key_same_request_replays_and_a_different_request_conflicts(centre:
 def test_arrears_list_the_months_not_paid(centre: Centre) -> None:
     first = shift(current_month(), -3)
     centre.remit(first)
-    owed = remittance_flow.arrears(centre.session, unit_code=centre.unit_code)
+    owed = remittances.arrears(centre.session, unit_code=centre.unit_code)
     assert [(m.month, m.state) for m in owed] == [
         (shift(first, 1), "unpaid"),
         (shift(first, 2), "unpaid"),
@@ -179,16 +181,16 @@ def test_self_service_waits_for_review_then_posts_on_the_bank_transfer(centre: C
     admin_id = _unit_admin(centre)
     teller = create_user(centre.session, username="t1", role="teller", password="secret-123")
     unit = accounts.get_unit(centre.session, code=centre.unit_code)
-    submitted = remittance_flow.submit(
+    submitted = remittances.submit(
         centre.session, unit=unit, month=LAST, idempotency_key="web-1", user_id=admin_id
     )
     assert submitted.status == RemittanceStatus.submitted
     assert centre.balance(centre.accounts[0]) == 0
     with pytest.raises(Conflict, match="已审核"):
-        remittance_flow.confirm_transfer(
+        remittances.confirm_transfer(
             centre.session, remittance_id=submitted.id or 0, bank_ref="B1", amount_fen=576_000
         )
-    reviewed = remittance_flow.review(
+    reviewed = remittances.review(
         centre.session,
         remittance_id=submitted.id or 0,
         approve=True,
@@ -198,13 +200,13 @@ def test_self_service_waits_for_review_then_posts_on_the_bank_transfer(centre: C
     assert (reviewed.status, reviewed.reviewed_by_user_id) == ("approved", teller.id)
     assert reviewed.reviewed_at is not None
     with pytest.raises(Conflict, match="不符"):
-        remittance_flow.confirm_transfer(
+        remittances.confirm_transfer(
             centre.session, remittance_id=submitted.id or 0, bank_ref="B1", amount_fen=1
         )
-    posted = remittance_flow.confirm_transfer(
+    posted = remittances.confirm_transfer(
         centre.session, remittance_id=submitted.id or 0, bank_ref="B1", amount_fen=576_000
     )
-    again = remittance_flow.confirm_transfer(
+    again = remittances.confirm_transfer(
         centre.session, remittance_id=submitted.id or 0, bank_ref="B1", amount_fen=576_000
     )
     assert posted.status == again.status == RemittanceStatus.posted
@@ -214,18 +216,18 @@ def test_self_service_waits_for_review_then_posts_on_the_bank_transfer(centre: C
 def test_a_rejection_needs_a_reason_and_frees_the_month(centre: Centre) -> None:
     admin_id = _unit_admin(centre)
     unit = accounts.get_unit(centre.session, code=centre.unit_code)
-    submitted = remittance_flow.submit(
+    submitted = remittances.submit(
         centre.session, unit=unit, month=LAST, idempotency_key="web-1", user_id=admin_id
     )
     with pytest.raises(Conflict, match="正在审核"):
-        remittance_flow.submit(
+        remittances.submit(
             centre.session, unit=unit, month=LAST, idempotency_key="web-2", user_id=admin_id
         )
     with pytest.raises(Invalid, match="退回原因"):
-        remittance_flow.review(
+        remittances.review(
             centre.session, remittance_id=submitted.id or 0, approve=False, reason=" ", user_id=1
         )
-    rejected = remittance_flow.review(
+    rejected = remittances.review(
         centre.session,
         remittance_id=submitted.id or 0,
         approve=False,
@@ -233,7 +235,7 @@ def test_a_rejection_needs_a_reason_and_frees_the_month(centre: Centre) -> None:
         user_id=admin_id,
     )
     assert (rejected.status, rejected.review_reason) == ("rejected", "基数未按年度调整")
-    again = remittance_flow.submit(
+    again = remittances.submit(
         centre.session, unit=unit, month=LAST, idempotency_key="web-2", user_id=admin_id
     )
     assert again.status == RemittanceStatus.submitted
@@ -251,13 +253,13 @@ def test_a_user_not_linked_to_a_unit_cannot_act_for_one(centre: Centre) -> None:
 
 def test_a_reversal_takes_every_credit_back_and_reopens_the_month(centre: Centre) -> None:
     remittance_id = centre.remit(LAST)
-    reversal = remittance_flow.reverse_remittance(
+    reversal = remittances.reverse_remittance(
         centre.session, remittance_id=remittance_id, reason="单位重复汇款", idempotency_key="rev-1"
     )
     assert reversal.reverses_id is not None
     assert [centre.balance(a) for a in centre.accounts] == [0, 0, 0]
     with pytest.raises(Conflict):
-        remittance_flow.reverse_remittance(
+        remittances.reverse_remittance(
             centre.session, remittance_id=remittance_id, reason="再来", idempotency_key="rev-2"
         )
     centre.remit(LAST, key="after-reversal")
@@ -275,7 +277,7 @@ def test_a_reversal_that_would_overdraw_is_refused(centre: Centre) -> None:
         idempotency_key="wd",
     )
     with pytest.raises(Conflict, match="不足以冲回"):
-        remittance_flow.reverse_remittance(
+        remittances.reverse_remittance(
             centre.session, remittance_id=remittance_id, reason="错", idempotency_key="rev"
         )
 
@@ -299,7 +301,7 @@ def test_a_roster_depositor_without_a_wage_base_is_named_and_nothing_is_written(
 def test_the_roster_on_file_refuses_a_depositor_a_supplementary_already_paid(
     centre: Centre,
 ) -> None:
-    remittance_flow.remit_at_counter(
+    remittances.remit_at_counter(
         centre.session,
         unit_code=centre.unit_code,
         month=LAST,
@@ -316,7 +318,7 @@ def test_the_roster_on_file_refuses_a_depositor_a_supplementary_already_paid(
 def test_the_roster_on_file_and_the_same_list_give_the_same_lines(centre: Centre) -> None:
     odd = [centre.add_depositor(wage_base_fen=wage) for wage in (800_417, 1_000_999, 9_999_999)]
     roster = centre.session.get(Remittance, centre.remit(LAST))
-    listed = remittance_flow.remit_at_counter(
+    listed = remittances.remit_at_counter(
         centre.session,
         unit_code=centre.unit_code,
         month=shift(LAST, -1),

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from core_ledger.identity import make_credit_code
-from core_ledger.models import Posting
+from core_ledger.journal.models import Posting
 from kernel.periods import current_month, shift
 from tests.conftest import make_user
 from tests.core_ledger.conftest import Centre

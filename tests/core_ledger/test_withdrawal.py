@@ -5,12 +5,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from core_ledger import accounts
-from core_ledger.documents import PaymentInstruction, PaymentStatus
-from core_ledger.journal import AccountNotUsable, InsufficientBalance, check_books, trial_balance
-from core_ledger.models import AccountStatus, GlAccount, OutboxEvent
-from core_ledger.remittance_flow import credit_individual
-from core_ledger.withdrawal import post_withdrawal, settle_payment
+from core_ledger.accounts import service as accounts
+from core_ledger.journal.books import check_books, trial_balance
+from core_ledger.journal.models import AccountStatus, GlAccount
+from core_ledger.journal.service import AccountNotUsable, InsufficientBalance
+from core_ledger.outbox.models import OutboxEvent
+from core_ledger.remittance.service import credit_individual
+from core_ledger.withdrawals.models import PaymentInstruction, PaymentStatus
+from core_ledger.withdrawals.service import post_withdrawal, settle_payment
 from kernel.clock import utcnow
 from kernel.errors import Invalid
 from kernel.periods import current_month, shift

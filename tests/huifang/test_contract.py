@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 from twilio.request_validator import RequestValidator
 
 from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer
-from core_ledger.models import Posting
+from core_ledger.journal.models import Posting
 from ivr.config import get_ivr_settings
 from tests.conftest import make_user
 

@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from callbacks.models import CallbackTask
 from callbacks.relay import relay_outbox
-from core_ledger.documents import InterestSettlement
-from core_ledger.journal import check_books
+from core_ledger.journal.books import check_books
+from core_ledger.journal.models import InterestSettlement
 from huifang.demo.seed import seed
 from kernel.clock import centre_tz
 

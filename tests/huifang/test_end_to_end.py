@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer, TaskEvent, TaskStatus
-from core_ledger.models import Posting
+from core_ledger.journal.models import Posting
 from kernel.clock import utcnow
 from kernel.periods import month_of
 from tests.conftest import Stack, make_user

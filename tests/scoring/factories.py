@@ -5,7 +5,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from core_ledger.models import Depositor, Outlet, Staff
+from core_ledger.accounts.models import Depositor
+from core_ledger.org.models import Outlet, Staff
 from kernel.clock import centre_tz
 from scoring.models import CallbackRating
 from scoring.service import record_callback_rating

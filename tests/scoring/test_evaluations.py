@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from core_ledger.org import create_department, create_leader, create_manager
+from core_ledger.org.service import create_department, create_leader, create_manager
 from kernel.clock import centre_tz
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from kernel.periods import parse_period

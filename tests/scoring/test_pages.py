@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from core_ledger.org import create_department
+from core_ledger.org.service import create_department
 from kernel.clock import centre_tz
 from kernel.periods import parse_period
 from scoring.evaluations import cast_ballot, open_round, register_rater

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from core_ledger.org import create_department, create_leader
+from core_ledger.org.service import create_department, create_leader
 from kernel.clock import centre_tz, local_date, utcnow
 from kernel.periods import month_of
 from scoring.evaluations import register_rater

@@ -9,7 +9,8 @@ from twilio.request_validator import RequestValidator
 
 from callbacks.models import CallAttempt
 from callbacks.service import attempt_placed, begin_attempt, open_tasks
-from core_ledger.models import OutboxEvent, Outlet
+from core_ledger.org.models import Outlet
+from core_ledger.outbox.models import OutboxEvent
 from ivr.config import get_ivr_settings
 from ivr.sms.models import SmsMessage
 from kernel.clock import utcnow

@@ -14,8 +14,8 @@ from twilio.request_validator import RequestValidator
 from callbacks.models import CallAttempt, CallbackTask, TaskKind
 from callbacks.relay import relay_outbox
 from callbacks.service import attempt_placed, begin_attempt
-from core_ledger.models import Outlet
-from core_ledger.service import emit
+from core_ledger.org.models import Outlet
+from core_ledger.outbox.service import emit
 from huifang.settings import clear_caches
 from ivr.asr.config import get_asr_settings
 from ivr.config import get_ivr_settings

@@ -1,0 +1,66 @@
+"""Units (单位), their administrators, depositors, and the audit trail of account changes.
+
+The fund account itself is the journal's (`journal.models.FundAccount`): the journal keeps its
+balance. Opening it, changing its status or unit, and its wage base are this package's verbs.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlmodel import Field, SQLModel
+
+from core_ledger.columns import DecimalText
+from kernel.clock import utcnow
+from kernel.columns import utc_timestamp
+
+
+class Unit(SQLModel, table=True):
+    """单位 — an employer that remits contributions for its employees."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True, index=True)  # 单位账号
+    credit_code: str = Field(max_length=18, unique=True, index=True)  # 统一社会信用代码
+    name: str = Field(max_length=200)
+    contact_name: str = Field(max_length=100)
+    contact_phone: str = Field(max_length=20)
+    bank_name: str = Field(max_length=100)
+    bank_account_no: str = Field(max_length=40)
+    unit_rate: Decimal = Field(sa_type=DecimalText)
+    employee_rate: Decimal = Field(sa_type=DecimalText)
+    first_month: str = Field(max_length=7)  # YYYY-MM: the first month the unit owes
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
+
+
+class UnitAdministrator(SQLModel, table=True):
+    """单位专管员 — a signed-in user who submits remittances for one unit."""
+
+    __tablename__ = "unit_administrator"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", unique=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
+
+
+class Depositor(SQLModel, table=True):
+    """缴存职工 — a person with a provident fund account."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    id_number: str = Field(max_length=18, unique=True, index=True)
+    name: str = Field(max_length=100)
+    phone: str = Field(max_length=20, index=True)
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
+
+
+class AccountChange(SQLModel, table=True):
+    """A change of an account's status or unit (封存, 冻结, 转移, 销户...), kept for audit."""
+
+    __tablename__ = "account_change"
+    id: int | None = Field(default=None, primary_key=True)
+    fund_account_id: int = Field(foreign_key="fund_account.id", index=True)
+    kind: str = Field(max_length=20)
+    from_status: str = Field(max_length=10)
+    to_status: str = Field(max_length=10)
+    from_unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    to_unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    reason: str = Field(default="", max_length=200)
+    occurred_at: datetime = utc_timestamp(default_factory=utcnow)

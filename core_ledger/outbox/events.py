@@ -1,0 +1,40 @@
+"""Payloads of the business events the callbacks package consumes (withdrawal/loan completed).
+
+Keys are a contract with `callbacks.relay` / `callbacks.service.open_tasks`: business_kind,
+business_id, occurred_at (ISO UTC), outlet_id, outlet_code, outlet_name, teller_id,
+teller_code, person {name, phone, account_no}, and for loans project_contact {name, phone}.
+"""
+
+from typing import Any
+
+from sqlmodel import Session
+
+from core_ledger.accounts.models import Depositor
+from core_ledger.journal.models import FundAccount, Posting
+from core_ledger.org.models import Outlet, Staff
+from kernel.clock import as_utc
+
+
+def business_event(
+    session: Session, *, kind: str, business_id: int, posting: Posting, account: FundAccount
+) -> dict[str, Any]:
+    """The common part of a business event: what, when, where, by whom, for whom."""
+    outlet = session.get(Outlet, posting.outlet_id)
+    teller = session.get(Staff, posting.teller_id)
+    depositor = session.get(Depositor, account.depositor_id)
+    assert outlet is not None and teller is not None and depositor is not None
+    return {
+        "business_kind": kind,
+        "business_id": business_id,
+        "occurred_at": as_utc(posting.occurred_at).isoformat(),
+        "outlet_id": outlet.id,
+        "outlet_code": outlet.code,
+        "outlet_name": outlet.name,
+        "teller_id": teller.id,
+        "teller_code": teller.code,
+        "person": {
+            "name": depositor.name,
+            "phone": depositor.phone,
+            "account_no": account.account_no,
+        },
+    }

@@ -1,0 +1,23 @@
+"""The outbox: events the callbacks package consumes, committed with the business they report."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from kernel.clock import utcnow
+from kernel.columns import utc_timestamp
+
+
+class OutboxEvent(SQLModel, table=True):
+    """An event written in the same transaction as the business it reports."""
+
+    __tablename__ = "outbox_event"
+    __table_args__ = (UniqueConstraint("kind", "aggregate_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    aggregate_id: int
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
+    published_at: datetime | None = utc_timestamp(default=None, index=True)

@@ -1,0 +1,23 @@
+"""HTTP routes of receipts (票据): as labelled fields, and as a printable page."""
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from core_ledger.receipts.printing import receipt_html
+from core_ledger.receipts.service import receipt_for
+from kernel.auth import TellerUser
+from kernel.db import SessionDep
+
+router = APIRouter(tags=["ledger: receipts"])
+
+
+@router.get("/receipts/{receipt_no}")
+def get_receipt(receipt_no: str, session: SessionDep, _: TellerUser) -> dict[str, str]:
+    """票据: a posting's receipt, as labelled fields."""
+    return dict(receipt_for(session, receipt_no=receipt_no).rows())
+
+
+@router.get("/receipts/{receipt_no}/print", response_class=HTMLResponse)
+def print_receipt(receipt_no: str, session: SessionDep, _: TellerUser) -> HTMLResponse:
+    """票据: a printable page."""
+    return HTMLResponse(receipt_html(receipt_for(session, receipt_no=receipt_no)))

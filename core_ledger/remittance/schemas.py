@@ -1,0 +1,80 @@
+"""API shapes of remittances (汇缴、补缴、个人缴存)."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from core_ledger.journal.schemas import IdempotencyKey
+
+Month = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="缴存月份 YYYY-MM")
+
+
+class IndividualRemittanceCreate(BaseModel):
+    """个人缴存: one depositor's own contribution for a month (flexible employment)."""
+
+    account_no: str
+    amount_fen: int
+    month: str = Month
+    idempotency_key: str = IdempotencyKey
+
+
+class RosterLineCreate(BaseModel):
+    account_no: str
+    wage_base_fen: int | None = None
+    name: str | None = None
+
+
+class UnitRemittanceCreate(BaseModel):
+    month: str = Month
+    kind: str = "regular"
+    idempotency_key: str = IdempotencyKey
+    lines: list[RosterLineCreate] | None = Field(
+        default=None, description="不填则按单位登记的职工和基数"
+    )
+
+
+class CounterRemittanceCreate(UnitRemittanceCreate):
+    outlet_code: str
+    teller_code: str
+    occurred_at: datetime | None = None
+
+
+class RemittanceReviewCreate(BaseModel):
+    approve: bool
+    reason: str = ""
+
+
+class BankConfirmationCreate(BaseModel):
+    bank_ref: str = Field(min_length=1, max_length=64)
+    amount_fen: int
+    occurred_at: datetime | None = None
+
+
+class ReversalCreate(BaseModel):
+    reason: str = Field(min_length=1, max_length=200)
+    idempotency_key: str = IdempotencyKey
+
+
+class RemittancePublic(BaseModel):
+    id: int
+    unit_code: str
+    month: str
+    kind: str
+    source: str
+    status: str
+    headcount: int
+    unit_fen: int
+    employee_fen: int
+    total_fen: int
+    submitted_at: datetime
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_reason: str
+    bank_ref: str | None
+    receipt_no: str | None
+
+
+class MonthOwedPublic(BaseModel):
+    month: str
+    state: str
+    amount_fen: int | None

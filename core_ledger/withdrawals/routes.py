@@ -1,0 +1,57 @@
+"""HTTP routes of withdrawals (提取) and the bank's answers to their payments (网银支付)."""
+
+from fastapi import APIRouter, status
+from sqlmodel import col, select
+
+from core_ledger.journal.models import Posting
+from core_ledger.journal.routes import posting_public
+from core_ledger.journal.schemas import PostingPublic
+from core_ledger.withdrawals import schemas, service
+from core_ledger.withdrawals.models import PaymentInstruction, PaymentStatus
+from kernel.auth import TellerUser
+from kernel.db import SessionDep
+
+router = APIRouter(tags=["ledger: withdrawals"])
+
+
+def payment_public(payment: PaymentInstruction) -> schemas.PaymentPublic:
+    """A payment instruction and the bank's answer, if any."""
+    return schemas.PaymentPublic(
+        id=payment.id or 0,
+        withdrawal_id=payment.withdrawal_id,
+        amount_fen=payment.amount_fen,
+        status=payment.status,
+        bank_ref=payment.bank_ref,
+        failure_reason=payment.failure_reason,
+    )
+
+
+@router.post("/withdrawals", status_code=status.HTTP_201_CREATED)
+def post_withdrawal(
+    body: schemas.WithdrawalCreate, session: SessionDep, _: TellerUser
+) -> PostingPublic:
+    """提取; a payment instruction goes to the bank and a callback follows."""
+    done = service.post_withdrawal(session, **body.model_dump())
+    posting = session.get(Posting, done.posting_id)
+    assert posting is not None
+    return posting_public(session, posting)
+
+
+@router.post("/payments/{payment_id}/settlement")
+def settle_payment(
+    payment_id: int, body: schemas.PaymentSettlementCreate, session: SessionDep, _: TellerUser
+) -> schemas.PaymentPublic:
+    """The bank's answer to a payment instruction (网银支付): paid, or failed and returned."""
+    payment = service.settle_payment(session, payment_id=payment_id, **body.model_dump())
+    return payment_public(payment)
+
+
+@router.get("/payments")
+def pending_payments(session: SessionDep, _: TellerUser) -> list[schemas.PaymentPublic]:
+    """Payment instructions still waiting for the bank."""
+    rows = session.exec(
+        select(PaymentInstruction)
+        .where(PaymentInstruction.status == PaymentStatus.pending)
+        .order_by(col(PaymentInstruction.id))
+    )
+    return [payment_public(p) for p in rows]
