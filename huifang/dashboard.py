@@ -8,11 +8,10 @@ import rq_dashboard
 from a2wsgi import WSGIMiddleware
 from flask import Flask
 from rq_dashboard.web import setup_rq_connection
-from sqlmodel import Session
 
 from huifang.settings import Settings
 from kernel.auth import TOKEN_COOKIE, Role, user_for_token
-from kernel.db import get_engine
+from kernel.db import get_engine, open_session
 from kernel.queue import embedded_socket_url, get_redis
 
 PATH = "/admin/rq"
@@ -56,7 +55,7 @@ def admins_only(inner: ASGIApp, *, database_url: str) -> ASGIApp:
         token = _token(scope)
         user = None
         if token:
-            with Session(get_engine(database_url)) as session:
+            with open_session(get_engine(database_url)) as session:
                 user = user_for_token(session, token=token)
         if user is None or user.role != Role.admin:
             status = 401 if user is None else 403

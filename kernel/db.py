@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 from kernel.config import get_kernel_settings
@@ -75,10 +75,38 @@ def get_engine(url: str | None = None) -> Engine:
     return _engines[key]
 
 
+# The seam the test suite uses (tests/conftest.py): while `_joined` holds a connection, sessions
+# on that connection's engine open on it instead, each inside a SAVEPOINT, so application code
+# runs unchanged inside a transaction the test rolls back. Nothing in the application sets it.
+_joined: Connection | None = None
+
+
+@contextmanager
+def sessions_joined_to(connection: Connection) -> Iterator[None]:
+    """Tests only: open the sessions of `connection.engine` on `connection`, in a SAVEPOINT.
+
+    A session's commit then releases its savepoint and its rollback returns to it; what it
+    wrote stays in the connection's transaction, which the caller ends (tests roll it back).
+    """
+    global _joined
+    previous, _joined = _joined, connection
+    try:
+        yield
+    finally:
+        _joined = previous
+
+
+def open_session(engine: Engine) -> Session:
+    """A new session on `engine`; every session of the application is opened here."""
+    if _joined is not None and _joined.engine is engine:
+        return Session(_joined, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    return Session(engine, expire_on_commit=False)
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A session that commits on success and rolls back on error (jobs and the CLI)."""
-    with Session(engine or get_engine(), expire_on_commit=False) as session:
+    with open_session(engine or get_engine()) as session:
         try:
             yield session
             session.commit()
@@ -90,7 +118,7 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 def request_session(request: Request) -> Iterator[Session]:
     """The request's session; committed when the endpoint returns, before the response."""
     engine: Engine = request.app.state.engine
-    with Session(engine, expire_on_commit=False) as session:
+    with open_session(engine) as session:
         try:
             yield session
             session.commit()
