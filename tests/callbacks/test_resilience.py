@@ -18,6 +18,9 @@ from scoring.models import CallbackRating
 from tests.callbacks.factories import business
 from tests.conftest import Stack
 
+# Worker subprocesses and the `stack` servers share the database: committed data.
+pytestmark = pytest.mark.committed
+
 TASKS = 40
 LEASE_SECONDS = "10"  # jobs time out after half of it, so a live job is never doubled
 

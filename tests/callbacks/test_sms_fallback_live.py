@@ -7,6 +7,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -14,6 +15,9 @@ from callbacks.models import CallAttempt, CallbackException, CallbackTask, Surve
 from huifang.settings import clear_caches
 from tests.callbacks.factories import business
 from tests.conftest import Stack
+
+# A worker subprocess and the `stack` servers share the database: committed data.
+pytestmark = pytest.mark.committed
 
 
 def _run_until(

@@ -11,6 +11,9 @@ from sqlmodel import Session, select
 
 from kernel.auth import User, verify_password
 
+# `huifang` runs as a subprocess here: it reads and writes committed data only.
+pytestmark = pytest.mark.committed
+
 
 def _huifang(
     *args: str, env: dict[str, str] | None = None, stdin: str = ""

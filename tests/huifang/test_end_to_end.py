@@ -6,6 +6,7 @@ import sys
 import time
 
 import httpx
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
@@ -14,6 +15,9 @@ from core_ledger.journal.models import Posting
 from kernel.clock import utcnow
 from kernel.periods import month_of
 from tests.conftest import Stack, make_user
+
+# The app serves from its own threads and the worker runs as a subprocess: committed data.
+pytestmark = pytest.mark.committed
 
 PHONE = "13812345678"
 

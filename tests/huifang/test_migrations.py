@@ -3,10 +3,10 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
 
 from huifang.migrate import alembic_config
 from huifang.schema import metadata
+from kernel.db import get_engine
 
 
 def test_there_is_one_head_so_alembic_upgrade_head_works() -> None:
@@ -17,8 +17,8 @@ def test_there_is_one_head_so_alembic_upgrade_head_works() -> None:
     )
 
 
-def test_the_migrated_database_matches_the_models(engine: Engine) -> None:
-    with engine.connect() as connection:
+def test_the_migrated_database_matches_the_models(database_url: str) -> None:
+    with get_engine(database_url).connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         drift = compare_metadata(context, metadata)
     assert drift == [], f"models and migrations differ: {drift}"

@@ -6,12 +6,16 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from kernel.clock import centre_tz
 from tests.scoring.factories import S, U, V, outlet, rate, teller
+
+# `huifang rank` runs as a subprocess: it sees committed data only.
+pytestmark = pytest.mark.committed
 
 OCT = datetime(2026, 10, 12, 10, 0, tzinfo=centre_tz())
 NOV = datetime(2026, 11, 12, 10, 0, tzinfo=centre_tz())

@@ -2,8 +2,10 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -123,7 +125,9 @@ def _expected_twiml(text: str | None, *, attempt_id: int, reply_to: str) -> str:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_conversation_golden(case: Case, client: object, engine: Engine, voice_once: None) -> None:
+def test_conversation_golden(
+    case: Case, client: TestClient, engine: Engine, voice_once: None
+) -> None:
     task_id = unanswered_task(engine)
     attempt_id = sms_attempt(engine, task_id=task_id)
     for n, (body, answer) in enumerate(zip(case.replies, case.answers, strict=True)):
@@ -148,7 +152,7 @@ def test_conversation_golden(case: Case, client: object, engine: Engine, voice_o
 
 
 def test_complete_reply_keeps_the_suggestion_in_the_persons_words(
-    client: object, engine: Engine, voice_once: None
+    client: TestClient, engine: Engine, voice_once: None
 ) -> None:
     task_id = unanswered_task(engine)
     sms_attempt(engine, task_id=task_id)
@@ -163,7 +167,7 @@ def test_complete_reply_keeps_the_suggestion_in_the_persons_words(
 
 
 def test_the_same_message_sid_twice_changes_nothing_and_answers_the_same(
-    client: object, engine: Engine, voice_once: None
+    client: TestClient, engine: Engine, voice_once: None
 ) -> None:
     task_id = unanswered_task(engine)
     attempt_id = sms_attempt(engine, task_id=task_id)
@@ -185,21 +189,21 @@ def test_the_same_message_sid_twice_changes_nothing_and_answers_the_same(
 
 
 def test_forged_signature_is_403_and_writes_nothing(
-    client: object, engine: Engine, voice_once: None
+    client: TestClient, engine: Engine, voice_once: None
 ) -> None:
     task_id = unanswered_task(engine)
     sms_attempt(engine, task_id=task_id)
     body = form("1122", sid="SM" + "f" * 32)
     forged = signature("/twilio/sms/inbound", body, token="0" * 32)
     for headers in ({"X-Twilio-Signature": forged}, {}):
-        response = client.post("/twilio/sms/inbound", data=body, headers=headers)  # type: ignore[attr-defined]
+        response = client.post("/twilio/sms/inbound", data=body, headers=headers)
         assert response.status_code == 403
         assert "签名" in response.json()["detail"]
     tampered = post_signed_with_other_body(client, body)
     assert tampered.status_code == 403
     status = status_form("SM" + "1" * 32, "delivered")
     forged_status = signature("/twilio/sms/status?attempt=2", status, token="0" * 32)
-    response = client.post(  # type: ignore[attr-defined]
+    response = client.post(
         "/twilio/sms/status?attempt=2", data=status, headers={"X-Twilio-Signature": forged_status}
     )
     assert response.status_code == 403
@@ -210,15 +214,15 @@ def test_forged_signature_is_403_and_writes_nothing(
         assert task is not None and task.status == TaskStatus.sms_sent
 
 
-def post_signed_with_other_body(client: object, body: dict[str, str]) -> object:
+def post_signed_with_other_body(client: TestClient, body: dict[str, str]) -> Any:
     """A valid signature for one body sent with another (a replayed, edited request)."""
     headers = {"X-Twilio-Signature": signature("/twilio/sms/inbound", body)}
     edited = body | {"Body": "3333"}
-    return client.post("/twilio/sms/inbound", data=edited, headers=headers)  # type: ignore[attr-defined]
+    return client.post("/twilio/sms/inbound", data=edited, headers=headers)
 
 
 def test_a_text_without_a_survey_gets_the_closed_note_once_a_day(
-    client: object, engine: Engine
+    client: TestClient, engine: Engine
 ) -> None:
     answers = [
         post_signed(client, "/twilio/sms/inbound", form("1122", sid=f"SM{n:032d}")).text
@@ -235,13 +239,13 @@ def test_a_text_without_a_survey_gets_the_closed_note_once_a_day(
     ]
 
 
-def test_opt_out_without_a_survey_is_still_confirmed(client: object, engine: Engine) -> None:
+def test_opt_out_without_a_survey_is_still_confirmed(client: TestClient, engine: Engine) -> None:
     response = post_signed(client, "/twilio/sms/inbound", form("退订", sid="SM" + "e" * 32))
     assert response.text == _message(OPTED_OUT, attempt_id=None, reply_to="SM" + "e" * 32)
 
 
 def test_a_sender_that_is_not_a_phone_number_is_kept_but_not_answered(
-    client: object, engine: Engine
+    client: TestClient, engine: Engine
 ) -> None:
     response = post_signed(
         client, "/twilio/sms/inbound", form("1122", sid="SM" + "b" * 32, phone="CMBANK")
@@ -251,7 +255,7 @@ def test_a_sender_that_is_not_a_phone_number_is_kept_but_not_answered(
     assert (row.phone, row.action) == ("CMBANK", "ignored")
 
 
-def test_missing_message_sid_is_422_with_a_reason(client: object, engine: Engine) -> None:
+def test_missing_message_sid_is_422_with_a_reason(client: TestClient, engine: Engine) -> None:
     body = form("1122", sid="SM" + "c" * 32)
     del body["MessageSid"]
     response = post_signed(client, "/twilio/sms/inbound", body)
@@ -260,7 +264,7 @@ def test_missing_message_sid_is_422_with_a_reason(client: object, engine: Engine
 
 
 def test_delivery_reports_out_of_order_never_move_a_message_back(
-    client: object, engine: Engine, voice_once: None
+    client: TestClient, engine: Engine, voice_once: None
 ) -> None:
     task_id = unanswered_task(engine)
     sid = "SM" + "0" * 31 + "1"
@@ -283,7 +287,7 @@ def test_delivery_reports_out_of_order_never_move_a_message_back(
 
 
 def test_undelivered_invitation_reaches_callbacks_with_its_error_code(
-    client: object, engine: Engine, voice_once: None
+    client: TestClient, engine: Engine, voice_once: None
 ) -> None:
     task_id = unanswered_task(engine)
     sid = "SM" + "0" * 31 + "1"
@@ -302,7 +306,7 @@ def test_undelivered_invitation_reaches_callbacks_with_its_error_code(
 
 
 def test_status_of_a_reply_names_it_by_its_sid(
-    client: object, engine: Engine, voice_once: None
+    client: TestClient, engine: Engine, voice_once: None
 ) -> None:
     task_id = unanswered_task(engine)
     attempt_id = sms_attempt(engine, task_id=task_id)
@@ -323,7 +327,7 @@ def test_status_of_a_reply_names_it_by_its_sid(
     [("?attempt=999", "delivered", 404), ("?attempt=1", "exploded", 422)],
 )
 def test_bad_status_reports_are_refused_and_write_nothing(
-    query: str, status: str, code: int, client: object, engine: Engine
+    query: str, status: str, code: int, client: TestClient, engine: Engine
 ) -> None:
     response = post_signed(
         client, f"/twilio/sms/status{query}", status_form("SM" + "9" * 32, status)
@@ -334,7 +338,7 @@ def test_bad_status_reports_are_refused_and_write_nothing(
 
 
 def test_a_status_report_that_outruns_the_sender_is_kept_and_completed_later(
-    client: object, engine: Engine, voice_once: None
+    client: TestClient, engine: Engine, voice_once: None
 ) -> None:
     task_id = unanswered_task(engine)
     sid = "SM" + "7" * 32
