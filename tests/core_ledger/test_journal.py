@@ -19,6 +19,9 @@ from kernel.errors import Conflict, Invalid, NotFound
 from kernel.periods import current_month, shift
 from tests.core_ledger.conftest import Centre
 
+# Postings write lines and move balances differently on SQLite (the demo): run there too.
+pytestmark = pytest.mark.sqlite_too
+
 
 @pytest.mark.parametrize(
     ("fen", "words"),

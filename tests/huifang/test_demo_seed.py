@@ -15,6 +15,9 @@ from core_ledger.journal.models import InterestSettlement
 from huifang.demo.seed import seed
 from kernel.clock import centre_tz
 
+# The demo seeds an SQLite database: run there too.
+pytestmark = pytest.mark.sqlite_too
+
 
 @pytest.mark.parametrize(
     ("today", "settled"),

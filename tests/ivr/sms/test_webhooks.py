@@ -29,6 +29,9 @@ from tests.ivr.sms.support import (
 )
 from tests.ivr.sms.support import inbound_form as form
 
+# Messages are kept with SQLite's INSERT … ON CONFLICT in the demo: run there too.
+pytestmark = pytest.mark.sqlite_too
+
 XML = '<?xml version="1.0" encoding="UTF-8"?>'
 
 
