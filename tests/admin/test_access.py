@@ -2,18 +2,17 @@
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from huifang.app import create_app
 from huifang.settings import clear_caches
 from kernel.auth import TOKEN_COOKIE
-from tests.conftest import make_user
+from tests.conftest import Bind, make_user
 
 PAGES = ["/", "/rankings", "/rankings/alerts", "/exceptions", "/exceptions/1", "/callbacks/metrics"]
 
 
-def sign_in(client: TestClient, engine: Engine, role: str) -> None:
+def sign_in(client: TestClient, engine: Bind, role: str) -> None:
     password = make_user(engine, username=f"page-{role}", role=role)
     form = {"username": f"page-{role}", "password": password}
     assert client.post("/login", data=form, follow_redirects=False).status_code == 303
@@ -35,7 +34,7 @@ def test_a_stale_cookie_counts_as_not_signed_in(client: TestClient) -> None:
 
 @pytest.mark.parametrize("path", ["/rankings", "/exceptions", "/callbacks/metrics"])
 def test_a_teller_gets_a_page_that_says_their_role_may_not_see_it(
-    client: TestClient, engine: Engine, path: str
+    client: TestClient, engine: Bind, path: str
 ) -> None:
     sign_in(client, engine, "teller")
     answer = client.get(path)
@@ -45,7 +44,7 @@ def test_a_teller_gets_a_page_that_says_their_role_may_not_see_it(
 
 
 def test_an_inspector_reads_rankings_but_not_the_exception_queue(
-    client: TestClient, engine: Engine
+    client: TestClient, engine: Bind
 ) -> None:
     sign_in(client, engine, "inspector")
     assert client.get("/rankings").status_code == 200
@@ -53,7 +52,7 @@ def test_an_inspector_reads_rankings_but_not_the_exception_queue(
     assert client.get("/callbacks/metrics").status_code == 403
 
 
-def test_an_admin_passes_every_page_check(client: TestClient, engine: Engine) -> None:
+def test_an_admin_passes_every_page_check(client: TestClient, engine: Bind) -> None:
     sign_in(client, engine, "admin")
     for path in ("/rankings", "/exceptions", "/callbacks/metrics"):
         assert client.get(path).status_code == 200, path

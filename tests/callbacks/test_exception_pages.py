@@ -3,23 +3,22 @@
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from callbacks.models import CallbackException, TaskEvent
 from callbacks.service import record_answer, record_call_status
 from tests.callbacks.factories import business, start
-from tests.conftest import make_user
+from tests.conftest import Bind, make_user
 
 PHONE = "+8613812345678"
 
 
-def _sign_in(client: TestClient, engine: Engine, role: str) -> None:
+def _sign_in(client: TestClient, engine: Bind, role: str) -> None:
     password = make_user(engine, username=role, role=role)
     client.post("/login", data={"username": role, "password": password}, follow_redirects=False)
 
 
-def _favour_case(engine: Engine) -> int:
+def _favour_case(engine: Bind) -> int:
     with Session(engine) as session:
         (task,) = business(session, at=datetime.now(UTC), phone=PHONE)
         attempt = start(session, task)
@@ -38,7 +37,7 @@ def _favour_case(engine: Engine) -> int:
         return session.exec(select(CallbackException.id)).one() or 0
 
 
-def test_queue_page_masks_phones_and_reveal_is_recorded(client: TestClient, engine: Engine) -> None:
+def test_queue_page_masks_phones_and_reveal_is_recorded(client: TestClient, engine: Bind) -> None:
     case_id = _favour_case(engine)
     assert client.get("/exceptions", follow_redirects=False).status_code == 303
     _sign_in(client, engine, "operator")
@@ -54,7 +53,7 @@ def test_queue_page_masks_phones_and_reveal_is_recorded(client: TestClient, engi
     assert ("查看完整号码（人工回访）", "operator") in notes
 
 
-def test_close_by_form_needs_a_note(client: TestClient, engine: Engine) -> None:
+def test_close_by_form_needs_a_note(client: TestClient, engine: Bind) -> None:
     case_id = _favour_case(engine)
     _sign_in(client, engine, "operator")
     empty = client.post(f"/exceptions/{case_id}/close", data={"note": ""})
@@ -67,7 +66,7 @@ def test_close_by_form_needs_a_note(client: TestClient, engine: Engine) -> None:
         assert session.exec(select(CallbackException.status)).one() == "closed"
 
 
-def test_tellers_cannot_see_the_queue(client: TestClient, engine: Engine) -> None:
+def test_tellers_cannot_see_the_queue(client: TestClient, engine: Bind) -> None:
     _favour_case(engine)
     _sign_in(client, engine, "teller")
     assert client.get("/exceptions").status_code == 403

@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 
 import pytest
 from redis import Redis
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer, TaskEvent, TaskStatus
 from scoring.models import CallbackRating
 from tests.callbacks.factories import business
-from tests.conftest import Stack
+from tests.conftest import Bind, Stack
 
 # Worker subprocesses and the `stack` servers share the database: committed data.
 pytestmark = pytest.mark.committed
@@ -29,7 +28,7 @@ def _phones() -> list[str]:
     return [f"+86138000{n:05d}" for n in range(TASKS)]
 
 
-def _seed(stack: Stack, engine: Engine) -> None:
+def _seed(stack: Stack, engine: Bind) -> None:
     for phone in _phones():
         stack.emulator(
             "PUT",
@@ -65,12 +64,12 @@ def workers() -> Iterator[list[subprocess.Popen[bytes]]]:
                 process.wait()
 
 
-def _count(engine: Engine, query: object) -> int:
+def _count(engine: Bind, query: object) -> int:
     with Session(engine) as session:
         return int(session.exec(query).one())  # type: ignore[call-overload]
 
 
-def _wait(engine: Engine, done: Callable[[], bool], what: str, timeout: float = 180) -> None:
+def _wait(engine: Bind, done: Callable[[], bool], what: str, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if done():
@@ -83,16 +82,16 @@ def _wait(engine: Engine, done: Callable[[], bool], what: str, timeout: float = 
         raise AssertionError(f"{what} not reached: {list(states)}")
 
 
-def _attempts_begun(engine: Engine) -> int:
+def _attempts_begun(engine: Bind) -> int:
     return _count(engine, select(func.count()).select_from(CallAttempt))
 
 
-def _completed(engine: Engine) -> int:
+def _completed(engine: Bind) -> int:
     query = select(func.count()).where(CallbackTask.status == TaskStatus.completed)
     return _count(engine, query)
 
 
-def _assert_each_task_completed_exactly_once(engine: Engine) -> None:
+def _assert_each_task_completed_exactly_once(engine: Bind) -> None:
     with Session(engine) as session:
         tasks = session.exec(select(CallbackTask)).all()
         assert len(tasks) == TASKS
@@ -112,7 +111,7 @@ def _assert_each_task_completed_exactly_once(engine: Engine) -> None:
 
 
 def test_a_worker_killed_mid_run_loses_and_doubles_nothing(
-    stack: Stack, engine: Engine, workers: list[subprocess.Popen[bytes]]
+    stack: Stack, engine: Bind, workers: list[subprocess.Popen[bytes]]
 ) -> None:
     _seed(stack, engine)
     first = _worker()
@@ -129,7 +128,7 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing(
 
 
 def test_redis_flushed_mid_run_loses_and_doubles_nothing(
-    stack: Stack, engine: Engine, redis: Redis, workers: list[subprocess.Popen[bytes]]
+    stack: Stack, engine: Bind, redis: Redis, workers: list[subprocess.Popen[bytes]]
 ) -> None:
     _seed(stack, engine)
     workers.append(_worker())

@@ -3,24 +3,23 @@
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from callbacks.models import CallbackException, TaskEvent
 from callbacks.service import record_answer, record_call_status
 from tests.callbacks.factories import business, start
-from tests.conftest import make_user
+from tests.conftest import Bind, make_user
 
 PHONE = "+8613812345678"
 
 
-def _login(client: TestClient, engine: Engine, role: str) -> dict[str, str]:
+def _login(client: TestClient, engine: Bind, role: str) -> dict[str, str]:
     password = make_user(engine, username=role, role=role)
     token = client.post("/api/auth/token", data={"username": role, "password": password})
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
-def _unsatisfied_case(engine: Engine) -> int:
+def _unsatisfied_case(engine: Bind) -> int:
     with Session(engine) as session:
         (task,) = business(session, at=datetime.now(UTC), phone=PHONE)
         attempt = start(session, task)
@@ -35,9 +34,7 @@ def _unsatisfied_case(engine: Engine) -> int:
         return case.id or 0
 
 
-def test_the_queue_shows_masked_phones_to_operators_only(
-    client: TestClient, engine: Engine
-) -> None:
+def test_the_queue_shows_masked_phones_to_operators_only(client: TestClient, engine: Bind) -> None:
     case_id = _unsatisfied_case(engine)
     assert client.get("/api/callbacks/exceptions").status_code == 401
     teller = _login(client, engine, "teller")
@@ -53,9 +50,7 @@ def test_the_queue_shows_masked_phones_to_operators_only(
     assert PHONE not in str(row) and row["breached"] is False
 
 
-def test_revealing_the_number_is_written_into_the_history(
-    client: TestClient, engine: Engine
-) -> None:
+def test_revealing_the_number_is_written_into_the_history(client: TestClient, engine: Bind) -> None:
     case_id = _unsatisfied_case(engine)
     operator = _login(client, engine, "operator")
     shown = client.get(f"/api/callbacks/exceptions/{case_id}/phone", headers=operator)
@@ -68,7 +63,7 @@ def test_revealing_the_number_is_written_into_the_history(
     assert task["phone_masked"] == "138****5678" and task["answers"]["attitude"] == "unsatisfied"
 
 
-def test_the_poor_rating_loop_over_http(client: TestClient, engine: Engine) -> None:
+def test_the_poor_rating_loop_over_http(client: TestClient, engine: Bind) -> None:
     case_id = _unsatisfied_case(engine)
     operator = _login(client, engine, "operator")
     teller = _login(client, engine, "teller")
@@ -95,7 +90,7 @@ def test_the_poor_rating_loop_over_http(client: TestClient, engine: Engine) -> N
 
 
 def test_bad_operator_input_gets_a_message_and_changes_nothing(
-    client: TestClient, engine: Engine
+    client: TestClient, engine: Bind
 ) -> None:
     case_id = _unsatisfied_case(engine)
     operator = _login(client, engine, "operator")
@@ -111,7 +106,7 @@ def test_bad_operator_input_gets_a_message_and_changes_nothing(
     assert again.status_code == 409
 
 
-def test_do_not_call_over_http(client: TestClient, engine: Engine) -> None:
+def test_do_not_call_over_http(client: TestClient, engine: Bind) -> None:
     with Session(engine) as session:
         business(session, at=datetime.now(UTC), phone=PHONE)
         session.commit()
@@ -127,14 +122,14 @@ def test_do_not_call_over_http(client: TestClient, engine: Engine) -> None:
     assert events[-1] == "closed"
 
 
-def test_metrics_over_http(client: TestClient, engine: Engine) -> None:
+def test_metrics_over_http(client: TestClient, engine: Bind) -> None:
     _unsatisfied_case(engine)
     manager = _login(client, engine, "manager")
     (row,) = client.get("/api/callbacks/metrics", headers=manager).json()
     assert (row["due"], row["completed"], row["callback_rate"]) == (1, 1, 1.0)
 
 
-def test_rq_dashboard_is_for_admins_only(client: TestClient, engine: Engine) -> None:
+def test_rq_dashboard_is_for_admins_only(client: TestClient, engine: Bind) -> None:
     assert client.get("/admin/rq/").status_code == 401
     operator = _login(client, engine, "operator")
     assert client.get("/admin/rq/", headers=operator).status_code == 403
@@ -143,7 +138,7 @@ def test_rq_dashboard_is_for_admins_only(client: TestClient, engine: Engine) -> 
     assert page.status_code == 200 and "RQ" in page.text
 
 
-def test_the_metrics_page_shows_each_outlets_figures(client: TestClient, engine: Engine) -> None:
+def test_the_metrics_page_shows_each_outlets_figures(client: TestClient, engine: Bind) -> None:
     _unsatisfied_case(engine)
     assert client.get("/callbacks/metrics", follow_redirects=False).status_code == 303
     _sign_in_page(client, engine, "teller")
@@ -157,7 +152,7 @@ def test_the_metrics_page_shows_each_outlets_figures(client: TestClient, engine:
     assert bad.status_code == 422 and "YYYY-MM" in bad.text
 
 
-def _sign_in_page(client: TestClient, engine: Engine, role: str) -> None:
+def _sign_in_page(client: TestClient, engine: Bind, role: str) -> None:
     password = make_user(engine, username=f"page-{role}", role=role)
     form = {"username": f"page-{role}", "password": password}
     assert client.post("/login", data=form, follow_redirects=False).status_code == 303

@@ -8,21 +8,18 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from callbacks.models import CallAttempt, CallbackException, CallbackTask, SurveyAnswer, TaskStatus
 from huifang.settings import clear_caches
 from tests.callbacks.factories import business
-from tests.conftest import Stack
+from tests.conftest import Bind, Stack
 
 # A worker subprocess and the `stack` servers share the database: committed data.
 pytestmark = pytest.mark.committed
 
 
-def _run_until(
-    engine: Engine, task_id: int, statuses: set[str], env: dict[str, str]
-) -> CallbackTask:
+def _run_until(engine: Bind, task_id: int, statuses: set[str], env: dict[str, str]) -> CallbackTask:
     worker = subprocess.Popen(
         [sys.executable, "-m", "huifang", "worker", "--tick-seconds", "0.3"],
         env={**os.environ, **env},
@@ -44,7 +41,7 @@ def _run_until(
         worker.wait(timeout=20)
 
 
-def _seed(stack: Stack, engine: Engine, phone: str, script: dict[str, object]) -> int:
+def _seed(stack: Stack, engine: Bind, phone: str, script: dict[str, object]) -> int:
     # The app (here) plans the retries and the worker places them: both without waiting.
     # The stack fixture restores the environment afterwards.
     os.environ.update(NO_WAIT)
@@ -60,7 +57,7 @@ NO_WAIT = {"HUIFANG_RETRY_DELAYS_MINUTES": "0"}
 
 
 def test_three_missed_calls_then_an_sms_answer_completes_the_survey(
-    stack: Stack, engine: Engine
+    stack: Stack, engine: Bind
 ) -> None:
     phone = "+8613800001111"
     task_id = _seed(stack, engine, phone, {"answer": "no-answer", "sms_replies": ["1122"]})
@@ -76,7 +73,7 @@ def test_three_missed_calls_then_an_sms_answer_completes_the_survey(
     assert sources == {"sms"}
 
 
-def test_an_undelivered_survey_text_goes_to_an_operator(stack: Stack, engine: Engine) -> None:
+def test_an_undelivered_survey_text_goes_to_an_operator(stack: Stack, engine: Bind) -> None:
     phone = "+8613800002222"
     task_id = _seed(stack, engine, phone, {"answer": "busy", "sms_delivery": "undelivered"})
     task = _run_until(engine, task_id, {TaskStatus.completed, TaskStatus.exception}, NO_WAIT)

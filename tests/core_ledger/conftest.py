@@ -6,7 +6,6 @@ from datetime import date
 from itertools import count
 
 import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core_ledger.accounts import service as accounts
@@ -16,6 +15,7 @@ from core_ledger.loans import service as loans
 from core_ledger.org import service as org
 from core_ledger.remittance import service as remittances
 from kernel.periods import current_month, shift
+from tests.conftest import Bind
 
 _serial = count(1)
 
@@ -102,7 +102,7 @@ def centre(session: Session) -> Iterator[Centre]:
 
 
 @pytest.fixture
-def committed_centre(engine: Engine) -> Iterator[Centre]:
+def committed_centre(engine: Bind) -> Iterator[Centre]:
     """A centre committed to the database, for tests that use the HTTP app or several sessions."""
     with Session(engine, expire_on_commit=False) as session:
         built = make_centre(session)

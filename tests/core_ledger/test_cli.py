@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
@@ -12,6 +11,7 @@ from core_ledger.remittance.models import Remittance
 from huifang.cli import app
 from kernel.auth import create_user
 from kernel.periods import current_month, shift
+from tests.conftest import Bind
 from tests.core_ledger.conftest import Centre
 
 LAST = shift(current_month(), -1)
@@ -26,7 +26,7 @@ def _csv(tmp_path: Path, centre: Centre, base: str = "8000") -> Path:
 
 
 def test_remit_a_file_at_the_counter_then_print_its_receipt(
-    engine: Engine, committed_centre: Centre, tmp_path: Path
+    engine: Bind, committed_centre: Centre, tmp_path: Path
 ) -> None:
     common = ["--unit", committed_centre.unit_code, "--month", LAST, "--outlet", "WD01"]
     args = ["ledger", "remit", str(_csv(tmp_path, committed_centre)), *common, "--teller", "T01"]
@@ -49,7 +49,7 @@ def test_remit_a_file_at_the_counter_then_print_its_receipt(
 
 
 def test_submit_review_confirm_through_the_cli(
-    engine: Engine, committed_centre: Centre, tmp_path: Path
+    engine: Bind, committed_centre: Centre, tmp_path: Path
 ) -> None:
     with Session(engine) as session:
         create_user(session, username="hr1", role="unit_admin", password="secret-123")

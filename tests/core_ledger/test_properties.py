@@ -17,7 +17,6 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from core_ledger.accounts import service as accounts
@@ -32,13 +31,14 @@ from core_ledger.withdrawals.service import post_withdrawal, settle_payment
 from kernel.clock import utcnow
 from kernel.errors import DomainError
 from kernel.periods import current_month, shift
+from tests.conftest import Bind
 from tests.core_ledger.conftest import Centre, make_centre
 
 DEPOSITORS = 4
 GROUNDS = st.sampled_from(["purchase", "rent", "repair", "retirement", "death"])
 
 
-def _ledger_machine(engine: Engine) -> type[RuleBasedStateMachine]:
+def _ledger_machine(engine: Bind) -> type[RuleBasedStateMachine]:
     class Ledger(RuleBasedStateMachine):
         """A centre doing random business; every step either happens whole or not at all."""
 
@@ -217,7 +217,7 @@ def _ledger_machine(engine: Engine) -> type[RuleBasedStateMachine]:
     return Ledger
 
 
-def test_random_business_keeps_the_books_right(engine: Engine) -> None:
+def test_random_business_keeps_the_books_right(engine: Bind) -> None:
     machine = _ledger_machine(engine)
     run_state_machine_as_test(
         machine,

@@ -6,19 +6,18 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from core_ledger.identity import make_credit_code
 from core_ledger.journal.models import Posting
 from kernel.periods import current_month, shift
-from tests.conftest import make_user
+from tests.conftest import Bind, make_user
 from tests.core_ledger.conftest import Centre
 
 LAST = shift(current_month(), -1)
 
 
-def _login(client: TestClient, engine: Engine, username: str, role: str) -> dict[str, str]:
+def _login(client: TestClient, engine: Bind, username: str, role: str) -> dict[str, str]:
     password = make_user(engine, username=username, role=role)
     answer = client.post("/api/auth/token", data={"username": username, "password": password})
     assert answer.status_code == 200, answer.text
@@ -26,13 +25,13 @@ def _login(client: TestClient, engine: Engine, username: str, role: str) -> dict
 
 
 @pytest.fixture
-def teller(client: TestClient, engine: Engine) -> dict[str, str]:
+def teller(client: TestClient, engine: Bind) -> dict[str, str]:
     return _login(client, engine, "teller1", "teller")
 
 
 @pytest.fixture
 def unit_admin(
-    client: TestClient, engine: Engine, teller: dict[str, str], committed_centre: Centre
+    client: TestClient, engine: Bind, teller: dict[str, str], committed_centre: Centre
 ) -> dict[str, str]:
     headers = _login(client, engine, "hr1", "unit_admin")
     linked = client.post(
@@ -68,7 +67,7 @@ UNIT = {
 )
 def test_registering_a_unit(
     client: TestClient,
-    engine: Engine,
+    engine: Bind,
     teller: dict[str, str],
     change: dict[str, Any],
     status: int,
@@ -96,7 +95,7 @@ def test_a_bad_id_checksum_is_refused(client: TestClient, teller: dict[str, str]
 
 
 def test_a_counter_remittance_over_http(
-    client: TestClient, engine: Engine, teller: dict[str, str], committed_centre: Centre
+    client: TestClient, engine: Bind, teller: dict[str, str], committed_centre: Centre
 ) -> None:
     body = {"month": LAST, "idempotency_key": "r1", "outlet_code": "WD01", "teller_code": "T01"}
     path = f"/api/ledger/units/{committed_centre.unit_code}/remittances"
@@ -150,7 +149,7 @@ def _xlsx(rows: list[list[object]]) -> bytes:
 
 def test_self_service_upload_review_and_bank_confirmation(
     client: TestClient,
-    engine: Engine,
+    engine: Bind,
     teller: dict[str, str],
     unit_admin: dict[str, str],
     committed_centre: Centre,

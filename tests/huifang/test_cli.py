@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from kernel.auth import User, verify_password
+from tests.conftest import Bind
 
 # `huifang` runs as a subprocess here: it reads and writes committed data only.
 pytestmark = pytest.mark.committed
@@ -37,7 +37,7 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     assert upgraded.returncode == 0, upgraded.stderr
 
 
-def test_user_add_reads_the_password_from_stdin(engine: Engine) -> None:
+def test_user_add_reads_the_password_from_stdin(engine: Bind) -> None:
     result = _huifang("user", "add", "zhang", "--role", "operator", stdin="s3cret-pass\n")
     assert result.returncode == 0, result.stderr
     with Session(engine) as session:
@@ -46,7 +46,7 @@ def test_user_add_reads_the_password_from_stdin(engine: Engine) -> None:
     assert verify_password("s3cret-pass", user.password_hash)
 
 
-def test_user_add_explains_a_bad_role_and_a_short_password(engine: Engine) -> None:
+def test_user_add_explains_a_bad_role_and_a_short_password(engine: Bind) -> None:
     bad_role = _huifang("user", "add", "li", "--role", "boss", stdin="long-enough\n")
     assert bad_role.returncode == 1
     assert "未知角色" in bad_role.stdout
@@ -90,7 +90,7 @@ def test_real_twilio_with_the_development_defaults_refuses_to_start() -> None:
     assert result.returncode == 2 and "应使用 https" in result.stdout
 
 
-def test_real_twilio_with_real_settings_starts(engine: Engine) -> None:
+def test_real_twilio_with_real_settings_starts(engine: Bind) -> None:
     settings = {
         **REAL_TWILIO,
         "HUIFANG_TWILIO_ACCOUNT_SID": "AC" + "1" * 32,

@@ -4,18 +4,17 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 from twilio.request_validator import RequestValidator
 
 from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer
 from core_ledger.journal.models import Posting
 from ivr.config import get_ivr_settings
-from tests.conftest import make_user
+from tests.conftest import Bind, make_user
 
 
 @pytest.fixture
-def auth(client: TestClient, engine: Engine) -> dict[str, str]:
+def auth(client: TestClient, engine: Bind) -> dict[str, str]:
     password = make_user(engine, username="teller1", role="teller")
     answer = client.post("/api/auth/token", data={"username": "teller1", "password": password})
     assert answer.status_code == 200, answer.text
@@ -39,13 +38,13 @@ def _setup(client: TestClient, auth: dict[str, str]) -> str:
     return str(answer.json()["account_no"])
 
 
-def test_api_routes_need_a_token(client: TestClient, engine: Engine) -> None:
+def test_api_routes_need_a_token(client: TestClient, engine: Bind) -> None:
     answer = client.get("/api/rankings/outlets", params={"period": "2026-11"})
     assert answer.status_code == 401
     assert "令牌" in answer.json()["detail"]
 
 
-def test_wrong_password_gets_401(client: TestClient, engine: Engine) -> None:
+def test_wrong_password_gets_401(client: TestClient, engine: Bind) -> None:
     make_user(engine, username="op", role="operator")
     answer = client.post("/api/auth/token", data={"username": "op", "password": "wrong-one"})
     assert answer.status_code == 401
@@ -65,7 +64,7 @@ def test_wrong_password_gets_401(client: TestClient, engine: Engine) -> None:
 def test_bad_withdrawals_get_a_clear_4xx_and_post_nothing(
     client: TestClient,
     auth: dict[str, str],
-    engine: Engine,
+    engine: Bind,
     change: dict[str, Any],
     status: int,
     words: str,
@@ -97,7 +96,7 @@ def test_malformed_phone_is_refused(client: TestClient, auth: dict[str, str], ph
     assert "手机号码格式不正确" in answer.json()["detail"]
 
 
-def test_bad_period_is_refused(client: TestClient, engine: Engine) -> None:
+def test_bad_period_is_refused(client: TestClient, engine: Bind) -> None:
     password = make_user(engine, username="boss", role="manager")
     token = client.post("/api/auth/token", data={"username": "boss", "password": password})
     headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
@@ -105,7 +104,7 @@ def test_bad_period_is_refused(client: TestClient, engine: Engine) -> None:
     assert answer.status_code == 422
 
 
-def _a_task_with_an_attempt(client: TestClient, auth: dict[str, str], engine: Engine) -> int:
+def _a_task_with_an_attempt(client: TestClient, auth: dict[str, str], engine: Bind) -> int:
     from callbacks.relay import relay_outbox
     from callbacks.service import begin_attempt
 
@@ -143,7 +142,7 @@ def _a_task_with_an_attempt(client: TestClient, auth: dict[str, str], engine: En
 
 @pytest.mark.parametrize("signature", [None, "", "forged==", "WRONG"])
 def test_forged_or_missing_signature_gets_403_and_changes_nothing(
-    client: TestClient, auth: dict[str, str], engine: Engine, signature: str | None
+    client: TestClient, auth: dict[str, str], engine: Bind, signature: str | None
 ) -> None:
     attempt_id = _a_task_with_an_attempt(client, auth, engine)
     path = f"/twilio/voice/answer?attempt={attempt_id}&q=attitude&try=0"
@@ -162,7 +161,7 @@ def test_forged_or_missing_signature_gets_403_and_changes_nothing(
 
 
 def test_a_correctly_signed_answer_is_kept_once(
-    client: TestClient, auth: dict[str, str], engine: Engine
+    client: TestClient, auth: dict[str, str], engine: Bind
 ) -> None:
     attempt_id = _a_task_with_an_attempt(client, auth, engine)
     settings = get_ivr_settings()

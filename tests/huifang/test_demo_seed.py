@@ -5,7 +5,6 @@ from datetime import datetime
 
 import pytest
 import time_machine
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from callbacks.models import CallbackTask
@@ -14,6 +13,7 @@ from core_ledger.journal.books import check_books
 from core_ledger.journal.models import InterestSettlement
 from huifang.demo.seed import seed
 from kernel.clock import centre_tz
+from tests.conftest import Bind
 
 # The demo seeds an SQLite database: run there too.
 pytestmark = pytest.mark.sqlite_too
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.sqlite_too
     ],
 )
 def test_the_demo_seed_posts_a_month_of_business_that_balances(
-    engine: Engine, today: str, settled: bool
+    engine: Bind, today: str, settled: bool
 ) -> None:
     moment = datetime.strptime(today, "%Y-%m-%d %H:%M").replace(tzinfo=centre_tz())
     with time_machine.travel(moment, tick=False), Session(engine) as session:

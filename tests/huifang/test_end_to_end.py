@@ -7,14 +7,13 @@ import time
 
 import httpx
 import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer, TaskEvent, TaskStatus
 from core_ledger.journal.models import Posting
 from kernel.clock import utcnow
 from kernel.periods import month_of
-from tests.conftest import Stack, make_user
+from tests.conftest import Bind, Stack, make_user
 
 # The app serves from its own threads and the worker runs as a subprocess: committed data.
 pytestmark = pytest.mark.committed
@@ -22,7 +21,7 @@ pytestmark = pytest.mark.committed
 PHONE = "13812345678"
 
 
-def _token(base: str, engine: Engine) -> dict[str, str]:
+def _token(base: str, engine: Bind) -> dict[str, str]:
     password = make_user(engine)
     answer = httpx.post(f"{base}/api/auth/token", data={"username": "admin", "password": password})
     answer.raise_for_status()
@@ -66,7 +65,7 @@ def _run_worker_burst() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def _wait_for(engine: Engine, predicate: "callable[[Session], bool]", timeout: float = 30) -> None:  # type: ignore[valid-type]
+def _wait_for(engine: Bind, predicate: "callable[[Session], bool]", timeout: float = 30) -> None:  # type: ignore[valid-type]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with Session(engine) as session:
@@ -91,7 +90,7 @@ def _wait_for(engine: Engine, predicate: "callable[[Session], bool]", timeout: f
     raise AssertionError(f"condition not reached in time: {state} {attempts}")
 
 
-def test_withdrawal_is_called_back_and_moves_the_outlet_score(stack: Stack, engine: Engine) -> None:
+def test_withdrawal_is_called_back_and_moves_the_outlet_score(stack: Stack, engine: Bind) -> None:
     auth = _token(stack.app_url, engine)
     account_no = _seed_outlet_and_depositor(stack.app_url, auth)
     stack.emulator(
@@ -137,7 +136,7 @@ def test_withdrawal_is_called_back_and_moves_the_outlet_score(stack: Stack, engi
 
 
 def test_same_idempotency_key_gives_one_posting_and_one_callback(
-    stack: Stack, engine: Engine
+    stack: Stack, engine: Bind
 ) -> None:
     auth = _token(stack.app_url, engine)
     account_no = _seed_outlet_and_depositor(stack.app_url, auth)

@@ -3,7 +3,6 @@
 from datetime import datetime, timedelta
 
 from redis import Redis
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from callbacks.models import CallAttempt
@@ -13,6 +12,7 @@ from kernel.clock import centre_tz, utcnow
 from kernel.periods import month
 from kernel.queue import get_queue
 from scoring.models import RankingAlert
+from tests.conftest import Bind
 from tests.ivr.voice.support import an_attempt
 from tests.scoring.factories import S, U, V, outlet, rate
 
@@ -32,7 +32,7 @@ def test_last_closed_month_is_the_month_before_this_one_in_the_centre() -> None:
 
 
 def test_a_tick_raises_the_alert_for_an_outlet_last_two_months_running(
-    engine: Engine, redis: Redis
+    engine: Bind, redis: Redis
 ) -> None:
     closed = last_closed_month()
     with Session(engine) as session:
@@ -54,7 +54,7 @@ def test_a_tick_raises_the_alert_for_an_outlet_last_two_months_running(
     assert (alert.outlet_id, alert.period) == (poor_id, closed.key)
 
 
-def test_a_tick_requeues_a_transcription_whose_job_was_lost(engine: Engine, redis: Redis) -> None:
+def test_a_tick_requeues_a_transcription_whose_job_was_lost(engine: Bind, redis: Redis) -> None:
     attempt = an_attempt(engine)
     with Session(engine) as session:
         row = session.get(CallAttempt, attempt)

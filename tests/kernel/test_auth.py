@@ -4,10 +4,10 @@ import hashlib
 import secrets
 
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from kernel.auth import Role, User, create_user, hash_password, verify_password
+from tests.conftest import Bind
 
 
 def pbkdf2_hash_from_before(password: str) -> str:
@@ -17,7 +17,7 @@ def pbkdf2_hash_from_before(password: str) -> str:
     return f"pbkdf2$240000${salt}${digest.hex()}"
 
 
-def stored_hash(engine: Engine, username: str) -> str:
+def stored_hash(engine: Bind, username: str) -> str:
     with Session(engine) as session:
         return session.exec(select(User.password_hash).where(User.username == username)).one()
 
@@ -44,7 +44,7 @@ def test_an_unreadable_stored_hash_refuses_rather_than_fails() -> None:
 
 
 def test_an_old_pbkdf2_hash_signs_in_and_is_upgraded_to_argon2(
-    client: TestClient, engine: Engine
+    client: TestClient, engine: Bind
 ) -> None:
     old = pbkdf2_hash_from_before("old-pass-123")
     with Session(engine) as session:
@@ -61,7 +61,7 @@ def test_an_old_pbkdf2_hash_signs_in_and_is_upgraded_to_argon2(
 
 
 def test_an_unknown_user_gets_the_same_answer_as_a_wrong_password(
-    client: TestClient, engine: Engine
+    client: TestClient, engine: Bind
 ) -> None:
     with Session(engine) as session:
         create_user(session, username="zhao", role="manager", password="right-pass-1")

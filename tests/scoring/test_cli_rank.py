@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from kernel.clock import centre_tz
+from tests.conftest import Bind
 from tests.scoring.factories import S, U, V, outlet, rate, teller
 
 # `huifang rank` runs as a subprocess: it sees committed data only.
@@ -32,7 +32,7 @@ def _rank(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_rank_prints_the_table_flags_the_twice_last_and_writes_excel(
-    engine: Engine, tmp_path: Path
+    engine: Bind, tmp_path: Path
 ) -> None:
     with Session(engine) as session:
         a, b = outlet(session, "WD01", "城东网点"), outlet(session, "WD02", "城西网点")
@@ -53,7 +53,7 @@ def test_rank_prints_the_table_flags_the_twice_last_and_writes_excel(
     assert "评分方法" in load_workbook(book).sheetnames
 
 
-def test_rank_other_kinds_and_bad_input(engine: Engine) -> None:
+def test_rank_other_kinds_and_bad_input(engine: Bind) -> None:
     result = _rank("--period", "2026-Q4", "--kind", "leader")
     assert result.returncode == 0, result.stderr
     assert "暂无班子成员评价数据" in result.stdout

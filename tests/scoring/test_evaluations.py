@@ -3,7 +3,6 @@
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core_ledger.org.service import create_department, create_leader, create_manager
@@ -19,7 +18,7 @@ from scoring.evaluations import (
     register_rater,
 )
 from scoring.models import Rater
-from tests.conftest import make_user
+from tests.conftest import Bind, make_user
 from tests.scoring.factories import S, U, V, outlet
 
 NOV = parse_period("2026-11")
@@ -32,7 +31,7 @@ def _all(tier: str, reason: str | None = None) -> dict[str, tuple[str, str | Non
 
 
 @pytest.fixture
-def centre(session: Session, engine: Engine) -> dict[str, Rater]:
+def centre(session: Session, engine: Bind) -> dict[str, Rater]:
     """Two outlets, a department and a manager seated as raters; two departments, a leader."""
     outlet(session, "WD01")
     outlet(session, "WD02")

@@ -5,20 +5,19 @@ from io import BytesIO
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core_ledger.org.service import create_department
 from kernel.clock import centre_tz
 from kernel.periods import parse_period
 from scoring.evaluations import cast_ballot, open_round, register_rater
-from tests.conftest import make_user
+from tests.conftest import Bind, make_user
 from tests.scoring.factories import S, U, V, outlet, rate, teller
 
 NOV = datetime(2026, 11, 10, 10, 0, tzinfo=centre_tz())
 
 
-def _sign_in(client: TestClient, engine: Engine, role: str = "manager") -> None:
+def _sign_in(client: TestClient, engine: Bind, role: str = "manager") -> None:
     password = make_user(engine, username=f"web-{role}", role=role)
     answer = client.post(
         "/login", data={"username": f"web-{role}", "password": password}, follow_redirects=False
@@ -26,7 +25,7 @@ def _sign_in(client: TestClient, engine: Engine, role: str = "manager") -> None:
     assert answer.status_code == 303
 
 
-def test_pages_need_sign_in_and_a_reading_role(client: TestClient, engine: Engine) -> None:
+def test_pages_need_sign_in_and_a_reading_role(client: TestClient, engine: Bind) -> None:
     answer = client.get("/rankings", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/login"
     _sign_in(client, engine, role="teller")
@@ -34,7 +33,7 @@ def test_pages_need_sign_in_and_a_reading_role(client: TestClient, engine: Engin
 
 
 def test_outlet_page_shows_scores_intervals_small_samples_and_the_method(
-    client: TestClient, engine: Engine
+    client: TestClient, engine: Bind
 ) -> None:
     with Session(engine) as session:
         a = outlet(session, "WD01", "城东网点")
@@ -60,7 +59,7 @@ def test_outlet_page_shows_scores_intervals_small_samples_and_the_method(
     assert missing.status_code == 404
 
 
-def test_department_detail_shows_reasons_not_raters(client: TestClient, engine: Engine) -> None:
+def test_department_detail_shows_reasons_not_raters(client: TestClient, engine: Bind) -> None:
     make_user(engine, username="rater-wd01", role="teller")
     with Session(engine) as session:
         outlet(session, "WD01", "城东网点")
@@ -87,7 +86,7 @@ def test_department_detail_shows_reasons_not_raters(client: TestClient, engine: 
     assert "rater-wd01" not in page and "城东网点" not in page
 
 
-def test_alerts_page_raises_and_records_a_talk(client: TestClient, engine: Engine) -> None:
+def test_alerts_page_raises_and_records_a_talk(client: TestClient, engine: Bind) -> None:
     with Session(engine) as session:
         a, b = outlet(session, "WD01", "城东网点"), outlet(session, "WD02", "城西网点")
         for when in (NOV - timedelta(days=31), NOV):
@@ -104,7 +103,7 @@ def test_alerts_page_raises_and_records_a_talk(client: TestClient, engine: Engin
     assert wrong.status_code == 422
 
 
-def test_a_manager_downloads_the_ranking_as_excel(client: TestClient, engine: Engine) -> None:
+def test_a_manager_downloads_the_ranking_as_excel(client: TestClient, engine: Bind) -> None:
     with Session(engine) as session:
         a, b = outlet(session, "WD01", "城东网点"), outlet(session, "WD02", "城西网点")
         rate(session, a, V, S, when=NOV)

@@ -5,27 +5,26 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core_ledger.org.service import create_department, create_leader
 from kernel.clock import centre_tz, local_date, utcnow
 from kernel.periods import month_of
 from scoring.evaluations import register_rater
-from tests.conftest import make_user
+from tests.conftest import Bind, make_user
 from tests.scoring.factories import S, U, V, outlet, rate, teller
 
 NOV = datetime(2026, 11, 10, 10, 0, tzinfo=centre_tz())
 
 
-def _login(client: TestClient, engine: Engine, username: str, role: str) -> dict[str, str]:
+def _login(client: TestClient, engine: Bind, username: str, role: str) -> dict[str, str]:
     password = make_user(engine, username=username, role=role)
     answer = client.post("/api/auth/token", data={"username": username, "password": password})
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 @pytest.fixture
-def boss(client: TestClient, engine: Engine) -> dict[str, str]:
+def boss(client: TestClient, engine: Bind) -> dict[str, str]:
     return _login(client, engine, "boss", "manager")
 
 
@@ -35,7 +34,7 @@ def _ok(answer: Any, status: int = 200) -> Any:
 
 
 def test_outlet_ranking_keeps_its_public_keys_and_adds_the_method(
-    client: TestClient, engine: Engine, boss: dict[str, str]
+    client: TestClient, engine: Bind, boss: dict[str, str]
 ) -> None:
     with Session(engine) as session:
         a = outlet(session, "WD01", "城东网点")
@@ -66,7 +65,7 @@ def test_a_bad_period_is_a_422_with_an_example(
 
 
 def test_drilldown_shows_the_callbacks_behind_a_tellers_score_with_masked_numbers(
-    client: TestClient, engine: Engine, boss: dict[str, str]
+    client: TestClient, engine: Bind, boss: dict[str, str]
 ) -> None:
     with Session(engine) as session:
         a = outlet(session, "WD01")
@@ -86,14 +85,14 @@ def test_drilldown_shows_the_callbacks_behind_a_tellers_score_with_masked_number
     assert flags["repeat_trips"][0]["repeat_trips"] == 1
 
 
-def test_tellers_cannot_read_rankings(client: TestClient, engine: Engine) -> None:
+def test_tellers_cannot_read_rankings(client: TestClient, engine: Bind) -> None:
     headers = _login(client, engine, "t1", "teller")
     answer = client.get("/api/rankings/outlets", params={"period": "2026-11"}, headers=headers)
     assert answer.status_code == 403
 
 
 def test_an_operator_clears_a_flag_and_the_answers_count_again(
-    client: TestClient, engine: Engine, boss: dict[str, str]
+    client: TestClient, engine: Bind, boss: dict[str, str]
 ) -> None:
     with Session(engine) as session:
         a = outlet(session, "WD01")
@@ -116,7 +115,7 @@ def test_an_operator_clears_a_flag_and_the_answers_count_again(
     assert row["score"] == 100.0
 
 
-def test_ballots_over_http(client: TestClient, engine: Engine, boss: dict[str, str]) -> None:
+def test_ballots_over_http(client: TestClient, engine: Bind, boss: dict[str, str]) -> None:
     rater = _login(client, engine, "wd01", "teller")
     stranger = _login(client, engine, "wd02", "teller")
     with Session(engine) as session:
@@ -177,7 +176,7 @@ def test_ballots_over_http(client: TestClient, engine: Engine, boss: dict[str, s
     assert row["score"] == pytest.approx(160 / 3, abs=0.01)  # 80, 80, 0
 
 
-def test_inspections_over_http(client: TestClient, engine: Engine, boss: dict[str, str]) -> None:
+def test_inspections_over_http(client: TestClient, engine: Bind, boss: dict[str, str]) -> None:
     inspector = _login(client, engine, "insp", "inspector")
     with Session(engine) as session:
         outlet(session, "WD01")

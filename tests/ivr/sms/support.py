@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
@@ -14,6 +13,7 @@ from core_ledger.outbox.models import OutboxEvent
 from ivr.config import get_ivr_settings
 from ivr.sms.models import SmsMessage
 from kernel.clock import utcnow
+from tests.conftest import Bind
 
 PHONE = "+8613912345678"
 CENTRE = "+8657112329"
@@ -37,7 +37,7 @@ OPTED_OUT = SIG + "您已退订回访短信，我们不会再发送。如有需�
 CLOSED = SIG + "本次回访已结束，感谢您的支持。如有意见建议，请拨打12329。"
 
 
-def unanswered_task(engine: Engine, *, phone: str = PHONE, outlet: str = "城东网点") -> int:
+def unanswered_task(engine: Bind, *, phone: str = PHONE, outlet: str = "城东网点") -> int:
     """A withdrawal's callback task whose one phone attempt went unanswered: SMS is next."""
     with Session(engine, expire_on_commit=False) as session:
         place = Outlet(code=f"WD{phone[-4:]}", name=outlet)
@@ -70,7 +70,7 @@ def unanswered_task(engine: Engine, *, phone: str = PHONE, outlet: str = "城东
         return task.id or 0
 
 
-def sms_attempt(engine: Engine, *, task_id: int, sid: str = "SM" + "0" * 31 + "1") -> int:
+def sms_attempt(engine: Bind, *, task_id: int, sid: str = "SM" + "0" * 31 + "1") -> int:
     """Claim the SMS attempt of a task as if its invitation went out (no message is sent)."""
     with Session(engine, expire_on_commit=False) as session:
         attempt = begin_attempt(session, task_id=task_id, attempt_no=2)
@@ -135,7 +135,7 @@ def post_signed(client: Any, path_and_query: str, form: dict[str, str]) -> Any:
     return client.post(path_and_query, data=form, headers=headers)
 
 
-def messages(engine: Engine) -> list[SmsMessage]:
+def messages(engine: Bind) -> list[SmsMessage]:
     """Every SMS row, oldest first."""
     with Session(engine) as session:
         return list(session.exec(select(SmsMessage).order_by(SmsMessage.id)))  # type: ignore[arg-type]

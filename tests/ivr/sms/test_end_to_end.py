@@ -6,7 +6,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from callbacks.channel import ChannelError
@@ -16,7 +15,7 @@ from callbacks.service import begin_attempt
 from huifang.settings import clear_caches
 from ivr.config import get_ivr_settings
 from ivr.twilio.channel import TwilioChannel
-from tests.conftest import Stack
+from tests.conftest import Bind, Stack
 from tests.ivr.sms.support import (
     CLARIFY_ALL,
     FOLLOW_UP_LAST_TWO,
@@ -47,7 +46,7 @@ def sms_stack(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     clear_caches()
 
 
-def _survey_by_sms(stack: Stack, engine: Engine, script: dict[str, Any]) -> int:
+def _survey_by_sms(stack: Stack, engine: Bind, script: dict[str, Any]) -> int:
     """Script the person, send the SMS survey through the worker's job, wait for the talk."""
     stack.emulator("PUT", f"/_emulator/people/{PHONE}", json=script)
     task_id = unanswered_task(engine)
@@ -68,7 +67,7 @@ def _emulator_messages(stack: Stack) -> list[dict[str, Any]]:
     return found
 
 
-def _task(engine: Engine, task_id: int) -> CallbackTask:
+def _task(engine: Bind, task_id: int) -> CallbackTask:
     with Session(engine) as session:
         task = session.get(CallbackTask, task_id)
         assert task is not None
@@ -84,7 +83,7 @@ def _every_webhook_accepted(stack: Stack) -> None:
                 assert event["http_status"] in (200, 204), (message["body"], event)
 
 
-def test_sms_survey_complete(sms_stack: Stack, engine: Engine) -> None:
+def test_sms_survey_complete(sms_stack: Stack, engine: Bind) -> None:
     task_id = _survey_by_sms(
         sms_stack, engine, {"answer": "no-answer", "sms_replies": ["1122 服务很好"]}
     )
@@ -103,7 +102,7 @@ def test_sms_survey_complete(sms_stack: Stack, engine: Engine) -> None:
 
 
 def test_sms_partial_reply_gets_one_follow_up_then_completes(
-    sms_stack: Stack, engine: Engine
+    sms_stack: Stack, engine: Bind
 ) -> None:
     task_id = _survey_by_sms(
         sms_stack, engine, {"answer": "no-answer", "sms_replies": ["11", "22"]}
@@ -122,7 +121,7 @@ def test_sms_partial_reply_gets_one_follow_up_then_completes(
 
 
 def test_sms_nonsense_gets_one_clarification_then_an_operator(
-    sms_stack: Stack, engine: Engine
+    sms_stack: Stack, engine: Bind
 ) -> None:
     task_id = _survey_by_sms(
         sms_stack, engine, {"answer": "no-answer", "sms_replies": ["好的", "你们是谁？"]}
@@ -135,14 +134,14 @@ def test_sms_nonsense_gets_one_clarification_then_an_operator(
     ]
 
 
-def test_sms_td_opts_out_and_is_confirmed(sms_stack: Stack, engine: Engine) -> None:
+def test_sms_td_opts_out_and_is_confirmed(sms_stack: Stack, engine: Bind) -> None:
     task_id = _survey_by_sms(sms_stack, engine, {"answer": "no-answer", "sms_replies": ["TD"]})
     assert _inbox(sms_stack) == [INVITATION, OPTED_OUT]
     task = _task(engine, task_id)
     assert task.status == TaskStatus.closed and task.close_reason == "opted_out"
 
 
-def test_undelivered_invitation_goes_to_an_operator(sms_stack: Stack, engine: Engine) -> None:
+def test_undelivered_invitation_goes_to_an_operator(sms_stack: Stack, engine: Bind) -> None:
     task_id = _survey_by_sms(
         sms_stack, engine, {"answer": "no-answer", "sms_delivery": "undelivered"}
     )
@@ -152,7 +151,7 @@ def test_undelivered_invitation_goes_to_an_operator(sms_stack: Stack, engine: En
     assert _task(engine, task_id).status == TaskStatus.exception
 
 
-def test_a_retried_inbound_webhook_changes_nothing(sms_stack: Stack, engine: Engine) -> None:
+def test_a_retried_inbound_webhook_changes_nothing(sms_stack: Stack, engine: Bind) -> None:
     task_id = _survey_by_sms(sms_stack, engine, {"answer": "no-answer", "sms_replies": ["11"]})
     [inbound] = [m for m in _emulator_messages(sms_stack) if m["direction"] == "inbound"]
     first_answer = inbound["events"][0]["answer"]
@@ -189,7 +188,7 @@ def _replayed_inbound(message: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def test_delivery_reports_arriving_out_of_order(sms_stack: Stack, engine: Engine) -> None:
+def test_delivery_reports_arriving_out_of_order(sms_stack: Stack, engine: Bind) -> None:
     _survey_by_sms(sms_stack, engine, {"answer": "no-answer"})
     [invitation] = messages(engine)
     assert invitation.status == "delivered" and invitation.message_sid is not None
@@ -209,7 +208,7 @@ def test_delivery_reports_arriving_out_of_order(sms_stack: Stack, engine: Engine
     assert attempt is not None and attempt.status == "delivered"
 
 
-def test_forged_inbound_is_refused_and_writes_nothing(sms_stack: Stack, engine: Engine) -> None:
+def test_forged_inbound_is_refused_and_writes_nothing(sms_stack: Stack, engine: Bind) -> None:
     form = {"MessageSid": "SM" + "f" * 32, "From": PHONE, "To": "+8657112329", "Body": "1122"}
     forged = signature("/twilio/sms/inbound", form, token="f" * 32)
     response = httpx.post(
@@ -219,7 +218,7 @@ def test_forged_inbound_is_refused_and_writes_nothing(sms_stack: Stack, engine: 
     assert messages(engine) == []
 
 
-def test_an_invalid_number_is_a_permanent_channel_error(sms_stack: Stack, engine: Engine) -> None:
+def test_an_invalid_number_is_a_permanent_channel_error(sms_stack: Stack, engine: Bind) -> None:
     task_id = unanswered_task(engine, phone="+86123456")
     with Session(engine, expire_on_commit=False) as session:
         attempt = begin_attempt(session, task_id=task_id, attempt_no=2)
@@ -233,9 +232,7 @@ def test_an_invalid_number_is_a_permanent_channel_error(sms_stack: Stack, engine
     assert messages(engine) == []
 
 
-def test_the_same_inbound_webhook_at_once_is_processed_once(
-    sms_stack: Stack, engine: Engine
-) -> None:
+def test_the_same_inbound_webhook_at_once_is_processed_once(sms_stack: Stack, engine: Bind) -> None:
     task_id = unanswered_task(engine)
     assert run_attempt(task_id, 2) is not None
     sms_stack.wait_idle()

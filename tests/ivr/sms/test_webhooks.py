@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer, TaskStatus
 from huifang.settings import clear_caches
 from ivr.sms.models import SmsStatusEvent
 from ivr.sms.service import record_sent
+from tests.conftest import Bind
 from tests.ivr.sms.support import (
     CLARIFY_ALL,
     CLOSED,
@@ -129,7 +129,7 @@ def _expected_twiml(text: str | None, *, attempt_id: int, reply_to: str) -> str:
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_conversation_golden(
-    case: Case, client: TestClient, engine: Engine, voice_once: None
+    case: Case, client: TestClient, engine: Bind, voice_once: None
 ) -> None:
     task_id = unanswered_task(engine)
     attempt_id = sms_attempt(engine, task_id=task_id)
@@ -155,7 +155,7 @@ def test_conversation_golden(
 
 
 def test_complete_reply_keeps_the_suggestion_in_the_persons_words(
-    client: TestClient, engine: Engine, voice_once: None
+    client: TestClient, engine: Bind, voice_once: None
 ) -> None:
     task_id = unanswered_task(engine)
     sms_attempt(engine, task_id=task_id)
@@ -170,7 +170,7 @@ def test_complete_reply_keeps_the_suggestion_in_the_persons_words(
 
 
 def test_the_same_message_sid_twice_changes_nothing_and_answers_the_same(
-    client: TestClient, engine: Engine, voice_once: None
+    client: TestClient, engine: Bind, voice_once: None
 ) -> None:
     task_id = unanswered_task(engine)
     attempt_id = sms_attempt(engine, task_id=task_id)
@@ -192,7 +192,7 @@ def test_the_same_message_sid_twice_changes_nothing_and_answers_the_same(
 
 
 def test_forged_signature_is_403_and_writes_nothing(
-    client: TestClient, engine: Engine, voice_once: None
+    client: TestClient, engine: Bind, voice_once: None
 ) -> None:
     task_id = unanswered_task(engine)
     sms_attempt(engine, task_id=task_id)
@@ -225,7 +225,7 @@ def post_signed_with_other_body(client: TestClient, body: dict[str, str]) -> Any
 
 
 def test_a_text_without_a_survey_gets_the_closed_note_once_a_day(
-    client: TestClient, engine: Engine
+    client: TestClient, engine: Bind
 ) -> None:
     answers = [
         post_signed(client, "/twilio/sms/inbound", form("1122", sid=f"SM{n:032d}")).text
@@ -242,13 +242,13 @@ def test_a_text_without_a_survey_gets_the_closed_note_once_a_day(
     ]
 
 
-def test_opt_out_without_a_survey_is_still_confirmed(client: TestClient, engine: Engine) -> None:
+def test_opt_out_without_a_survey_is_still_confirmed(client: TestClient, engine: Bind) -> None:
     response = post_signed(client, "/twilio/sms/inbound", form("退订", sid="SM" + "e" * 32))
     assert response.text == _message(OPTED_OUT, attempt_id=None, reply_to="SM" + "e" * 32)
 
 
 def test_a_sender_that_is_not_a_phone_number_is_kept_but_not_answered(
-    client: TestClient, engine: Engine
+    client: TestClient, engine: Bind
 ) -> None:
     response = post_signed(
         client, "/twilio/sms/inbound", form("1122", sid="SM" + "b" * 32, phone="CMBANK")
@@ -258,7 +258,7 @@ def test_a_sender_that_is_not_a_phone_number_is_kept_but_not_answered(
     assert (row.phone, row.action) == ("CMBANK", "ignored")
 
 
-def test_missing_message_sid_is_422_with_a_reason(client: TestClient, engine: Engine) -> None:
+def test_missing_message_sid_is_422_with_a_reason(client: TestClient, engine: Bind) -> None:
     body = form("1122", sid="SM" + "c" * 32)
     del body["MessageSid"]
     response = post_signed(client, "/twilio/sms/inbound", body)
@@ -267,7 +267,7 @@ def test_missing_message_sid_is_422_with_a_reason(client: TestClient, engine: En
 
 
 def test_delivery_reports_out_of_order_never_move_a_message_back(
-    client: TestClient, engine: Engine, voice_once: None
+    client: TestClient, engine: Bind, voice_once: None
 ) -> None:
     task_id = unanswered_task(engine)
     sid = "SM" + "0" * 31 + "1"
@@ -290,7 +290,7 @@ def test_delivery_reports_out_of_order_never_move_a_message_back(
 
 
 def test_undelivered_invitation_reaches_callbacks_with_its_error_code(
-    client: TestClient, engine: Engine, voice_once: None
+    client: TestClient, engine: Bind, voice_once: None
 ) -> None:
     task_id = unanswered_task(engine)
     sid = "SM" + "0" * 31 + "1"
@@ -309,7 +309,7 @@ def test_undelivered_invitation_reaches_callbacks_with_its_error_code(
 
 
 def test_status_of_a_reply_names_it_by_its_sid(
-    client: TestClient, engine: Engine, voice_once: None
+    client: TestClient, engine: Bind, voice_once: None
 ) -> None:
     task_id = unanswered_task(engine)
     attempt_id = sms_attempt(engine, task_id=task_id)
@@ -330,7 +330,7 @@ def test_status_of_a_reply_names_it_by_its_sid(
     [("?attempt=999", "delivered", 404), ("?attempt=1", "exploded", 422)],
 )
 def test_bad_status_reports_are_refused_and_write_nothing(
-    query: str, status: str, code: int, client: TestClient, engine: Engine
+    query: str, status: str, code: int, client: TestClient, engine: Bind
 ) -> None:
     response = post_signed(
         client, f"/twilio/sms/status{query}", status_form("SM" + "9" * 32, status)
@@ -341,7 +341,7 @@ def test_bad_status_reports_are_refused_and_write_nothing(
 
 
 def test_a_status_report_that_outruns_the_sender_is_kept_and_completed_later(
-    client: TestClient, engine: Engine, voice_once: None
+    client: TestClient, engine: Bind, voice_once: None
 ) -> None:
     task_id = unanswered_task(engine)
     sid = "SM" + "7" * 32

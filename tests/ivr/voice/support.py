@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
@@ -20,6 +19,7 @@ from huifang.settings import clear_caches
 from ivr.asr.config import get_asr_settings
 from ivr.config import get_ivr_settings
 from ivr.voice.models import VoiceRecording
+from tests.conftest import Bind
 from twilio_emulator import clips
 from twilio_emulator.store import Recording, new_sid
 
@@ -60,7 +60,7 @@ def a_task(session: Session, *, phone: str = PHONE, kind: str = "withdrawal") ->
     return session.exec(select(CallbackTask).where(CallbackTask.business_id == business_id)).one()
 
 
-def an_attempt(engine: Engine, *, phone: str = PHONE, rectification: bool = False) -> int:
+def an_attempt(engine: Bind, *, phone: str = PHONE, rectification: bool = False) -> int:
     """A task whose first call is under way (committed); return the attempt id."""
     with Session(engine) as session:
         task = a_task(session, phone=phone)
@@ -90,7 +90,7 @@ def post(
     return client.post(path, data=form, headers={"X-Twilio-Signature": header})
 
 
-def state(engine: Engine, attempt_id: int) -> tuple[CallbackTask, CallAttempt]:
+def state(engine: Bind, attempt_id: int) -> tuple[CallbackTask, CallAttempt]:
     """The task and attempt as the database has them now."""
     with Session(engine) as session:
         attempt = session.get(CallAttempt, attempt_id)
@@ -100,7 +100,7 @@ def state(engine: Engine, attempt_id: int) -> tuple[CallbackTask, CallAttempt]:
         return task, attempt
 
 
-def recordings(engine: Engine) -> list[VoiceRecording]:
+def recordings(engine: Bind) -> list[VoiceRecording]:
     with Session(engine) as session:
         return list(session.exec(select(VoiceRecording).order_by(VoiceRecording.id)))  # type: ignore[arg-type]
 

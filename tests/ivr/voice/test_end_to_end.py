@@ -5,7 +5,6 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
@@ -16,7 +15,7 @@ from ivr.config import get_ivr_settings
 from ivr.voice.jobs import transcribe_recording
 from ivr.voice.models import VoiceRecording
 from kernel.clock import local, utcnow
-from tests.conftest import Stack
+from tests.conftest import Bind, Stack
 from tests.ivr.voice.support import a_task, set_speech
 
 
@@ -28,7 +27,7 @@ def speech(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
     set_speech(monkeypatch, "vosk")
 
 
-def call(stack: Stack, engine: Engine, phone: str, script: dict[str, object]) -> int:
+def call(stack: Stack, engine: Bind, phone: str, script: dict[str, object]) -> int:
     """Script the person, open their task and place the call as the worker would; task id."""
     stack.emulator("PUT", f"/_emulator/people/{phone}", json=script)
     with Session(engine) as session:
@@ -40,9 +39,7 @@ def call(stack: Stack, engine: Engine, phone: str, script: dict[str, object]) ->
     return task_id
 
 
-def settle(
-    stack: Stack, engine: Engine, task_id: int, done: Callable[[CallbackTask], bool]
-) -> None:
+def settle(stack: Stack, engine: Bind, task_id: int, done: Callable[[CallbackTask], bool]) -> None:
     """Wait for the emulator to finish and the task to reach the expected state."""
     stack.wait_idle()
     deadline = time.monotonic() + 30
@@ -55,29 +52,29 @@ def settle(
     raise AssertionError(f"task {task_id} did not settle: {task}")
 
 
-def answers(engine: Engine, task_id: int) -> dict[str, tuple[str | None, str]]:
+def answers(engine: Bind, task_id: int) -> dict[str, tuple[str | None, str]]:
     with Session(engine) as session:
         rows = session.exec(select(SurveyAnswer).where(SurveyAnswer.task_id == task_id))
         return {row.question: (row.value, row.source) for row in rows}
 
 
-def attempt_of(engine: Engine, task_id: int) -> CallAttempt:
+def attempt_of(engine: Bind, task_id: int) -> CallAttempt:
     with Session(engine) as session:
         return session.exec(select(CallAttempt).where(CallAttempt.task_id == task_id)).one()
 
 
-def steps(stack: Stack, engine: Engine, task_id: int) -> list[dict[str, object]]:
+def steps(stack: Stack, engine: Bind, task_id: int) -> list[dict[str, object]]:
     sid = attempt_of(engine, task_id).provider_sid
     transcript = stack.emulator("GET", f"/_emulator/calls/{sid}/transcript")
     assert isinstance(transcript, dict)
     return list(transcript["steps"])
 
 
-def webhooks(stack: Stack, engine: Engine, task_id: int) -> list[dict[str, object]]:
+def webhooks(stack: Stack, engine: Bind, task_id: int) -> list[dict[str, object]]:
     return [s for s in steps(stack, engine, task_id) if s["kind"] == "webhook"]
 
 
-def test_a_full_keypad_survey(stack: Stack, engine: Engine, speech: Callable[[str], None]) -> None:
+def test_a_full_keypad_survey(stack: Stack, engine: Bind, speech: Callable[[str], None]) -> None:
     speech("off")
     task_id = call(stack, engine, "+8613800000001", {"inputs": ["1", "2", "2", "2"]})
     settle(stack, engine, task_id, lambda t: t.status == TaskStatus.completed)
@@ -93,7 +90,7 @@ def test_a_full_keypad_survey(stack: Stack, engine: Engine, speech: Callable[[st
     assert attempt_of(engine, task_id).status == "completed"
 
 
-def test_a_full_spoken_survey_uses_every_clip(stack: Stack, engine: Engine) -> None:
+def test_a_full_spoken_survey_uses_every_clip(stack: Stack, engine: Bind) -> None:
     pleased = call(
         stack,
         engine,
@@ -160,7 +157,7 @@ def test_a_full_spoken_survey_uses_every_clip(stack: Stack, engine: Engine) -> N
     assert sum(r.purpose == "answer" for r in kept) == 8
 
 
-def test_hang_up_mid_survey_keeps_the_answers_given(stack: Stack, engine: Engine) -> None:
+def test_hang_up_mid_survey_keeps_the_answers_given(stack: Stack, engine: Bind) -> None:
     task_id = call(
         stack, engine, "+8613800000004", {"inputs": ["1", {"speech": "manyi.wav"}, "hangup"]}
     )
@@ -172,7 +169,7 @@ def test_hang_up_mid_survey_keeps_the_answers_given(stack: Stack, engine: Engine
     assert attempt_of(engine, task_id).status == "completed"
 
 
-def test_wrong_keys_are_re_asked_then_marked_unclear(stack: Stack, engine: Engine) -> None:
+def test_wrong_keys_are_re_asked_then_marked_unclear(stack: Stack, engine: Bind) -> None:
     inputs = ["7", "1", "8", "*", "0", "2", "", "", "", "1", "#"]
     task_id = call(stack, engine, "+8613800000005", {"inputs": inputs})
     settle(stack, engine, task_id, lambda t: t.status == TaskStatus.completed)
@@ -186,7 +183,7 @@ def test_wrong_keys_are_re_asked_then_marked_unclear(stack: Stack, engine: Engin
     assert sum(str(text).startswith("抱歉，没有听清。") for text in said) == 5
 
 
-def test_pressing_nine_reschedules_to_another_day(stack: Stack, engine: Engine) -> None:
+def test_pressing_nine_reschedules_to_another_day(stack: Stack, engine: Bind) -> None:
     task_id = call(stack, engine, "+8613800000006", {"inputs": ["9"]})
     settle(stack, engine, task_id, lambda t: t.status == TaskStatus.scheduled)
     with Session(engine) as session:
@@ -198,7 +195,7 @@ def test_pressing_nine_reschedules_to_another_day(stack: Stack, engine: Engine) 
     assert said[-1] == "好的，不打扰您了，我们改天再联系您。再见。"
 
 
-def test_an_answering_machine_is_hung_up_on_and_tried_again(stack: Stack, engine: Engine) -> None:
+def test_an_answering_machine_is_hung_up_on_and_tried_again(stack: Stack, engine: Bind) -> None:
     task_id = call(stack, engine, "+8613800000007", {"answer": "machine"})
     settle(stack, engine, task_id, lambda t: t.status == TaskStatus.scheduled)
     attempt = attempt_of(engine, task_id)
@@ -216,7 +213,7 @@ def _resend(url: str, params: dict[str, str]) -> httpx.Response:
     return httpx.post(url, data=params, headers={"X-Twilio-Signature": signature})
 
 
-def test_duplicate_and_out_of_order_webhooks_change_nothing(stack: Stack, engine: Engine) -> None:
+def test_duplicate_and_out_of_order_webhooks_change_nothing(stack: Stack, engine: Bind) -> None:
     inputs: list[object] = ["3", {"speech": "bu_manyi.wav", "press": "#"}, "1", "2", "2"]
     task_id = call(stack, engine, "+8613800000008", {"inputs": inputs})
     settle(stack, engine, task_id, lambda t: t.status == TaskStatus.completed)
@@ -240,7 +237,7 @@ def test_duplicate_and_out_of_order_webhooks_change_nothing(stack: Stack, engine
     assert attempt_of(engine, task_id).status == "completed"
 
 
-def test_forged_requests_to_the_live_app_are_refused(stack: Stack, engine: Engine) -> None:
+def test_forged_requests_to_the_live_app_are_refused(stack: Stack, engine: Bind) -> None:
     task_id = call(stack, engine, "+8613800000009", {"answer": "busy"})
     settle(stack, engine, task_id, lambda t: t.status == TaskStatus.scheduled)
     attempt = attempt_of(engine, task_id)

@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from redis import Redis
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from callbacks.models import SurveyAnswer
@@ -13,6 +12,7 @@ from ivr.voice.jobs import queue_pending_transcriptions, transcribe_recording
 from ivr.voice.models import VoiceRecording
 from kernel.clock import utcnow
 from kernel.queue import get_queue
+from tests.conftest import Bind
 from tests.ivr.voice.support import (
     SAY,
     XML,
@@ -53,15 +53,13 @@ def answer(client: TestClient, attempt: int, q: str, tries: int = 0, /, **form: 
     return response.text
 
 
-def answers(engine: Engine) -> dict[str, tuple[str | None, str, str | None]]:
+def answers(engine: Bind) -> dict[str, tuple[str | None, str, str | None]]:
     with Session(engine) as session:
         rows = session.exec(select(SurveyAnswer))
         return {row.question: (row.value, row.source, row.raw) for row in rows}
 
 
-def test_with_speech_on_the_greeting_offers_keys_or_voice(
-    client: TestClient, engine: Engine
-) -> None:
+def test_with_speech_on_the_greeting_offers_keys_or_voice(client: TestClient, engine: Bind) -> None:
     attempt = an_attempt(engine)
     response = post(client, f"/twilio/voice/start?attempt={attempt}", {"AnsweredBy": "human"})
     greeting = (
@@ -86,7 +84,7 @@ def test_with_speech_on_the_greeting_offers_keys_or_voice(
 )
 def test_each_spoken_answer_is_decoded_kept_and_the_survey_goes_on(
     client: TestClient,
-    engine: Engine,
+    engine: Bind,
     recording_server: RecordingServer,
     clip: str,
     q: str,
@@ -109,7 +107,7 @@ def test_each_spoken_answer_is_decoded_kept_and_the_survey_goes_on(
 
 
 def test_spoken_unsatisfied_asks_for_the_reason(
-    client: TestClient, engine: Engine, recording_server: RecordingServer
+    client: TestClient, engine: Bind, recording_server: RecordingServer
 ) -> None:
     attempt = an_attempt(engine)
     reply = answer(client, attempt, "efficiency", **recording_server.add("bu_manyi.wav"))
@@ -118,7 +116,7 @@ def test_spoken_unsatisfied_asks_for_the_reason(
 
 
 def test_an_unclear_spoken_answer_is_asked_once_more_then_marked_unclear(
-    client: TestClient, engine: Engine, recording_server: RecordingServer
+    client: TestClient, engine: Bind, recording_server: RecordingServer
 ) -> None:
     attempt = an_attempt(engine)
     # "是" to a rating question: heard, but it is no rating.
@@ -133,7 +131,7 @@ def test_an_unclear_spoken_answer_is_asked_once_more_then_marked_unclear(
 
 
 def test_after_an_unclear_answer_a_key_still_counts(
-    client: TestClient, engine: Engine, recording_server: RecordingServer
+    client: TestClient, engine: Bind, recording_server: RecordingServer
 ) -> None:
     attempt = an_attempt(engine)
     answer(client, attempt, "repeat_trip", **recording_server.add("manyi.wav"))
@@ -145,7 +143,7 @@ def test_after_an_unclear_answer_a_key_still_counts(
 
 
 def test_silence_is_no_answer_and_is_re_asked(
-    client: TestClient, engine: Engine, recording_server: RecordingServer
+    client: TestClient, engine: Bind, recording_server: RecordingServer
 ) -> None:
     from twilio_emulator.clips import silence_wav
 
@@ -159,7 +157,7 @@ def test_silence_is_no_answer_and_is_re_asked(
 
 
 def test_a_recording_url_off_the_twilio_api_is_never_fetched(
-    client: TestClient, engine: Engine, recording_server: RecordingServer
+    client: TestClient, engine: Bind, recording_server: RecordingServer
 ) -> None:
     attempt = an_attempt(engine)
     spoken = recording_server.add("manyi.wav")
@@ -171,7 +169,7 @@ def test_a_recording_url_off_the_twilio_api_is_never_fetched(
 
 
 def test_a_spoken_answer_then_a_hang_up_is_kept(
-    client: TestClient, engine: Engine, recording_server: RecordingServer
+    client: TestClient, engine: Bind, recording_server: RecordingServer
 ) -> None:
     attempt = an_attempt(engine)
     spoken = recording_server.add("meiyou.wav") | {"Digits": "hangup"}
@@ -181,7 +179,7 @@ def test_a_spoken_answer_then_a_hang_up_is_kept(
 
 
 def test_a_repeated_spoken_answer_is_not_decoded_twice(
-    client: TestClient, engine: Engine, recording_server: RecordingServer
+    client: TestClient, engine: Bind, recording_server: RecordingServer
 ) -> None:
     attempt = an_attempt(engine)
     spoken = recording_server.add("feichang_manyi.wav")
@@ -193,7 +191,7 @@ def test_a_repeated_spoken_answer_is_not_decoded_twice(
 
 
 def test_a_reason_is_transcribed_by_the_job_and_stored_beside_its_audio(
-    client: TestClient, engine: Engine, recording_server: RecordingServer
+    client: TestClient, engine: Bind, recording_server: RecordingServer
 ) -> None:
     attempt = an_attempt(engine)
     spoken = recording_server.add("bu_manyi.wav") | {"Digits": "#"}
@@ -214,7 +212,7 @@ def test_a_reason_is_transcribed_by_the_job_and_stored_beside_its_audio(
 
 def test_a_recording_that_is_gone_is_marked_failed_for_operators(
     client: TestClient,
-    engine: Engine,
+    engine: Bind,
     recording_server: RecordingServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -233,7 +231,7 @@ def test_a_recording_that_is_gone_is_marked_failed_for_operators(
 
 
 def test_the_reconciler_queues_transcriptions_left_pending_once(
-    client: TestClient, engine: Engine, redis: Redis
+    client: TestClient, engine: Bind, redis: Redis
 ) -> None:
     attempt = an_attempt(engine)
     form = {"RecordingUrl": "https://api.twilio.com/x/Recordings/RE5", "RecordingSid": "RE5"}
@@ -253,7 +251,7 @@ def test_the_reconciler_queues_transcriptions_left_pending_once(
 
 
 def test_a_reason_webhook_queues_its_transcription_after_answering(
-    client: TestClient, engine: Engine, recording_server: RecordingServer, redis: Redis
+    client: TestClient, engine: Bind, recording_server: RecordingServer, redis: Redis
 ) -> None:
     attempt = an_attempt(engine)
     spoken = recording_server.add("bu_manyi.wav") | {"Digits": "#"}

@@ -2,11 +2,11 @@
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from callbacks.models import SurveyAnswer, TaskEvent, TaskStatus
 from kernel.clock import local
+from tests.conftest import Bind
 from tests.ivr.voice.support import SAY, XML, an_attempt, post, recordings, state
 
 BASE = "http://127.0.0.1:8000/twilio/voice/"
@@ -50,7 +50,7 @@ def goodbye(text: str) -> str:
     return f"{XML}<Response>{SAY}{text}</Say><Hangup /></Response>"
 
 
-def answers(engine: Engine) -> dict[str, tuple[str | None, str, str | None]]:
+def answers(engine: Bind) -> dict[str, tuple[str | None, str, str | None]]:
     with Session(engine) as session:
         rows = session.exec(select(SurveyAnswer))
         return {row.question: (row.value, row.source, row.raw) for row in rows}
@@ -64,7 +64,7 @@ def answer(client: TestClient, attempt: int, q: str, tries: int = 0, /, **form: 
 
 
 def test_start_greets_with_12329_centre_business_date_and_outlet(
-    client: TestClient, engine: Engine
+    client: TestClient, engine: Bind
 ) -> None:
     attempt = an_attempt(engine)
     response = post(client, f"/twilio/voice/start?attempt={attempt}", {"AnsweredBy": "human"})
@@ -74,7 +74,7 @@ def test_start_greets_with_12329_centre_business_date_and_outlet(
 
 
 def test_answering_machine_is_hung_up_on_and_counts_as_unanswered(
-    client: TestClient, engine: Engine
+    client: TestClient, engine: Bind
 ) -> None:
     attempt = an_attempt(engine)
     started = post(
@@ -98,7 +98,7 @@ def test_answering_machine_is_hung_up_on_and_counts_as_unanswered(
     ],
 )
 def test_a_key_is_kept_and_the_next_question_asked(
-    client: TestClient, engine: Engine, q: str, digits: str, value: str, following: tuple[str, str]
+    client: TestClient, engine: Bind, q: str, digits: str, value: str, following: tuple[str, str]
 ) -> None:
     attempt = an_attempt(engine)
     assert answer(client, attempt, q, Digits=digits) == gather(
@@ -108,7 +108,7 @@ def test_a_key_is_kept_and_the_next_question_asked(
 
 
 def test_the_last_question_leads_to_the_suggestion_recording(
-    client: TestClient, engine: Engine
+    client: TestClient, engine: Bind
 ) -> None:
     attempt = an_attempt(engine)
     assert answer(client, attempt, "favour_asked", Digits="2") == suggestion(attempt)
@@ -123,7 +123,7 @@ def test_the_last_question_leads_to_the_suggestion_recording(
     ],
 )
 def test_unsatisfied_asks_for_the_reason(
-    client: TestClient, engine: Engine, q: str, text: str
+    client: TestClient, engine: Bind, q: str, text: str
 ) -> None:
     attempt = an_attempt(engine)
     url = f"{BASE}reason?attempt={attempt}&amp;q={q}"
@@ -133,7 +133,7 @@ def test_unsatisfied_asks_for_the_reason(
 
 @pytest.mark.parametrize("digits", ["7", "*", "#", "0", ""])
 def test_a_wrong_or_missing_key_is_asked_again_and_nothing_is_kept(
-    client: TestClient, engine: Engine, digits: str
+    client: TestClient, engine: Bind, digits: str
 ) -> None:
     attempt = an_attempt(engine)
     form = {"Digits": digits} if digits else {}
@@ -147,7 +147,7 @@ def test_a_wrong_or_missing_key_is_asked_again_and_nothing_is_kept(
 
 
 def test_after_two_re_asks_the_answer_is_unclear_and_the_survey_moves_on(
-    client: TestClient, engine: Engine
+    client: TestClient, engine: Bind
 ) -> None:
     attempt = an_attempt(engine)
     assert answer(client, attempt, "attitude", 2, Digits="5") == gather(
@@ -160,7 +160,7 @@ def test_after_two_re_asks_the_answer_is_unclear_and_the_survey_moves_on(
 
 
 def test_nine_at_the_first_question_reschedules_to_another_day(
-    client: TestClient, engine: Engine
+    client: TestClient, engine: Bind
 ) -> None:
     attempt = an_attempt(engine)
     reply = answer(client, attempt, "attitude", Digits="9")
@@ -179,7 +179,7 @@ def test_nine_at_the_first_question_reschedules_to_another_day(
     assert answers(engine) == {}
 
 
-def test_nine_later_in_the_survey_is_just_a_wrong_key(client: TestClient, engine: Engine) -> None:
+def test_nine_later_in_the_survey_is_just_a_wrong_key(client: TestClient, engine: Bind) -> None:
     attempt = an_attempt(engine)
     assert answer(client, attempt, "efficiency", Digits="9") == gather(
         attempt, "efficiency", 1, "抱歉，没有听清。" + EFFICIENCY
@@ -188,7 +188,7 @@ def test_nine_later_in_the_survey_is_just_a_wrong_key(client: TestClient, engine
 
 
 def test_a_reason_recording_is_stored_pending_and_the_survey_goes_on(
-    client: TestClient, engine: Engine
+    client: TestClient, engine: Bind
 ) -> None:
     attempt = an_attempt(engine)
     form = {
@@ -211,14 +211,14 @@ def test_a_reason_recording_is_stored_pending_and_the_survey_goes_on(
     )
 
 
-def test_no_reason_recording_goes_on_without_a_row(client: TestClient, engine: Engine) -> None:
+def test_no_reason_recording_goes_on_without_a_row(client: TestClient, engine: Bind) -> None:
     attempt = an_attempt(engine)
     response = post(client, f"/twilio/voice/reason?attempt={attempt}&q=efficiency", {})
     assert response.text == gather(attempt, "repeat_trip", 0, REPEAT_TRIP)
     assert recordings(engine) == []
 
 
-def test_the_suggestion_closes_the_survey_with_thanks(client: TestClient, engine: Engine) -> None:
+def test_the_suggestion_closes_the_survey_with_thanks(client: TestClient, engine: Bind) -> None:
     attempt = an_attempt(engine)
     for q, digits in (("attitude", "1"), ("efficiency", "1"), ("repeat_trip", "2")):
         answer(client, attempt, q, Digits=digits)
@@ -244,7 +244,7 @@ def test_the_suggestion_closes_the_survey_with_thanks(client: TestClient, engine
     assert completions == 1
 
 
-def test_no_suggestion_still_closes_the_survey(client: TestClient, engine: Engine) -> None:
+def test_no_suggestion_still_closes_the_survey(client: TestClient, engine: Bind) -> None:
     attempt = an_attempt(engine)
     for q in ("attitude", "efficiency", "repeat_trip", "favour_asked"):
         answer(client, attempt, q, Digits="2")
@@ -255,7 +255,7 @@ def test_no_suggestion_still_closes_the_survey(client: TestClient, engine: Engin
 
 
 def test_a_repeated_answer_gives_the_same_twiml_and_keeps_the_first(
-    client: TestClient, engine: Engine
+    client: TestClient, engine: Bind
 ) -> None:
     attempt = an_attempt(engine)
     first = answer(client, attempt, "attitude", Digits="3")
@@ -264,9 +264,7 @@ def test_a_repeated_answer_gives_the_same_twiml_and_keeps_the_first(
     assert answers(engine) == {"attitude": ("unsatisfied", "dtmf", "3")}
 
 
-def test_hang_up_mid_survey_keeps_the_answers_as_partial(
-    client: TestClient, engine: Engine
-) -> None:
+def test_hang_up_mid_survey_keeps_the_answers_as_partial(client: TestClient, engine: Bind) -> None:
     attempt = an_attempt(engine)
     answer(client, attempt, "attitude", Digits="1")
     answer(client, attempt, "efficiency", Digits="2")
@@ -276,7 +274,7 @@ def test_hang_up_mid_survey_keeps_the_answers_as_partial(
     assert set(answers(engine)) == {"attitude", "efficiency"}
 
 
-def test_status_callbacks_out_of_order_keep_the_latest(client: TestClient, engine: Engine) -> None:
+def test_status_callbacks_out_of_order_keep_the_latest(client: TestClient, engine: Bind) -> None:
     attempt = an_attempt(engine)
     path = f"/twilio/voice/status?attempt={attempt}"
     assert post(client, path, {"CallStatus": "ringing", "SequenceNumber": "1"}).status_code == 204
@@ -299,7 +297,7 @@ def test_status_callbacks_out_of_order_keep_the_latest(client: TestClient, engin
 )
 @pytest.mark.parametrize("forgery", ["", "bm90IGEgc2lnbmF0dXJl", "other-url"])
 def test_a_forged_signature_gets_403_and_writes_nothing(
-    client: TestClient, engine: Engine, path: str, forgery: str
+    client: TestClient, engine: Bind, path: str, forgery: str
 ) -> None:
     from tests.ivr.voice.support import sign
 
@@ -327,7 +325,7 @@ def test_a_forged_signature_gets_403_and_writes_nothing(
     assert answers(engine) == {} and recordings(engine) == []
 
 
-def test_bad_query_values_are_refused_with_a_message(client: TestClient, engine: Engine) -> None:
+def test_bad_query_values_are_refused_with_a_message(client: TestClient, engine: Bind) -> None:
     attempt = an_attempt(engine)
     unknown = post(
         client, f"/twilio/voice/answer?attempt={attempt}&q=salary&try=0", {"Digits": "1"}
@@ -348,7 +346,7 @@ RESOLUTION = "请问您对整改结果满意吗？非常满意请按1，满意�
 
 
 def test_a_rectification_callback_asks_one_question_and_thanks(
-    client: TestClient, engine: Engine
+    client: TestClient, engine: Bind
 ) -> None:
     attempt = an_attempt(engine, rectification=True)
     started = post(client, f"/twilio/voice/start?attempt={attempt}", {"AnsweredBy": "human"})
@@ -364,7 +362,7 @@ def test_a_rectification_callback_asks_one_question_and_thanks(
 
 
 def test_an_unsatisfied_rectification_asks_why_then_thanks(
-    client: TestClient, engine: Engine
+    client: TestClient, engine: Bind
 ) -> None:
     attempt = an_attempt(engine, rectification=True)
     url = f"{BASE}reason?attempt={attempt}&amp;q=resolution"
