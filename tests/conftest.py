@@ -220,11 +220,18 @@ def engine(request: pytest.FixtureRequest, database_url: str) -> Iterator[Bind]:
 
 
 def _empty_tables(engine: Engine) -> None:
+    """Empty every table. On PostgreSQL only those with rows are truncated (TRUNCATE costs
+    about 20 ms a table, empty or not); the others are empty already."""
     tables = [table.name for table in metadata.sorted_tables]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            quoted = ", ".join(f'"{name}"' for name in tables)
-            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            probe = " UNION ALL ".join(
+                f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables
+            )
+            used = connection.execute(text(probe)).scalars().all()
+            if used:
+                quoted = ", ".join(f'"{name}"' for name in used)
+                connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
         else:
             for name in reversed(tables):
                 connection.execute(text(f'DELETE FROM "{name}"'))
