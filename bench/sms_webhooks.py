@@ -41,6 +41,8 @@ from ivr.config import get_ivr_settings  # noqa: E402
 from kernel.clock import utcnow  # noqa: E402
 from kernel.db import get_engine  # noqa: E402
 from kernel.vocabulary import Channel  # noqa: E402
+from twilio_emulator.sms import inbound_params  # noqa: E402
+from twilio_emulator.store import Message  # noqa: E402
 
 TWILIO_BUDGET_S = 15.0
 CENTRE = "+8657112329"
@@ -99,27 +101,17 @@ def _waiting_survey(engine: Engine, *, phone: str, sid: str) -> int:
 
 def _inbound(body: str, *, sid: str, phone: str) -> dict[str, str]:
     """What Twilio posts to the messaging URL for one incoming SMS."""
-    return {
-        "ToCountry": "CN",
-        "ToState": "",
-        "SmsMessageSid": sid,
-        "NumMedia": "0",
-        "ToCity": "",
-        "FromZip": "",
-        "SmsSid": sid,
-        "FromState": "",
-        "SmsStatus": "received",
-        "FromCity": "",
-        "Body": body,
-        "FromCountry": "CN",
-        "To": CENTRE,
-        "ToZip": "",
-        "NumSegments": "1",
-        "MessageSid": sid,
-        "AccountSid": get_ivr_settings().twilio_account_sid,
-        "From": phone,
-        "ApiVersion": "2010-04-01",
-    }
+    return inbound_params(
+        Message(
+            sid=sid,
+            account_sid=get_ivr_settings().twilio_account_sid,
+            to=CENTRE,
+            from_=phone,
+            body=body,
+            direction="inbound",
+            status="received",
+        )
+    )
 
 
 def _delivered(sid: str, *, phone: str) -> dict[str, str]:

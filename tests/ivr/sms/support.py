@@ -14,6 +14,8 @@ from ivr.config import get_ivr_settings
 from ivr.sms.models import SmsMessage
 from kernel.clock import utcnow
 from tests.conftest import Bind
+from twilio_emulator.sms import inbound_params
+from twilio_emulator.store import Message
 
 PHONE = "+8613912345678"
 CENTRE = "+8657112329"
@@ -82,27 +84,17 @@ def sms_attempt(engine: Bind, *, task_id: int, sid: str = "SM" + "0" * 31 + "1")
 
 def inbound_form(body: str, *, sid: str, phone: str = PHONE) -> dict[str, str]:
     """What Twilio posts to a messaging URL for one incoming SMS."""
-    return {
-        "ToCountry": "CN",
-        "ToState": "",
-        "SmsMessageSid": sid,
-        "NumMedia": "0",
-        "ToCity": "",
-        "FromZip": "",
-        "SmsSid": sid,
-        "FromState": "",
-        "SmsStatus": "received",
-        "FromCity": "",
-        "Body": body,
-        "FromCountry": "CN",
-        "To": CENTRE,
-        "ToZip": "",
-        "NumSegments": "1",
-        "MessageSid": sid,
-        "AccountSid": get_ivr_settings().twilio_account_sid,
-        "From": phone,
-        "ApiVersion": "2010-04-01",
-    }
+    return inbound_params(
+        Message(
+            sid=sid,
+            account_sid=get_ivr_settings().twilio_account_sid,
+            to=CENTRE,
+            from_=phone,
+            body=body,
+            direction="inbound",
+            status="received",
+        )
+    )
 
 
 def status_form(sid: str, status: str, *, error_code: int | None = None) -> dict[str, str]:
