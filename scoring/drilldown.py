@@ -11,7 +11,7 @@ from core_ledger.org.models import Outlet, Staff
 from kernel.errors import Invalid
 from kernel.periods import Period
 from kernel.phone import mask
-from scoring.exclusions.appeals import appeal_due_on, open_appeals
+from scoring.exclusions.appeals import appeal_due_on, counts_against, open_appeals
 from scoring.exclusions.models import ACTION_LABELS, RatingAction, RatingEvent
 from scoring.exclusions.service import history, is_counted
 from scoring.models import CallbackRating, FlagState, RatingFlag
@@ -60,6 +60,7 @@ class RatingLine:
     excluded_reason: str | None
     repeat_trip_excluded: bool
     favour_excluded: bool
+    appealable: bool  # counted, and holding a 不满意 or a repeat trip an appeal could remove
     appeal_due_on: date  # the last day the outlet may appeal it (申诉)
     open_appeal_id: int | None
     history: list[HistoryLine]
@@ -136,6 +137,7 @@ def callback_drilldown(
             excluded_reason=r.excluded_reason,
             repeat_trip_excluded=r.repeat_trip_excluded,
             favour_excluded=r.favour_excluded,
+            appealable=is_counted(r) and counts_against(r),
             appeal_due_on=appeal_due_on(r),
             open_appeal_id=appeals.get(r.id or 0),
             history=[HistoryLine.of(e) for e in events.get(r.id or 0, [])],

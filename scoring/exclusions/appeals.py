@@ -10,6 +10,7 @@ from core_ledger.org.models import Outlet, Staff
 from kernel.auth import User
 from kernel.clock import local_date, utcnow
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from kernel.vocabulary import Answer
 from kernel.workdays import working_days_after
 from scoring.config import get_scoring_settings
 from scoring.exclusions.models import APPEAL_STATE_LABELS, Appeal, AppealState, RatingAction
@@ -21,6 +22,15 @@ def appeal_due_on(rating: CallbackRating) -> date:
     """The last day to appeal: HUIFANG_APPEAL_DAYS working days after the day it was recorded."""
     days = get_scoring_settings().APPEAL_DAYS
     return working_days_after(local_date(rating.rated_at), days=days)
+
+
+def counts_against(rating: CallbackRating) -> bool:
+    """Whether an appeal could take anything from the rating: a 不满意, or a counted repeat trip.
+
+    A favour-asking report is not the outlet's to appeal: an operator checks each one.
+    """
+    unhappy = Answer.unsatisfied in (rating.attitude, rating.efficiency)
+    return unhappy or (rating.repeat_trip is True and not rating.repeat_trip_excluded)
 
 
 def outlet_for(session: Session, *, user: User, outlet_code: str | None) -> Outlet:
@@ -64,6 +74,8 @@ def file_appeal(
         raise Conflict(f"回访评价 #{rating_id} 已不计入评分（{rating.excluded_reason}），无需申诉")
     if rating.held:
         raise Conflict(f"回访评价 #{rating_id} 因异常号码待核实，暂不计入评分，无需申诉")
+    if not counts_against(rating):
+        raise Conflict(f"回访评价 #{rating_id} 没有计入的“不满意”或“跑回头路”，无需申诉")
     due = appeal_due_on(rating)
     if local_date(now or utcnow()) > due:
         raise Conflict(

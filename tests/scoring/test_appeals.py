@@ -160,6 +160,13 @@ def test_only_an_outlets_own_counted_ratings_can_be_appealed(
         file_appeal(
             session, rating_id=rating.id or 0, outlet_id=wd01.id or 0, evidence="  ", by="t1"
         )
+    content = rate(session, wd01, V, S, repeat_trip="no", when=at("2026-02-12 09:35"))
+    with pytest.raises(Conflict, match="没有计入的“不满意”或“跑回头路”"):
+        file_appeal(
+            session, rating_id=content.id or 0, outlet_id=wd01.id or 0, evidence="x", by="t1"
+        )
+    trip = rate(session, wd01, V, V, repeat_trip="yes", when=at("2026-02-12 09:36"))
+    file_appeal(session, rating_id=trip.id or 0, outlet_id=wd01.id or 0, evidence="x", by="t1")
     staff = teller(session, wd01, "G01")
     held = rate(session, wd01, U, U, phone=staff.phone, when=at("2026-02-12 09:40"))
     assert held.held
