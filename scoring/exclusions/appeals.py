@@ -123,6 +123,10 @@ def decide_appeal(session: Session, *, appeal_id: int, upheld: bool, note: str, 
     note = note.strip()
     if not note:
         raise Invalid("请填写复核意见")
+    # Lock the rating before the appeal, the order filing takes them in, so the two cannot
+    # deadlock.
+    rating_id = get_appeal(session, appeal_id=appeal_id).rating_id
+    rating = get_rating(session, rating_id=rating_id, for_update=True)
     appeal = get_appeal(session, appeal_id=appeal_id, for_update=True)
     if appeal.state != AppealState.open:
         label = APPEAL_STATE_LABELS[AppealState(appeal.state)]
@@ -130,7 +134,6 @@ def decide_appeal(session: Session, *, appeal_id: int, upheld: bool, note: str, 
     appeal.state = AppealState.upheld if upheld else AppealState.rejected
     appeal.decided_by, appeal.decided_at, appeal.decision_note = by, utcnow(), note[:2000]
     session.add(appeal)
-    rating = get_rating(session, rating_id=appeal.rating_id, for_update=True)
     if upheld:
         exclude(session, rating=rating, reason=f"申诉第 {appeal_id} 号成立：{note}", by=by)
     action = RatingAction.appeal_upheld if upheld else RatingAction.appeal_rejected
