@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 from kernel.clock import utcnow
 from kernel.columns import utc_timestamp
 from kernel.vocabulary import Channel
+from scoring.exclusions.models import Finding
 
 
 class TaskStatus(StrEnum):
@@ -178,7 +179,10 @@ class CallbackException(SQLModel, table=True):
     rectify_due_at: datetime | None = utc_timestamp(default=None)
     assignee: str | None = Field(default=None, max_length=64)
     escalated: bool = False
-    verified_at: datetime | None = utc_timestamp(default=None)
+    verified_at: datetime | None = utc_timestamp(default=None)  # when the finding was made
+    # 核实结论 on a 不满意, repeat-trip or favour-asking case: needed before it can be closed.
+    finding: Finding | None = Field(default=None, sa_type=String(12))
+    found_by: str | None = Field(default=None, max_length=64)
     rectified_at: datetime | None = utc_timestamp(default=None)
     rectification: str | None = Field(default=None, max_length=2000)  # 整改情况
     closed_at: datetime | None = utc_timestamp(default=None)

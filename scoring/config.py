@@ -29,6 +29,9 @@ class ScoringSettings(BaseSettings):
     RECTIFICATION_REPORT_DAYS: int = Field(default=15, ge=1, le=180)
     PERSONAL_STATEMENT_DAYS: int = Field(default=15, ge=1, le=180)
     INSPECTION_PHOTO_MAX_BYTES: int = Field(default=10_000_000, ge=1)
+    # Working days (Chinese calendar) an outlet has, after the day a rating was recorded, to
+    # appeal it (申诉).
+    APPEAL_DAYS: int = Field(default=5, ge=1, le=60)
 
     @model_validator(mode="after")
     def _points_are_ordered(self) -> Self:

@@ -13,7 +13,7 @@ from kernel.errors import Invalid, NotFound
 from kernel.periods import Period
 from kernel.vocabulary import RATINGS, Answer
 from scoring.config import ScoringSettings, get_scoring_settings
-from scoring.models import CallbackRating
+from scoring.models import CallbackRating, counted_rating
 from scoring.stats import Score, TierCounts, competition_rank, pooled_score, summarize, tier_points
 
 CallbackKind = Literal["outlet", "teller"]
@@ -117,7 +117,7 @@ def _callback_counts(
             func.count(),
             *(tier_count(attitude, t) + tier_count(efficiency, t) for t in RATINGS),
         )
-        .where(in_period, col(CallbackRating.held).is_(False), subject.is_not(None))
+        .where(in_period, counted_rating(), subject.is_not(None))
         .group_by(subject)
     )
     found = {}

@@ -104,7 +104,9 @@ def test_a_case_closed_in_time_is_not_shown_breached_later(
     (task,) = business(session, at=at("2026-03-06 10:00"))
     answer_call(session, task, {**GOOD, "repeat_trip": "yes"})
     (case,) = session.exec(select(CallbackException)).all()
-    cases.close(session, case_id=case.id or 0, actor="op1", note="已致电核实，材料齐全后一次办结")
+    cases.verify(
+        session, case_id=case.id or 0, actor="op1", finding="untrue", note="材料齐全后一次办结"
+    )
     friday.move_to(at("2026-03-20 10:00"))
     (shown,) = cases.queue(session, include_closed=True)
     assert (shown.case.status, shown.breached) == (ExceptionStatus.closed, False)
@@ -192,9 +194,7 @@ def test_poor_rating_loop_ends_in_a_second_callback_reported_apart(
     (case,) = session.exec(select(CallbackException)).all()
     with pytest.raises(Conflict):
         cases.record_rectification(session, case_id=case.id or 0, actor="outlet1", text="已整改")
-    cases.verify(
-        session, case_id=case.id or 0, actor="op1", confirmed=True, note="柜员态度生硬属实"
-    )
+    cases.verify(session, case_id=case.id or 0, actor="op1", finding="true", note="柜员态度生硬")
     friday.move_to(at("2026-03-10 10:00"))
     second = cases.record_rectification(
         session, case_id=case.id or 0, actor="outlet1", text="已对柜员进行批评教育并公开致歉"
@@ -233,7 +233,7 @@ def test_still_unsatisfied_after_rectification_is_escalated(
     (task,) = business(session, at=at("2026-03-06 10:00"))
     answer_call(session, task, {**GOOD, "efficiency": "unsatisfied"})
     (case,) = session.exec(select(CallbackException)).all()
-    cases.verify(session, case_id=case.id or 0, actor="op1", confirmed=True, note="属实")
+    cases.verify(session, case_id=case.id or 0, actor="op1", finding="true", note="属实")
     second = cases.record_rectification(
         session, case_id=case.id or 0, actor="outlet1", text="已整改"
     )
@@ -251,7 +251,7 @@ def test_a_late_rectification_is_shown_breached(
     (task,) = business(session, at=at("2026-03-06 10:00"))
     answer_call(session, task, {**GOOD, "attitude": "unsatisfied"})
     (case,) = session.exec(select(CallbackException)).all()
-    cases.verify(session, case_id=case.id or 0, actor="op1", confirmed=True, note="属实")
+    cases.verify(session, case_id=case.id or 0, actor="op1", finding="true", note="属实")
     friday.move_to(at("2026-03-16 10:00"))
     assert cases.view(case, task).rectify_breached is True
 
@@ -262,7 +262,7 @@ def test_an_unconfirmed_complaint_is_closed_without_rectification(
     (task,) = business(session, at=at("2026-03-06 10:00"))
     answer_call(session, task, {**GOOD, "attitude": "unsatisfied"})
     (case,) = session.exec(select(CallbackException)).all()
-    cases.verify(session, case_id=case.id or 0, actor="op1", confirmed=False, note="误按按键")
+    cases.verify(session, case_id=case.id or 0, actor="op1", finding="untrue", note="误按按键")
     assert case.status == ExceptionStatus.closed
     assert session.exec(select(func.count()).select_from(CallbackTask)).one() == 1
 

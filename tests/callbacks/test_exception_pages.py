@@ -53,15 +53,21 @@ def test_queue_page_masks_phones_and_reveal_is_recorded(client: TestClient, engi
     assert ("查看完整号码（人工回访）", "operator") in notes
 
 
-def test_close_by_form_needs_a_note(client: TestClient, engine: Bind) -> None:
+def test_close_by_form_needs_a_note_and_a_finding(client: TestClient, engine: Bind) -> None:
     case_id = _favour_case(engine)
     _sign_in(client, engine, "operator")
     empty = client.post(f"/exceptions/{case_id}/close", data={"note": ""})
     assert empty.status_code == 422 and "处理说明" in empty.text
+    unfound = client.post(f"/exceptions/{case_id}/close", data={"note": "已移交纪检"})
+    assert unfound.status_code == 422 and "请先填写核实结论" in unfound.text
+    assert "提交核实结论" in unfound.text and "非工作人员原因" in unfound.text
     done = client.post(
-        f"/exceptions/{case_id}/close", data={"note": "已移交纪检"}, follow_redirects=False
+        f"/exceptions/{case_id}/verify",
+        data={"finding": "true", "note": "已移交纪检"},
+        follow_redirects=False,
     )
     assert done.status_code == 303
+    assert "核实结论：<strong>属实</strong>" in client.get(f"/exceptions/{case_id}").text
     with Session(engine) as session:
         assert session.exec(select(CallbackException.status)).one() == "closed"
 
