@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, func
@@ -111,6 +112,7 @@ def tier_count(column: Any, tier: Answer) -> ColumnElement[int]:
     return func.count().filter(column == tier.value)
 
 
+@cache  # sixteen possible pairs: the same few TierCounts for every row of a ranking
 def mix_of(*answers: str | None) -> TierCounts:
     """One person's answers as tier counts (a rating left unanswered counts in no tier)."""
     return TierCounts(*(sum(1 for a in answers if a == tier) for tier in RATINGS))

@@ -147,17 +147,28 @@ def person_score(mix: TierCounts, *, points: TierPoints) -> float:
 
 
 def _point_sum(counts: TierCounts, points: TierPoints) -> float:
-    return sum(c * x for c, x in zip(_counts_tuple(counts), points.as_tuple(), strict=True))
+    return (
+        counts.very_satisfied * points.very_satisfied
+        + counts.satisfied * points.satisfied
+        + counts.unsatisfied * points.unsatisfied
+    )
 
 
-def _moments(people: People, points: TierPoints) -> tuple[int, float, float]:
-    """n, Σ person scores, Σ person scores²: all the interval and the scores need."""
-    total = squares = 0.0
-    for mix, n in people.mixes:
+@dataclass(frozen=True)
+class Moments:
+    """n, Σ person scores, Σ person scores²: all that scores, intervals and shrinkage need."""
+
+    n: int = 0
+    total: float = 0.0
+    squares: float = 0.0
+
+
+def _moments(people: People, points: TierPoints) -> Moments:
+    n, total, squares = 0, 0.0, 0.0
+    for mix, count in people.mixes:
         x = person_score(mix, points=points)
-        total += n * x
-        squares += n * x * x
-    return people.total, total, squares
+        n, total, squares = n + count, total + count * x, squares + count * x * x
+    return Moments(n, total, squares)
 
 
 def score_distribution(people: People, *, points: TierPoints) -> tuple[tuple[float, int], ...]:
@@ -172,13 +183,20 @@ def score_distribution(people: People, *, points: TierPoints) -> tuple[tuple[flo
 
 def points_score(people: People, *, points: TierPoints) -> float | None:
     """Average person score (Σ person scores / people); None when nobody rated."""
-    n, total, _ = _moments(people, points)
-    return total / n if n else None
+    return _mean(_moments(people, points))
+
+
+def _mean(m: Moments) -> float | None:
+    return m.total / m.n if m.n else None
 
 
 def pooled_score(samples: Iterable[People], *, points: TierPoints) -> float | None:
     """The centre-wide score of all people together: the prior mean for shrinkage."""
-    return points_score(sum(samples, start=People()), points=points)
+    n, total = 0, 0.0
+    for sample in samples:
+        m = _moments(sample, points)
+        n, total = n + m.n, total + m.total
+    return total / n if n else None
 
 
 def satisfaction_rate(people: People) -> float | None:
@@ -221,11 +239,14 @@ def score_posterior(people: People, *, points: TierPoints) -> tuple[float, float
     variance (Σ α_k x_k² / α0 − m²) / (α0 + 1). With one answer per person this is the
     Dirichlet(1 + counts) over the three tiers exactly.
     """
-    n, total, squares = _moments(people, points)
+    return _posterior(_moments(people, points), points)
+
+
+def _posterior(m: Moments, points: TierPoints) -> tuple[float, float]:
     xs = points.as_tuple()
-    alpha0 = n + len(xs)
-    mean = (total + sum(xs)) / alpha0
-    second = (squares + sum(x * x for x in xs)) / alpha0
+    alpha0 = m.n + len(xs)
+    mean = (m.total + sum(xs)) / alpha0
+    second = (m.squares + sum(x * x for x in xs)) / alpha0
     # max() absorbs rounding below 0.
     return mean, max(0.0, second - mean * mean) / (alpha0 + 1)
 
@@ -234,13 +255,17 @@ def score_interval(
     people: People, *, points: TierPoints, level: float = 0.95
 ) -> tuple[float, float]:
     """Posterior mean ± z·sd of the score, clipped to the points range."""
+    return _interval(_moments(people, points), points, level)
+
+
+def _interval(m: Moments, points: TierPoints, level: float) -> tuple[float, float]:
     z = _z(level)
-    mean, variance = score_posterior(people, points=points)
+    mean, variance = _posterior(m, points)
     low, high = mean - z * math.sqrt(variance), mean + z * math.sqrt(variance)
     # With one or two people the imaginary ones pull the mean so far toward the middle
     # that the observed score can fall outside; widen (never narrow) to include it, so a
     # page never shows a score outside its own interval.
-    observed = points_score(people, points=points)
+    observed = _mean(m)
     if observed is not None:
         low, high = min(low, observed), max(high, observed)
     return (_clamp(low, points=points), _clamp(high, points=points))
@@ -255,14 +280,17 @@ def shrunk_score(
     people: People, *, points: TierPoints, prior_mean: float, strength: float
 ) -> float:
     """Empirical-Bayes score: (Σ person scores + strength×prior_mean) / (people + strength)."""
+    return _shrunk(_moments(people, points), prior_mean=prior_mean, strength=strength)
+
+
+def _shrunk(m: Moments, *, prior_mean: float, strength: float) -> float:
     if strength < 0 or not math.isfinite(strength):
         raise Invalid(f"shrinkage strength must be a finite number >= 0, got {strength}")
     if not math.isfinite(prior_mean):
         raise Invalid(f"prior mean must be a finite number, got {prior_mean}")
-    n, total, _ = _moments(people, points)
-    if n == 0 and strength == 0:
+    if m.n == 0 and strength == 0:
         raise Invalid("no answers and no prior strength: there is nothing to average")
-    return (total + strength * prior_mean) / (n + strength)
+    return (m.total + strength * prior_mean) / (m.n + strength)
 
 
 def competition_rank(
@@ -329,21 +357,18 @@ class Score:
 def summarize(sample: People, *, settings: ScoringSettings, prior_mean: float | None) -> Score:
     """Every figure a ranking shows for one subject; prior_mean is the centre's pooled score."""
     points = tier_points(settings=settings)
-    rated = sample.total > 0
+    moments = _moments(sample, points)
+    rated = moments.n > 0
     shrunk = None
     # A subject nobody rated stays unranked rather than being placed at the centre's mean.
     if settings.SHRINK_SMALL_SAMPLES and prior_mean is not None and rated:
-        shrunk = shrunk_score(
-            sample, points=points, prior_mean=prior_mean, strength=settings.SHRINK_STRENGTH
-        )
+        shrunk = _shrunk(moments, prior_mean=prior_mean, strength=settings.SHRINK_STRENGTH)
     return Score(
         sample=sample,
-        score=points_score(sample, points=points),
+        score=_mean(moments),
         distribution=score_distribution(sample, points=points),
         satisfaction_rate=satisfaction_rate(sample),
-        interval=(
-            score_interval(sample, points=points, level=settings.INTERVAL_LEVEL) if rated else None
-        ),
+        interval=_interval(moments, points, settings.INTERVAL_LEVEL) if rated else None,
         interval_level=settings.INTERVAL_LEVEL,
         shrunk_score=shrunk,
         small_sample=sample.total < settings.MIN_PEOPLE,
