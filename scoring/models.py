@@ -98,14 +98,14 @@ class RatingFlag(SQLModel, table=True):
 
 
 class RankingAlert(SQLModel, table=True):
-    """约谈 alert: an outlet at the bottom of the monthly ranking two months running."""
+    """约谈 alert: an outlet the alert rule flagged months running (see scoring.alerts)."""
 
     __tablename__ = "ranking_alert"
     __table_args__ = (UniqueConstraint("outlet_id", "period", "kind"),)
     id: int | None = Field(default=None, primary_key=True)
     outlet_id: int = Field(foreign_key="outlet.id", index=True)
-    period: str = Field(max_length=7, index=True)  # the second of the two months
-    kind: str = Field(default="bottom_two_months", max_length=24)
+    period: str = Field(max_length=7, index=True)  # the last of the months
+    kind: str = Field(default="bottom_two_months", max_length=24)  # the AlertRule that raised it
     detail: str = Field(max_length=300)
     created_at: datetime = utc_timestamp(default_factory=utcnow)
     acknowledged_at: datetime | None = utc_timestamp(default=None)
