@@ -163,7 +163,8 @@ def main() -> None:
             with engine.connect() as connection:
                 assert len(connection.execute(RAW, {"period": period.key}).all()) == OUTLETS
 
-        ranking(), raw()  # warm the caches and the pool once each
+        ranking()  # warm the caches and the pool once each
+        raw()
         timings: dict[str, list[float]] = {"ranking": [], "raw": []}
         for _ in range(args.repeat):
             timings["ranking"].append(time_once(ranking))

@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psycopg
 from sqlalchemy import create_engine, insert, text
-from sqlmodel import Session, func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
 
 from core_ledger.accounts import service as accounts
 from core_ledger.accounts.models import Depositor
@@ -82,7 +83,7 @@ def _setup(session: Session, *, depositors: int, first_month: str) -> str:
             }
         )
     session.execute(insert(Depositor), people)
-    ids = session.exec(select(Depositor.id).order_by(Depositor.id)).all()
+    ids = session.exec(select(Depositor.id).order_by(col(Depositor.id))).all()
     session.execute(
         insert(FundAccount),
         [
@@ -101,8 +102,8 @@ def _setup(session: Session, *, depositors: int, first_month: str) -> str:
     return unit.code
 
 
-def _time_ledger(engine: object, *, unit_code: str, month: str) -> tuple[float, int]:
-    with Session(engine) as session:  # type: ignore[call-overload]
+def _time_ledger(engine: Engine, *, unit_code: str, month: str) -> tuple[float, int]:
+    with Session(engine) as session:
         before = session.exec(select(func.count()).select_from(JournalLine)).one()
         started = time.perf_counter()
         remittances.remit_at_counter(

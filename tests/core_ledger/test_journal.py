@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core_ledger.interest.service import last_settlement_day, settle_interest
 from core_ledger.journal.books import check_books, posting_by_receipt
@@ -85,7 +85,7 @@ def test_every_posting_has_a_printable_receipt(centre: Centre) -> None:
     assert "*" * 8 in fields["证件号码"]
     assert posting.receipt_no in receipt_text(receipt)
     assert "<table>" in receipt_html(receipt)
-    remittance_posting = centre.session.exec(select(Posting).order_by(Posting.id)).first()
+    remittance_posting = centre.session.exec(select(Posting).order_by(col(Posting.id))).first()
     assert remittance_posting is not None
     unit_receipt = dict(
         receipt_for(centre.session, receipt_no=remittance_posting.receipt_no).rows()

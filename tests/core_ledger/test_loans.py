@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from core_ledger.accounts import service as accounts
 from core_ledger.journal.books import check_books
@@ -22,7 +22,7 @@ from tests.core_ledger.conftest import Centre
 pytestmark = pytest.mark.sqlite_too
 
 
-def _loan(centre: Centre, *, key: str = "loan-1", **change: object) -> Loan:
+def _loan(centre: Centre, **change: object) -> Loan:
     body: dict[str, object] = {
         "account_no": centre.accounts[0],
         "project_code": "LP01",
@@ -30,7 +30,7 @@ def _loan(centre: Centre, *, key: str = "loan-1", **change: object) -> Loan:
         "term_months": 240,
         "outlet_code": "WD01",
         "teller_code": "T01",
-        "idempotency_key": key,
+        "idempotency_key": "loan-1",
         **change,
     }
     return loans.post_loan(centre.session, **body)  # type: ignore[arg-type]
@@ -83,12 +83,12 @@ def test_bad_loans_are_refused(
 def test_one_open_loan_at_a_time_and_only_from_a_normal_account(centre: Centre) -> None:
     _loan(centre)
     with pytest.raises(Conflict, match="未结清"):
-        _loan(centre, key="loan-2")
+        _loan(centre, idempotency_key="loan-2")
     accounts.change_status(
         centre.session, account_no=centre.accounts[1], action="freeze", reason="冻结"
     )
     with pytest.raises(AccountNotUsable):
-        _loan(centre, key="loan-3", account_no=centre.accounts[1])
+        _loan(centre, idempotency_key="loan-3", account_no=centre.accounts[1])
 
 
 def test_application_review_and_disbursement_step_by_step(centre: Centre) -> None:
@@ -124,7 +124,7 @@ def test_offset_repayment_takes_the_fund_balance_first_then_the_bank(centre: Cen
     installments = centre.session.exec(
         select(LoanInstallment)
         .where(LoanInstallment.loan_id == loan.id)
-        .order_by(LoanInstallment.no)
+        .order_by(col(LoanInstallment.no))
     ).all()
     due_now = [i for i in installments if i.due_on <= local_date(utcnow())]
     assert len(due_now) == 2

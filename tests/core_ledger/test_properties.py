@@ -209,7 +209,7 @@ def _ledger_machine(engine: Bind) -> type[RuleBasedStateMachine]:
                 .where(FundAccount.status == AccountStatus.closed)
                 .group_by(col(FundAccount.id))
             ).all()
-            closed_now = {account_id: lines for account_id, lines in rows}
+            closed_now = {account_id: lines for account_id, lines in rows if account_id is not None}
             for account_id, lines in closed_now.items():
                 assert lines == self.closed_lines.get(account_id, lines)
             self.closed_lines = closed_now

@@ -31,13 +31,13 @@ def funded(centre: Centre) -> Centre:
     return centre
 
 
-def _withdraw(centre: Centre, *, key: str = "wd-1", **change: object) -> object:
+def _withdraw(centre: Centre, **change: object) -> object:
     body: dict[str, object] = {
         "account_no": centre.accounts[0],
         "amount_fen": 100_000,
         "outlet_code": "WD01",
         "teller_code": "T01",
-        "idempotency_key": key,
+        "idempotency_key": "wd-1",
         "reason": "purchase",
         **change,
     }
@@ -118,7 +118,7 @@ def test_retirement_pays_the_whole_balance_with_interest_and_closes_the_account(
     assert account.status == AccountStatus.closed and account.balance_fen == 0
     assert withdrawal.amount_fen >= FUNDED  # type: ignore[attr-defined]
     with pytest.raises(AccountNotUsable, match="销户"):
-        _withdraw(funded, key="wd-2")
+        _withdraw(funded, idempotency_key="wd-2")
     with pytest.raises(AccountNotUsable, match="销户"):
         credit_individual(
             funded.session,
@@ -133,8 +133,8 @@ def test_retirement_pays_the_whole_balance_with_interest_and_closes_the_account(
 def test_a_paid_instruction_leaves_the_bank_a_failed_one_returns_the_money(
     funded: Centre,
 ) -> None:
-    first = _withdraw(funded, key="a")
-    closing = _withdraw(funded, key="b", reason="abroad", amount_fen=None)
+    first = _withdraw(funded, idempotency_key="a")
+    closing = _withdraw(funded, idempotency_key="b", reason="abroad", amount_fen=None)
     pay_first, pay_closing = (
         funded.session.exec(
             select(PaymentInstruction).where(PaymentInstruction.withdrawal_id == w.id)  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -65,7 +66,7 @@ def _run_worker_burst() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def _wait_for(engine: Bind, predicate: "callable[[Session], bool]", timeout: float = 30) -> None:  # type: ignore[valid-type]
+def _wait_for(engine: Bind, predicate: Callable[[Session], bool], timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with Session(engine) as session:

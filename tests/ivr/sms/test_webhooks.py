@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer, TaskStatus
 from huifang.settings import clear_caches
@@ -283,7 +283,7 @@ def test_delivery_reports_out_of_order_never_move_a_message_back(
         attempt_id,
     )
     with Session(engine) as session:
-        events = session.exec(select(SmsStatusEvent.status).order_by(SmsStatusEvent.id)).all()
+        events = session.exec(select(SmsStatusEvent.status).order_by(col(SmsStatusEvent.id))).all()
         attempt = session.get(CallAttempt, attempt_id)
     assert events == ["delivered", "sent", "queued"]  # each report kept once
     assert attempt is not None and attempt.status == "delivered"

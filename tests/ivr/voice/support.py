@@ -4,7 +4,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -83,7 +83,7 @@ def sign(path: str, params: dict[str, str]) -> str:
 
 def post(
     client: TestClient, path: str, params: dict[str, str], *, signature: str | None = None
-) -> httpx.Response:
+) -> httpx2.Response:
     """POST a form as Twilio would, signed unless a signature is given."""
     form = {"CallSid": "CA0000000000000000000000000000abcd", "AccountSid": "AC1"} | params
     header = sign(path, form) if signature is None else signature
