@@ -33,7 +33,7 @@ from kernel.errors import Conflict, Invalid, NotFound
 from kernel.vocabulary import Question, answers_to
 
 # Cases whose task waits on the operator: closing them ends the task too.
-BLOCKING = {"unreachable", "invalid_number", "partial", "unclear"}
+BLOCKING = {"unreachable", "invalid_number", "partial", "unclear", "wrong_person"}
 
 
 @dataclass(frozen=True)
@@ -267,6 +267,7 @@ def _open_rectification_task(session: Session, *, parent: CallbackTask) -> Callb
         teller_id=parent.teller_id,
         outlet_name=parent.outlet_name,
         person_name=parent.person_name,
+        person_gender=parent.person_gender,
         phone=parent.phone,
         due_at=next_slot(utcnow(), settings=get_callback_settings()),
     )
