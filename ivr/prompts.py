@@ -111,6 +111,7 @@ SMS_CLARIFY = (
 )
 # The same confirmation by text; any other reply (or none) leaves the answer to an operator.
 SMS_CONFIRM_FAVOUR = "您反映工作人员向您索要财物，确认请回复1，重新选择请回复2。回复TD退订"
+SMS_RECHOOSE = "好的，请您重新选择：{questions}。请直接回复{count}位数字，如{example}。回复TD退订"
 SMS_CHOOSE_TIER = (
     "您回复了“{words}”，请在{tiers}中选一个：{questions}。"
     "请直接回复{count}位数字，如{example}。回复TD退订"

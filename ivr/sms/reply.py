@@ -139,6 +139,28 @@ def parse_reply(body: str, *, expected: Sequence[str] = SURVEY_QUESTIONS) -> Rep
     )
 
 
+Confirmation = Literal["confirm", "rechoose", "other", "opt_out", "empty"]
+_CONFIRM = frozenset(
+    {"1", "确认", "确认1", "1确认", "是", "是的", "对", "对的", "有", "有的", "属实"}
+)
+_RECHOOSE = frozenset({"2", "重新选择", "2重新选择", "不是", "否", "没有", "没", "无", "选错了"})
+
+
+def read_confirmation(body: str) -> Confirmation:
+    """Read the reply to a grave answer's confirmation text: 1 confirms, 2 chooses again."""
+    text, _ = _normalise(body)
+    if all(unicodedata.category(ch)[0] in "ZC" for ch in text):
+        return "empty"
+    if _is_opt_out(text):
+        return "opt_out"
+    compact = "".join(ch for ch in text if not _is_separator(ch))
+    for courtesy in _COURTESIES:
+        compact = compact.removeprefix(courtesy).removesuffix(courtesy)
+    if compact in _CONFIRM:
+        return "confirm"
+    return "rechoose" if compact in _RECHOOSE else "other"
+
+
 def needs_follow_up(*, answers: Mapping[str, str]) -> bool:
     """Whether the answers report 不满意, 跑回头路 or 索拿卡要, which an operator follows up."""
     concern = {RATINGS: Answer.unsatisfied, YES_NO: Answer.yes}

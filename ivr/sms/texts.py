@@ -101,7 +101,9 @@ def render_outcome(
         return render_confirm_favour(signature=signature)
     if action == "choose_tier" and missing:
         return render_choose_tier(signature=signature, questions=missing, words=words)
-    if action in ("follow_up", "rechoose") and missing:
+    if action == "rechoose" and missing:
+        return _signed(signature, prompts.SMS_RECHOOSE.format(**_ask(missing)))
+    if action == "follow_up" and missing:
         return render_follow_up(signature=signature, missing=missing)
     if action == "clarify":
         return render_clarify(signature=signature, expected=list(missing) or list(expected))
