@@ -104,7 +104,7 @@ def voice_answer(
     step = Step(session=session, settings=settings, attempt=attempt, order=order)
     stored = service.answer_of(session, attempt_id=attempt, question=question)
     if stored is not None:  # Twilio repeated the request: answer as the first time
-        if stored.unconfirmed is not None:
+        if stored.unconfirmed is not None or is_grave(question, stored.value):
             return twiml(_confirmation(step, question=question, tries=tries))
         return twiml(_after_answer(step, question=question, value=stored.value))
     heard = hear_answer(settings, question=question, form=form)

@@ -192,6 +192,7 @@ def test_a_favour_asked_is_confirmed_before_it_is_filed(client: TestClient, engi
     assert answers(engine) == {"favour_asked": (None, "dtmf", "2")}  # unclear until confirmed
     assert confirm(client, attempt, Digits="1") == suggestion(attempt)
     assert confirm(client, attempt, Digits="1") == suggestion(attempt)  # retried
+    assert answer(client, attempt, "favour_asked", Digits="2") == confirmation  # a late retry
     assert answers(engine) == {"favour_asked": ("yes", "dtmf", "2")}
     for q, digits in (("attitude", "1"), ("efficiency", "1"), ("repeat_trip", "1")):
         answer(client, attempt, q, Digits=digits)
