@@ -31,7 +31,7 @@ def _seed(stack: Stack, engine: Engine) -> None:
         stack.emulator(
             "PUT",
             f"/_emulator/people/{phone}",
-            json={"answer": "human", "inputs": ["1", "2", "2", "2"]},
+            json={"answer": "human", "inputs": ["1", "1", "2", "1", "1"]},
         )
     with Session(engine) as session:
         for phone in _phones():
