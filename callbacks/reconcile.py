@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, func, select
 
+from callbacks.clarify import leave_unconfirmed
 from callbacks.config import get_callback_settings
-from callbacks.confirmation import leave_unconfirmed
 from callbacks.models import AttemptStatus, CallAttempt, CallbackTask, TaskStatus
 from callbacks.service import (
     TERMINAL_CALL,

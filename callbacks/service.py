@@ -6,7 +6,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from callbacks.config import get_callback_settings
-from callbacks.history import note_event, transition
+from callbacks.history import transition
 from callbacks.models import (
     AttemptStatus,
     CallAttempt,
@@ -22,7 +22,6 @@ from callbacks.triage import open_exception, reasons_in, settle_rectification
 from kernel.clock import as_utc, utcnow
 from kernel.errors import NotFound
 from kernel.vocabulary import (
-    QUESTION_LABELS,
     RECTIFICATION_QUESTIONS,
     SURVEY_QUESTIONS,
     Channel,
@@ -331,19 +330,6 @@ def _keep_answer(session: Session, *, task_id: int, attempt_id: int | None, **fi
     session.add(SurveyAnswer(task_id=task_id, attempt_id=attempt_id, **fields))
     session.flush()
     return True
-
-
-def note_in_between(
-    session: Session, *, attempt_id: int, question: str, words: str, actor: str
-) -> None:
-    """An in-between answer (一般): keep the person's words; they are asked to choose a tier."""
-    task = get_task(session, task_id=get_attempt(session, attempt_id=attempt_id).task_id)
-    note_event(
-        session,
-        task,
-        actor=actor,
-        note=f"{QUESTION_LABELS[Question(question)]}回答“{words}”，不是三档之一",
-    )
 
 
 def mark_wrong_person(session: Session, *, attempt_id: int, actor: str) -> CallbackTask:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from callbacks.confirmation import (
+from callbacks.clarify import (
     confirm_answer,
     leave_unconfirmed,
     unconfirmed_answer,

@@ -14,7 +14,7 @@ from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from callbacks import confirmation
+from callbacks import clarify
 from callbacks import service as callbacks
 from ivr import prompts
 from ivr.config import IvrSettings, IvrSettingsDep
@@ -116,7 +116,7 @@ def voice_answer(
         return twiml(survey.hang_up())  # nothing usable, nobody left to ask: partial
     if heard.kind == "in_between":
         words = (heard.text or "").replace(" ", "")
-        callbacks.note_in_between(
+        clarify.note_in_between(
             session, attempt_id=attempt, question=question, words=words, actor="twilio"
         )
     if heard.value is None:
@@ -163,13 +163,13 @@ def voice_confirm(
     heard = hear(settings, keys=survey.YES_NO_KEYS, kind="yes_no", form=form)
     _keep_answer_recording(session, attempt=attempt, question=question, form=form, heard=heard)
     if heard.value == Answer.yes:
-        confirmed = confirmation.confirm_answer(session, task_id=task_id, actor="twilio")
+        confirmed = clarify.confirm_answer(session, task_id=task_id, actor="twilio")
         value = confirmed.value if confirmed is not None else None
         return twiml(_after_answer(step, question=question, value=value))
     if heard.value == Answer.no and tries < survey.MAX_RETRIES:
-        confirmation.withdraw_answer(session, task_id=task_id, actor="twilio")
+        clarify.withdraw_answer(session, task_id=task_id, actor="twilio")
         return twiml(_rechoose(step, question=question, tries=tries))
-    confirmation.leave_unconfirmed(session, task_id=task_id, actor="twilio")
+    clarify.leave_unconfirmed(session, task_id=task_id, actor="twilio")
     if heard.hung_up:
         return twiml(survey.hang_up())
     return twiml(_next_step(step, question=question))

@@ -283,8 +283,3 @@ def kind_of(question: Question) -> QuestionKind:
 def wants_reason(question: Question, value: str | None) -> bool:
     """Whether an answer calls for the reason recording (an 不满意 rating)."""
     return kind_of(question) == "rating" and value == Answer.unsatisfied
-
-
-def parse_key(question: Question, digits: str | None) -> Answer | None:
-    """The answer a key press means for a question, or None for no or a wrong key."""
-    return KEYS[question].get((digits or "").strip()[:1])

@@ -8,7 +8,7 @@ import time_machine
 from sqlmodel import Session, func, select
 
 from callbacks import cases
-from callbacks.confirmation import confirm_answer
+from callbacks.clarify import confirm_answer
 from callbacks.metrics import outlet_metrics, rectification_results
 from callbacks.models import (
     CallbackException,

@@ -1,16 +1,21 @@
-"""Grave answers (索拿卡要 = 有) are confirmed by the person before they are filed.
+"""Answers that need one more word from the person before they are filed (澄清).
 
-`service.record_answer` keeps such an answer with its value None (unclear) and the heard value
-in `unconfirmed`. The person then confirms it (the report stands and opens its case), chooses
-again (it is forgotten and the question asked again), or says nothing: it stays unclear, so a
-call or text that ends there reaches an operator as 回答不清, never as a favour-asking report.
+A grave answer (索拿卡要 = 有) is confirmed. `service.record_answer` keeps it with its value
+None (unclear) and the heard value in `unconfirmed`. The person then confirms it (the report
+stands and opens its case), chooses again (it is forgotten and the question asked again), or
+says nothing: it stays unclear, so a call or text that ends there reaches an operator as
+回答不清, never as a favour-asking report.
+
+An in-between rating (一般, 还行) is not guessed as 满意: its words are noted and the person is
+asked once to choose among the three tiers (the channels do the asking).
 """
 
 from sqlmodel import Session, col, select
 
 from callbacks.history import note_event
 from callbacks.models import SurveyAnswer
-from callbacks.service import get_task
+from callbacks.service import get_attempt, get_task
+from kernel.vocabulary import QUESTION_LABELS, Question
 
 
 def unconfirmed_answer(session: Session, *, task_id: int) -> SurveyAnswer | None:
@@ -52,3 +57,16 @@ def leave_unconfirmed(session: Session, *, task_id: int, actor: str) -> None:
 _CONFIRMED = "本人确认：反映工作人员索要财物"
 _WITHDRAWN = "本人未确认索要财物，重新选择"
 _UNCONFIRMED = "反映索要财物但未确认，按回答不清转人工"
+
+
+def note_in_between(
+    session: Session, *, attempt_id: int, question: str, words: str, actor: str
+) -> None:
+    """An in-between answer (一般): keep the person's words; they are asked to choose a tier."""
+    task = get_task(session, task_id=get_attempt(session, attempt_id=attempt_id).task_id)
+    note_event(
+        session,
+        task,
+        actor=actor,
+        note=f"{QUESTION_LABELS[Question(question)]}回答“{words}”，不是三档之一",
+    )
