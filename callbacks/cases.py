@@ -36,7 +36,7 @@ from scoring.exclusions.models import FINDING_LABELS, Concern, Finding
 from scoring.exclusions.service import parse_finding, record_finding
 
 # Cases whose task waits on the operator: closing them ends the task too.
-BLOCKING = {"unreachable", "invalid_number", "partial", "unclear"}
+BLOCKING = {"unreachable", "invalid_number", "partial", "unclear", "wrong_person"}
 # Cases that need the operator's finding before they close, and what in the callback it is about.
 NEEDS_FINDING = {
     "unsatisfied": Concern.rating,
@@ -292,6 +292,7 @@ def _open_rectification_task(session: Session, *, parent: CallbackTask) -> Callb
         teller_id=parent.teller_id,
         outlet_name=parent.outlet_name,
         person_name=parent.person_name,
+        person_gender=parent.person_gender,
         phone=parent.phone,
         due_at=next_slot(utcnow(), settings=get_callback_settings()),
     )

@@ -47,6 +47,8 @@ class CallbackTask(SQLModel, table=True):
     teller_id: int | None = Field(default=None, foreign_key="staff.id")
     outlet_name: str = Field(max_length=100)
     person_name: str = Field(max_length=100)
+    # From the resident ID when the ledger has one (male | female): 王先生 or 王女士 on the phone.
+    person_gender: str | None = Field(default=None, max_length=8)
     phone: str = Field(max_length=20, index=True)
     status: TaskStatus = Field(default=TaskStatus.scheduled, sa_type=String(12), index=True)
     due_at: datetime | None = utc_timestamp(default=None)
@@ -108,6 +110,10 @@ class SurveyAnswer(SQLModel, table=True):
     value: str | None = Field(default=None, max_length=20)  # None: unclear
     source: str = Field(max_length=10)  # dtmf | speech | sms | operator
     raw: str | None = Field(default=None, max_length=2000)
+    # A grave answer (索拿卡要 = 有) heard but not yet confirmed by the person. Until it is, the
+    # value stays None (unclear), so a call or text that ends here goes to an operator as
+    # unclear, never as a favour-asking report.
+    unconfirmed: str | None = Field(default=None, max_length=20)
     created_at: datetime = utc_timestamp(default_factory=utcnow)
 
 

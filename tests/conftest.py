@@ -219,7 +219,7 @@ def engine(request: pytest.FixtureRequest, database_url: str) -> Iterator[Bind]:
             transaction.rollback()
 
 
-def _empty_tables(engine: Bind) -> None:
+def _empty_tables(engine: Engine) -> None:
     """Empty every table. On PostgreSQL only those with rows are truncated (TRUNCATE costs
     about 20 ms a table, empty or not); the others are empty already."""
     tables = [table.name for table in metadata.sorted_tables]

@@ -8,10 +8,18 @@ import time_machine
 from sqlmodel import Session, func, select
 
 from callbacks import cases
+from callbacks.clarify import confirm_answer
 from callbacks.metrics import outlet_metrics, rectification_results
-from callbacks.models import CallbackException, CallbackTask, ExceptionStatus, TaskKind, TaskStatus
+from callbacks.models import (
+    CallbackException,
+    CallbackTask,
+    ExceptionStatus,
+    SurveyAnswer,
+    TaskKind,
+    TaskStatus,
+)
 from callbacks.reconcile import time_out_calls
-from callbacks.service import answers_for, record_answer, record_call_status
+from callbacks.service import answers_for, mark_wrong_person, record_answer, record_call_status
 from kernel.clock import centre_tz, local
 from kernel.errors import Conflict, Invalid
 from scoring.models import CallbackRating
@@ -29,13 +37,22 @@ def at(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=centre_tz())
 
 
-def answer_call(session: Session, task: CallbackTask, answers: Mapping[str, str | None]) -> None:
-    """One voice attempt answered by a person, who gives these answers, then the call ends."""
+def answer_call(
+    session: Session,
+    task: CallbackTask,
+    answers: Mapping[str, str | None],
+    *,
+    confirmed: bool = True,
+) -> None:
+    """One voice attempt answered by a person, who gives these answers (confirming a grave
+    one when asked, unless told not to), then the call ends."""
     attempt = start(session, task)
     for question, value in answers.items():
         record_answer(
             session, attempt_id=attempt.id or 0, question=question, value=value, source="dtmf"
         )
+    if confirmed:
+        confirm_answer(session, task_id=task.id or 0, actor="twilio")
     record_call_status(session, attempt_id=attempt.id or 0, status="completed", sequence=9)
 
 
@@ -73,6 +90,32 @@ def test_each_answer_that_needs_a_person_opens_its_exception(
     answer_call(session, task, answers)
     assert task.status == status
     assert reasons(session, task) == expected
+
+
+def test_an_unconfirmed_favour_asked_is_unclear_and_counts_nothing_against_anyone(
+    session: Session, friday: time_machine.Traveller
+) -> None:
+    (task,) = business(session, at=at("2026-03-06 10:00"))
+    answer_call(session, task, {**GOOD, "favour_asked": "yes"}, confirmed=False)
+    assert task.status == TaskStatus.completed
+    assert reasons(session, task) == ["unclear"]
+    [kept] = session.exec(select(SurveyAnswer).where(SurveyAnswer.question == "favour_asked")).all()
+    assert (kept.value, kept.unconfirmed) == (None, "yes")
+
+
+def test_someone_else_answering_is_a_wrong_person_case_that_blocks_the_task(
+    session: Session, friday: time_machine.Traveller
+) -> None:
+    (task,) = business(session, at=at("2026-03-06 10:00"))
+    attempt = start(session, task)
+    mark_wrong_person(session, attempt_id=attempt.id or 0, actor="twilio")
+    mark_wrong_person(session, attempt_id=attempt.id or 0, actor="twilio")  # retried
+    record_call_status(session, attempt_id=attempt.id or 0, status="completed", sequence=9)
+    assert task.status == TaskStatus.exception
+    [view] = cases.queue(session)
+    assert (view.case.reason, view.label) == ("wrong_person", "非本人接听（号码可能已易主）")
+    cases.close(session, case_id=view.case.id or 0, actor="op", note="号码已换人，已核实")
+    assert task.status == TaskStatus.closed
 
 
 def test_favour_asking_is_first_in_the_queue_and_has_the_shortest_clock(

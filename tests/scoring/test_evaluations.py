@@ -86,8 +86,8 @@ def test_departments_are_ranked_from_every_criterion_of_every_ballot(
     assert rows["KS2"].score == 80.0
     # Centre over 3 raters: (100 + 53.33 + 80) / 3 = 77.78; shrunk KS1 (153.33 + 777.8) / 12
     # = 77.59, KS2 (80 + 777.8) / 11 = 77.98.
-    centre = (100 + 160 / 3 + 80) / 3
-    assert rows["KS1"].summary.shrunk_score == pytest.approx((100 + 160 / 3 + 10 * centre) / 12)
+    average = (100 + 160 / 3 + 80) / 3
+    assert rows["KS1"].summary.shrunk_score == pytest.approx((100 + 160 / 3 + 10 * average) / 12)
     assert [rows["KS2"].rank, rows["KS1"].rank] == [1, 2]
 
 
