@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from callbacks.clarify import confirm_answer
 from callbacks.models import CallbackException, TaskEvent
 from callbacks.service import record_answer, record_call_status
 from tests.callbacks.factories import business, start
@@ -32,6 +33,7 @@ def _favour_case(engine: Bind) -> int:
             record_answer(
                 session, attempt_id=attempt.id or 0, question=question, value=value, source="dtmf"
             )
+        confirm_answer(session, task_id=task.id or 0, actor="twilio")  # the person pressed 1
         record_call_status(session, attempt_id=attempt.id or 0, status="completed", sequence=9)
         session.commit()
         return session.exec(select(CallbackException.id)).one() or 0
