@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from callbacks import cases
+from callbacks.clarify import confirm_answer
 from callbacks.models import CallbackException, CallbackTask, ExceptionStatus
 from callbacks.service import record_answer, record_call_status
 from kernel.clock import centre_tz
@@ -50,6 +51,7 @@ def answered(session: Session, answers: Mapping[str, str]) -> CallbackTask:
         record_answer(
             session, attempt_id=attempt.id or 0, question=question, value=value, source="dtmf"
         )
+    confirm_answer(session, task_id=task.id or 0, actor="twilio")  # a 有 to favours: pressed 1
     record_call_status(session, attempt_id=attempt.id or 0, status="completed", sequence=9)
     return task
 
@@ -110,11 +112,11 @@ def test_an_unsatisfied_found_untrue_or_not_staff_leaves_every_score(
 ) -> None:
     answered(session, GOOD)
     task = answered(session, {**GOOD, "attitude": "unsatisfied", "repeat_trip": "yes"})
-    assert outlet_counts(session) == (2, 0, 3, 1)
+    assert outlet_counts(session) == (2, 0, 1, 1)  # people: one 满意, one with a 不满意
     case = case_of(session, task, "unsatisfied")
     cases.verify(session, case_id=case.id or 0, actor="op1", finding=finding, note="银行到账延迟")
 
-    assert outlet_counts(session) == (1, 0, 2, 0)
+    assert outlet_counts(session) == (1, 0, 1, 0)
     rating = rating_of(session, task)
     assert rating.excluded_reason == f"坐席核实“不满意”{label}：银行到账延迟"
     assert (rating.excluded_by, rating.excluded_at is not None) == ("op1", True)
@@ -129,7 +131,7 @@ def test_a_true_unsatisfied_counts_and_goes_to_the_outlet(session: Session) -> N
     case = case_of(session, task, "unsatisfied")
     cases.verify(session, case_id=case.id or 0, actor="op1", finding="属实", note="柜员推诿")
     assert case.status == ExceptionStatus.verified
-    assert outlet_counts(session) == (1, 0, 1, 1)
+    assert outlet_counts(session) == (1, 0, 0, 1)
     assert rating_of(session, task).excluded_reason is None
 
 
@@ -145,7 +147,7 @@ def test_a_repeat_trip_found_untrue_leaves_the_red_flags_but_not_the_score(
 
     (after,) = repeat_trip_rates(session, kind="outlet", period=MARCH)
     assert (after.asked, after.repeat_trips) == (1, 0)
-    assert outlet_counts(session) == (2, 0, 4, 0)
+    assert outlet_counts(session) == (2, 0, 2, 0)
     rating = rating_of(session, task)
     assert (rating.repeat_trip_excluded, rating.excluded_reason) == (True, None)
 
@@ -170,7 +172,7 @@ def test_a_favour_report_found_untrue_is_listed_but_no_longer_counted(session: S
     assert rates.favour_reports == 0
     (report,) = favour_reports(session, period=MARCH)
     assert report.excluded is True
-    assert outlet_counts(session) == (1, 0, 2, 0)
+    assert outlet_counts(session) == (1, 0, 1, 0)
 
 
 def test_a_favour_report_leaves_only_by_its_own_finding(session: Session) -> None:

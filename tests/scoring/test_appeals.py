@@ -72,16 +72,16 @@ def test_an_upheld_appeal_leaves_the_rating_out_of_every_score(
 ) -> None:
     wd01 = outlet(session, "WD01")
     rating = unhappy(session, wd01)
-    assert counts(session) == (2, 2, 1, 1)
+    assert counts(session) == (2, 1, 0, 1)
     clock.move_to(at("2026-02-26 23:30"))  # the last day, late in the evening
     appeal = file_appeal(
         session, rating_id=rating.id or 0, outlet_id=wd01.id or 0, evidence="监控显示", by="t1"
     )
     assert (appeal.state, appeal.due_on, appeal.filed_by) == (AppealState.open, LAST_DAY, "t1")
-    assert counts(session) == (2, 2, 1, 1)  # counted while the review is pending
+    assert counts(session) == (2, 1, 0, 1)  # counted while the review is pending
 
     decide_appeal(session, appeal_id=appeal.id or 0, upheld=True, note="录像证实", by="boss")
-    assert counts(session) == (1, 2, 0, 0)
+    assert counts(session) == (1, 1, 0, 0)
     assert rating.excluded_reason == f"申诉第 {appeal.id} 号成立：录像证实"
     assert (rating.excluded_by, appeal.state, appeal.decided_by) == ("boss", "upheld", "boss")
 
@@ -98,7 +98,7 @@ def test_a_rejected_appeal_keeps_the_rating_and_another_may_follow_in_time(
     assert (first.state, rating.excluded_reason, counts(session)) == (
         AppealState.rejected,
         None,
-        (2, 2, 1, 1),
+        (2, 1, 0, 1),
     )
     second = file_appeal(
         session, rating_id=rating.id or 0, outlet_id=wd01.id or 0, evidence="补充录像", by="t1"
