@@ -14,7 +14,16 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from kernel.auth import OPERATORS, REPORT_READERS, ROLE_LABELS, Role, User, current_user, permits
+from kernel.auth import (
+    OPERATORS,
+    OUTLET_STAFF,
+    REPORT_READERS,
+    ROLE_LABELS,
+    Role,
+    User,
+    current_user,
+    permits,
+)
 from kernel.db import SessionDep
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -60,6 +69,8 @@ def require_page_roles(*roles: Role) -> Callable[[User], User]:
 # The API's role groups (kernel.auth), for pages.
 OperatorPageUser = Annotated[User, Depends(require_page_roles(*OPERATORS))]
 ReportPageReader = Annotated[User, Depends(require_page_roles(*REPORT_READERS))]
+OutletPageUser = Annotated[User, Depends(require_page_roles(*OUTLET_STAFF))]
+ManagerPageUser = Annotated[User, Depends(require_page_roles(Role.manager))]
 
 
 def sign_in_first(_: Request, error: Exception) -> Response:

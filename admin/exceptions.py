@@ -20,6 +20,7 @@ from kernel.db import SessionDep
 from kernel.errors import DomainError, Invalid, NotFound
 from kernel.phone import mask
 from kernel.vocabulary import ANSWER_LABELS, QUESTION_LABELS, Question, answer_label, answers_to
+from scoring.exclusions.models import FINDING_LABELS
 
 router = APIRouter(prefix="/exceptions", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -33,7 +34,13 @@ def queue_page(
 ) -> Response:
     """The open cases, most urgent first, with SLA breaches marked."""
     rows = cases.queue(session, reason=reason or None)
-    context = {"user": user, "rows": rows, "reasons": REASON_LABELS, "reason": reason}
+    context = {
+        "user": user,
+        "rows": rows,
+        "reasons": REASON_LABELS,
+        "reason": reason,
+        "findings": FINDING_LABELS,
+    }
     return templates.TemplateResponse(request, "exceptions.html", context)
 
 
@@ -61,6 +68,8 @@ def _detail(
         "answer_label": answer_label,
         "answer_labels": ANSWER_LABELS,
         "question_labels": QUESTION_LABELS,
+        "findings": FINDING_LABELS,
+        "needs_finding": case.reason in cases.NEEDS_FINDING,
     }
     status = 422 if error else 200
     return templates.TemplateResponse(
@@ -92,6 +101,7 @@ def act(
     session: SessionDep,
     user: OperatorPageUser,
     note: Annotated[str, Form()] = "",
+    finding: Annotated[str, Form()] = "",
     at: Annotated[str, Form()] = "",
     attitude: Annotated[str, Form()] = "",
     efficiency: Annotated[str, Form()] = "",
@@ -99,7 +109,7 @@ def act(
     favour_asked: Annotated[str, Form()] = "",
     resolution: Annotated[str, Form()] = "",
 ) -> Response:
-    """Claim, record a manual call, reschedule, close or escalate, then back to the case."""
+    """Claim, record a manual call or a finding, reschedule, close or escalate; back to the case."""
     given: dict[str, str] = {
         Question.attitude: attitude,
         Question.efficiency: efficiency,
@@ -108,7 +118,9 @@ def act(
         Question.resolution: resolution,
     }
     try:
-        _apply(session, case_id, action, user.username, note=note, at=at, given=given)
+        _apply(
+            session, case_id, action, user.username, note=note, finding=finding, at=at, given=given
+        )
     except DomainError as error:
         session.rollback()
         return _detail(request, session, user, case_id, error=error.message)
@@ -122,11 +134,16 @@ def _apply(
     actor: str,
     *,
     note: str,
+    finding: str,
     at: str,
     given: dict[str, str],
 ) -> None:
     if action == "claim":
         cases.claim(session, case_id=case_id, actor=actor)
+    elif action == "verify":
+        if not finding:
+            raise Invalid("请选择核实结论")
+        cases.verify(session, case_id=case_id, actor=actor, finding=finding, note=note)
     elif action == "close":
         cases.close(session, case_id=case_id, actor=actor, note=note)
     elif action == "escalate":

@@ -16,14 +16,15 @@ from kernel.errors import DomainError
 from kernel.periods import KIND_NAMES as PERIOD_KIND_NAMES
 from kernel.periods import Period, month_of, parse_period
 from kernel.vocabulary import ANSWER_LABELS
-from scoring.alerts import acknowledge_alert, check_bottom_alerts, list_alerts
+from scoring.alerts import acknowledge_alert, check_bottom_alerts, list_alerts, rule_sentence
+from scoring.appraisal import PART_NAMES
 from scoring.config import get_scoring_settings
 from scoring.drilldown import callback_drilldown
 from scoring.evaluations import evaluation_drilldown
 from scoring.export import KINDS, ranking_rows, ranking_workbook
 from scoring.inspections import findings_of, list_inspections
 from scoring.models import CRITERION_NAMES, STEP_NAMES, FlagState, IssueLetter
-from scoring.performance import PART_NAMES, outlet_appraisals, parse_weights
+from scoring.performance import outlet_appraisals, parse_weights
 from scoring.rankings import KIND_NAMES, RankedSubject, as_callback_kind
 from scoring.rectification import on_time, overdue, staff_name, steps_of
 from scoring.redflags import favour_reports, repeat_trip_rates
@@ -35,6 +36,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _page(request: Request, user: User, name: str, context: dict[str, object]) -> Response:
     base = {"user": user, "kinds": KIND_NAMES, "settings": get_scoring_settings()}
+    base["alert_rule_text"] = rule_sentence()
     base.update({"tiers": ANSWER_LABELS, "criteria": CRITERION_NAMES, "local": local})
     return templates.TemplateResponse(request, name, {**base, **context})
 

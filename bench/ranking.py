@@ -7,8 +7,9 @@ postgresql://postgres@127.0.0.1:5432/test), migrates it to the real schema, load
 ratings (default 10 M: 60 outlets, 480 tellers, twelve months, a few held back by anti-gaming
 flags) with INSERT … SELECT generate_series, then times, in the same run and interleaved:
 
-  ranking  scoring.rankings.callback_ranking(kind="outlet", period=2026-11): the query, the
-           outlet names, the intervals, shrinkage and ranks — everything the page needs;
+  ranking  scoring.rankings.callback_ranking(kind="outlet", period=2026-11): the query (people
+           counted per outlet and pair of ratings), the outlet names, the per-person scores,
+           intervals, shrinkage and ranks — everything the page needs;
   raw      SELECT outlet_id, count(*), count(*) FILTER (tier …) … WHERE period = '2026-11'
            GROUP BY outlet_id — the least a database can do to count one month's tiers.
 

@@ -171,7 +171,7 @@ def run(url: str, *, people: int) -> None:
     with TestClient(create_app()) as client:
 
         def forged(n: int) -> object:
-            form = _inbound("1122", sid=f"SMf{n:031d}", phone=phones[n])
+            form = _inbound("1111", sid=f"SMf{n:031d}", phone=phones[n])
             return _post(client, "/twilio/sms/inbound", form, token="0" * 32)
 
         def reply(body: str, prefix: str) -> Callable[[int], object]:
@@ -181,7 +181,7 @@ def run(url: str, *, people: int) -> None:
 
             return send
 
-        partial, retried, complete = reply("11", "SMa"), reply("11", "SMa"), reply("22 很好", "SMb")
+        partial, retried, complete = reply("11", "SMa"), reply("11", "SMa"), reply("11 很好", "SMb")
 
         def delivery(n: int) -> object:
             path = f"/twilio/sms/status?attempt={attempts[n]}"

@@ -1,5 +1,6 @@
 """The operators' exception queue (异常工单): claim, call by hand, reschedule, close, escalate,
-and the poor-rating loop (verify → the outlet's rectification → a second callback)."""
+the finding (核实结论) every complaint needs, and the poor-rating loop (a 属实 不满意 → the
+outlet's rectification → a second callback)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,9 +32,17 @@ from callbacks.triage import REASON_LABELS, open_cases
 from kernel.clock import utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 from kernel.vocabulary import Question, answers_to
+from scoring.exclusions.models import FINDING_LABELS, Concern, Finding
+from scoring.exclusions.service import parse_finding, record_finding
 
 # Cases whose task waits on the operator: closing them ends the task too.
-BLOCKING = {"unreachable", "invalid_number", "partial", "unclear"}
+BLOCKING = {"unreachable", "invalid_number", "partial", "unclear", "wrong_person"}
+# Cases that need the operator's finding before they close, and what in the callback it is about.
+NEEDS_FINDING = {
+    "unsatisfied": Concern.rating,
+    "repeat_trip": Concern.repeat_trip,
+    "favour_asked": Concern.favour_asked,
+}
 
 
 @dataclass(frozen=True)
@@ -181,6 +190,8 @@ def close(session: Session, *, case_id: int, actor: str, note: str) -> CallbackE
 
 
 def _close(session: Session, case: CallbackException, *, actor: str, note: str) -> None:
+    if case.reason in NEEDS_FINDING and case.finding is None:
+        raise Invalid("请先填写核实结论（属实、不属实或非工作人员原因），再关闭工单")
     case.status = ExceptionStatus.closed
     case.closed_at = utcnow()
     case.closed_by = actor
@@ -202,23 +213,37 @@ def escalate(session: Session, *, case_id: int, actor: str, note: str) -> Callba
 
 
 def verify(
-    session: Session, *, case_id: int, actor: str, confirmed: bool, note: str
+    session: Session, *, case_id: int, actor: str, finding: Finding | str, note: str
 ) -> CallbackException:
-    """An operator checked a 不满意 with the person: confirmed goes to the outlet, else closes."""
+    """The operator's finding (核实结论) after checking with the person, with a note.
+
+    A 属实 不满意 goes to the outlet for rectification; every other finding closes the case.
+    Untrue and not-staff findings leave the report out of scores (scoring.exclusions).
+    """
+    finding = parse_finding(finding)
+    if not note.strip():
+        raise Invalid("请填写核实情况说明")
     case, task = _open(session, case_id)
-    if case.reason != "unsatisfied":
-        raise Conflict("只有“不满意”工单需要核实并整改")
-    if case.status in (ExceptionStatus.verified, ExceptionStatus.rectified):
-        raise Conflict(f"工单 {case_id} 已核实")
-    case.verified_at = utcnow()
+    concern = NEEDS_FINDING.get(case.reason)
+    if concern is None:
+        raise Conflict("只有“不满意”“跑回头路”“索拿卡要”工单需要填写核实结论")
+    if case.finding is not None:
+        label = FINDING_LABELS[Finding(case.finding)]
+        raise Conflict(f"工单 {case_id} 已有核实结论（{label}），不能重复核实")
+    case.finding, case.found_by, case.verified_at = finding, actor, utcnow()
     case.assignee = case.assignee or actor
-    if not confirmed:
-        _close(session, case, actor=actor, note=f"核实：情况不属实。{note}")
+    record_finding(
+        session, task_id=task.id or 0, concern=concern, finding=finding, note=note, by=actor
+    )
+    words = f"核实结论：{FINDING_LABELS[finding]}。{note.strip()}"
+    note_event(session, task, actor=actor, note=words[:500])
+    if finding is Finding.true and case.reason == "unsatisfied":
+        case.status = ExceptionStatus.verified
+        case.note = f"{case.note}\n{words}" if case.note else words
+        session.add(case)
+        note_event(session, task, actor=actor, note="不满意已核实，交网点整改")
         return case
-    case.status = ExceptionStatus.verified
-    case.note = f"{case.note}\n核实属实：{note}" if case.note else f"核实属实：{note}"
-    session.add(case)
-    note_event(session, task, actor=actor, note="不满意已核实，交网点整改")
+    _close(session, case, actor=actor, note=words)
     return case
 
 
@@ -267,6 +292,7 @@ def _open_rectification_task(session: Session, *, parent: CallbackTask) -> Callb
         teller_id=parent.teller_id,
         outlet_name=parent.outlet_name,
         person_name=parent.person_name,
+        person_gender=parent.person_gender,
         phone=parent.phone,
         due_at=next_slot(utcnow(), settings=get_callback_settings()),
     )

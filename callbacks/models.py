@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 from kernel.clock import utcnow
 from kernel.columns import utc_timestamp
 from kernel.vocabulary import Channel
+from scoring.exclusions.models import Finding
 
 
 class TaskStatus(StrEnum):
@@ -46,6 +47,8 @@ class CallbackTask(SQLModel, table=True):
     teller_id: int | None = Field(default=None, foreign_key="staff.id")
     outlet_name: str = Field(max_length=100)
     person_name: str = Field(max_length=100)
+    # From the resident ID when the ledger has one (male | female): 王先生 or 王女士 on the phone.
+    person_gender: str | None = Field(default=None, max_length=8)
     phone: str = Field(max_length=20, index=True)
     status: TaskStatus = Field(default=TaskStatus.scheduled, sa_type=String(12), index=True)
     due_at: datetime | None = utc_timestamp(default=None)
@@ -107,6 +110,10 @@ class SurveyAnswer(SQLModel, table=True):
     value: str | None = Field(default=None, max_length=20)  # None: unclear
     source: str = Field(max_length=10)  # dtmf | speech | sms | operator
     raw: str | None = Field(default=None, max_length=2000)
+    # A grave answer (索拿卡要 = 有) heard but not yet confirmed by the person. Until it is, the
+    # value stays None (unclear), so a call or text that ends here goes to an operator as
+    # unclear, never as a favour-asking report.
+    unconfirmed: str | None = Field(default=None, max_length=20)
     created_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
@@ -178,7 +185,10 @@ class CallbackException(SQLModel, table=True):
     rectify_due_at: datetime | None = utc_timestamp(default=None)
     assignee: str | None = Field(default=None, max_length=64)
     escalated: bool = False
-    verified_at: datetime | None = utc_timestamp(default=None)
+    verified_at: datetime | None = utc_timestamp(default=None)  # when the finding was made
+    # 核实结论 on a 不满意, repeat-trip or favour-asking case: needed before it can be closed.
+    finding: Finding | None = Field(default=None, sa_type=String(12))
+    found_by: str | None = Field(default=None, max_length=64)
     rectified_at: datetime | None = utc_timestamp(default=None)
     rectification: str | None = Field(default=None, max_length=2000)  # 整改情况
     closed_at: datetime | None = utc_timestamp(default=None)

@@ -8,14 +8,17 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, func, select
 
+from callbacks.clarify import leave_unconfirmed
 from callbacks.config import get_callback_settings
 from callbacks.models import AttemptStatus, CallAttempt, CallbackTask, TaskStatus
 from callbacks.service import (
     TERMINAL_CALL,
     after_call,
     answers_for,
+    complete_survey,
     due_tasks,
     get_task,
+    missing_questions,
     stale_before,
 )
 from callbacks.triage import open_exception
@@ -68,7 +71,7 @@ def time_out_calls(session: Session) -> int:
 
 
 def expire_sms_surveys(session: Session) -> int:
-    """SMS surveys past their deadline without a complete answer go to an operator."""
+    """SMS surveys past their deadline without a complete, confirmed answer go to an operator."""
     latest = (
         select(CallAttempt.task_id, func.max(CallAttempt.attempt_no).label("no"))
         .where(CallAttempt.channel == Channel.sms)
@@ -90,6 +93,11 @@ def expire_sms_surveys(session: Session) -> int:
     for task_id in expired:
         task = get_task(session, task_id=task_id, for_update=True)
         if task.status != TaskStatus.sms_sent:
+            continue
+        if not missing_questions(session, task=task):
+            # Only a grave answer's confirmation was missing: unclear, for an operator.
+            leave_unconfirmed(session, task_id=task_id, actor="reconciler")
+            complete_survey(session, task=task, actor="reconciler")
             continue
         reason = "partial" if answers_for(session, task_id=task_id) else "unreachable"
         note = "短信回访超时未完整回复"

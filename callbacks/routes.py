@@ -97,7 +97,7 @@ def reschedule(
 
 @router.post("/exceptions/{case_id}/close")
 def close(case_id: int, body: NoteCreate, session: SessionDep, user: OperatorUser) -> CasePublic:
-    """Close a case with a note."""
+    """Close a case with a note (a complaint needs its finding first)."""
     cases.close(session, case_id=case_id, actor=user.username, note=body.note)
     return _case_out(session, case_id)
 
@@ -113,9 +113,9 @@ def escalate(case_id: int, body: NoteCreate, session: SessionDep, user: Operator
 def verify(
     case_id: int, body: VerificationCreate, session: SessionDep, user: OperatorUser
 ) -> CasePublic:
-    """Record whether a 不满意 is confirmed (it then goes to the outlet for rectification)."""
+    """The finding (核实结论): 属实 不满意 goes to the outlet; anything else closes the case."""
     cases.verify(
-        session, case_id=case_id, actor=user.username, confirmed=body.confirmed, note=body.note
+        session, case_id=case_id, actor=user.username, finding=body.finding, note=body.note
     )
     return _case_out(session, case_id)
 

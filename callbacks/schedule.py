@@ -1,39 +1,15 @@
 """When a callback may ring: calling windows on Chinese working days, first attempt, retries."""
 
-import logging
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
-
-import chinese_calendar
 
 from callbacks.config import CallbackSettings, DailyWindow
 from kernel.clock import as_utc, local
+from kernel.workdays import is_working_day
 
-_log = logging.getLogger(__name__)
 # A retry may wait this much past its earliest slot to reach another part of the day; no
 # longer, so a weekend or a holiday week does not leave the business stale before we ask.
 _LONGEST_DETOUR = timedelta(hours=24)
-
-
-@cache
-def _warn_calendar_missing(year: int) -> None:
-    """Say once per year that the statutory holiday table does not cover it."""
-    _log.warning(
-        "chinese_calendar has no holiday data for %s; treating Mon-Fri as working days "
-        "(upgrade chinese-calendar once the State Council publishes the year's schedule)",
-        year,
-    )
-
-
-def is_working_day(day: date) -> bool:
-    """A Chinese working day (工作日): statutory holidays off, 调休 weekends on."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        # The library only knows published years; calling on a holiday beats not calling.
-        _warn_calendar_missing(day.year)
-        return day.weekday() < 5
 
 
 def is_calling_day(day: date, *, days: str) -> bool:

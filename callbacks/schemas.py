@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 from callbacks.cases import CaseView
 from callbacks.models import CallAttempt, CallbackTask, TaskEvent
 from kernel.phone import mask
+from scoring.exclusions.models import FINDING_LABELS, Finding
 
 
 class CasePublic(BaseModel):
@@ -25,6 +26,10 @@ class CasePublic(BaseModel):
     assignee: str | None
     note: str | None
     rectification: str | None
+    finding: Finding | None
+    finding_label: str | None = Field(description="核实结论：属实、不属实或非工作人员原因")
+    found_by: str | None
+    verified_at: datetime | None
     closed_at: datetime | None
     outlet_id: int
     outlet_name: str
@@ -52,6 +57,10 @@ class CasePublic(BaseModel):
             assignee=case.assignee,
             note=case.note,
             rectification=case.rectification,
+            finding=case.finding,
+            finding_label=FINDING_LABELS[Finding(case.finding)] if case.finding else None,
+            found_by=case.found_by,
+            verified_at=case.verified_at,
             closed_at=case.closed_at,
             outlet_id=task.outlet_id,
             outlet_name=task.outlet_name,
@@ -165,8 +174,10 @@ class ScheduleUpdate(BaseModel):
 
 
 class VerificationCreate(BaseModel):
-    confirmed: bool
-    note: str = Field(default="", max_length=2000)
+    """The operator's finding (核实结论) on a 不满意, repeat-trip or favour-asking case."""
+
+    finding: str = Field(description="true（属实）、untrue（不属实）或 not_staff（非工作人员原因）")
+    note: str = Field(default="", max_length=2000, description="核实情况说明（必填）")
 
 
 class RectificationCreate(BaseModel):

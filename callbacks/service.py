@@ -21,7 +21,13 @@ from callbacks.schedule import first_attempt_at, next_slot, retry_at, sms_deadli
 from callbacks.triage import open_exception, reasons_in, settle_rectification
 from kernel.clock import as_utc, utcnow
 from kernel.errors import NotFound
-from kernel.vocabulary import RECTIFICATION_QUESTIONS, SURVEY_QUESTIONS, Channel, Question
+from kernel.vocabulary import (
+    RECTIFICATION_QUESTIONS,
+    SURVEY_QUESTIONS,
+    Channel,
+    Question,
+    is_grave,
+)
 from scoring.service import record_callback_rating
 
 TERMINAL_CALL = {"completed", "busy", "no-answer", "failed", "canceled"}
@@ -73,6 +79,7 @@ def open_tasks(session: Session, *, event_id: int, payload: dict[str, Any]) -> l
             teller_id=payload.get("teller_id"),
             outlet_name=payload["outlet_name"],
             person_name=person["name"],
+            person_gender=person.get("gender"),
             phone=person["phone"],
             due_at=first_attempt_at(business_at, settings=settings),
         )
@@ -294,14 +301,19 @@ def record_answer(
     source: str,
     raw: str | None = None,
 ) -> bool:
-    """Keep the first answer to a question; a repeat (a retried webhook) changes nothing."""
+    """Keep the first answer to a question; a repeat (a retried webhook) changes nothing.
+
+    A grave answer (索拿卡要 = 有) is kept unconfirmed: unclear until `confirm_answer`.
+    """
     attempt = get_attempt(session, attempt_id=attempt_id)
+    grave = is_grave(question, value)
     return _keep_answer(
         session,
         task_id=attempt.task_id,
         attempt_id=attempt_id,
         question=question,
-        value=value,
+        value=None if grave else value,
+        unconfirmed=value if grave else None,
         source=source,
         raw=raw,
     )
@@ -318,6 +330,15 @@ def _keep_answer(session: Session, *, task_id: int, attempt_id: int | None, **fi
     session.add(SurveyAnswer(task_id=task_id, attempt_id=attempt_id, **fields))
     session.flush()
     return True
+
+
+def mark_wrong_person(session: Session, *, attempt_id: int, actor: str) -> CallbackTask:
+    """Someone else answered (the number may have changed hands): an operator checks it."""
+    attempt = get_attempt(session, attempt_id=attempt_id)
+    task = get_task(session, task_id=attempt.task_id, for_update=True)
+    if task.status == TaskStatus.calling:
+        open_exception(session, task=task, reason="wrong_person", actor=actor, hold=True)
+    return task
 
 
 def record_operator_answer(

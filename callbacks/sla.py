@@ -14,6 +14,7 @@ PRIORITY: dict[str, int] = {
     "repeat_trip": 60,  # 跑回头路
     "unclear": 50,
     "partial": 40,
+    "wrong_person": 35,  # 非本人接听: the number may have changed hands
     "unreachable": 30,
     "invalid_number": 20,
     "opted_out": 10,

@@ -2,13 +2,20 @@
 
 The ivr side parses a reply (``ivr.sms.reply.parse_reply``) and renders the texts; this module
 keeps the state: answers, the one follow-up for a partial reply, the one clarification for an
-unreadable one, opt-outs, and delivery reports. Every verb is safe to repeat.
+unreadable one, the one re-ask of an in-between rating (一般), the confirmation of a grave
+answer (索拿卡要 = 有), opt-outs, and delivery reports. Every verb is safe to repeat.
 """
 
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
+from callbacks.clarify import (
+    confirm_answer,
+    leave_unconfirmed,
+    unconfirmed_answer,
+    withdraw_answer,
+)
 from callbacks.history import note_event
 from callbacks.models import (
     AttemptStatus,
@@ -31,7 +38,7 @@ from callbacks.service import (
 )
 from callbacks.triage import open_exception
 from kernel.clock import utcnow
-from kernel.vocabulary import Channel
+from kernel.vocabulary import QUESTION_LABELS, Channel, Question
 
 # Twilio error codes on a failed message that mean the number itself is wrong.
 INVALID_NUMBER_CODES = {"21211", "21614", "30005", "30006"}
@@ -50,6 +57,8 @@ class SmsSurvey:
     expected: list[str]
     follow_ups_sent: int
     clarifications_sent: int
+    # Every question answered, but a grave answer waits for its confirmation (reply 1).
+    confirming: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,7 @@ class ReplyOutcome:
     action: str
     missing: list[str] = field(default_factory=list)
     task_id: int | None = None
+    words: str = ""  # choose_tier: the in-between words the person wrote (一般)
 
 
 def _waiting(session: Session, *, phone: str) -> tuple[CallbackTask, CallAttempt] | None:
@@ -80,12 +90,14 @@ def open_sms_survey(session: Session, *, phone: str) -> SmsSurvey | None:
     if found is None:
         return None
     task, attempt = found
+    expected = missing_questions(session, task=task)
     return SmsSurvey(
         task_id=task.id or 0,
         attempt_id=attempt.id or 0,
-        expected=missing_questions(session, task=task),
+        expected=expected,
         follow_ups_sent=attempt.follow_ups_sent,
         clarifications_sent=attempt.clarifications_sent,
+        confirming=not expected and unconfirmed_answer(session, task_id=task.id or 0) is not None,
     )
 
 
@@ -98,8 +110,14 @@ def handle_reply(
     suggestion: str | None,
     kind: str,
     raw: str,
+    in_between: dict[str, str] | None = None,
+    confirmation: str | None = None,
 ) -> ReplyOutcome:
-    """Apply one inbound SMS; the same MessageSid a second time changes nothing ("ignored")."""
+    """Apply one inbound SMS; the same MessageSid a second time changes nothing ("ignored").
+
+    `confirmation` is the reply to a grave answer's confirmation text: confirm, rechoose or
+    other; `in_between` the rating questions answered 一般, with the person's words.
+    """
     if session.exec(select(SmsReply.id).where(SmsReply.message_sid == message_sid)).first():
         return ReplyOutcome(action="ignored")
     found = _waiting(session, phone=phone)
@@ -110,10 +128,11 @@ def handle_reply(
         outcome = ReplyOutcome(action="no_survey")
     elif kind == "empty":
         outcome = ReplyOutcome(action="ignored", task_id=task.id)
+    elif confirmation is not None:
+        outcome = _confirmation(session, task=task, attempt=attempt, choice=confirmation, raw=raw)
     else:
-        outcome = _answer(
-            session, task=task, attempt=attempt, answers=answers, suggestion=suggestion, raw=raw
-        )
+        reply = _Reply(answers=answers, in_between=in_between or {}, suggestion=suggestion, raw=raw)
+        outcome = _answer(session, task=task, attempt=attempt, reply=reply)
     session.add(
         SmsReply(
             message_sid=message_sid,
@@ -130,30 +149,73 @@ def handle_reply(
     return outcome
 
 
+@dataclass(frozen=True)
+class _Reply:
+    """What a reply said, as ivr read it."""
+
+    answers: dict[str, str]
+    in_between: dict[str, str]
+    suggestion: str | None
+    raw: str
+
+
 def _answer(
+    session: Session, *, task: CallbackTask, attempt: CallAttempt, reply: _Reply
+) -> ReplyOutcome:
+    """Keep the answers the survey still expects, then thank, ask again once, or escalate."""
+    expected = missing_questions(session, task=task)
+    between = {q: w for q, w in reply.in_between.items() if q in expected}
+    kept = 0
+    for question in expected:
+        if question in reply.answers:
+            value: str | None = reply.answers[question]
+        elif question in between and _asked_to_choose(session, task=task):
+            value = None  # still in-between after being asked once: unclear, words kept in raw
+        else:
+            continue
+        kept += record_answer(
+            session,
+            attempt_id=attempt.id or 0,
+            question=question,
+            value=value,
+            source=Channel.sms,
+            raw=reply.raw[:2000],
+        )
+    record_suggestion(session, task=task, text=reply.suggestion)
+    missing = missing_questions(session, task=task)
+    open_between = [q for q in missing if q in between]
+    if open_between:
+        words = "、".join(dict.fromkeys(between[q] for q in open_between))
+        for question in open_between:
+            label = QUESTION_LABELS[Question(question)]
+            note_event(
+                session, task, actor="sms", note=f"{label}回复“{between[question]}”，请其重新选择"
+            )
+        return ReplyOutcome(
+            action="choose_tier", missing=open_between, task_id=task.id, words=words
+        )
+    return _settle(session, task=task, attempt=attempt, missing=missing, kept=kept)
+
+
+def _asked_to_choose(session: Session, *, task: CallbackTask) -> bool:
+    """Whether this survey already asked the person to choose a tier after an in-between."""
+    query = select(SmsReply.id).where(SmsReply.task_id == task.id, SmsReply.action == "choose_tier")
+    return session.exec(query).first() is not None
+
+
+def _settle(
     session: Session,
     *,
     task: CallbackTask,
     attempt: CallAttempt,
-    answers: dict[str, str],
-    suggestion: str | None,
-    raw: str,
+    missing: list[str],
+    kept: int,
+    confirm: bool = True,
 ) -> ReplyOutcome:
-    """Keep the answers the survey still expects, then thank, ask again once, or escalate."""
-    expected = missing_questions(session, task=task)
-    kept = 0
-    for question in expected:
-        if question in answers:
-            kept += record_answer(
-                session,
-                attempt_id=attempt.id or 0,
-                question=question,
-                value=answers[question],
-                source=Channel.sms,
-                raw=raw[:2000],
-            )
-    record_suggestion(session, task=task, text=suggestion)
-    missing = missing_questions(session, task=task)
+    """After a reply: confirm a grave answer, thank, ask again once, or hand to an operator."""
+    if not missing and confirm and unconfirmed_answer(session, task_id=task.id or 0):
+        note_event(session, task, actor="sms", note="短信反映索要财物，已请其回复确认")
+        return ReplyOutcome(action="confirm_favour", task_id=task.id)
     if not missing:
         attempt.status = AttemptStatus.completed
         session.add(attempt)
@@ -174,6 +236,30 @@ def _answer(
         return ReplyOutcome(action="follow_up", missing=missing, task_id=task.id)
     open_exception(session, task=task, reason="partial", actor="sms", hold=True)
     return ReplyOutcome(action="thanks_follow_up", missing=missing, task_id=task.id)
+
+
+def _confirmation(
+    session: Session, *, task: CallbackTask, attempt: CallAttempt, choice: str, raw: str
+) -> ReplyOutcome:
+    """The reply to a grave answer's confirmation text: 1 files it, 2 asks again (once)."""
+    task_id = task.id or 0
+    if choice == "confirm":
+        confirm_answer(session, task_id=task_id, actor="sms")
+    elif choice == "rechoose" and not _rechosen(session, task=task):
+        question = withdraw_answer(session, task_id=task_id, actor="sms")
+        return ReplyOutcome(action="rechoose", missing=[question or ""], task_id=task_id)
+    else:  # no confirmation: unclear, for an operator; their words may say why
+        leave_unconfirmed(session, task_id=task_id, actor="sms")
+        if choice == "other":
+            record_suggestion(session, task=task, text=raw)
+    missing = missing_questions(session, task=task)
+    return _settle(session, task=task, attempt=attempt, missing=missing, kept=1, confirm=False)
+
+
+def _rechosen(session: Session, *, task: CallbackTask) -> bool:
+    """Whether the person already chose again once in this survey."""
+    query = select(SmsReply.id).where(SmsReply.task_id == task.id, SmsReply.action == "rechoose")
+    return session.exec(query).first() is not None
 
 
 def _opt_out(session: Session, *, phone: str, task: CallbackTask | None) -> ReplyOutcome:

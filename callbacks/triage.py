@@ -17,6 +17,7 @@ REASON_LABELS = {
     "repeat_trip": "跑回头路",
     "unclear": "回答不清",
     "partial": "回答不完整",
+    "wrong_person": "非本人接听（号码可能已易主）",
     "unreachable": "联系不上",
     "invalid_number": "号码无效",
     "opted_out": "已退订",

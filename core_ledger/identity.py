@@ -5,6 +5,7 @@ card rather than "fixing" the last digit to whatever the system says.
 """
 
 from datetime import date
+from enum import StrEnum
 
 from kernel.clock import local_date, utcnow
 from kernel.errors import Invalid
@@ -63,6 +64,21 @@ def validate_resident_id(raw: str, *, today: date | None = None) -> str:
     if resident_id_check_char(text[:17]) != text[17]:
         raise Invalid("身份证号码校验位不符，请对照身份证原件重新核对号码。")
     return text
+
+
+class Gender(StrEnum):
+    """What a resident ID records in its 17th digit (odd 男, even 女)."""
+
+    male = "male"
+    female = "female"
+
+
+def gender_of(resident_id: str | None) -> Gender | None:
+    """The gender an 18-digit resident ID records; None when there is no readable one."""
+    text = _normalise(resident_id or "")
+    if len(text) != 18 or not text[16].isdecimal():
+        return None
+    return Gender.male if int(text[16]) % 2 else Gender.female
 
 
 def make_resident_id(*, area: str, birth: date, sequence: int) -> str:

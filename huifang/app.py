@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 import admin.access
+import admin.appeals
 import admin.exceptions
 import admin.metrics
 import admin.rankings
@@ -17,6 +18,7 @@ import ivr.sms.routes
 import ivr.voice.routes
 import kernel.auth
 import scoring.evaluation_routes
+import scoring.exclusions.routes
 import scoring.inspection_routes
 import scoring.routes
 from callbacks import channel
@@ -59,12 +61,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scoring.routes.router,
         scoring.evaluation_routes.router,
         scoring.inspection_routes.router,
+        scoring.exclusions.routes.router,
         ivr.voice.routes.router,
         ivr.sms.routes.router,
         admin.routes.router,
         admin.exceptions.router,
         admin.rankings.router,
         admin.metrics.router,
+        admin.appeals.router,
         callbacks.routes.router,
     ):
         app.include_router(router)

@@ -14,7 +14,7 @@ from kernel.periods import Period, parse_period
 from scoring.config import get_scoring_settings
 from scoring.export import (
     HEADERS,
-    last_twice,
+    alerted,
     ranking_cells,
     ranking_rows,
     ranking_workbook,
@@ -40,16 +40,16 @@ def _fmt(value: object, percent: bool = False) -> str:
     return str(value)
 
 
-def _table(kind: RankKind, period: Period, rows: list[RankedSubject], twice: set[str]) -> Table:
+def _table(kind: RankKind, period: Period, rows: list[RankedSubject], flagged: set[str]) -> Table:
     table = Table(title=f"{KIND_NAMES[kind]}满意度排名 · {period.label}")
     for header in HEADERS:
-        name = sample_name(kind) if header == "样本" else header
+        name = sample_name(kind) if header == "人次" else header
         table.add_column(
             name, justify="left" if header in ("名称", "编码", "所属/职务") else "right"
         )
     for row in rows:
         shown = [_fmt(c, percent=i == 8) for i, c in enumerate(ranking_cells(row))]
-        style = "red" if row.subject.code in twice else ("dim" if row.rank is None else None)
+        style = "red" if row.subject.code in flagged else ("dim" if row.rank is None else None)
         table.add_row(*shown, style=style)
     return table
 
@@ -64,21 +64,22 @@ def rank(
         parsed = parse_period(period)
         with session_scope() as session:
             rows = ranking_rows(session, kind=kind.value, period=parsed)
-            twice = (
-                last_twice(session, rows=rows, period=parsed) if kind is RankKind.outlet else set()
-            )
+            alerts = alerted(session, period=parsed) if kind is RankKind.outlet else {}
     except DomainError as error:
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(2) from error
     if not any(row.responses for row in rows):
         console.print(f"[yellow]{parsed.label}暂无{KIND_NAMES[kind]}评价数据[/yellow]")
-    console.print(_table(kind, parsed, rows, twice))
+    console.print(_table(kind, parsed, rows, set(alerts)))
     centre = rows[0].centre_score if rows else None
     if centre is not None:
         level = get_scoring_settings().INTERVAL_LEVEL
-        console.print(f"全中心平均分 {centre:.1f}；区间为 {level:.0%} 可信区间。")
-    for code in sorted(twice):
-        console.print(f"[red]约谈提醒：{code} 连续两个月排名末位[/red]")
+        console.print(
+            f"全中心平均分 {centre:.1f}；区间为 {level:.0%} 可信区间；"
+            "人次：一次回访或一张测评票计一人次，得分为其各项评价的平均。"
+        )
+    for sentence in alerts.values():
+        console.print(f"[red]约谈提醒：{sentence}[/red]")
     if xlsx is not None:
         xlsx.parent.mkdir(parents=True, exist_ok=True)
         xlsx.write_bytes(ranking_workbook(kind=kind.value, period=parsed, rows=rows))

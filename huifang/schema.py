@@ -13,6 +13,7 @@ import core_ledger.withdrawals.models
 import ivr.sms.models
 import ivr.voice.models
 import kernel.auth
+import scoring.exclusions.models
 import scoring.models
 
 MODULES = (
@@ -25,6 +26,7 @@ MODULES = (
     core_ledger.withdrawals.models,
     core_ledger.loans.models,
     scoring.models,
+    scoring.exclusions.models,
     callbacks.models,
     ivr.sms.models,
     ivr.voice.models,

@@ -54,7 +54,10 @@ def describe(error: ValidationError) -> str:
     lines = []
     for problem in error.errors():
         name = "_".join(str(part) for part in problem["loc"]).upper()
-        variable = f"HUIFANG_{name}" if name else "settings"
+        # A setting read under an alias (HUIFANG_MIN_PEOPLE) is already named in full.
+        variable = (
+            name if name.startswith("HUIFANG_") else f"HUIFANG_{name}" if name else "settings"
+        )
         got = f" (got {problem['input']!r})" if not isinstance(problem["input"], dict) else ""
         lines.append(f"配置错误 / bad setting: {variable}: {problem['msg']}{got}")
     return "\n".join(lines)

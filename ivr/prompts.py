@@ -3,7 +3,7 @@
 Short sentences, plain words, polite forms. Never an amount, never an ID number.
 """
 
-from kernel.vocabulary import Question
+from kernel.vocabulary import ANSWER_LABELS, RATINGS, Question, answers_to
 
 CENTRE_NAME = "住房公积金管理中心"
 
@@ -11,27 +11,49 @@ BUSINESS_KIND = {"withdrawal": "公积金提取", "loan": "公积金贷款"}
 
 # --- Voice survey -------------------------------------------------------------------------
 
-GREETING = (
-    "您好，这里是{centre}12329服务热线。"
-    "您在{date}到{outlet}办理了{business}，想耽误您一分钟，听听您的评价。"
-    "如果现在不方便，请按9，我们改天再打给您。"
-)
-# 整改回访: a second call after the outlet put right what the person complained about.
-RECTIFICATION_GREETING = (
-    "您好，这里是{centre}12329服务热线。"
-    "您之前反映的{date}在{outlet}办理{business}的问题，网点已经整改，想听听您的看法。"
-    "如果现在不方便，请按9，我们改天再打给您。"
-)
-# Added to the greeting when spoken answers are decoded (HUIFANG_ASR=vosk).
+# The call opens by checking it reached the right person: the surname only, never a full name.
+OPENING = "您好，这里是{centre}12329服务热线。"
+IDENTITY = "请问您是{addressee}本人吗？是请按1，不是请按2。"
+# Said before the first recording of the call: at the opening when answers are spoken, else in
+# the introduction (reasons and suggestions are the first recordings).
+RECORDING_NOTICE = "为准确记录您的意见，本次通话将录音。"
+# Added before the identity question when spoken answers are decoded (HUIFANG_ASR=vosk).
 SPEECH_HINT = "回答时，您可以按键，也可以直接说。"
+WRONG_PERSON = "抱歉，打扰您了。祝您生活愉快，再见。"
+IDENTITY_UNCLEAR = "抱歉，没有听清。我们改天再联系您，再见。"
 
-QUESTIONS = {
-    Question.attitude: "请您评价工作人员的服务态度。非常满意请按1，满意请按2，不满意请按3。",
-    Question.efficiency: "请您评价办事效率。非常满意请按1，满意请按2，不满意请按3。",
-    Question.repeat_trip: "这次办事，您有没有来回跑、多跑路？是请按1，否请按2。",
-    Question.favour_asked: "工作人员有没有向您索要财物、吃拿卡要？有请按1，没有请按2。",
-    Question.resolution: "请问您对整改结果满意吗？非常满意请按1，满意请按2，不满意请按3。",
+INTRODUCTION = "您在{date}到{outlet}办理了{business}，想耽误您一分钟，听听您的评价。"
+# 整改回访: a second call after the outlet put right what the person complained about.
+RECTIFICATION_INTRODUCTION = (
+    "您之前反映的{date}在{outlet}办理{business}的问题，网点已经整改，想听听您的看法。"
+)
+RESCHEDULE_OFFER = "如果现在不方便，请按9，我们改天再打给您。"
+
+# What each question asks; the keys are added from the vocabulary's order, so what a person
+# hears, what a key means and what an SMS digit means follow from one place.
+QUESTION_TEXTS = {
+    Question.attitude: "请您评价工作人员的服务态度。",
+    Question.efficiency: "请您评价办事效率。",
+    Question.repeat_trip: "这次办事，您有没有来回跑、多跑路？",
+    Question.favour_asked: "工作人员有没有向您索要财物、吃拿卡要？",
+    Question.resolution: "请问您对整改结果满意吗？",
 }
+
+
+def key_offer(question: Question) -> str:
+    """Each answer's label and key, favourable first: 没有请按1，有请按2。"""
+    offers = [f"{ANSWER_LABELS[a]}请按{n}" for n, a in enumerate(answers_to(question), start=1)]
+    return "，".join(offers) + "。"
+
+
+QUESTIONS = {question: text + key_offer(question) for question, text in QUESTION_TEXTS.items()}
+
+# A grave answer (索拿卡要 = 有) is confirmed before it is filed; 2 asks the question again.
+CONFIRM_FAVOUR = "您反映工作人员向您索要财物，确认请按1，重新选择请按2。"
+RECHOOSE = "好的，请您重新选择。"
+# An in-between answer (一般, 还行) is not guessed: the person chooses among the three tiers.
+TIERS = "、".join(ANSWER_LABELS[a] for a in RATINGS)
+IN_BETWEEN = f"请您在{TIERS}中选一个。"
 
 RETRY = "抱歉，没有听清。"
 # A spoken answer we could not make out with confidence: ask once more, plainly.
@@ -58,20 +80,23 @@ THANKS = "感谢您的评价，祝您生活愉快，再见。"
 
 SMS_SIGNATURE = "住房公积金"
 
-SMS_QUESTIONS = {
-    Question.attitude: "服务态度（1非常满意 2满意 3不满意）",
-    Question.efficiency: "办事效率（1非常满意 2满意 3不满意）",
-    Question.repeat_trip: "是否跑回头路（1是 2否）",
-    Question.favour_asked: "工作人员是否索要财物（1有 2没有）",
+SMS_QUESTION_TEXTS = {
+    Question.attitude: "服务态度",
+    Question.efficiency: "办事效率",
+    Question.repeat_trip: "有没有跑回头路",
+    Question.favour_asked: "工作人员有没有索要财物",
 }
 
-# The example answer for each question when it is the one shown in "如1122".
-SMS_EXAMPLE_DIGIT = {
-    Question.attitude: "1",
-    Question.efficiency: "1",
-    Question.repeat_trip: "2",
-    Question.favour_asked: "2",
-}
+
+def digit_offer(question: Question) -> str:
+    """Each answer's digit and label, favourable first: （1没有 2有）."""
+    offers = [f"{n}{ANSWER_LABELS[a]}" for n, a in enumerate(answers_to(question), start=1)]
+    return "（" + " ".join(offers) + "）"
+
+
+SMS_QUESTIONS = {q: text + digit_offer(q) for q, text in SMS_QUESTION_TEXTS.items()}
+# The example reply ("如1111"): digit 1 is the favourable answer to every question.
+SMS_EXAMPLE_DIGIT = "1"
 
 SMS_INVITATION = (
     "您好！您{date}在{outlet}办理了{business}，请您评价：{questions}。"
@@ -83,6 +108,13 @@ SMS_FOLLOW_UP = (
 )
 SMS_CLARIFY = (
     "抱歉，没能看懂您的回复。请按顺序回复{count}位数字，如{example}：{questions}。回复TD退订"
+)
+# The same confirmation by text; any other reply (or none) leaves the answer to an operator.
+SMS_CONFIRM_FAVOUR = "您反映工作人员向您索要财物，确认请回复1，重新选择请回复2。回复TD退订"
+SMS_RECHOOSE = "好的，请您重新选择：{questions}。请直接回复{count}位数字，如{example}。回复TD退订"
+SMS_CHOOSE_TIER = (
+    "您回复了“{words}”，请在{tiers}中选一个：{questions}。"
+    "请直接回复{count}位数字，如{example}。回复TD退订"
 )
 SMS_OPTED_OUT = "您已退订回访短信，我们不会再发送。如有需要，请拨打12329。"
 SMS_THANKS = "感谢您的评价！祝您生活愉快。"

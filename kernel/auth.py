@@ -218,11 +218,14 @@ def require_roles(*roles: Role) -> Callable[[User], User]:
 OPERATORS = (Role.operator, Role.manager)
 # Rankings, appraisal and inspection results: leadership, the hotline and the inspectors.
 REPORT_READERS = (Role.manager, Role.operator, Role.inspector)
+# An outlet's own voice (申诉): its tellers, never the managers who decide on it.
+OUTLET_STAFF = (Role.teller,)
 
 AdminUser = Annotated[User, Depends(require_roles())]
 ManagerUser = Annotated[User, Depends(require_roles(Role.manager))]
 OperatorUser = Annotated[User, Depends(require_roles(*OPERATORS))]
 TellerUser = Annotated[User, Depends(require_roles(Role.teller, Role.manager))]
+OutletUser = Annotated[User, Depends(require_roles(*OUTLET_STAFF))]
 InspectorUser = Annotated[User, Depends(require_roles(Role.inspector))]
 UnitAdminUser = Annotated[User, Depends(require_roles(Role.unit_admin))]
 ReportReader = Annotated[User, Depends(require_roles(*REPORT_READERS))]

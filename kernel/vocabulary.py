@@ -21,8 +21,8 @@ class Answer(StrEnum):
     very_satisfied = "very_satisfied"  # 非常满意
     satisfied = "satisfied"  # 满意
     unsatisfied = "unsatisfied"  # 不满意
-    yes = "yes"
-    no = "no"
+    yes = "yes"  # 有: a repeat trip was made, a favour was asked (a concern)
+    no = "no"  # 没有
 
 
 class Channel(StrEnum):
@@ -40,14 +40,25 @@ SURVEY_QUESTIONS: tuple[Question, ...] = (
 RECTIFICATION_QUESTIONS: tuple[Question, ...] = (Question.resolution,)
 # Questions answered in three tiers; the others are yes/no.
 RATED_QUESTIONS = frozenset({Question.attitude, Question.efficiency, Question.resolution})
-# Tiers from best to worst: the first option is always the favourable one.
+# The first option is always the favourable one (key 1, SMS digit 1): best tier first, and
+# 没有 before 有, so a person pressing 1 to everything reports nothing against anyone.
 RATINGS: tuple[Answer, ...] = (Answer.very_satisfied, Answer.satisfied, Answer.unsatisfied)
-YES_NO: tuple[Answer, ...] = (Answer.yes, Answer.no)
+YES_NO: tuple[Answer, ...] = (Answer.no, Answer.yes)
 
 
 def answers_to(question: Question) -> tuple[Answer, ...]:
     """The answers a question takes, in the order they are offered."""
     return RATINGS if question in RATED_QUESTIONS else YES_NO
+
+
+# Grave answers are confirmed by the person before they are filed (索拿卡要 is a disciplinary
+# matter): until then they count as unclear.
+GRAVE_ANSWERS = {Question.favour_asked: Answer.yes}
+
+
+def is_grave(question: str, value: str | None) -> bool:
+    """Whether an answer must be confirmed before it is filed."""
+    return question in GRAVE_ANSWERS and GRAVE_ANSWERS[Question(question)] == value
 
 
 QUESTION_LABELS = {
@@ -61,8 +72,8 @@ ANSWER_LABELS = {
     Answer.very_satisfied: "非常满意",
     Answer.satisfied: "满意",
     Answer.unsatisfied: "不满意",
-    Answer.yes: "是",
-    Answer.no: "否",
+    Answer.no: "没有",
+    Answer.yes: "有",
 }
 CHANNEL_LABELS = {Channel.voice: "电话", Channel.sms: "短信"}
 

@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from kernel.errors import Invalid
 
 WEIGHT_SUM_TOLERANCE = 1e-9
+PART_NAMES = {
+    "callback": "12329 回访满意度",
+    "inspection": "第三方监督检查",
+    "rectification": "按时整改",
+}
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,12 @@ class CompositePart:
     weight: float
     effective_weight: float
     contribution: float | None
+    reason: str | None = None  # why a part without a score was left out, in Chinese
+
+    @property
+    def label(self) -> str:
+        """The part's name as pages show it."""
+        return PART_NAMES.get(self.name, self.name)
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,10 @@ class Composite:
     parts: tuple[CompositePart, ...]
     missing: tuple[str, ...]
 
+    def part(self, name: str) -> CompositePart:
+        """One part by name."""
+        return next(p for p in self.parts if p.name == name)
+
     @property
     def renormalized(self) -> bool:
         """Whether missing parts made the remaining weights scale up."""
@@ -35,13 +50,17 @@ class Composite:
 
     @property
     def note(self) -> str | None:
-        """A sentence for the page when parts were missing; None when all were present."""
+        """A sentence for the page when parts were left out; None when all were present."""
         if not self.missing:
             return None
-        names = ", ".join(self.missing)
+        names = "；".join(
+            f"{p.label}（{p.reason}）" if p.reason else p.label
+            for p in self.parts
+            if p.name in self.missing
+        )
         if self.value is None:
-            return f"no composite: no weighted part has a score ({names} missing)"
-        return f"{names} missing this period; the other weights were scaled to sum to 1"
+            return f"没有可计入的分项，不计算综合分：{names}"
+        return f"未计入：{names}；其余各项权重已按比例放大，合计仍为 100%"
 
 
 def _check_weights(weights: Mapping[str, float]) -> None:
@@ -65,8 +84,16 @@ def _check_parts(parts: Mapping[str, float | None], weights: Mapping[str, float]
             raise Invalid(f"appraisal part {name!r} must be on 0..100, got {score}")
 
 
-def composite(*, parts: Mapping[str, float | None], weights: Mapping[str, float]) -> Composite:
-    """Weighted sum of part scores; missing (None) parts re-normalize the others' weights."""
+def composite(
+    *,
+    parts: Mapping[str, float | None],
+    weights: Mapping[str, float],
+    reasons: Mapping[str, str] | None = None,
+) -> Composite:
+    """Weighted sum of part scores; missing (None) parts re-normalize the others' weights.
+
+    reasons says, in Chinese, why a missing part was left out (no data, too few people).
+    """
     _check_weights(weights)
     _check_parts(parts, weights)
     missing = tuple(name for name in weights if parts[name] is None)
@@ -84,6 +111,7 @@ def composite(*, parts: Mapping[str, float | None], weights: Mapping[str, float]
                 weight=weight,
                 effective_weight=effective,
                 contribution=score * effective if score is not None else None,
+                reason=(reasons or {}).get(name) if score is None else None,
             )
         )
     value = sum(p.contribution or 0.0 for p in shown) if present_weight > 0 else None
@@ -91,7 +119,10 @@ def composite(*, parts: Mapping[str, float | None], weights: Mapping[str, float]
 
 
 def rectification_on_time_score(*, closed_on_time: int, total: int) -> float | None:
-    """整改 score: the share of issue letters closed on time, on 0..100; None if there were none."""
+    """整改 score: the share of issue letters closed on time, on 0..100; None if there were none.
+
+    An outlet inspected with nothing found has nothing to rectify: performance gives it 100.
+    """
     if total < 0 or not 0 <= closed_on_time <= total:
         raise Invalid(
             f"need 0 <= closed_on_time <= total, got closed_on_time={closed_on_time}, total={total}"

@@ -1,7 +1,7 @@
 """The callback ratings behind a number on a ranking page."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -11,10 +11,31 @@ from core_ledger.org.models import Outlet, Staff
 from kernel.errors import Invalid
 from kernel.periods import Period
 from kernel.phone import mask
+from scoring.exclusions.appeals import appeal_due_on, counts_against, open_appeals
+from scoring.exclusions.models import ACTION_LABELS, RatingAction, RatingEvent
+from scoring.exclusions.service import history, is_counted
 from scoring.models import CallbackRating, FlagState, RatingFlag
 from scoring.rankings import CallbackKind, RankedSubject, callback_ranking, find_subject
 
 MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One step behind a rating: a finding, an appeal, a review — who, when, what."""
+
+    at: datetime
+    actor: str
+    action: str
+    label: str
+    note: str
+
+    @classmethod
+    def of(cls, event: RatingEvent) -> "HistoryLine":
+        label = ACTION_LABELS[RatingAction(event.action)]
+        return cls(
+            at=event.at, actor=event.actor, action=event.action, label=label, note=event.note
+        )
 
 
 @dataclass(frozen=True)
@@ -35,6 +56,14 @@ class RatingLine:
     phone_masked: str | None
     held: bool
     open_flags: int
+    counted: bool  # in the score now: neither held nor excluded
+    excluded_reason: str | None
+    repeat_trip_excluded: bool
+    favour_excluded: bool
+    appealable: bool  # counted, and holding a 不满意 or a repeat trip an appeal could remove
+    appeal_due_on: date  # the last day the outlet may appeal it (申诉)
+    open_appeal_id: int | None
+    history: list[HistoryLine]
 
 
 @dataclass(frozen=True)
@@ -55,7 +84,7 @@ def callback_drilldown(
     limit: int = 100,
     offset: int = 0,
 ) -> CallbackDrilldown:
-    """The ratings behind an outlet's or a teller's score, newest first, held ones marked."""
+    """The ratings behind a score, newest first: held and excluded ones marked, with history."""
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise Invalid(f"分页参数不正确：limit 应在 1..{MAX_PAGE}，offset 不小于 0")
     row = find_subject(
@@ -85,6 +114,9 @@ def callback_drilldown(
         .limit(limit)
         .offset(offset)
     )
+    rows = list(session.execute(query))
+    ids = [r.id or 0 for r, *_ in rows]
+    events, appeals = history(session, rating_ids=ids), open_appeals(session, rating_ids=ids)
     lines = [
         RatingLine(
             rating_id=r.id or 0,
@@ -101,7 +133,15 @@ def callback_drilldown(
             phone_masked=mask(r.phone) if r.phone else None,
             held=r.held,
             open_flags=int(flags),
+            counted=is_counted(r),
+            excluded_reason=r.excluded_reason,
+            repeat_trip_excluded=r.repeat_trip_excluded,
+            favour_excluded=r.favour_excluded,
+            appealable=is_counted(r) and counts_against(r),
+            appeal_due_on=appeal_due_on(r),
+            open_appeal_id=appeals.get(r.id or 0),
+            history=[HistoryLine.of(e) for e in events.get(r.id or 0, [])],
         )
-        for r, outlet_code, teller_code, teller_name, flags in session.execute(query)
+        for r, outlet_code, teller_code, teller_name, flags in rows
     ]
     return CallbackDrilldown(row=row, total=int(total.scalar_one()), lines=lines)

@@ -112,7 +112,6 @@ def ballot(session: SessionDep, user: VoterUser, body: BallotCreate) -> BallotPu
         answers={name: (a.tier, a.reason) for name, a in body.answers.items()},
     )
     return BallotPublic(
-        id=cast.id or 0,
         period=period.key,
         subject_kind=cast.subject_kind,
         subject_code=body.subject_code,

@@ -9,7 +9,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from core_ledger.org.models import Department, LeadershipMember, Outlet
+from core_ledger.org.models import Department, LeadershipMember, Manager, Outlet
 from core_ledger.org.service import get_department, get_manager
 from kernel.auth import User
 from kernel.clock import as_utc, local, utcnow
@@ -27,7 +27,7 @@ from scoring.models import (
     SubjectKind,
 )
 from scoring.rankings import RankedSubject, Subject, find_subject, rank_subjects, tier_count
-from scoring.stats import TierCounts
+from scoring.stats import People, TierCounts
 
 # Who may rate what (§五): outlets serve depositors and rate departments; departments serve
 # outlets; leaders are rated by outlets, departments and every manager at 副科级 or above.
@@ -119,6 +119,34 @@ def _subject(session: Session, *, kind: SubjectKind, code: str) -> Department | 
     return found
 
 
+@dataclass(frozen=True)
+class Seat:
+    """Who a rater is, as far as the conflict rules need: their department, the leader they are."""
+
+    department_id: int | None
+    leader_id: int | None
+
+
+def _seat(session: Session, rater: Rater) -> Seat:
+    if rater.kind == RaterKind.manager and rater.manager_id is not None:
+        manager = session.get(Manager, rater.manager_id)
+        if manager is not None:
+            return Seat(department_id=manager.department_id, leader_id=manager.leader_id)
+    return Seat(department_id=rater.department_id, leader_id=None)
+
+
+def conflict(seat: Seat, *, kind: SubjectKind, subject_id: int | None) -> str | None:
+    """Why this rater may not rate this subject (themselves, their own department), or None."""
+    if kind is SubjectKind.department and seat.department_id == subject_id:
+        return "不能对本科室进行测评"
+    if kind is SubjectKind.leader and seat.leader_id is not None:
+        # A leader who also holds a manager's seat sits in the team being rated: none of it.
+        if seat.leader_id == subject_id:
+            return "不能对自己进行测评"
+        return "您是班子成员，不参与对领导班子成员的测评"
+    return None
+
+
 def _check_answers(answers: Mapping[str, tuple[str, str | None]]) -> list[EvaluationAnswer]:
     missing = [CRITERION_NAMES[c] for c in Criterion if c.value not in answers]
     unknown = sorted(set(answers) - set(Criterion.__members__))
@@ -169,6 +197,9 @@ def cast_ballot(
             f"{local(round_.closes_at):%Y-%m-%d %H:%M}，当前不在测评时间内"
         )
     subject = _subject(session, kind=kind, code=subject_code)
+    refused = conflict(_seat(session, rater), kind=kind, subject_id=subject.id)
+    if refused is not None:
+        raise Forbidden(refused)
     if rater.kind not in ELIGIBLE[kind]:
         what = "科室" if kind is SubjectKind.department else "班子成员"
         raise Forbidden(f"{RATER_NAMES[rater.kind]}不参与对{what}的测评")
@@ -225,20 +256,23 @@ def ballot_sheet(session: Session, *, rater: Rater, period: Period) -> list[Shee
             )
         )
     }
+    seat = _seat(session, rater)
     lines = []
     if rater.kind in ELIGIBLE[SubjectKind.department]:
         for d in session.exec(
             select(Department).where(col(Department.active)).order_by(col(Department.code))
         ):
-            done = (SubjectKind.department, d.id) in cast
-            lines.append(SheetLine(SubjectKind.department, d.code, d.name, "", done))
+            if conflict(seat, kind=SubjectKind.department, subject_id=d.id) is None:
+                done = (SubjectKind.department, d.id) in cast
+                lines.append(SheetLine(SubjectKind.department, d.code, d.name, "", done))
     for m in session.exec(
         select(LeadershipMember)
         .where(col(LeadershipMember.active))
         .order_by(col(LeadershipMember.code))
     ):
-        done = (SubjectKind.leader, m.id) in cast
-        lines.append(SheetLine(SubjectKind.leader, m.code, m.name, m.title, done))
+        if conflict(seat, kind=SubjectKind.leader, subject_id=m.id) is None:
+            done = (SubjectKind.leader, m.id) in cast
+            lines.append(SheetLine(SubjectKind.leader, m.code, m.name, m.title, done))
     return lines
 
 
@@ -257,14 +291,15 @@ def _subjects(session: Session, *, kind: SubjectKind) -> list[Subject]:
 def evaluation_ranking(
     session: Session, *, kind: str, period: Period, include_unrated: bool = False
 ) -> list[RankedSubject]:
-    """Departments or leaders ranked by every criterion of every ballot in the period."""
+    """Departments or leaders ranked by their raters: one ballot is one rater (人次)."""
     subject_kind = SubjectKind(kind)
     tier = col(EvaluationAnswer.tier)
-    query = (
+    # Each ballot's own tier counts first, then how many ballots share each mix: a ballot's
+    # score is the mean of its criteria, so the three criteria weigh as one rater, not three.
+    per_ballot = (
         sa_select(
-            col(EvaluationBallot.subject_id),
-            func.count(func.distinct(col(EvaluationBallot.id))),
-            *(tier_count(tier, t) for t in RATINGS),
+            col(EvaluationBallot.subject_id).label("subject_id"),
+            *(tier_count(tier, t).label(t.value) for t in RATINGS),
         )
         .join(EvaluationAnswer, col(EvaluationAnswer.ballot_id) == col(EvaluationBallot.id))
         .join(EvaluationRound, col(EvaluationRound.id) == col(EvaluationBallot.round_id))
@@ -272,16 +307,22 @@ def evaluation_ranking(
             col(EvaluationRound.period).in_(period.months),
             col(EvaluationBallot.subject_kind) == subject_kind,
         )
-        .group_by(col(EvaluationBallot.subject_id))
+        .group_by(col(EvaluationBallot.id), col(EvaluationBallot.subject_id))
+        .subquery()
     )
-    counts = {
-        int(sid): (int(n), TierCounts(int(v), int(s), int(u)))
-        for sid, n, v, s, u in session.execute(query)
-    }
+    mix = [per_ballot.c[t.value] for t in RATINGS]
+    query = sa_select(per_ballot.c.subject_id, *mix, func.count()).group_by(
+        per_ballot.c.subject_id, *mix
+    )
+    groups: dict[int, list[tuple[TierCounts, int]]] = {}
+    for sid, very, satisfied, unsatisfied, ballots in session.execute(query):
+        counts = TierCounts(int(very), int(satisfied), int(unsatisfied))
+        groups.setdefault(int(sid), []).append((counts, int(ballots)))
+    people = {sid: People.of(mixes) for sid, mixes in groups.items()}
     rows = [
-        (subject, *counts.get(subject.id, (0, TierCounts())))
+        (subject, people.get(subject.id, People()))
         for subject in _subjects(session, kind=subject_kind)
-        if include_unrated or subject.id in counts
+        if include_unrated or subject.id in people
     ]
     return rank_subjects(rows)
 

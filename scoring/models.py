@@ -5,14 +5,16 @@ from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     Date,
     Index,
     String,
     UniqueConstraint,
+    and_,
     false,
     text,
 )
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from kernel.clock import utcnow
 from kernel.columns import utc_timestamp
@@ -29,13 +31,13 @@ class CallbackRating(SQLModel, table=True):
             "ix_callback_rating_period_outlet",
             "period",
             "outlet_id",
-            postgresql_include=["attitude", "efficiency", "held"],
+            postgresql_include=["attitude", "efficiency", "held", "excluded_reason"],
         ),
         Index(
             "ix_callback_rating_period_teller",
             "period",
             "teller_id",
-            postgresql_include=["attitude", "efficiency", "held"],
+            postgresql_include=["attitude", "efficiency", "held", "excluded_reason"],
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -53,6 +55,19 @@ class CallbackRating(SQLModel, table=True):
     # Held out of every ranking while an anti-gaming flag on it is open or upheld.
     held: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     rated_at: datetime = utc_timestamp(default_factory=utcnow)
+    # Left out of every score, with why, by whom and when: a 不满意 found untrue or not the
+    # staff's doing, or an outlet's appeal upheld (scoring.exclusions).
+    excluded_reason: str | None = Field(default=None, max_length=500)
+    excluded_at: datetime | None = utc_timestamp(default=None)
+    excluded_by: str | None = Field(default=None, max_length=64)
+    # One report found untrue or not the staff's doing leaves the red flags; the rest still counts.
+    repeat_trip_excluded: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    favour_excluded: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
+def counted_rating() -> ColumnElement[bool]:
+    """The ratings scores count: none held by an anti-gaming flag, none excluded."""
+    return and_(col(CallbackRating.held).is_(False), col(CallbackRating.excluded_reason).is_(None))
 
 
 class FlagReason(StrEnum):
@@ -83,14 +98,14 @@ class RatingFlag(SQLModel, table=True):
 
 
 class RankingAlert(SQLModel, table=True):
-    """约谈 alert: an outlet at the bottom of the monthly ranking two months running."""
+    """约谈 alert: an outlet the alert rule flagged months running (see scoring.alerts)."""
 
     __tablename__ = "ranking_alert"
     __table_args__ = (UniqueConstraint("outlet_id", "period", "kind"),)
     id: int | None = Field(default=None, primary_key=True)
     outlet_id: int = Field(foreign_key="outlet.id", index=True)
-    period: str = Field(max_length=7, index=True)  # the second of the two months
-    kind: str = Field(default="bottom_two_months", max_length=24)
+    period: str = Field(max_length=7, index=True)  # the last of the months
+    kind: str = Field(default="bottom_two_months", max_length=24)  # the AlertRule that raised it
     detail: str = Field(max_length=300)
     created_at: datetime = utc_timestamp(default_factory=utcnow)
     acknowledged_at: datetime | None = utc_timestamp(default=None)

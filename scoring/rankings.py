@@ -1,7 +1,8 @@
-"""Rankings: subjects scored from their tier counts, centre mean, intervals and equal ranks."""
+"""Rankings: subjects scored from their people (人次), centre mean, intervals and equal ranks."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, func
@@ -13,8 +14,16 @@ from kernel.errors import Invalid, NotFound
 from kernel.periods import Period
 from kernel.vocabulary import RATINGS, Answer
 from scoring.config import ScoringSettings, get_scoring_settings
-from scoring.models import CallbackRating
-from scoring.stats import Score, TierCounts, competition_rank, pooled_score, summarize, tier_points
+from scoring.models import CallbackRating, counted_rating
+from scoring.stats import (
+    People,
+    Score,
+    TierCounts,
+    competition_rank,
+    pooled_score,
+    summarize,
+    tier_points,
+)
 
 CallbackKind = Literal["outlet", "teller"]
 SubjectKindName = Literal["outlet", "teller", "department", "leader"]
@@ -38,9 +47,13 @@ class RankedSubject:
 
     rank: int | None
     subject: Subject
-    responses: int  # callbacks answered, or ballots cast
     summary: Score
     centre_score: float | None
+
+    @property
+    def responses(self) -> int:
+        """人次: callbacks rated, or ballots cast."""
+        return self.summary.people
 
     # The skeleton's names, kept for its callers (the demo, the public outlet list).
     @property
@@ -61,7 +74,7 @@ class RankedSubject:
 
     @property
     def answers(self) -> int:
-        return self.responses
+        return self.summary.people
 
     @property
     def counts(self) -> TierCounts:
@@ -78,19 +91,19 @@ def as_callback_kind(kind: str) -> CallbackKind:
 
 
 def rank_subjects(
-    rows: Sequence[tuple[Subject, int, TierCounts]], *, settings: ScoringSettings | None = None
+    rows: Sequence[tuple[Subject, People]], *, settings: ScoringSettings | None = None
 ) -> list[RankedSubject]:
     """Score each subject against the centre's pooled mean and rank them (ties share a rank)."""
     settings = settings or get_scoring_settings()
-    prior = pooled_score((counts for _, _, counts in rows), points=tier_points(settings=settings))
+    prior = pooled_score((people for _, people in rows), points=tier_points(settings=settings))
     scored = [
-        (subject, responses, summarize(counts, settings=settings, prior_mean=prior))
-        for subject, responses, counts in sorted(rows, key=lambda r: (r[0].group, r[0].code))
+        (subject, summarize(people, settings=settings, prior_mean=prior))
+        for subject, people in sorted(rows, key=lambda r: (r[0].group, r[0].code))
     ]
-    ranked = competition_rank(scored, key=lambda row: row[2].rank_score)
+    ranked = competition_rank(scored, key=lambda row: row[1].rank_score)
     return [
-        RankedSubject(rank=rank, subject=s, responses=n, summary=summary, centre_score=prior)
-        for rank, (s, n, summary) in ranked
+        RankedSubject(rank=rank, subject=s, summary=summary, centre_score=prior)
+        for rank, (s, summary) in ranked
     ]
 
 
@@ -99,10 +112,14 @@ def tier_count(column: Any, tier: Answer) -> ColumnElement[int]:
     return func.count().filter(column == tier.value)
 
 
-def _callback_counts(
-    session: Session, *, kind: CallbackKind, period: Period
-) -> dict[int, tuple[int, TierCounts]]:
-    """Tier counts per outlet or teller, summed in the database over the period's months."""
+@cache  # sixteen possible pairs: the same few TierCounts for every row of a ranking
+def mix_of(*answers: str | None) -> TierCounts:
+    """One person's answers as tier counts (a rating left unanswered counts in no tier)."""
+    return TierCounts(*(sum(1 for a in answers if a == tier) for tier in RATINGS))
+
+
+def _callback_people(session: Session, *, kind: CallbackKind, period: Period) -> dict[int, People]:
+    """People per outlet or teller: one group per pair of ratings, counted in the database."""
     subject = col(CallbackRating.outlet_id) if kind == "outlet" else col(CallbackRating.teller_id)
     attitude, efficiency = col(CallbackRating.attitude), col(CallbackRating.efficiency)
     months = period.months
@@ -111,22 +128,18 @@ def _callback_counts(
         if len(months) == 1
         else col(CallbackRating.period).in_(months)
     )
+    # One pass over the covering index: at most 16 (attitude, efficiency) groups per subject,
+    # each a number of people who rated alike; the scores are computed from those.
     query = (
-        sa_select(
-            subject,
-            func.count(),
-            *(tier_count(attitude, t) + tier_count(efficiency, t) for t in RATINGS),
-        )
-        .where(in_period, col(CallbackRating.held).is_(False), subject.is_not(None))
-        .group_by(subject)
+        sa_select(subject, attitude, efficiency, func.count())
+        .where(in_period, counted_rating(), subject.is_not(None))
+        .group_by(subject, attitude, efficiency)
     )
-    found = {}
-    for subject_id, callbacks, very, satisfied, unsatisfied in session.execute(query):
-        found[int(subject_id)] = (
-            int(callbacks),
-            TierCounts(int(very), int(satisfied), int(unsatisfied)),
-        )
-    return found
+    groups: dict[int, list[tuple[TierCounts, int]]] = {}
+    for subject_id, first, second, people in session.execute(query):
+        groups.setdefault(int(subject_id), []).append((mix_of(first, second), int(people)))
+    found = {subject_id: People.of(mixes) for subject_id, mixes in groups.items()}
+    return {subject_id: people for subject_id, people in found.items() if people.total}
 
 
 def callback_subjects(session: Session, *, kind: CallbackKind) -> list[Subject]:
@@ -146,13 +159,13 @@ def callback_subjects(session: Session, *, kind: CallbackKind) -> list[Subject]:
 def callback_ranking(
     session: Session, *, kind: CallbackKind, period: Period, include_unrated: bool = False
 ) -> list[RankedSubject]:
-    """Outlets or tellers ranked by callback answers (flagged answers held out)."""
+    """Outlets or tellers ranked by the people who rated them (flagged callbacks held out)."""
     kind = as_callback_kind(kind)
-    counts = _callback_counts(session, kind=kind, period=period)
+    people = _callback_people(session, kind=kind, period=period)
     rows = [
-        (subject, *counts.get(subject.id, (0, TierCounts())))
+        (subject, people.get(subject.id, People()))
         for subject in callback_subjects(session, kind=kind)
-        if include_unrated or subject.id in counts
+        if include_unrated or subject.id in people
     ]
     return rank_subjects(rows)
 

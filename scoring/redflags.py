@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import and_, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -11,7 +11,7 @@ from core_ledger.org.models import Outlet, Staff
 from kernel.periods import Period
 from kernel.phone import mask
 from scoring.config import get_scoring_settings
-from scoring.models import CallbackRating
+from scoring.models import CallbackRating, counted_rating
 from scoring.rankings import CallbackKind, Subject, callback_subjects
 from scoring.stats import wilson_interval
 
@@ -42,6 +42,7 @@ class FavourReport:
     teller_name: str | None
     phone_masked: str | None
     held: bool
+    excluded: bool  # found untrue or not the staff's doing: listed, no longer counted
 
 
 def _in_period(period: Period) -> object:
@@ -53,15 +54,19 @@ def repeat_trip_rates(session: Session, *, kind: CallbackKind, period: Period) -
     subject_col = (
         col(CallbackRating.outlet_id) if kind == "outlet" else col(CallbackRating.teller_id)
     )
-    counted = col(CallbackRating.held).is_(False)
-    # Held answers stay out of the rate like they stay out of the ranking, but a favour
-    # report is listed whoever made it: an operator must see it either way.
+    counted = and_(counted_rating(), col(CallbackRating.repeat_trip_excluded).is_(False))
+    # Held and excluded callbacks stay out of the rate like they stay out of the ranking, and
+    # so does a repeat trip found untrue. A favour report counts whoever made it (an operator
+    # must see it either way) until its own finding says it was untrue or not the staff's.
     query = (
         sa_select(
             subject_col,
             func.count(col(CallbackRating.repeat_trip)).filter(counted),
             func.count().filter(counted, col(CallbackRating.repeat_trip).is_(True)),
-            func.count().filter(col(CallbackRating.favour_asked).is_(True)),
+            func.count().filter(
+                col(CallbackRating.favour_asked).is_(True),
+                col(CallbackRating.favour_excluded).is_(False),
+            ),
         )
         .where(_in_period(period), subject_col.is_not(None))  # type: ignore[arg-type]
         .group_by(subject_col)
@@ -118,6 +123,7 @@ def favour_reports(
             teller_name=staff.name if staff else None,
             phone_masked=mask(rating.phone) if rating.phone else None,
             held=rating.held,
+            excluded=rating.favour_excluded,
         )
         for rating, outlet, staff in session.execute(query)
     ]

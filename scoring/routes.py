@@ -14,7 +14,7 @@ from scoring.alerts import acknowledge_alert, check_bottom_alerts, list_alerts
 from scoring.drilldown import callback_drilldown
 from scoring.evaluations import evaluation_drilldown, evaluation_ranking
 from scoring.models import FlagState, RankingAlert
-from scoring.performance import PART_NAMES, outlet_appraisals, parse_weights
+from scoring.performance import outlet_appraisals, parse_weights
 from scoring.rankings import RankedSubject, as_callback_kind, callback_ranking
 from scoring.redflags import favour_reports, repeat_trip_rates
 from scoring.schemas import (
@@ -190,17 +190,18 @@ def appraisal(
             parts=[
                 PartPublic(
                     name=p.name,
-                    label=PART_NAMES[p.name],
+                    label=p.label,
                     score=None if p.score is None else round(p.score, 2),
                     weight=p.weight,
                     effective_weight=round(p.effective_weight, 4),
                     contribution=None if p.contribution is None else round(p.contribution, 2),
+                    reason=p.reason,
                 )
                 for p in row.result.parts
             ],
             missing=list(row.result.missing),
             note=row.result.note,
-            callback_answers=row.callback.responses,
+            callback_people=row.callback.summary.people,
             callback_small_sample=row.callback.summary.small_sample,
             inspection_quarters=list(row.inspection_quarters),
             rectification_letters=row.rectification.total if row.rectification else 0,

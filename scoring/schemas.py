@@ -21,24 +21,29 @@ class CountsPublic(BaseModel):
 
 
 class RankPublic(BaseModel):
-    """One subject's line in a ranking."""
+    """One subject's line in a ranking; every count is in people (人次), not answers."""
 
     rank: int | None
     kind: str
     code: str
     name: str
     group: str = Field(description="the teller's outlet, the leader's title")
-    score: float | None = Field(description="points score: average points per valid answer")
+    score: float | None = Field(
+        description="mean person score: each callback (or ballot) scores the mean of its ratings"
+    )
     rank_score: float | None = Field(description="what the rank uses: shrunk toward the centre")
-    satisfaction_rate: float | None = Field(description="满意率 = (非常满意 + 满意) / 有效回答")
+    satisfaction_rate: float | None = Field(description="满意率: share of people with no 不满意")
     interval_low: float | None
     interval_high: float | None
     interval_level: float
-    answers: int = Field(description="callbacks answered, or ballots cast")
-    tier_answers: int = Field(description="valid tier answers (two per callback, three per ballot)")
-    very_satisfied: int
-    satisfied: int
-    unsatisfied: int
+    people: int = Field(description="人次: callbacks rated, or ballots cast")
+    answers: int = Field(description="the same as people (the skeleton's name, kept)")
+    tier_answers: int = Field(
+        description="valid tier answers (up to two per callback, three per ballot)"
+    )
+    very_satisfied: int = Field(description="people 非常满意 on every rating")
+    satisfied: int = Field(description="people with no 不满意, not all 非常满意")
+    unsatisfied: int = Field(description="people with at least one 不满意")
     small_sample: bool
     centre_score: float | None
 
@@ -57,8 +62,9 @@ class RankPublic(BaseModel):
             interval_low=_r(s.interval[0]) if s.interval else None,
             interval_high=_r(s.interval[1]) if s.interval else None,
             interval_level=s.interval_level,
-            answers=row.responses,
-            tier_answers=s.answers,
+            people=s.people,
+            answers=s.people,
+            tier_answers=s.sample.answers.total,
             very_satisfied=s.counts.very_satisfied,
             satisfied=s.counts.satisfied,
             unsatisfied=s.counts.unsatisfied,
@@ -162,6 +168,7 @@ class PartPublic(BaseModel):
     weight: float
     effective_weight: float
     contribution: float | None
+    reason: str | None = Field(description="why a part without a score was left out")
 
 
 class AppraisalPublic(BaseModel):
@@ -172,7 +179,7 @@ class AppraisalPublic(BaseModel):
     parts: list[PartPublic]
     missing: list[str]
     note: str | None
-    callback_answers: int
+    callback_people: int
     callback_small_sample: bool
     inspection_quarters: list[str]
     rectification_letters: int
@@ -213,7 +220,8 @@ class BallotCreate(BaseModel):
 
 
 class BallotPublic(BaseModel):
-    id: int
+    """What a rater gets back: never an id that could tie the ballot to them later."""
+
     period: str
     subject_kind: str
     subject_code: str
@@ -246,6 +254,9 @@ class ManagerCreate(BaseModel):
     grade: str = Field(description="deputy_section, section, deputy_division or division")
     department_code: str | None = None
     outlet_code: str | None = None
+    leader_code: str | None = Field(
+        default=None, description="the leadership member (班子成员) this manager is, if any"
+    )
 
 
 class OrgPublic(BaseModel):

@@ -136,5 +136,5 @@ def resolve_flag(
 
 
 def outlet_ranking(session: Session, *, period: str) -> list[RankedSubject]:
-    """Outlets ranked for a period by the points score of attitude and efficiency tiers."""
+    """Outlets ranked for a period by their people's scores (each the mean of two ratings)."""
     return callback_ranking(session, kind="outlet", period=parse_period(period))

@@ -47,6 +47,8 @@ class Mix(BaseModel):
         default_factory=lambda: {"very_satisfied": 0.6, "satisfied": 0.3, "unsatisfied": 0.1}
     )
     yes_rate: float = 0.1
+    # Asked "您是X先生本人吗？", someone else has the number this often (it changed hands).
+    wrong_person_rate: float = 0.02
     single_key_rate: float = 0.05
     wrong_key_rate: float = 0.03
     silence_rate: float = 0.03
@@ -113,9 +115,12 @@ def _rating_option(options: list[tuple[str, str]], tier: str) -> tuple[str, str]
     return options[["very_satisfied", "satisfied", "unsatisfied"].index(tier)]
 
 
+_NEGATIVE_MARKS = ("否", "没", "不", "重新")
+
+
 def _yes_no_option(options: list[tuple[str, str]], yes: bool) -> tuple[str, str]:
-    """The yes or the no option; negatives carry 否/没/不, else the first offered is yes."""
-    negative = [o for o in options if any(mark in o[0] for mark in ("否", "没", "不"))]
+    """The yes or the no option by their words (否/没/不 say no), whatever keys they are on."""
+    negative = [o for o in options if any(mark in o[0] for mark in _NEGATIVE_MARKS)]
     positive = [o for o in options if o not in negative]
     if positive and negative:
         return positive[0] if yes else negative[0]
@@ -123,13 +128,25 @@ def _yes_no_option(options: list[tuple[str, str]], yes: bool) -> tuple[str, str]
 
 
 def choose_option(
-    options: list[tuple[str, str]], mix: Mix, rng: random.Random
+    options: list[tuple[str, str]], mix: Mix, rng: random.Random, *, heard: str = ""
 ) -> tuple[str, str] | None:
-    """Pick what a sensible caller would choose, without knowing the survey."""
+    """Pick what a sensible caller would choose, without knowing the survey.
+
+    Asked whether they are the person called (本人), they mostly are; asked to confirm what
+    they just chose (确认), they do: a drawn person means what they press. A key offered
+    without words ("如果现在不方便，请按9") is no answer to the question asked after it.
+    """
+    labelled = [option for option in options if option[0]]
+    if len(labelled) >= 2:
+        options = labelled
     if len(options) >= 3:
         tiers = list(mix.tiers)
         tier = rng.choices(tiers, weights=[mix.tiers[t] for t in tiers])[0]
         return _rating_option(options[:3], tier)
+    if len(options) == 2 and "本人" in heard:
+        return _yes_no_option(options, rng.random() >= mix.wrong_person_rate)
+    if len(options) == 2 and any("确认" in label for label, _ in options):
+        return _yes_no_option(options, True)
     if len(options) == 2:
         return _yes_no_option(options, rng.random() < mix.yes_rate)
     if len(options) == 1 and rng.random() < mix.single_key_rate:
@@ -149,7 +166,7 @@ def drawn_reply(
     offered = {key for _, key in options}
     if "dtmf" in modes and options and rng.random() < mix.wrong_key_rate:
         return Reply("digits", digits=rng.choice([k for k in _ALL_KEYS if k not in offered]))
-    choice = choose_option(options, mix, rng)
+    choice = choose_option(options, mix, rng, heard=heard)
     if choice is None:
         return Reply("silence")
     label, key = choice
@@ -173,6 +190,8 @@ _SMS_ASKS = re.compile(r"回复\s*(\d+)\s*位数字")
 _SMS_CHOICES = re.compile(r"（([^（）]*)）")
 _SMS_OPTION = re.compile(r"(\d)\s*([^\d\s]+)")
 _SMS_MUDDLED = ("好的", "收到", "挺好的", "？")
+# "确认请回复1，重新选择请回复2": a one-digit choice in words.
+_SMS_OFFER = re.compile(r"([^，。,.；;！!？?：:]*?)请回复\s*(\d)")
 
 
 def drawn_sms_reply(body: str, *, mix: Mix, rng: random.Random) -> str | None:
@@ -180,8 +199,13 @@ def drawn_sms_reply(body: str, *, mix: Mix, rng: random.Random) -> str | None:
 
     Only a message that asks for a reply of N digits gets one. The person picks an option from
     each bracketed choice list in order, as they would at a keypad prompt; now and then they
-    write something the centre must ask about again.
+    write something the centre must ask about again. Asked to confirm what they chose
+    (确认请回复1), they do: they meant it.
     """
+    offers = [(label.strip(), key) for label, key in _SMS_OFFER.findall(body)]
+    if any("确认" in label for label, _ in offers):
+        choice = choose_option(offers, mix, rng)
+        return choice[1] if choice else None
     asked = _SMS_ASKS.search(body)
     if asked is None or rng.random() >= mix.sms_reply_rate:
         return None

@@ -78,5 +78,7 @@ class Manager(SQLModel, table=True):
     grade: ManagerGrade = Field(sa_type=String(16))
     department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
     outlet_id: int | None = Field(default=None, foreign_key="outlet.id", index=True)
+    # Set when this manager sits on the leadership team (班子成员): they rate no leader.
+    leader_id: int | None = Field(default=None, foreign_key="leadership_member.id", unique=True)
     active: bool = True
     created_at: datetime = utc_timestamp(default_factory=utcnow)

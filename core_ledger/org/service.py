@@ -106,8 +106,12 @@ def create_manager(
     grade: str,
     department_code: str | None = None,
     outlet_code: str | None = None,
+    leader_code: str | None = None,
 ) -> Manager:
-    """Register a manager at deputy-section level or above, in a department or an outlet."""
+    """Register a manager at deputy-section level or above, in a department or an outlet.
+
+    leader_code names the leadership member (班子成员) this manager is, if they are one.
+    """
     if grade not in ManagerGrade.__members__:
         allowed = "、".join(f"{g.value}（{GRADE_NAMES[g]}）" for g in ManagerGrade)
         raise Invalid(f"职级 {grade!r} 不在副科级以上，可选：{allowed}")
@@ -118,16 +122,27 @@ def create_manager(
         outlet = session.exec(select(Outlet).where(Outlet.code == outlet_code)).first()
         if outlet is None:
             raise NotFound(f"找不到网点 {outlet_code!r}")
+    leader = _leader_to_link(session, code=leader_code) if leader_code else None
     manager = Manager(
         code=code,
         name=name,
         grade=ManagerGrade(grade),
         department_id=department.id if department else None,
         outlet_id=outlet.id if outlet else None,
+        leader_id=leader.id if leader else None,
     )
     session.add(manager)
     session.flush()
     return manager
+
+
+def _leader_to_link(session: Session, *, code: str) -> LeadershipMember:
+    leader = session.exec(select(LeadershipMember).where(LeadershipMember.code == code)).first()
+    if leader is None:
+        raise NotFound(f"找不到班子成员 {code!r}")
+    if session.exec(select(Manager).where(Manager.leader_id == leader.id)).first() is not None:
+        raise Conflict(f"班子成员 {leader.name}（{code}）已登记为管理人员")
+    return leader
 
 
 def get_department(session: Session, *, code: str) -> Department:

@@ -2,7 +2,9 @@
 
 Keys are a contract with `callbacks.relay` / `callbacks.service.open_tasks`: business_kind,
 business_id, occurred_at (ISO UTC), outlet_id, outlet_code, outlet_name, teller_id,
-teller_code, person {name, phone, account_no}, and for loans project_contact {name, phone}.
+teller_code, person {name, phone, account_no, gender}, and for loans project_contact {name,
+phone}. The gender (from the resident ID, never the ID itself) lets a call address the person
+as 王先生 or 王女士.
 """
 
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from core_ledger.accounts.models import Depositor
+from core_ledger.identity import gender_of
 from core_ledger.journal.models import FundAccount, Posting
 from core_ledger.org.models import Outlet, Staff
 from kernel.clock import as_utc
@@ -36,5 +39,6 @@ def business_event(
             "name": depositor.name,
             "phone": depositor.phone,
             "account_no": account.account_no,
+            "gender": gender_of(depositor.id_number),
         },
     }

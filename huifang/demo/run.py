@@ -199,7 +199,7 @@ def _print_ranking(engine: object) -> None:
     with Session(engine) as session:  # type: ignore[arg-type]
         rows = outlet_ranking(session, period=period)
     table = Table(title=f"网点回访满意度排名 · {period}")
-    for column in ("名次", "网点", "得分", "回访数", "非常满意", "满意", "不满意"):
+    for column in ("名次", "网点", "得分", "回访人次", "非常满意", "满意", "不满意"):
         table.add_column(column, justify="left" if column == "网点" else "right")
     for row in rows:
         table.add_row(
@@ -211,5 +211,5 @@ def _print_ranking(engine: object) -> None:
             str(row.counts.satisfied),
             str(row.counts.unsatisfied),
         )
-    table.caption = "非常满意、满意、不满意按项计数：每次回访评价服务态度和办事效率两项"
+    table.caption = "一次回访计一人次，得分为服务态度、办事效率两项的平均；三档按人次计"
     console.print(table)

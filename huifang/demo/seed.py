@@ -354,7 +354,7 @@ def _borrow(
 
 def sms_replies(attitude: str, efficiency: str, rng: random.Random) -> list[str]:
     """How a person texts back, one text per message they receive: as people really write."""
-    digits = f"{attitude}{efficiency}22"
+    digits = f"{attitude}{efficiency}11"  # 1: 没有 repeat trip, 没有 favour asked
     return rng.choice(
         [
             [digits],
@@ -381,27 +381,31 @@ def script_for(outlet: str, rng: random.Random) -> dict[str, object] | None:
         return {"answer": rng.choice(["no-answer", "busy"])}
     if rng.random() < 0.15:  # never picks up, answers the SMS survey that follows instead
         return {"answer": "no-answer", "sms_replies": sms_replies(tier(), tier(), rng)}
-    repeat = "1" if rng.random() < 0.08 else "2"
-    favour = "1" if rng.random() < 0.01 else "2"
+    repeat = "2" if rng.random() < 0.08 else "1"  # 2: 有 (a repeat trip)
+    favour = "2" if rng.random() < 0.01 else "1"  # 2: 有, confirmed when asked
     speaks = rng.random() < 0.3  # answers by voice: decoded by Vosk on our own servers
     return {"answer": "human", "inputs": phone_inputs([tier(), tier(), repeat, favour], speaks)}
 
 
-# What a person who speaks says for each key, per question (the emulator's clips).
-_SPOKEN = (
-    {"1": "feichang_manyi.wav", "2": "manyi.wav", "3": "bu_manyi.wav"},
-    {"1": "feichang_manyi.wav", "2": "yiban.wav", "3": "bu_manyi.wav"},
-    {"1": "shi.wav", "2": "fou.wav"},
-    {"1": "you.wav", "2": "meiyou.wav"},
+# What a person who speaks says for each key, per question (the emulator's clips); a list is
+# said over the re-asks: 一般 is asked again among the three tiers, and then 满意 is chosen.
+_SPOKEN: tuple[dict[str, list[str]], ...] = (
+    {"1": ["feichang_manyi.wav"], "2": ["manyi.wav"], "3": ["bu_manyi.wav"]},
+    {"1": ["feichang_manyi.wav"], "2": ["yiban.wav", "manyi.wav"], "3": ["bu_manyi.wav"]},
+    {"1": ["meiyou.wav"], "2": ["you.wav"]},
+    {"1": ["meiyou.wav"], "2": ["you.wav"]},
 )
 
 
 def phone_inputs(keys: list[str], speaks: bool) -> list[object]:
-    """One input per prompt: the four answers, a reason after each 不满意, # for suggestions."""
-    inputs: list[object] = []
+    """One input per prompt: 是本人, the four answers (a reason after each 不满意, a
+    confirmation after a favour asked), and # for no suggestion."""
+    inputs: list[object] = [{"speech": "shi.wav"} if speaks else "1"]  # 是本人
     for index, key in enumerate(keys):
-        inputs.append({"speech": _SPOKEN[index][key]} if speaks else key)
+        inputs += [{"speech": clip} for clip in _SPOKEN[index][key]] if speaks else [key]
         if index < 2 and key == "3":  # the reason recording
             inputs.append({"speech": "bu_manyi.wav", "press": "#"} if speaks else "#")
+        if index == 3 and key == "2":  # 确认请按1
+            inputs.append("1")
     inputs.append("#")  # nothing to suggest
     return inputs

@@ -14,7 +14,7 @@ import vosk
 
 from ivr.asr.audio import read_wav
 from ivr.asr.config import get_asr_settings
-from ivr.asr.grammar import UNKNOWN_WORD, QuestionKind, grammar_json, interpret
+from ivr.asr.grammar import IN_BETWEEN, UNKNOWN_WORD, QuestionKind, grammar_json, meaning
 from ivr.asr.vocabulary import VocabularyUnreadable, read_vocabulary
 from kernel.errors import DomainError
 from kernel.vocabulary import Answer
@@ -38,6 +38,7 @@ class SpokenAnswer:
     value: Answer | None
     text: str
     confidence: float
+    in_between: bool = False  # a rating heard as 一般, 还行: neither tier, so no value
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,15 @@ def decode_answer(*, wav: bytes, kind: QuestionKind) -> SpokenAnswer:
     spoken = [word for word in words if word["word"] != UNKNOWN_WORD]
     # An answer is as sure as its least sure word: a shaky 不 flips 满意 to 不满意.
     confidence = min((float(word["conf"]) for word in spoken), default=0.0)
-    value = interpret(words=[word["word"] for word in words], kind=kind)
+    heard = meaning(words=[word["word"] for word in words], kind=kind)
     if confidence < get_asr_settings().asr_min_confidence:
-        value = None
-    return SpokenAnswer(value=value, text=_text(words), confidence=confidence)
+        heard = None
+    return SpokenAnswer(
+        value=heard if isinstance(heard, Answer) else None,
+        text=_text(words),
+        confidence=confidence,
+        in_between=heard == IN_BETWEEN,
+    )
 
 
 def transcribe(*, wav: bytes) -> Transcript:

@@ -8,7 +8,7 @@ either segmentation reads the same.
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import Final, Literal
 
 from kernel.vocabulary import Answer
 
@@ -16,7 +16,6 @@ QuestionKind = Literal["rating", "yes_no"]
 
 UNKNOWN_WORD = "[unk]"
 
-# 一般 (so-so) counts as satisfied: the centre's scale has three tiers and no middle one.
 RATING_PHRASES: dict[str, Answer] = {
     "非常 满意": Answer.very_satisfied,
     "特别 满意": Answer.very_satisfied,
@@ -27,14 +26,18 @@ RATING_PHRASES: dict[str, Answer] = {
     "挺 满意": Answer.satisfied,
     "比较 满意": Answer.satisfied,
     "还 满意": Answer.satisfied,
-    "一般": Answer.satisfied,
-    "还行": Answer.satisfied,
     "不 满意": Answer.unsatisfied,
     "不太 满意": Answer.unsatisfied,
     "很 不 满意": Answer.unsatisfied,
     "非常 不 满意": Answer.unsatisfied,
     "不 是 很 满意": Answer.unsatisfied,
 }
+
+# 一般 (so-so) is neither tier, and the centre's scale has no middle one: it is heard, so the
+# person can be asked to choose, but never guessed as 满意.
+IN_BETWEEN: Final = "in_between"
+IN_BETWEEN_PHRASES = ("一般", "一般般", "还行", "还 可以", "基本 满意")
+Meaning = Answer | Literal["in_between"]
 
 YES_NO_PHRASES: dict[str, Answer] = {
     "是": Answer.yes,
@@ -53,9 +56,9 @@ YES_NO_PHRASES: dict[str, Answer] = {
     "不": Answer.no,
 }
 
-PHRASES: dict[QuestionKind, dict[str, Answer]] = {
-    "rating": RATING_PHRASES,
-    "yes_no": YES_NO_PHRASES,
+PHRASES: dict[QuestionKind, dict[str, Meaning]] = {
+    "rating": {**RATING_PHRASES, **dict.fromkeys(IN_BETWEEN_PHRASES, IN_BETWEEN)},
+    "yes_no": {**YES_NO_PHRASES},
 }
 
 
@@ -75,20 +78,26 @@ def missing_words(*, vocabulary: frozenset[str]) -> set[str]:
     return words - vocabulary
 
 
-def interpret(*, words: Sequence[str], kind: QuestionKind) -> Answer | None:
-    """Map decoded words to an answer; None when nothing, or contradicting answers, were said."""
+def meaning(*, words: Sequence[str], kind: QuestionKind) -> Meaning | None:
+    """What decoded words mean (an answer, or in-between); None for nothing or a contradiction."""
     values = set(_matches(words=words, table=_joined(PHRASES[kind].items())))
     return values.pop() if len(values) == 1 else None
 
 
-def _joined(items: Iterable[tuple[str, Answer]]) -> dict[str, Answer]:
+def interpret(*, words: Sequence[str], kind: QuestionKind) -> Answer | None:
+    """Map decoded words to an answer; None when nothing, in-between or contradicting."""
+    value = meaning(words=words, kind=kind)
+    return value if isinstance(value, Answer) else None
+
+
+def _joined(items: Iterable[tuple[str, Meaning]]) -> dict[str, Meaning]:
     """Key each phrase by its words joined without spaces."""
     return {phrase.replace(" ", ""): value for phrase, value in items}
 
 
-def _matches(*, words: Sequence[str], table: dict[str, Answer]) -> list[Answer]:
+def _matches(*, words: Sequence[str], table: dict[str, Meaning]) -> list[Meaning]:
     """Longest phrases found left to right at word boundaries; other words are skipped."""
-    found: list[Answer] = []
+    found: list[Meaning] = []
     start = 0
     while start < len(words):
         for end in range(len(words), start, -1):

@@ -6,9 +6,13 @@ Rules, in the order they apply:
 * ``TD``/``退订``/``STOP`` (any case, spaces, punctuation, a courtesy such as 谢谢 around it)
   as the whole message is ``opt_out``; inside longer text it is not.
 * Answers come first. Leading courtesies (您好, 谢谢…) are skipped. Then, left to right:
-  digit blocks (``1122``, ``1 1 2 2``, ``1，1、2,2``, full-width), answer words (非常满意,
-  满意, 一般, 不满意, 是, 否, 有, 没有…), optionally preceded by a label (``态度1 效率2``).
-  Unlabelled answers fill the ``expected`` questions in order.
+  digit blocks (``1111``, ``1 1 1 1``, ``1，1、1,1``, full-width), answer words (非常满意,
+  满意, 不满意, 没有, 有, and forgivingly 是, 否…), optionally preceded by a label
+  (``态度1 效率2``). Unlabelled answers fill the ``expected`` questions in order. Digits
+  follow the vocabulary's order, the favourable answer first: ``1111`` is all favourable.
+* An in-between word (一般, 还行, 还可以, 基本满意) answers a rating question without choosing a
+  tier: it is kept in ``in_between`` with the person's words, not guessed as 满意, so the
+  person can be asked to choose.
 * A digit block (digits joined only by separators) holding more than 4 digits, or glued to a
   unit such as 年/月/号/元, is text, not answers: phone numbers and dates are never read.
 * A one-character word (是/否/有/没/无) counts only at a boundary, so 有点慢 is text.
@@ -17,18 +21,20 @@ Rules, in the order they apply:
 * An answer that does not fit its question (``4`` for a rating, ``3`` or 满意 for yes/no,
   or one answer too many) stops the answers there: earlier ones stay, the remaining
   answer-like tokens are dropped, and the first real text after them is the suggestion.
+  An in-between word for a yes/no question does not fit either.
 * The first token that is not an answer starts the suggestion, which runs to the end, in the
   body's own characters. A suggestion of only courtesies, punctuation or emoji is None. With
   no answers the whole message is the suggestion, so an operator can read a complaint or a
   phone number. Unreadable answer-like tokens after a stop are dropped, not suggested.
-* ``kind``: ``complete`` when every expected question is answered, ``partial`` when some
-  are, ``nonsense`` when none are (``好的``, ``?``). ``expected`` naming an unknown question
-  is a programming error and raises ValueError; the body never makes it raise.
+* ``kind``: ``complete`` when every expected question is answered (in-between included),
+  ``partial`` when some are, ``nonsense`` when none are (``好的``, ``?``). ``expected``
+  naming an unknown question is a programming error and raises ValueError; the body never
+  makes it raise.
 """
 
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from kernel.vocabulary import (
@@ -41,6 +47,7 @@ from kernel.vocabulary import (
 )
 
 ReplyKind = Literal["complete", "partial", "nonsense", "opt_out", "empty"]
+Family = Literal["digit", "word", "between"]
 
 _MAX_ANSWER_DIGITS = len(SURVEY_QUESTIONS)
 _OPT_OUT = frozenset({"td", "退订", "stop", "td退订", "退订td", "回复td退订"})
@@ -52,11 +59,13 @@ _NEEDS_BOUNDARY = frozenset({"是", "否", "有", "没", "无"})
 
 _WORDS: dict[str, Answer] = {
     **dict.fromkeys(("非常满意", "很满意", "十分满意", "特别满意"), Answer.very_satisfied),
-    **dict.fromkeys(("满意", "比较满意", "还算满意", "一般", "还行", "还可以"), Answer.satisfied),
+    **dict.fromkeys(("满意", "比较满意", "还算满意"), Answer.satisfied),
     **dict.fromkeys(("不满意", "很不满意", "非常不满意", "不太满意"), Answer.unsatisfied),
     **dict.fromkeys(("是", "是的", "有", "有的"), Answer.yes),
     **dict.fromkeys(("否", "不是", "没有", "没有的", "没", "无"), Answer.no),
 }
+# Neither 满意 nor 不满意: the person is asked to choose (longest first, so 基本满意 wins).
+_IN_BETWEEN = frozenset({"一般", "一般般", "还行", "还可以", "基本满意"})
 _LABELS = {
     **dict.fromkeys(("服务态度", "态度"), Question.attitude),
     **dict.fromkeys(("办事效率", "效率"), Question.efficiency),
@@ -67,7 +76,7 @@ _LABELS = {
     ),
 }
 # Longest first, so 不满意 wins over 满意 and 没有 over 没.
-_VOCABULARY = sorted([*_WORDS, *_LABELS], key=len, reverse=True)
+_VOCABULARY = sorted([*_WORDS, *_IN_BETWEEN, *_LABELS], key=len, reverse=True)
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,18 @@ class Reply:
     suggestion: str | None
     opt_out: bool
     kind: ReplyKind
+    # Rating questions answered in-between (一般), with the person's words: asked again.
+    in_between: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _InBetween:
+    """A rating answered with neither tier, in the person's words (一般)."""
+
+    words: str
+
+
+_Read = Answer | _InBetween
 
 
 @dataclass(frozen=True)
@@ -85,8 +106,9 @@ class _Token:
     kind: Literal["answers", "label", "text"]
     start: int
     end: int
-    # (family, raw): ("digit", "2") from a digit block, or ("word", "satisfied") from a word.
-    answers: tuple[tuple[Literal["digit", "word"], str], ...] = ()
+    # (family, raw): ("digit", "2") from a digit block, ("word", "satisfied") from a word, or
+    # ("between", "一般") from an in-between word.
+    answers: tuple[tuple[Family, str], ...] = ()
     question: str = ""
 
 
@@ -101,14 +123,42 @@ def parse_reply(body: str, *, expected: Sequence[str] = SURVEY_QUESTIONS) -> Rep
         return Reply(answers={}, suggestion=None, opt_out=False, kind="empty")
     if _is_opt_out(text):
         return Reply(answers={}, suggestion=None, opt_out=True, kind="opt_out")
-    answers, rest = _read_answers(text, pending)
-    suggestion = _suggestion(body, origin, 0 if not answers else rest)
+    read, rest = _read_answers(text, pending)
+    suggestion = _suggestion(body, origin, 0 if not read else rest)
     kind: ReplyKind = "nonsense"
-    if answers:
-        kind = "complete" if len(answers) == len(pending) else "partial"
+    if read:
+        kind = "complete" if len(read) == len(pending) else "partial"
     elif not pending:
         kind = "complete"
-    return Reply(answers=answers, suggestion=suggestion, opt_out=False, kind=kind)
+    return Reply(
+        answers={q: v for q, v in read.items() if isinstance(v, Answer)},
+        suggestion=suggestion,
+        opt_out=False,
+        kind=kind,
+        in_between={q: v.words for q, v in read.items() if isinstance(v, _InBetween)},
+    )
+
+
+Confirmation = Literal["confirm", "rechoose", "other", "opt_out", "empty"]
+_CONFIRM = frozenset(
+    {"1", "确认", "确认1", "1确认", "是", "是的", "对", "对的", "有", "有的", "属实"}
+)
+_RECHOOSE = frozenset({"2", "重新选择", "2重新选择", "不是", "否", "没有", "没", "无", "选错了"})
+
+
+def read_confirmation(body: str) -> Confirmation:
+    """Read the reply to a grave answer's confirmation text: 1 confirms, 2 chooses again."""
+    text, _ = _normalise(body)
+    if all(unicodedata.category(ch)[0] in "ZC" for ch in text):
+        return "empty"
+    if _is_opt_out(text):
+        return "opt_out"
+    compact = "".join(ch for ch in text if not _is_separator(ch))
+    for courtesy in _COURTESIES:
+        compact = compact.removeprefix(courtesy).removesuffix(courtesy)
+    if compact in _CONFIRM:
+        return "confirm"
+    return "rechoose" if compact in _RECHOOSE else "other"
 
 
 def needs_follow_up(*, answers: Mapping[str, str]) -> bool:
@@ -141,9 +191,9 @@ def _is_opt_out(text: str) -> bool:
     return compact in _OPT_OUT
 
 
-def _read_answers(text: str, pending: list[str]) -> tuple[dict[str, str], int]:
+def _read_answers(text: str, pending: list[str]) -> tuple[dict[str, _Read], int]:
     """Assign answer tokens to questions; return them and where the suggestion starts."""
-    answers: dict[str, str] = {}
+    answers: dict[str, _Read] = {}
     label: _Token | None = None
     stopped = False
     for token in _tokens(text):
@@ -167,9 +217,9 @@ def _is_resent_whole(token: _Token, pending: list[str]) -> bool:
     return len(digits) == len(SURVEY_QUESTIONS) > len(pending)
 
 
-def _resent(token: _Token, pending: list[str]) -> dict[str, str]:
+def _resent(token: _Token, pending: list[str]) -> dict[str, _Read]:
     """Read a re-sent full answer in survey order, keeping only the open questions."""
-    answers: dict[str, str] = {}
+    answers: dict[str, _Read] = {}
     for question, (family, raw) in zip(SURVEY_QUESTIONS, token.answers, strict=True):
         value = _value(question, family, raw)
         if value is None:
@@ -179,7 +229,9 @@ def _resent(token: _Token, pending: list[str]) -> dict[str, str]:
     return answers
 
 
-def _assign(token: _Token, label: str | None, pending: list[str], answers: dict[str, str]) -> bool:
+def _assign(
+    token: _Token, label: str | None, pending: list[str], answers: dict[str, _Read]
+) -> bool:
     """Assign a token's answers in place; False once one does not fit its question."""
     for family, raw in token.answers:
         question = label or next((q for q in pending if q not in answers), None)
@@ -195,9 +247,11 @@ def _assign(token: _Token, label: str | None, pending: list[str], answers: dict[
     return True
 
 
-def _value(question: str, family: str, raw: str) -> Answer | None:
-    """The stored value of one raw answer for a question, or None when it does not fit."""
+def _value(question: str, family: str, raw: str) -> _Read | None:
+    """What one raw answer means for a question, or None when it does not fit."""
     choices = answers_to(Question(question))
+    if family == "between":
+        return _InBetween(raw) if choices == RATINGS else None
     if family == "digit":
         return choices[int(raw) - 1] if raw.isdigit() and 1 <= int(raw) <= len(choices) else None
     return Answer(raw) if raw in choices else None
@@ -259,6 +313,8 @@ def _word(text: str, start: int) -> _Token | None:
         end += 1  # 满意的, 没有的: a trailing 的 changes nothing
     if match in _NEEDS_BOUNDARY and not _at_boundary(text, end):
         return None
+    if match in _IN_BETWEEN:
+        return _Token(kind="answers", start=start, end=end, answers=(("between", match),))
     return _Token(kind="answers", start=start, end=end, answers=(("word", _WORDS[match]),))
 
 
@@ -266,7 +322,7 @@ def _at_boundary(text: str, position: int) -> bool:
     """Whether an answer may end here: end of text, a separator, a digit or another word."""
     if position >= len(text) or _is_separator(text[position]) or text[position].isdecimal():
         return True
-    return any(text.startswith(w, position) for w in _WORDS)
+    return any(text.startswith(w, position) for w in (*_WORDS, *_IN_BETWEEN))
 
 
 def _suggestion(body: str, origin: list[int], start: int) -> str | None:

@@ -13,7 +13,7 @@ from callbacks import sms as sms_survey
 from ivr.config import IvrSettings, IvrSettingsDep
 from ivr.sms import service, texts
 from ivr.sms.models import SmsMessage
-from ivr.sms.reply import parse_reply
+from ivr.sms.reply import parse_reply, read_confirmation
 from ivr.twilio.webhook import Form, twiml
 from kernel.clock import utcnow
 from kernel.db import SessionDep
@@ -84,17 +84,22 @@ def _converse(session: Session, settings: IvrSettings, *, inbound: SmsMessage, p
     """Parse against the open questions, let callbacks decide, and keep the answer we give."""
     survey = sms_survey.open_sms_survey(session, phone=phone)
     expected = list(survey.expected) if survey is not None else list(SURVEY_QUESTIONS)
-    reply = parse_reply(inbound.body, expected=expected)
-    outcome = sms_survey.handle_reply(
-        session,
-        phone=phone,
-        message_sid=inbound.message_sid or "",
-        answers=reply.answers,
-        suggestion=reply.suggestion,
-        kind=reply.kind,
-        raw=inbound.body,
-    )
-    inbound.reply_kind, inbound.action = reply.kind, outcome.action
+    if survey is not None and survey.confirming:
+        outcome, kind = _confirm(session, inbound=inbound, phone=phone)
+    else:
+        reply = parse_reply(inbound.body, expected=expected)
+        kind = reply.kind
+        outcome = sms_survey.handle_reply(
+            session,
+            phone=phone,
+            message_sid=inbound.message_sid or "",
+            answers=reply.answers,
+            suggestion=reply.suggestion,
+            kind=reply.kind,
+            raw=inbound.body,
+            in_between=reply.in_between,
+        )
+    inbound.reply_kind, inbound.action = kind, outcome.action
     if survey is not None:
         inbound.task_id, inbound.attempt_id = survey.task_id, survey.attempt_id
     session.add(inbound)
@@ -107,6 +112,7 @@ def _converse(session: Session, settings: IvrSettings, *, inbound: SmsMessage, p
         action=outcome.action,
         missing=list(outcome.missing),
         expected=expected,
+        words=outcome.words,
     )
     if text is not None:
         service.record_reply(
@@ -117,6 +123,24 @@ def _converse(session: Session, settings: IvrSettings, *, inbound: SmsMessage, p
             attempt_id=inbound.attempt_id,
             task_id=inbound.task_id,
         )
+
+
+def _confirm(
+    session: Session, *, inbound: SmsMessage, phone: str
+) -> tuple[sms_survey.ReplyOutcome, str]:
+    """A reply to the confirmation of a grave answer: confirm, choose again, or neither."""
+    choice = read_confirmation(inbound.body)
+    outcome = sms_survey.handle_reply(
+        session,
+        phone=phone,
+        message_sid=inbound.message_sid or "",
+        answers={},
+        suggestion=None,
+        kind=choice,
+        raw=inbound.body,
+        confirmation=None if choice in ("opt_out", "empty") else choice,
+    )
+    return outcome, choice
 
 
 @router.post("/status")

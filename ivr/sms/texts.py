@@ -62,6 +62,17 @@ def render_clarify(*, signature: str, expected: Sequence[str] = SURVEY_QUESTIONS
     return _signed(signature, prompts.SMS_CLARIFY.format(**_ask(expected)))
 
 
+def render_confirm_favour(*, signature: str) -> str:
+    """The confirmation a grave answer (索拿卡要 = 有) needs before it is filed."""
+    return _signed(signature, prompts.SMS_CONFIRM_FAVOUR)
+
+
+def render_choose_tier(*, signature: str, questions: Sequence[str], words: str) -> str:
+    """After an in-between answer (一般): the three tiers again for the questions it answered."""
+    body = prompts.SMS_CHOOSE_TIER.format(words=words, tiers=prompts.TIERS, **_ask(questions))
+    return _signed(signature, body)
+
+
 def render_opted_out(*, signature: str) -> str:
     """Confirms an opt-out (退订)."""
     return _signed(signature, prompts.SMS_OPTED_OUT)
@@ -78,9 +89,20 @@ def render_closed(*, signature: str) -> str:
 
 
 def render_outcome(
-    *, signature: str, action: str, missing: Sequence[str], expected: Sequence[str]
+    *,
+    signature: str,
+    action: str,
+    missing: Sequence[str],
+    expected: Sequence[str],
+    words: str = "",
 ) -> str | None:
     """The text that answers a reply, by what callbacks decided; None to say nothing."""
+    if action == "confirm_favour":
+        return render_confirm_favour(signature=signature)
+    if action == "choose_tier" and missing:
+        return render_choose_tier(signature=signature, questions=missing, words=words)
+    if action == "rechoose" and missing:
+        return _signed(signature, prompts.SMS_RECHOOSE.format(**_ask(missing)))
     if action == "follow_up" and missing:
         return render_follow_up(signature=signature, missing=missing)
     if action == "clarify":
@@ -101,7 +123,7 @@ def _ask(questions: Sequence[str]) -> dict[str, str]:
             f"{_CIRCLED[i]}{prompts.SMS_QUESTIONS[Question(q)]}" for i, q in enumerate(questions)
         ),
         "count": str(len(questions)),
-        "example": "".join(prompts.SMS_EXAMPLE_DIGIT[Question(q)] for q in questions),
+        "example": prompts.SMS_EXAMPLE_DIGIT * len(questions),
     }
 
 

@@ -1,4 +1,5 @@
-"""The phone survey's webhooks (语音回访): start, one per answer, reason, suggestion, status.
+"""The phone survey's webhooks (语音回访): start, identity, one per answer, the confirmation of a
+grave answer, reason, suggestion, status.
 
 Each handler checks the signature (the Form dependency) before anything else, answers from
 the stored state when Twilio repeats a request, and keeps slow work (free-form transcription)
@@ -13,6 +14,7 @@ from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
+from callbacks import clarify
 from callbacks import service as callbacks
 from ivr import prompts
 from ivr.config import IvrSettings, IvrSettingsDep
@@ -20,12 +22,22 @@ from ivr.twilio.webhook import Form, twiml
 from ivr.voice import service, survey
 from ivr.voice.jobs import enqueue_after_response
 from ivr.voice.models import RecordingPurpose, TranscriptStatus
-from ivr.voice.spoken import HANGUP, Heard, hear, speech_enabled
+from ivr.voice.spoken import HANGUP, Heard, hear, hear_answer, speech_enabled
 from kernel.db import SessionDep
-from kernel.vocabulary import SURVEY_QUESTIONS, Question
+from kernel.vocabulary import SURVEY_QUESTIONS, Answer, Question, is_grave
 
 router = APIRouter(prefix="/twilio/voice", tags=["twilio"])
 Tries = Annotated[int, Query(alias="try", ge=0, le=survey.MAX_RETRIES)]
+
+
+@dataclass(frozen=True)
+class Step:
+    """Where a webhook stands: its call, its settings, and the task's questions in order."""
+
+    session: Session
+    settings: IvrSettings
+    attempt: int
+    order: tuple[Question, ...]
 
 
 def _known(question: str, table: Container[str]) -> Question:
@@ -39,13 +51,40 @@ def _known(question: str, table: Container[str]) -> Question:
 def voice_start(
     attempt: int, form: Form, session: SessionDep, settings: IvrSettingsDep
 ) -> Response:
-    """The call was answered: greet, or hang up on an answering machine (an unanswered try)."""
+    """The call was answered: ask for the person, or hang up on an answering machine."""
     answered_by = str(form.get("AnsweredBy") or "")
     if answered_by.startswith(("machine", "fax")):
         service.mark_machine(session, attempt_id=attempt, answered_by=answered_by)
         return twiml(survey.hang_up())
     context = service.survey_context(session, attempt_id=attempt)
-    return twiml(survey.greeting(settings, context=context, speech=speech_enabled()))
+    return twiml(survey.opening(settings, context=context, speech=speech_enabled()))
+
+
+@router.post("/identity")
+def voice_identity(
+    attempt: int, form: Form, session: SessionDep, settings: IvrSettingsDep, tries: Tries = 0
+) -> Response:
+    """是本人: introduce the survey. 不是: apologise, end, and hand the task to an operator."""
+    context = service.survey_context(session, attempt_id=attempt)
+    heard = hear(settings, keys=survey.YES_NO_KEYS, kind="yes_no", form=form)
+    if heard.value == Answer.yes:
+        return twiml(survey.introduction(settings, context=context, speech=speech_enabled()))
+    if heard.value == Answer.no:  # nothing is asked, nothing is counted
+        callbacks.mark_wrong_person(session, attempt_id=attempt, actor="twilio")
+        return twiml(survey.goodbye(settings, text=prompts.WRONG_PERSON))
+    if heard.hung_up:
+        return twiml(survey.hang_up())
+    if tries >= survey.MAX_RETRIES:  # not reached after all: the call counts as unanswered
+        return twiml(survey.goodbye(settings, text=prompts.IDENTITY_UNCLEAR))
+    again = survey.ask_identity(
+        settings,
+        attempt_id=attempt,
+        addressee=context.addressee,
+        tries=tries + 1,
+        speech=speech_enabled(),
+        preface=prompts.UNSURE if heard.kind == "unsure" else prompts.RETRY,
+    )
+    return twiml(again)
 
 
 @router.post("/answer")
@@ -65,14 +104,21 @@ def voice_answer(
     step = Step(session=session, settings=settings, attempt=attempt, order=order)
     stored = service.answer_of(session, attempt_id=attempt, question=question)
     if stored is not None:  # Twilio repeated the request: answer as the first time
+        if stored.unconfirmed is not None or is_grave(question, stored.value):
+            return twiml(_confirmation(step, question=question, tries=tries))
         return twiml(_after_answer(step, question=question, value=stored.value))
-    heard = hear(settings, question=question, form=form)
+    heard = hear_answer(settings, question=question, form=form)
     if question == order[0] and heard.digits == survey.RESCHEDULE_KEY:
         service.reschedule_on_request(session, attempt_id=attempt)
         return twiml(survey.goodbye(settings, text=prompts.RESCHEDULED))
     _keep_answer_recording(session, attempt=attempt, question=question, form=form, heard=heard)
     if heard.value is None and heard.hung_up:
         return twiml(survey.hang_up())  # nothing usable, nobody left to ask: partial
+    if heard.kind == "in_between":
+        words = (heard.text or "").replace(" ", "")
+        clarify.note_in_between(
+            session, attempt_id=attempt, question=question, words=words, actor="twilio"
+        )
     if heard.value is None:
         again = _ask_again(
             settings, attempt=attempt, question=question, tries=tries, unsure=unsure, heard=heard
@@ -89,7 +135,67 @@ def voice_answer(
     )
     if heard.hung_up:
         return twiml(survey.hang_up())
+    if is_grave(question, heard.value):
+        return twiml(_confirmation(step, question=question, tries=tries))
     return twiml(_after_answer(step, question=question, value=heard.value))
+
+
+@router.post("/confirm")
+def voice_confirm(
+    attempt: int,
+    q: str,
+    form: Form,
+    session: SessionDep,
+    settings: IvrSettingsDep,
+    tries: Tries = 0,
+) -> Response:
+    """A grave answer confirmed (1) is filed; 2 asks again; anything else leaves it unclear."""
+    question = _known(q, survey.KEYS)
+    order = service.questions_of(session, attempt_id=attempt)
+    _known(q, order)
+    step = Step(session=session, settings=settings, attempt=attempt, order=order)
+    task_id = service.task_of(session, attempt_id=attempt)
+    stored = service.answer_of(session, attempt_id=attempt, question=question)
+    if stored is None:  # Twilio repeated the request after the person chose again
+        return twiml(_rechoose(step, question=question, tries=tries))
+    if stored.unconfirmed is None:  # confirmed already: Twilio repeated the request
+        return twiml(_after_answer(step, question=question, value=stored.value))
+    heard = hear(settings, keys=survey.YES_NO_KEYS, kind="yes_no", form=form)
+    _keep_answer_recording(session, attempt=attempt, question=question, form=form, heard=heard)
+    if heard.value == Answer.yes:
+        confirmed = clarify.confirm_answer(session, task_id=task_id, actor="twilio")
+        value = confirmed.value if confirmed is not None else None
+        return twiml(_after_answer(step, question=question, value=value))
+    if heard.value == Answer.no and tries < survey.MAX_RETRIES:
+        clarify.withdraw_answer(session, task_id=task_id, actor="twilio")
+        return twiml(_rechoose(step, question=question, tries=tries))
+    clarify.leave_unconfirmed(session, task_id=task_id, actor="twilio")
+    if heard.hung_up:
+        return twiml(survey.hang_up())
+    return twiml(_next_step(step, question=question))
+
+
+def _confirmation(step: Step, *, question: Question, tries: int) -> str:
+    """Ask the person to confirm a grave answer before it is filed."""
+    return survey.ask_confirmation(
+        step.settings,
+        attempt_id=step.attempt,
+        question=question,
+        tries=tries,
+        speech=speech_enabled(),
+    )
+
+
+def _rechoose(step: Step, *, question: Question, tries: int) -> str:
+    """The person did not confirm but chose again: the question once more."""
+    return survey.ask(
+        step.settings,
+        attempt_id=step.attempt,
+        question=question,
+        tries=tries + 1,
+        speech=speech_enabled(),
+        preface=prompts.RECHOOSE,
+    )
 
 
 def _ask_again(
@@ -104,10 +210,11 @@ def _ask_again(
     """The re-ask for an unusable input, or None when it is time to mark the answer unclear."""
     if tries >= survey.MAX_RETRIES:
         return None
-    if heard.kind == "unsure":
+    if heard.kind in ("unsure", "in_between"):
         if unsure:
             return None  # a second answer we could not make out: an operator will ask
-        preface, unsure = prompts.UNSURE, 1
+        unsure = 1
+        preface = prompts.UNSURE if heard.kind == "unsure" else prompts.IN_BETWEEN
     else:
         preface = prompts.RETRY
     return survey.ask(
@@ -119,16 +226,6 @@ def _ask_again(
         unsure=bool(unsure),
         preface=preface,
     )
-
-
-@dataclass(frozen=True)
-class Step:
-    """Where a webhook stands: its call, its settings, and the task's questions in order."""
-
-    session: Session
-    settings: IvrSettings
-    attempt: int
-    order: tuple[Question, ...]
 
 
 def _after_answer(step: Step, *, question: Question, value: str | None) -> str:

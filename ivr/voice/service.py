@@ -10,13 +10,13 @@ from sqlmodel import Session, select
 from callbacks import service as callbacks
 from callbacks.models import CallbackTask, SurveyAnswer, TaskStatus
 from ivr.voice.models import RecordingPurpose, TranscriptStatus, VoiceRecording
-from ivr.voice.survey import SurveyContext
+from ivr.voice.survey import SurveyContext, addressee
 from kernel.clock import centre_tz, local, utcnow
 from kernel.vocabulary import Question
 
 
 def survey_context(session: Session, *, attempt_id: int) -> SurveyContext:
-    """What the greeting names: the business kind, its local date and the outlet."""
+    """What the call names: the person (surname only), the business, its local date, the outlet."""
     attempt = callbacks.get_attempt(session, attempt_id=attempt_id)
     task = callbacks.get_task(session, task_id=attempt.task_id)
     moment = local(task.business_at)
@@ -25,6 +25,7 @@ def survey_context(session: Session, *, attempt_id: int) -> SurveyContext:
         business_kind=task.business_kind,
         business_date=f"{moment.month}月{moment.day}日",
         outlet_name=task.outlet_name,
+        addressee=addressee(task.person_name, task.person_gender),
         questions=_questions(task),
     )
 
@@ -37,6 +38,11 @@ def questions_of(session: Session, *, attempt_id: int) -> tuple[Question, ...]:
 
 def _questions(task: CallbackTask) -> tuple[Question, ...]:
     return tuple(Question(question) for question in callbacks.questions_for(task))
+
+
+def task_of(session: Session, *, attempt_id: int) -> int:
+    """The id of the task a call belongs to."""
+    return callbacks.get_attempt(session, attempt_id=attempt_id).task_id
 
 
 def answer_of(session: Session, *, attempt_id: int, question: Question) -> SurveyAnswer | None:

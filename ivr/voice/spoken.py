@@ -2,6 +2,7 @@
 
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -10,6 +11,7 @@ from starlette.datastructures import FormData
 from ivr.asr.audio import UnreadableAudio
 from ivr.asr.config import get_asr_settings
 from ivr.asr.decoder import AsrUnavailable, decode_answer, load_model
+from ivr.asr.grammar import QuestionKind
 from ivr.config import IvrSettings
 from ivr.twilio.client import RecordingUnavailable, fetch_recording
 from ivr.voice import survey
@@ -17,7 +19,7 @@ from kernel.vocabulary import Answer, Question
 
 log = logging.getLogger(__name__)
 
-HeardKind = Literal["key", "speech", "unsure", "nothing"]
+HeardKind = Literal["key", "speech", "in_between", "unsure", "nothing"]
 HANGUP = "hangup"  # Digits Twilio sends when the person hung up during a <Record>
 
 
@@ -59,11 +61,18 @@ def warm_up_in_background() -> None:
     threading.Thread(target=warm_up, name="asr-warm-up", daemon=True).start()
 
 
-def hear(settings: IvrSettings, *, question: Question, form: FormData) -> Heard:
-    """Read a question's webhook form: a key wins; else decode the recording; else nothing."""
+def hear_answer(settings: IvrSettings, *, question: Question, form: FormData) -> Heard:
+    """Read a question's webhook form: its keys, or its spoken answers."""
+    return hear(settings, keys=survey.KEYS[question], kind=survey.kind_of(question), form=form)
+
+
+def hear(
+    settings: IvrSettings, *, keys: Mapping[str, Answer], kind: QuestionKind, form: FormData
+) -> Heard:
+    """Read a prompt's webhook form: a key wins; else decode the recording; else nothing."""
     digits = str(form.get("Digits") or "").strip()
     if digits and digits != HANGUP:
-        return Heard("key", value=survey.parse_key(question, digits), digits=digits)
+        return Heard("key", value=keys.get(digits[:1]), digits=digits)
     url = str(form.get("RecordingUrl") or "")
     if not url:
         return Heard("nothing", digits=digits)
@@ -75,17 +84,18 @@ def hear(settings: IvrSettings, *, question: Question, form: FormData) -> Heard:
     }
     try:
         wav = fetch_recording(settings, url=url)
-        answer = decode_answer(wav=wav, kind=survey.kind_of(question))
+        answer = decode_answer(wav=wav, kind=kind)
     except (RecordingUnavailable, UnreadableAudio, AsrUnavailable) as error:
-        log.warning("spoken answer to %s not decoded: %s", question, error)
+        log.warning("spoken answer not decoded: %s", error)
         return Heard("unsure", **reference)
-    if answer.value is not None:
-        kind: HeardKind = "speech"
-    else:
+    heard: HeardKind = "speech"
+    if answer.in_between:
+        heard = "in_between"  # 一般: the person is asked to choose a tier, never guessed
+    elif answer.value is None:
         # Words we could not map, or not sure enough: worth asking again. Pure silence is not.
-        kind = "unsure" if answer.text.strip() else "nothing"
+        heard = "unsure" if answer.text.strip() else "nothing"
     return Heard(
-        kind,
+        heard,
         value=answer.value,
         text=answer.text,
         confidence=answer.confidence,

@@ -1,5 +1,11 @@
 """The phone survey as pure functions: survey state in, TwiML out (golden-testable).
 
+The call opens by checking it reached the right person (surname only), then introduces the
+business and asks the questions; a grave answer is confirmed before it is filed, and an
+in-between spoken rating (一般) is asked again among the three tiers. The person hears that the
+call is recorded before the first <Record>: at the opening when answers are spoken, else in the
+introduction (the reason and suggestion recordings come later).
+
 Keypad only, each question is a one-digit <Gather>. With spoken answers on, each question is
 a <Say> then a <Record> that any key also ends: the key arrives as Digits, speech as a
 recording we decode ourselves (no voice leaves the centre). trim="do-not-trim" keeps a key
@@ -13,6 +19,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from core_ledger.identity import Gender
 from ivr import prompts
 from ivr.asr.grammar import QuestionKind
 from ivr.config import IvrSettings
@@ -30,6 +37,8 @@ KEYS: dict[Question, dict[str, Answer]] = {
     question: {str(n): answer for n, answer in enumerate(answers_to(question), start=1)}
     for question in Question
 }
+# "本人吗？是请按1，不是请按2" and "确认请按1，重新选择请按2": yes or no, as spoken answers are.
+YES_NO_KEYS: dict[str, Answer] = {"1": Answer.yes, "2": Answer.no}
 RESCHEDULE_KEY = "9"
 MAX_RETRIES = 2  # re-asks after the first ask; then the answer is marked unclear
 ANY_KEY = "0123456789*#"
@@ -43,7 +52,21 @@ class SurveyContext:
     business_kind: str  # withdrawal | loan
     business_date: str  # e.g. 11月3日
     outlet_name: str
+    addressee: str = "先生/女士"  # 王女士: the surname only, from the ledger
     questions: tuple[Question, ...] = SURVEY_QUESTIONS  # RECTIFICATION_QUESTIONS for a 整改回访
+
+
+# Two-character surnames (复姓) a callee would expect to hear whole.
+_PAIRS = "欧阳司马上官诸葛东方皇甫令狐慕容尉迟公孙长孙宇文司徒夏侯轩辕端木独孤南宫西门申屠"
+_COMPOUND_SURNAMES = frozenset(_PAIRS[i : i + 2] for i in range(0, len(_PAIRS), 2))
+_TITLES: dict[str, str] = {Gender.male: "先生", Gender.female: "女士"}
+
+
+def addressee(name: str, gender: str | None) -> str:
+    """How the call addresses a person: surname and title (王女士), or 王先生/女士 if unknown."""
+    name = name.strip()
+    surname = name[:2] if name[:2] in _COMPOUND_SURNAMES else name[:1]
+    return surname + _TITLES.get(gender or "", "先生/女士")
 
 
 def _url(settings: IvrSettings, step: str, **query: object) -> str:
@@ -60,6 +83,16 @@ def step_url(
     return _url(settings, "answer", **query)
 
 
+def identity_url(settings: IvrSettings, *, attempt_id: int, tries: int) -> str:
+    """The URL that receives the answer to "are you X本人?"."""
+    return _url(settings, "identity", attempt=attempt_id, **{"try": tries})
+
+
+def confirm_url(settings: IvrSettings, *, attempt_id: int, question: Question, tries: int) -> str:
+    """The URL that receives the confirmation of a grave answer."""
+    return _url(settings, "confirm", attempt=attempt_id, q=question, **{"try": tries})
+
+
 def reason_url(settings: IvrSettings, *, attempt_id: int, question: Question) -> str:
     """The URL that receives the recorded reason for an 不满意."""
     return _url(settings, "reason", attempt=attempt_id, q=question)
@@ -74,20 +107,9 @@ def _say(node: VoiceResponse | Gather, text: str, settings: IvrSettings) -> None
     node.say(text, language=settings.voice_language, voice=settings.voice)
 
 
-def ask(
-    settings: IvrSettings,
-    *,
-    attempt_id: int,
-    question: Question,
-    tries: int,
-    speech: bool,
-    unsure: bool = False,
-    preface: str = "",
-) -> str:
-    """Ask one question, by keypad only or by keypad or voice."""
+def _prompt(settings: IvrSettings, *, text: str, url: str, speech: bool) -> str:
+    """Say a prompt and take one key, or (speech on) a key or a short spoken answer."""
     response = VoiceResponse()
-    url = step_url(settings, attempt_id=attempt_id, question=question, tries=tries, unsure=unsure)
-    text = preface + prompts.QUESTIONS[question]
     if speech:
         _say(response, text, settings)
         response.record(
@@ -113,26 +135,84 @@ def ask(
     return str(response)
 
 
-def greeting(settings: IvrSettings, *, context: SurveyContext, speech: bool) -> str:
-    """The first thing the person hears: who calls, about what, and the first question."""
+def ask(
+    settings: IvrSettings,
+    *,
+    attempt_id: int,
+    question: Question,
+    tries: int,
+    speech: bool,
+    unsure: bool = False,
+    preface: str = "",
+) -> str:
+    """Ask one question, by keypad only or by keypad or voice."""
+    url = step_url(settings, attempt_id=attempt_id, question=question, tries=tries, unsure=unsure)
+    return _prompt(settings, text=preface + prompts.QUESTIONS[question], url=url, speech=speech)
+
+
+def opening(settings: IvrSettings, *, context: SurveyContext, speech: bool) -> str:
+    """The first thing the person hears: who calls, and whether they are the person we want."""
+    text = prompts.OPENING.format(centre=settings.centre_name)
+    if speech:  # the identity answer is the call's first recording
+        text += prompts.RECORDING_NOTICE + prompts.SPEECH_HINT
+    return ask_identity(
+        settings,
+        attempt_id=context.attempt_id,
+        addressee=context.addressee,
+        tries=0,
+        speech=speech,
+        preface=text,
+    )
+
+
+def ask_identity(
+    settings: IvrSettings,
+    *,
+    attempt_id: int,
+    addressee: str,
+    tries: int,
+    speech: bool,
+    preface: str = "",
+) -> str:
+    """Ask whether we reached the person: 请问您是王女士本人吗？"""
+    text = preface + prompts.IDENTITY.format(addressee=addressee)
+    url = identity_url(settings, attempt_id=attempt_id, tries=tries)
+    return _prompt(settings, text=text, url=url, speech=speech)
+
+
+def introduction(settings: IvrSettings, *, context: SurveyContext, speech: bool) -> str:
+    """The person is who we called: what the call is about, then the first question."""
     rectification = context.questions == RECTIFICATION_QUESTIONS
-    template = prompts.RECTIFICATION_GREETING if rectification else prompts.GREETING
+    template = prompts.RECTIFICATION_INTRODUCTION if rectification else prompts.INTRODUCTION
     text = template.format(
-        centre=settings.centre_name,
         date=context.business_date,
         outlet=context.outlet_name,
         business=prompts.BUSINESS_KIND.get(context.business_kind, "公积金业务"),
     )
-    if speech:
-        text += prompts.SPEECH_HINT
+    if not speech:  # told at the opening when answers are spoken
+        text += prompts.RECORDING_NOTICE
     return ask(
         settings,
         attempt_id=context.attempt_id,
         question=context.questions[0],
         tries=0,
         speech=speech,
-        preface=text,
+        preface=text + prompts.RESCHEDULE_OFFER,
     )
+
+
+def ask_confirmation(
+    settings: IvrSettings,
+    *,
+    attempt_id: int,
+    question: Question,
+    tries: int,
+    speech: bool,
+    preface: str = "",
+) -> str:
+    """Before a grave answer is filed: 确认请按1，重新选择请按2."""
+    url = confirm_url(settings, attempt_id=attempt_id, question=question, tries=tries)
+    return _prompt(settings, text=preface + prompts.CONFIRM_FAVOUR, url=url, speech=speech)
 
 
 def _recording(settings: IvrSettings, *, text: str, url: str, max_length: int) -> str:
@@ -203,8 +283,3 @@ def kind_of(question: Question) -> QuestionKind:
 def wants_reason(question: Question, value: str | None) -> bool:
     """Whether an answer calls for the reason recording (an 不满意 rating)."""
     return kind_of(question) == "rating" and value == Answer.unsatisfied
-
-
-def parse_key(question: Question, digits: str | None) -> Answer | None:
-    """The answer a key press means for a question, or None for no or a wrong key."""
-    return KEYS[question].get((digits or "").strip()[:1])

@@ -8,10 +8,18 @@ import time_machine
 from sqlmodel import Session, func, select
 
 from callbacks import cases
+from callbacks.clarify import confirm_answer
 from callbacks.metrics import outlet_metrics, rectification_results
-from callbacks.models import CallbackException, CallbackTask, ExceptionStatus, TaskKind, TaskStatus
+from callbacks.models import (
+    CallbackException,
+    CallbackTask,
+    ExceptionStatus,
+    SurveyAnswer,
+    TaskKind,
+    TaskStatus,
+)
 from callbacks.reconcile import time_out_calls
-from callbacks.service import answers_for, record_answer, record_call_status
+from callbacks.service import answers_for, mark_wrong_person, record_answer, record_call_status
 from kernel.clock import centre_tz, local
 from kernel.errors import Conflict, Invalid
 from scoring.models import CallbackRating
@@ -29,13 +37,22 @@ def at(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=centre_tz())
 
 
-def answer_call(session: Session, task: CallbackTask, answers: Mapping[str, str | None]) -> None:
-    """One voice attempt answered by a person, who gives these answers, then the call ends."""
+def answer_call(
+    session: Session,
+    task: CallbackTask,
+    answers: Mapping[str, str | None],
+    *,
+    confirmed: bool = True,
+) -> None:
+    """One voice attempt answered by a person, who gives these answers (confirming a grave
+    one when asked, unless told not to), then the call ends."""
     attempt = start(session, task)
     for question, value in answers.items():
         record_answer(
             session, attempt_id=attempt.id or 0, question=question, value=value, source="dtmf"
         )
+    if confirmed:
+        confirm_answer(session, task_id=task.id or 0, actor="twilio")
     record_call_status(session, attempt_id=attempt.id or 0, status="completed", sequence=9)
 
 
@@ -75,6 +92,32 @@ def test_each_answer_that_needs_a_person_opens_its_exception(
     assert reasons(session, task) == expected
 
 
+def test_an_unconfirmed_favour_asked_is_unclear_and_counts_nothing_against_anyone(
+    session: Session, friday: time_machine.Traveller
+) -> None:
+    (task,) = business(session, at=at("2026-03-06 10:00"))
+    answer_call(session, task, {**GOOD, "favour_asked": "yes"}, confirmed=False)
+    assert task.status == TaskStatus.completed
+    assert reasons(session, task) == ["unclear"]
+    [kept] = session.exec(select(SurveyAnswer).where(SurveyAnswer.question == "favour_asked")).all()
+    assert (kept.value, kept.unconfirmed) == (None, "yes")
+
+
+def test_someone_else_answering_is_a_wrong_person_case_that_blocks_the_task(
+    session: Session, friday: time_machine.Traveller
+) -> None:
+    (task,) = business(session, at=at("2026-03-06 10:00"))
+    attempt = start(session, task)
+    mark_wrong_person(session, attempt_id=attempt.id or 0, actor="twilio")
+    mark_wrong_person(session, attempt_id=attempt.id or 0, actor="twilio")  # retried
+    record_call_status(session, attempt_id=attempt.id or 0, status="completed", sequence=9)
+    assert task.status == TaskStatus.exception
+    [view] = cases.queue(session)
+    assert (view.case.reason, view.label) == ("wrong_person", "非本人接听（号码可能已易主）")
+    cases.close(session, case_id=view.case.id or 0, actor="op", note="号码已换人，已核实")
+    assert task.status == TaskStatus.closed
+
+
 def test_favour_asking_is_first_in_the_queue_and_has_the_shortest_clock(
     session: Session, friday: time_machine.Traveller
 ) -> None:
@@ -104,7 +147,9 @@ def test_a_case_closed_in_time_is_not_shown_breached_later(
     (task,) = business(session, at=at("2026-03-06 10:00"))
     answer_call(session, task, {**GOOD, "repeat_trip": "yes"})
     (case,) = session.exec(select(CallbackException)).all()
-    cases.close(session, case_id=case.id or 0, actor="op1", note="已致电核实，材料齐全后一次办结")
+    cases.verify(
+        session, case_id=case.id or 0, actor="op1", finding="untrue", note="材料齐全后一次办结"
+    )
     friday.move_to(at("2026-03-20 10:00"))
     (shown,) = cases.queue(session, include_closed=True)
     assert (shown.case.status, shown.breached) == (ExceptionStatus.closed, False)
@@ -192,9 +237,7 @@ def test_poor_rating_loop_ends_in_a_second_callback_reported_apart(
     (case,) = session.exec(select(CallbackException)).all()
     with pytest.raises(Conflict):
         cases.record_rectification(session, case_id=case.id or 0, actor="outlet1", text="已整改")
-    cases.verify(
-        session, case_id=case.id or 0, actor="op1", confirmed=True, note="柜员态度生硬属实"
-    )
+    cases.verify(session, case_id=case.id or 0, actor="op1", finding="true", note="柜员态度生硬")
     friday.move_to(at("2026-03-10 10:00"))
     second = cases.record_rectification(
         session, case_id=case.id or 0, actor="outlet1", text="已对柜员进行批评教育并公开致歉"
@@ -233,7 +276,7 @@ def test_still_unsatisfied_after_rectification_is_escalated(
     (task,) = business(session, at=at("2026-03-06 10:00"))
     answer_call(session, task, {**GOOD, "efficiency": "unsatisfied"})
     (case,) = session.exec(select(CallbackException)).all()
-    cases.verify(session, case_id=case.id or 0, actor="op1", confirmed=True, note="属实")
+    cases.verify(session, case_id=case.id or 0, actor="op1", finding="true", note="属实")
     second = cases.record_rectification(
         session, case_id=case.id or 0, actor="outlet1", text="已整改"
     )
@@ -251,7 +294,7 @@ def test_a_late_rectification_is_shown_breached(
     (task,) = business(session, at=at("2026-03-06 10:00"))
     answer_call(session, task, {**GOOD, "attitude": "unsatisfied"})
     (case,) = session.exec(select(CallbackException)).all()
-    cases.verify(session, case_id=case.id or 0, actor="op1", confirmed=True, note="属实")
+    cases.verify(session, case_id=case.id or 0, actor="op1", finding="true", note="属实")
     friday.move_to(at("2026-03-16 10:00"))
     assert cases.view(case, task).rectify_breached is True
 
@@ -262,7 +305,7 @@ def test_an_unconfirmed_complaint_is_closed_without_rectification(
     (task,) = business(session, at=at("2026-03-06 10:00"))
     answer_call(session, task, {**GOOD, "attitude": "unsatisfied"})
     (case,) = session.exec(select(CallbackException)).all()
-    cases.verify(session, case_id=case.id or 0, actor="op1", confirmed=False, note="误按按键")
+    cases.verify(session, case_id=case.id or 0, actor="op1", finding="untrue", note="误按按键")
     assert case.status == ExceptionStatus.closed
     assert session.exec(select(func.count()).select_from(CallbackTask)).one() == 1
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from callbacks.clarify import confirm_answer
 from callbacks.models import CallbackException, TaskEvent
 from callbacks.service import record_answer, record_call_status
 from tests.callbacks.factories import business, start
@@ -32,6 +33,7 @@ def _favour_case(engine: Bind) -> int:
             record_answer(
                 session, attempt_id=attempt.id or 0, question=question, value=value, source="dtmf"
             )
+        confirm_answer(session, task_id=task.id or 0, actor="twilio")  # the person pressed 1
         record_call_status(session, attempt_id=attempt.id or 0, status="completed", sequence=9)
         session.commit()
         return session.exec(select(CallbackException.id)).one() or 0
@@ -53,15 +55,21 @@ def test_queue_page_masks_phones_and_reveal_is_recorded(client: TestClient, engi
     assert ("查看完整号码（人工回访）", "operator") in notes
 
 
-def test_close_by_form_needs_a_note(client: TestClient, engine: Bind) -> None:
+def test_close_by_form_needs_a_note_and_a_finding(client: TestClient, engine: Bind) -> None:
     case_id = _favour_case(engine)
     _sign_in(client, engine, "operator")
     empty = client.post(f"/exceptions/{case_id}/close", data={"note": ""})
     assert empty.status_code == 422 and "处理说明" in empty.text
+    unfound = client.post(f"/exceptions/{case_id}/close", data={"note": "已移交纪检"})
+    assert unfound.status_code == 422 and "请先填写核实结论" in unfound.text
+    assert "提交核实结论" in unfound.text and "非工作人员原因" in unfound.text
     done = client.post(
-        f"/exceptions/{case_id}/close", data={"note": "已移交纪检"}, follow_redirects=False
+        f"/exceptions/{case_id}/verify",
+        data={"finding": "true", "note": "已移交纪检"},
+        follow_redirects=False,
     )
     assert done.status_code == 303
+    assert "核实结论：<strong>属实</strong>" in client.get(f"/exceptions/{case_id}").text
     with Session(engine) as session:
         assert session.exec(select(CallbackException.status)).one() == "closed"
 

@@ -33,7 +33,7 @@ def _seed(stack: Stack, engine: Bind) -> None:
         stack.emulator(
             "PUT",
             f"/_emulator/people/{phone}",
-            json={"answer": "human", "inputs": ["1", "2", "2", "2"]},
+            json={"answer": "human", "inputs": ["1", "1", "2", "1", "1"]},
         )
     with Session(engine) as session:
         for phone in _phones():

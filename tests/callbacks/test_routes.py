@@ -73,14 +73,14 @@ def test_the_poor_rating_loop_over_http(client: TestClient, engine: Bind) -> Non
     assert early.status_code == 409 and "核实" in early.json()["detail"]
     assert (
         client.post(
-            f"{base}/verify", json={"confirmed": True, "note": "属实"}, headers=teller
+            f"{base}/verify", json={"finding": "true", "note": "属实"}, headers=teller
         ).status_code
         == 403
     )
     verified = client.post(
-        f"{base}/verify", json={"confirmed": True, "note": "属实"}, headers=operator
+        f"{base}/verify", json={"finding": "true", "note": "柜员态度生硬"}, headers=operator
     )
-    assert verified.json()["status"] == "verified"
+    assert (verified.json()["status"], verified.json()["finding_label"]) == ("verified", "属实")
     done = client.post(f"{base}/rectification", json={"text": "已批评教育"}, headers=teller).json()
     assert done["case"]["status"] == "rectified" and done["rectification_task_id"] is not None
     second = client.get(
@@ -100,8 +100,12 @@ def test_bad_operator_input_gets_a_message_and_changes_nothing(
     assert client.post(f"{base}/close", json={"note": ""}, headers=operator).status_code == 422
     assert client.get("/api/callbacks/exceptions/999999", headers=operator).status_code == 404
     assert client.get("/api/callbacks/metrics?period=March", headers=operator).status_code == 422
-    closed = client.post(f"{base}/close", json={"note": "已回电致歉"}, headers=operator)
-    assert closed.json()["status"] == "closed"
+    unfound = client.post(f"{base}/close", json={"note": "已回电致歉"}, headers=operator)
+    assert unfound.status_code == 422 and "核实结论" in unfound.json()["detail"]
+    found = client.post(
+        f"{base}/verify", json={"finding": "not_staff", "note": "银行到账延迟"}, headers=operator
+    )
+    assert found.json()["status"] == "closed"
     again = client.post(f"{base}/escalate", json={"note": "x"}, headers=operator)
     assert again.status_code == 409
 

@@ -13,17 +13,17 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from callbacks import schedule
 from callbacks.config import CallbackSettings
 from callbacks.schedule import (
     first_attempt_at,
     is_calling_day,
-    is_working_day,
     next_slot,
     retry_at,
     sms_deadline,
 )
+from kernel import workdays
 from kernel.clock import centre_tz, local
+from kernel.workdays import is_working_day
 
 DEFAULTS = CallbackSettings()
 
@@ -56,9 +56,9 @@ def test_working_days_follow_the_statutory_calendar(day: date, working: bool) ->
 def test_unknown_year_falls_back_to_monday_to_friday_and_warns_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    schedule._warn_calendar_missing.cache_clear()
+    workdays._warn_calendar_missing.cache_clear()
 
-    with caplog.at_level(logging.WARNING, logger="callbacks.schedule"):
+    with caplog.at_level(logging.WARNING, logger="kernel.workdays"):
         monday, saturday = date(2099, 3, 2), date(2099, 3, 7)
         assert is_calling_day(monday, days="workdays") is True
         assert is_calling_day(saturday, days="workdays") is False

@@ -30,6 +30,7 @@ REASONS = [
     "invalid_number",
     "partial",
     "unclear",
+    "wrong_person",
     "unsatisfied",
     "repeat_trip",
     "favour_asked",

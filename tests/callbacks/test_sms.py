@@ -146,9 +146,55 @@ def test_unsatisfied_and_favour_answers_thank_and_open_exceptions(
 ) -> None:
     task = _in_sms_survey(session, traveller)
     answers = {**ALL_FOUR, "attitude": "unsatisfied", "favour_asked": "yes"}
-    assert _reply(session, "SM1", "complete", answers).action == "thanks_follow_up"
+    assert _reply(session, "SM1", "complete", answers).action == "confirm_favour"
+    assert task.status == TaskStatus.sms_sent and _reasons(session, task) == []
+    survey = open_sms_survey(session, phone=PHONE)
+    assert survey is not None and survey.confirming and survey.expected == []
+    confirmed = handle_reply(
+        session,
+        phone=PHONE,
+        message_sid="SM2",
+        answers={},
+        suggestion=None,
+        kind="confirm",
+        raw="1",
+        confirmation="confirm",
+    )
+    assert confirmed.action == "thanks_follow_up"
     assert task.status == TaskStatus.completed
     assert _reasons(session, task) == ["favour_asked", "unsatisfied"]
+
+
+def test_an_in_between_rating_is_asked_once_then_unclear(
+    session: Session, traveller: time_machine.Traveller
+) -> None:
+    task = _in_sms_survey(session, traveller)
+    rest = {q: v for q, v in ALL_FOUR.items() if q != "efficiency"}
+    first = handle_reply(
+        session,
+        phone=PHONE,
+        message_sid="SM1",
+        answers=rest,
+        suggestion=None,
+        kind="complete",
+        raw="1 还行 1 1",
+        in_between={"efficiency": "还行"},
+    )
+    assert (first.action, first.missing, first.words) == ("choose_tier", ["efficiency"], "还行")
+    again = handle_reply(
+        session,
+        phone=PHONE,
+        message_sid="SM2",
+        answers={},
+        suggestion=None,
+        kind="complete",
+        raw="一般",
+        in_between={"efficiency": "一般"},
+    )
+    assert again.action == "thanks_follow_up" and task.status == TaskStatus.completed
+    assert _reasons(session, task) == ["unclear"]
+    rating = session.exec(select(CallbackRating)).one()
+    assert (rating.attitude, rating.efficiency) == ("very_satisfied", None)
 
 
 def test_opt_out_closes_every_open_task_of_the_phone_and_stops_calls(

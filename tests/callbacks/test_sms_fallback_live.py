@@ -60,7 +60,7 @@ def test_three_missed_calls_then_an_sms_answer_completes_the_survey(
     stack: Stack, engine: Bind
 ) -> None:
     phone = "+8613800001111"
-    task_id = _seed(stack, engine, phone, {"answer": "no-answer", "sms_replies": ["1122"]})
+    task_id = _seed(stack, engine, phone, {"answer": "no-answer", "sms_replies": ["1111"]})
     task = _run_until(engine, task_id, {TaskStatus.completed, TaskStatus.exception}, NO_WAIT)
     assert task.status == TaskStatus.completed
     with Session(engine) as session:

@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core_ledger.identity import (
+    gender_of,
     make_credit_code,
     make_resident_id,
     validate_credit_code,
@@ -67,6 +68,21 @@ def test_make_resident_id_matches_the_specimen() -> None:
     assert make_resident_id(area="110105", birth=date(1949, 12, 31), sequence=2) == (
         "11010519491231002X"
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "gender"),
+    [
+        ("11010519491231002X", "female"),  # 17th digit 2: even
+        ("440308199901101512", "male"),  # 17th digit 1: odd
+        ("４４０３０８１９９９０１１０１５１２", "male"),
+        ("", None),
+        (None, None),
+        ("1234", None),
+    ],
+)
+def test_the_gender_is_read_from_the_17th_digit(raw: str | None, gender: str | None) -> None:
+    assert gender_of(raw) == gender
 
 
 def test_make_resident_id_refuses_a_bad_area() -> None:

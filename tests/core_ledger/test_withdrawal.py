@@ -63,6 +63,9 @@ def test_a_withdrawal_debits_the_account_and_emits_exactly_one_event(funded: Cen
     }
     assert payload["person"]["account_no"] == funded.accounts[0]
     assert payload["person"]["phone"].startswith("+86")
+    # How the call addresses the person (王先生/女士), never the ID number itself.
+    assert payload["person"]["gender"] in ("male", "female")
+    assert "id_number" not in payload["person"]
     assert payload["occurred_at"].endswith("+00:00")
     _withdraw(funded)  # the same request again
     assert len(funded.session.exec(select(OutboxEvent)).all()) == 1

@@ -97,7 +97,7 @@ def test_withdrawal_is_called_back_and_moves_the_outlet_score(stack: Stack, engi
     stack.emulator(
         "PUT",
         f"/_emulator/people/+86{PHONE}",
-        json={"answer": "human", "inputs": ["1", "2", "2", "2"]},
+        json={"answer": "human", "inputs": ["1", "1", "2", "1", "1"]},  # 是本人, then answers
     )
     period = month_of(utcnow())
     before = httpx.get(
@@ -128,6 +128,13 @@ def test_withdrawal_is_called_back_and_moves_the_outlet_score(stack: Stack, engi
         "repeat_trip": "no",
         "favour_asked": "no",
     }
+    # The call asked for 王女士 (her resident ID's 17th digit is even), never her full name.
+    with Session(engine) as session:
+        sid = session.exec(select(CallAttempt.provider_sid)).one()
+    transcript = stack.emulator("GET", f"/_emulator/calls/{sid}/transcript")
+    assert isinstance(transcript, dict)
+    said = "".join(str(step.get("text", "")) for step in transcript["steps"])
+    assert "请问您是王女士本人吗？" in said and "王芳" not in said
     after = httpx.get(
         f"{stack.app_url}/api/rankings/outlets", params={"period": period}, headers=auth
     ).json()
@@ -144,7 +151,7 @@ def test_same_idempotency_key_gives_one_posting_and_one_callback(
     stack.emulator(
         "PUT",
         f"/_emulator/people/+86{PHONE}",
-        json={"answer": "human", "inputs": ["2", "2", "2", "2"]},
+        json={"answer": "human", "inputs": ["1", "2", "2", "1", "1"]},
     )
     body = {
         "account_no": account_no,

@@ -39,8 +39,10 @@ def test_a_tick_raises_the_alert_for_an_outlet_last_two_months_running(
         good, poor = outlet(session, "WD01"), outlet(session, "WD02")
         for period in (closed.previous(), closed):
             when = datetime.combine(period.first_day, datetime.min.time(), centre_tz())
-            rate(session, good, V, V, when=when + timedelta(days=3, hours=10))
-            rate(session, poor, U, S, when=when + timedelta(days=3, hours=10))
+            # Eight people each: enough for the poor outlet's interval to sit below the centre.
+            for _ in range(8):
+                rate(session, good, V, V, when=when + timedelta(days=3, hours=10))
+                rate(session, poor, U, S, when=when + timedelta(days=3, hours=10))
         session.commit()
         poor_id = poor.id
     clock = Clock()

@@ -36,12 +36,28 @@ def test_a_quarter_without_inspection_renormalizes_the_rest() -> None:
     assert result.value == pytest.approx(650 / 7)
     assert result.missing == ("inspection",)
     assert result.renormalized is True
-    assert "inspection" in (result.note or "")
+    assert result.note == "未计入：第三方监督检查；其余各项权重已按比例放大，合计仍为 100%"
     by_name = {p.name: p for p in result.parts}
     assert by_name["callback"].weight == 0.5
     assert by_name["callback"].effective_weight == pytest.approx(5 / 7)
     assert by_name["inspection"].contribution is None
     assert by_name["inspection"].effective_weight == 0.0
+
+
+def test_a_part_left_out_says_why_in_chinese() -> None:
+    result = composite(
+        parts={"callback": None, "inspection": 80.0, "rectification": 100.0},
+        weights=WEIGHTS,
+        reasons={"callback": "回访仅 12 人次，少于 20 人次，不计入"},
+    )
+    # 0.3 and 0.2 scale to 0.6 and 0.4: 0.6×80 + 0.4×100 = 88.
+    assert result.value == pytest.approx(88.0)
+    assert result.part("callback").reason == "回访仅 12 人次，少于 20 人次，不计入"
+    assert result.part("inspection").reason is None
+    assert result.note == (
+        "未计入：12329 回访满意度（回访仅 12 人次，少于 20 人次，不计入）；"
+        "其余各项权重已按比例放大，合计仍为 100%"
+    )
 
 
 def test_contributions_add_up_to_the_composite() -> None:
@@ -58,7 +74,7 @@ def test_nothing_scored_gives_no_composite() -> None:
     assert result.value is None
     assert result.missing == ("callback", "inspection", "rectification")
     assert result.renormalized is False
-    assert "no composite" in (result.note or "")
+    assert "不计算综合分" in (result.note or "")
 
 
 def test_weights_that_do_not_sum_to_one_are_refused() -> None:

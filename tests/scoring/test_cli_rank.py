@@ -38,15 +38,17 @@ def test_rank_prints_the_table_flags_the_twice_last_and_writes_excel(
         a, b = outlet(session, "WD01", "城东网点"), outlet(session, "WD02", "城西网点")
         teller(session, a, "T1")
         for when in (OCT, NOV):
-            rate(session, a, V, S, when=when)
-            rate(session, b, U, S, when=when)
+            for _ in range(8):
+                rate(session, a, V, S, when=when)
+                rate(session, b, U, S, when=when)
         session.commit()
     book = tmp_path / "rank.xlsx"
     result = _rank("--period", "2026-11", "--xlsx", str(book))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "网点满意度排名 · 2026年11月" in result.stdout
     assert "城东网点" in result.stdout and "90.0" in result.stdout
-    assert "约谈提醒：WD02 连续两个月排名末位" in result.stdout
+    assert "约谈提醒：WD02 2026年10月、2026年11月均回访满意度排名末位" in result.stdout
+    assert "回访人次" in result.stdout
     sheet = load_workbook(book)["网点排名"]
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
     assert [(r[0], r[2], r[4]) for r in rows] == [(1, "WD01", 90.0), (2, "WD02", 40.0)]

@@ -18,6 +18,7 @@ from scoring.evaluations import (
     register_rater,
 )
 from scoring.models import Rater
+from scoring.stats import TierCounts
 from tests.conftest import Bind, make_user
 from tests.scoring.factories import S, U, V, outlet
 
@@ -77,12 +78,16 @@ def test_departments_are_ranked_from_every_criterion_of_every_ballot(
     _vote(session, centre["o2"], "department", "KS1", answers)
     _vote(session, centre["o1"], "department", "KS2", _all(S))
     rows = {r.subject.code: r for r in evaluation_ranking(session, kind="department", period=NOV)}
-    # KS1: 3 非常满意, 2 满意, 1 不满意 → (300 + 160) / 6 = 76.67 from 2 ballots.
-    assert rows["KS1"].summary.counts.total == 6
-    assert rows["KS1"].score == pytest.approx(460 / 6)
+    # KS1: two raters, one ballot each: 100 and (80 + 80 + 0) / 3 = 53.33 → 153.33 / 2 = 76.67.
     assert rows["KS1"].responses == 2
+    assert rows["KS1"].summary.sample.answers.total == 6
+    assert rows["KS1"].summary.counts == TierCounts(1, 0, 1)  # raters: all 非常满意; any 不满意
+    assert rows["KS1"].score == pytest.approx(460 / 6)
     assert rows["KS2"].score == 80.0
-    # centre (460 + 240) / 9 = 77.78; KS1 (460 + 777.8) / 16 = 77.36; KS2 (240 + 777.8) / 13 = 78.29
+    # Centre over 3 raters: (100 + 53.33 + 80) / 3 = 77.78; shrunk KS1 (153.33 + 777.8) / 12
+    # = 77.59, KS2 (80 + 777.8) / 11 = 77.98.
+    average = (100 + 160 / 3 + 80) / 3
+    assert rows["KS1"].summary.shrunk_score == pytest.approx((100 + 160 / 3 + 10 * average) / 12)
     assert [rows["KS2"].rank, rows["KS1"].rank] == [1, 2]
 
 
@@ -147,7 +152,7 @@ def test_unknown_subjects_and_ineligible_raters_are_refused(
         _vote(session, centre["o1"], "unit", "KS1", _all(V))
     # Departments are rated by the outlets they serve; managers rate only the leadership.
     with pytest.raises(Forbidden, match="管理人员不参与对科室的测评"):
-        _vote(session, centre["m1"], "department", "KS1", _all(V))
+        _vote(session, centre["m1"], "department", "KS2", _all(V))
     _vote(session, centre["m1"], "leader", "LD1", _all(V))
     _vote(session, centre["d1"], "leader", "LD1", _all(S))
 
@@ -184,3 +189,43 @@ def test_a_round_is_opened_once_per_month_and_needs_a_window(
         open_round(session, period=parse_period("2026-12"), opens_at=OPENS, closes_at=OPENS)
     with pytest.raises(Invalid, match="按月"):
         open_round(session, period=parse_period("2026-Q4"), opens_at=OPENS, closes_at=DURING)
+
+
+def test_nobody_rates_their_own_department(session: Session, centre: dict[str, Rater]) -> None:
+    with pytest.raises(Forbidden, match="不能对本科室进行测评"):
+        _vote(session, centre["d1"], "department", "KS1", _all(V))
+    # The manager M1 works in KS1: no ballot on KS1 either, whatever else they may rate.
+    with pytest.raises(Forbidden, match="不能对本科室进行测评"):
+        _vote(session, centre["m1"], "department", "KS1", _all(V))
+    assert evaluation_ranking(session, kind="department", period=NOV) == []
+
+
+def test_a_leader_holding_a_managers_seat_rates_no_leader(
+    session: Session, engine: Bind, centre: dict[str, Rater]
+) -> None:
+    create_leader(session, code="LD2", name="王副主任", title="副主任")
+    create_manager(session, code="M9", name="张主任", grade="division", leader_code="LD1")
+    session.commit()
+    make_user(engine, username="zhang", role="manager")
+    seat = register_rater(session, username="zhang", kind="manager", code="M9")
+    with pytest.raises(Forbidden, match="不能对自己进行测评"):
+        _vote(session, seat, "leader", "LD1", _all(V))
+    with pytest.raises(Forbidden, match="您是班子成员，不参与对领导班子成员的测评"):
+        _vote(session, seat, "leader", "LD2", _all(V))
+    assert ballot_sheet(session, rater=seat, period=NOV) == []
+    assert evaluation_ranking(session, kind="leader", period=NOV) == []
+    # Any other manager still rates both.
+    assert [line.code for line in ballot_sheet(session, rater=centre["m1"], period=NOV)] == [
+        "LD1",
+        "LD2",
+    ]
+
+
+def test_a_leader_is_linked_to_one_manager_seat_at_most(
+    session: Session, centre: dict[str, Rater]
+) -> None:
+    create_manager(session, code="M9", name="张主任", grade="division", leader_code="LD1")
+    with pytest.raises(Conflict, match="已登记为管理人员"):
+        create_manager(session, code="M8", name="张主任", grade="division", leader_code="LD1")
+    with pytest.raises(NotFound, match="找不到班子成员 'LD7'"):
+        create_manager(session, code="M7", name="某人", grade="division", leader_code="LD7")

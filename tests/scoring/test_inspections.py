@@ -164,9 +164,10 @@ def test_appraisal_weighs_callbacks_inspection_and_rectification_on_time(
     session: Session, no_shrinkage: None
 ) -> None:
     a, b, c = outlet(session, "WD01"), outlet(session, "WD02"), outlet(session, "WD03")
-    rate(session, a, V, S)  # 90
-    rate(session, b, S, S)  # 80
-    rate(session, c, V, V)  # 100
+    for _ in range(20):  # enough people (HUIFANG_APPRAISAL_MIN_PEOPLE) for the part to count
+        rate(session, a, V, S)  # 90
+        rate(session, b, S, S)  # 80
+        rate(session, c, V, V)  # 100
     on_time = issue_letter(
         session,
         inspection_id=_inspect(session, "WD01", 85, date(2026, 11, 18), FindingIn("卫生差")),

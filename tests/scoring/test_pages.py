@@ -44,11 +44,13 @@ def test_outlet_page_shows_scores_intervals_small_samples_and_the_method(
     page = client.get("/rankings", params={"period": "2026-11"}).text
     assert "网点满意度排名 · 2026年11月" in page
     assert "城东网点" in page and "90.0" in page and "小样本" in page
-    assert "评分方法说明" in page and "Dirichlet(1,1,1)" in page
-    assert "每次回访评价服务态度和办事效率两项" in page  # why tier counts are twice the callbacks
+    assert "评分方法说明" in page and "Dirichlet" in page
+    assert "一次回访计一人次，得分为其服务态度、办事效率两项的平均" in page
+    assert "<th>人次</th>" in page and "少于 20 人次" in page
+    assert "按项计数" not in page and "有效回答" not in page  # the old per-answer notes are gone
     detail = client.get("/rankings/outlet/WD01", params={"period": "2026-11"}).text
     assert "138****5678" in detail and "13812345678" not in detail
-    assert "(1×100 + 1×80 + 0×0) ÷ 2 = 90.00" in detail
+    assert "得分 = (1×90) ÷ 1 人次 = 90.00" in detail
     red = client.get("/rankings/red-flags", params={"period": "2026-11"}).text
     assert "“索拿卡要”反映（1 条" in red
     teller_page = client.get("/rankings", params={"period": "2026-Q4", "kind": "teller"}).text
@@ -90,15 +92,19 @@ def test_alerts_page_raises_and_records_a_talk(client: TestClient, engine: Bind)
     with Session(engine) as session:
         a, b = outlet(session, "WD01", "城东网点"), outlet(session, "WD02", "城西网点")
         for when in (NOV - timedelta(days=31), NOV):
-            rate(session, a, V, V, when=when)
-            rate(session, b, U, U, when=when)
+            for _ in range(8):  # enough people for 城西's interval to sit below the centre
+                rate(session, a, V, V, when=when)
+                rate(session, b, U, U, when=when)
         session.commit()
     _sign_in(client, engine)
     client.post("/rankings/alerts/check", data={"period": "2026-11"})
     page = client.get("/rankings/alerts", params={"period": "2026-11"}).text
-    assert "城西网点连续两个月" in page
+    assert "城西网点连续两个月（2026年10月、2026年11月）回访满意度排名末位，且可信区间" in page
+    assert "规则：网点连续两个月回访满意度排名末位，且可信区间整体低于全中心平均的" in page
     appraisal = client.get("/rankings/appraisal", params={"period": "2026-11"}).text
-    assert "网点绩效考核" in appraisal and "本期无数据" in appraisal
+    assert "网点绩效考核" in appraisal and "本期无检查" in appraisal
+    assert "回访仅 8 人次，少于 20 人次，不计入" in appraisal
+    assert "8 人次" in appraisal
     wrong = client.get("/rankings/appraisal", params={"period": "2026-11", "weights": "callback=2"})
     assert wrong.status_code == 422
 
@@ -122,7 +128,10 @@ def test_a_manager_downloads_the_ranking_as_excel(client: TestClient, engine: Bi
     assert sheet["A1"].value == "网点满意度排名 · 2026年11月"
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
     assert [(r[0], r[2], r[4], r[9]) for r in rows] == [(1, "WD01", 90.0, 1), (2, "WD02", 40.0, 1)]
-    assert "评分方法" in book.sheetnames
+    header = next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))
+    assert header[9:13] == ("回访人次", "非常满意", "满意", "不满意")
+    method = " ".join(str(r[0]) for r in book["评分方法"].iter_rows(values_only=True))
+    assert "按人次" in method and "有效回答" not in method
     bad = client.get("/rankings/export.xlsx", params={"period": "2026-11", "kind": "unit"})
     assert bad.status_code == 422 and "未知的排名类型" in bad.text
     assert client.get("/rankings/export.xlsx", params={"period": "11/2026"}).status_code == 422

@@ -9,6 +9,7 @@ from kernel.clock import centre_tz
 from kernel.periods import parse_period
 from scoring.rankings import RankedSubject, callback_ranking
 from scoring.service import outlet_ranking
+from scoring.stats import TierCounts
 from tests.scoring.factories import S, U, V, outlet, rate, teller
 
 NOV = parse_period("2026-11")
@@ -20,36 +21,61 @@ def _by_code(rows: list[RankedSubject]) -> dict[str, RankedSubject]:
 
 def test_outlet_scores_rates_and_shrunk_ranks_are_as_computed_by_hand(session: Session) -> None:
     a, b = outlet(session, "WD01"), outlet(session, "WD02")
-    rate(session, a, V, V)
-    rate(session, a, V, S)
-    rate(session, a, S, U)
-    rate(session, b, V, S)
+    rate(session, a, V, V)  # 100
+    rate(session, a, V, S)  # 90
+    rate(session, a, S, U)  # 40
+    rate(session, b, V, S)  # 90
     rows = _by_code(callback_ranking(session, kind="outlet", period=NOV))
 
-    # A: 3 非常满意, 2 满意, 1 不满意 → (300 + 160 + 0) / 6 = 76.667; 满意率 5/6.
-    assert rows["WD01"].summary.counts.total == 6
-    assert rows["WD01"].score == pytest.approx(460 / 6)
-    assert rows["WD01"].summary.satisfaction_rate == pytest.approx(5 / 6)
+    # A: three people scoring 100, 90, 40 → 230 / 3 = 76.667; 满意率: 2 of 3 people had no 不满意.
     assert rows["WD01"].responses == 3
-    # B: (100 + 80) / 2 = 90.
+    assert rows["WD01"].summary.people == 3
+    assert rows["WD01"].summary.sample.answers.total == 6
+    assert rows["WD01"].counts == TierCounts(1, 1, 1)  # people: all 非常满意 / 满意 / any 不满意
+    assert rows["WD01"].score == pytest.approx(230 / 3)
+    assert rows["WD01"].summary.satisfaction_rate == pytest.approx(2 / 3)
+    # B: one person, 90.
     assert rows["WD02"].score == pytest.approx(90.0)
-    # Centre mean (460 + 180) / 8 = 80; shrunk A = (460 + 10×80) / 16 = 78.75,
-    # shrunk B = (180 + 800) / 12 = 81.667.
+    # Centre mean (230 + 90) / 4 people = 80; shrunk A = (230 + 10×80) / (3 + 10) = 79.23,
+    # shrunk B = (90 + 800) / 11 = 80.91.
     assert rows["WD01"].centre_score == pytest.approx(80.0)
-    assert rows["WD01"].summary.shrunk_score == pytest.approx(78.75)
-    assert rows["WD02"].summary.shrunk_score == pytest.approx(980 / 12)
+    assert rows["WD01"].summary.shrunk_score == pytest.approx(1030 / 13)
+    assert rows["WD02"].summary.shrunk_score == pytest.approx(890 / 11)
     assert (rows["WD02"].rank, rows["WD01"].rank) == (1, 2)
     assert rows["WD01"].summary.small_sample and rows["WD02"].summary.small_sample
 
 
-def test_interval_of_a_two_answer_outlet(session: Session) -> None:
+def test_interval_of_a_one_person_outlet(session: Session) -> None:
     b = outlet(session, "WD02")
     rate(session, b, V, S)
     (row,) = callback_ranking(session, kind="outlet", period=NOV)
-    # α = (2, 2, 1), α0 = 5: mean (200 + 160) / 5 = 72; E[x²] = (20000 + 12800) / 5 = 6560;
-    # var = (6560 − 72²) / 6 = 229.33; 72 ± 1.96 × 15.144 = 42.32 .. 101.68 → capped at 100.
-    assert row.summary.interval == pytest.approx((72 - 1.959964 * (1376 / 6) ** 0.5, 100.0))
+    # One person scoring 90, with the three imaginary ones (100, 80, 0): α0 = 4;
+    # mean (90 + 180) / 4 = 67.5; E[x²] = (8100 + 16400) / 4 = 6125;
+    # var = (6125 − 67.5²) / 5 = 313.75; 67.5 ± 1.96 × 17.713 = 32.78 .. 102.22 → capped at 100.
+    assert row.summary.interval == pytest.approx((67.5 - 1.959964 * 313.75**0.5, 100.0))
     assert row.summary.interval_level == 0.95
+
+
+def test_ten_people_are_a_small_sample_however_many_answers_they_gave(session: Session) -> None:
+    a = outlet(session, "WD01")
+    for _ in range(10):
+        rate(session, a, V, V)
+    (row,) = callback_ranking(session, kind="outlet", period=NOV)
+    assert (row.responses, row.summary.sample.answers.total) == (10, 20)
+    assert row.summary.small_sample is True  # 10 people < HUIFANG_MIN_PEOPLE 20
+
+
+def test_a_callback_with_one_rating_is_one_person_and_one_with_none_is_nobody(
+    session: Session,
+) -> None:
+    a = outlet(session, "WD01")
+    rate(session, a, V, None)  # 100: only attitude rated
+    rate(session, a, U, S)  # 40
+    rate(session, a, None, None)  # answered only the yes/no questions: no score
+    (row,) = callback_ranking(session, kind="outlet", period=NOV)
+    assert row.responses == 2
+    assert row.score == pytest.approx(70.0)  # (100 + 40) / 2, not (100 + 0 + 80) / 3
+    assert row.summary.distribution == ((100.0, 1), (40.0, 1))
 
 
 def test_ties_share_a_rank_and_the_next_rank_is_skipped(session: Session) -> None:
@@ -72,7 +98,8 @@ def test_teller_ranking_counts_only_callbacks_that_name_a_teller(session: Sessio
     assert rows["T1"].score == 100.0
     assert rows["T2"].score == 40.0  # (0 + 80) / 2
     assert rows["T1"].subject.group == "WD01网点"
-    assert outlet_ranking(session, period="2026-11")[0].counts.unsatisfied == 3
+    # People with any 不满意: T2's callback and the one without a teller.
+    assert outlet_ranking(session, period="2026-11")[0].counts.unsatisfied == 2
 
 
 def test_unrated_outlets_are_listed_last_without_a_rank_only_when_asked(session: Session) -> None:
@@ -103,8 +130,8 @@ def test_month_follows_the_centres_clock_and_quarters_and_years_add_up(session: 
 
     assert score("2026-11") == 80.0
     assert score("2026-12") == 0.0
-    assert score("2026-Q4") == pytest.approx((200 + 160 + 0) / 6)  # Oct, Nov, Dec
-    assert score("2026") == pytest.approx((200 + 160 + 0 + 160) / 8)
+    assert score("2026-Q4") == pytest.approx((100 + 80 + 0) / 3)  # Oct, Nov, Dec
+    assert score("2026") == pytest.approx((100 + 80 + 0 + 80) / 4)
     assert score("2026-Q3") == 80.0
 
 
@@ -115,7 +142,7 @@ def test_shrinkage_off_ranks_by_the_raw_score(session: Session, no_shrinkage: No
         rate(session, b, V, S)  # 90 from thirty
     rows = callback_ranking(session, kind="outlet", period=NOV)
     assert [(r.subject.code, r.rank) for r in rows] == [("WD01", 1), ("WD02", 2)]
-    assert rows[1].summary.small_sample is False  # 60 answers ≥ 20
+    assert rows[1].summary.small_sample is False  # 30 people ≥ 20
 
 
 def test_with_shrinkage_one_lucky_callback_does_not_beat_thirty_good_ones(
@@ -125,9 +152,9 @@ def test_with_shrinkage_one_lucky_callback_does_not_beat_thirty_good_ones(
     rate(session, a, V, V)
     for _ in range(30):
         rate(session, b, V, S)
-    # centre = (200 + 30×180) / 62 = 90.32; A = (200 + 903.2) / 12 = 91.94;
-    # B = (5400 + 903.2) / 70 = 90.05 — A still first, but only just: shrinkage tempers, not flips.
+    # centre = (100 + 30×90) / 31 = 90.32 (people); A = (100 + 903.2) / 11 = 91.20;
+    # B = (2700 + 903.2) / 40 = 90.08 — A still first, but only just: shrinkage tempers.
     rows = _by_code(callback_ranking(session, kind="outlet", period=NOV))
-    centre = 5600 / 62
-    assert rows["WD01"].summary.shrunk_score == pytest.approx((200 + 10 * centre) / 12)
-    assert rows["WD02"].summary.shrunk_score == pytest.approx((5400 + 10 * centre) / 70)
+    centre = 2800 / 31
+    assert rows["WD01"].summary.shrunk_score == pytest.approx((100 + 10 * centre) / 11)
+    assert rows["WD02"].summary.shrunk_score == pytest.approx((2700 + 10 * centre) / 40)

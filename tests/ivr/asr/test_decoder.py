@@ -25,7 +25,6 @@ EXPECTED = [
     ("feichang_manyi", "rating", "very_satisfied"),
     ("manyi", "rating", "satisfied"),
     ("bu_manyi", "rating", "unsatisfied"),
-    ("yiban", "rating", "satisfied"),
     ("shi", "yes_no", "yes"),
     ("you", "yes_no", "yes"),
     ("fou", "yes_no", "no"),
@@ -78,8 +77,10 @@ def test_each_clip_decodes_to_its_answer(model_dir: Path, name: str, kind: str, 
     assert answer.text
 
 
-def test_yiban_keeps_its_raw_words(model_dir: Path) -> None:
-    assert decode_answer(wav=clip("yiban"), kind="rating").text == "一般"
+def test_yiban_is_in_between_and_keeps_its_raw_words(model_dir: Path) -> None:
+    answer = decode_answer(wav=clip("yiban"), kind="rating")
+    assert (answer.value, answer.in_between, answer.text) == (None, True, "一般")
+    assert not decode_answer(wav=clip("manyi"), kind="rating").in_between
 
 
 @pytest.mark.parametrize("kind", ["rating", "yes_no"])

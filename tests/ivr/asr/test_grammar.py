@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr.asr.grammar import RATING_PHRASES, YES_NO_PHRASES, grammar_json, interpret
+from ivr.asr.grammar import (
+    IN_BETWEEN_PHRASES,
+    RATING_PHRASES,
+    YES_NO_PHRASES,
+    grammar_json,
+    interpret,
+    meaning,
+)
 
 
 @pytest.mark.parametrize(
@@ -18,7 +25,6 @@ from ivr.asr.grammar import RATING_PHRASES, YES_NO_PHRASES, grammar_json, interp
         ("我 很 满意", "satisfied"),
         ("我 很满意", "satisfied"),
         ("挺 满意", "satisfied"),
-        ("一般", "satisfied"),
         ("嗯 [unk] 满意 吧", "satisfied"),
         ("不 满意", "unsatisfied"),
         ("不 太 满意", "unsatisfied"),
@@ -50,6 +56,18 @@ def test_rating_variants_mean_their_tier(words: str, value: str) -> None:
 )
 def test_yes_no_variants_mean_their_answer(words: str, value: str) -> None:
     assert interpret(words=words.split(), kind="yes_no") == value
+
+
+@pytest.mark.parametrize("words", ["一般", "一般 般", "还行", "还 可以", "基本 满意", "嗯 一般 吧"])
+def test_an_in_between_rating_is_heard_but_never_guessed_as_satisfied(words: str) -> None:
+    assert meaning(words=words.split(), kind="rating") == "in_between"
+    assert interpret(words=words.split(), kind="rating") is None
+
+
+def test_in_between_phrases_are_in_the_rating_grammar_only() -> None:
+    rating = json.loads(grammar_json(kind="rating"))
+    assert all(phrase in rating for phrase in IN_BETWEEN_PHRASES)
+    assert not set(IN_BETWEEN_PHRASES) & set(json.loads(grammar_json(kind="yes_no")))
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,13 @@ from sqlmodel import Session, select
 
 from callbacks.channel import ChannelError
 from callbacks.jobs import run_attempt
-from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer, TaskStatus
+from callbacks.models import (
+    CallAttempt,
+    CallbackException,
+    CallbackTask,
+    SurveyAnswer,
+    TaskStatus,
+)
 from callbacks.service import begin_attempt
 from huifang.settings import clear_caches
 from ivr.config import get_ivr_settings
@@ -18,6 +24,7 @@ from ivr.twilio.channel import TwilioChannel
 from tests.conftest import Bind, Stack
 from tests.ivr.sms.support import (
     CLARIFY_ALL,
+    CONFIRM_FAVOUR,
     FOLLOW_UP_LAST_TWO,
     OPTED_OUT,
     PHONE,
@@ -31,8 +38,8 @@ from tests.ivr.sms.support import (
 
 INVITATION = (
     "【住房公积金】您好！您11月3日在城东网点办理了公积金提取，请您评价：①服务态度（1非常满意 "
-    "2满意 3不满意）②办事效率（1非常满意 2满意 3不满意）③是否跑回头路（1是 2否）④工作人员是否"
-    "索要财物（1有 2没有）。请直接回复4位数字，如1122。回复TD退订"
+    "2满意 3不满意）②办事效率（1非常满意 2满意 3不满意）③有没有跑回头路（1没有 2有）④工作人员"
+    "有没有索要财物（1没有 2有）。请直接回复4位数字，如1111。回复TD退订"
 )
 
 
@@ -85,7 +92,7 @@ def _every_webhook_accepted(stack: Stack) -> None:
 
 def test_sms_survey_complete(sms_stack: Stack, engine: Bind) -> None:
     task_id = _survey_by_sms(
-        sms_stack, engine, {"answer": "no-answer", "sms_replies": ["1122 服务很好"]}
+        sms_stack, engine, {"answer": "no-answer", "sms_replies": ["1111 服务很好"]}
     )
     assert _inbox(sms_stack) == [INVITATION, THANKS]
     task = _task(engine, task_id)
@@ -97,7 +104,7 @@ def test_sms_survey_complete(sms_stack: Stack, engine: Bind) -> None:
         ("outbound-reply", "thanks", "delivered"),
     ]
     assert all(m.message_sid and m.message_sid.startswith("SM") for m in rows)
-    assert rows[1].body == "1122 服务很好" and rows[1].reply_kind == "complete"
+    assert rows[1].body == "1111 服务很好" and rows[1].reply_kind == "complete"
     _every_webhook_accepted(sms_stack)
 
 
@@ -105,7 +112,7 @@ def test_sms_partial_reply_gets_one_follow_up_then_completes(
     sms_stack: Stack, engine: Bind
 ) -> None:
     task_id = _survey_by_sms(
-        sms_stack, engine, {"answer": "no-answer", "sms_replies": ["11", "22"]}
+        sms_stack, engine, {"answer": "no-answer", "sms_replies": ["11", "11"]}
     )
     assert _inbox(sms_stack) == [INVITATION, FOLLOW_UP_LAST_TWO, THANKS]
     assert _task(engine, task_id).status == TaskStatus.completed
@@ -117,6 +124,20 @@ def test_sms_partial_reply_gets_one_follow_up_then_completes(
         "repeat_trip": ("no", "sms"),
         "favour_asked": ("no", "sms"),
     }
+    _every_webhook_accepted(sms_stack)
+
+
+def test_sms_favour_asked_is_confirmed_by_text_before_it_is_filed(
+    sms_stack: Stack, engine: Bind
+) -> None:
+    task_id = _survey_by_sms(
+        sms_stack, engine, {"answer": "no-answer", "sms_replies": ["1112", "1"]}
+    )
+    assert _inbox(sms_stack) == [INVITATION, CONFIRM_FAVOUR, THANKS_FOLLOW_UP]
+    assert _task(engine, task_id).status == TaskStatus.completed
+    with Session(engine) as session:
+        [case] = session.exec(select(CallbackException)).all()
+    assert case.reason == "favour_asked"
     _every_webhook_accepted(sms_stack)
 
 
@@ -209,7 +230,7 @@ def test_delivery_reports_arriving_out_of_order(sms_stack: Stack, engine: Bind) 
 
 
 def test_forged_inbound_is_refused_and_writes_nothing(sms_stack: Stack, engine: Bind) -> None:
-    form = {"MessageSid": "SM" + "f" * 32, "From": PHONE, "To": "+8657112329", "Body": "1122"}
+    form = {"MessageSid": "SM" + "f" * 32, "From": PHONE, "To": "+8657112329", "Body": "1111"}
     forged = signature("/twilio/sms/inbound", form, token="f" * 32)
     response = httpx.post(
         sms_stack.app_url + "/twilio/sms/inbound", data=form, headers={"X-Twilio-Signature": forged}

@@ -8,8 +8,10 @@ import pytest
 from ivr.sms.reply import parse_reply
 from ivr.sms.texts import (
     MAX_SEGMENTS,
+    render_choose_tier,
     render_clarify,
     render_closed,
+    render_confirm_favour,
     render_follow_up,
     render_invitation,
     render_opted_out,
@@ -39,6 +41,12 @@ def every_text() -> list[str]:
         render_thanks(signature=SIGNATURE, follow_up=False),
         render_thanks(signature=SIGNATURE, follow_up=True),
         render_closed(signature=SIGNATURE),
+        render_confirm_favour(signature=SIGNATURE),
+        render_choose_tier(signature=SIGNATURE, questions=["attitude", "efficiency"], words="一般"),
+        render_outcome(
+            signature=SIGNATURE, action="rechoose", missing=["favour_asked"], expected=[]
+        )
+        or "",
     ]
 
 
@@ -99,12 +107,34 @@ def test_the_invitation_says_what_when_where_and_how_to_reply() -> None:
         "公积金提取",
         "5月12日",
         "城东营业网点",
-        "请直接回复4位数字，如1122",
+        "请直接回复4位数字，如1111",
         "回复TD退订",
     ):
         assert part in text
     for word in ("服务态度", "办事效率", "跑回头路", "索要财物"):
         assert word in text
+
+
+def test_every_question_offers_the_favourable_answer_as_1() -> None:
+    assert (
+        "①服务态度（1非常满意 2满意 3不满意）②办事效率（1非常满意 2满意 3不满意）"
+        "③有没有跑回头路（1没有 2有）④工作人员有没有索要财物（1没有 2有）"
+    ) in invitation()
+    assert "1是" not in invitation() and "2否" not in invitation()
+
+
+def test_the_confirmation_of_a_grave_answer_asks_for_1() -> None:
+    assert render_confirm_favour(signature=SIGNATURE) == (
+        "【住房公积金】您反映工作人员向您索要财物，确认请回复1，重新选择请回复2。回复TD退订"
+    )
+
+
+def test_an_in_between_answer_is_asked_again_among_the_three_tiers() -> None:
+    text = render_choose_tier(signature=SIGNATURE, questions=["efficiency"], words="还行")
+    assert text == (
+        "【住房公积金】您回复了“还行”，请在非常满意、满意、不满意中选一个："
+        "①办事效率（1非常满意 2满意 3不满意）。请直接回复1位数字，如1。回复TD退订"
+    )
 
 
 def test_a_loan_is_named_as_a_loan() -> None:
@@ -123,7 +153,7 @@ def test_the_follow_up_names_only_the_missing_questions() -> None:
     assert "索要财物" in text
     assert "服务态度" not in text
     assert "跑回头路" not in text
-    assert "请直接回复2位数字，如12" in text
+    assert "请直接回复2位数字，如11" in text
     assert "回复TD退订" in text
 
 
@@ -137,7 +167,7 @@ def test_the_follow_up_example_answers_the_missing_questions() -> None:
 
 def test_the_clarification_repeats_the_format_with_an_example() -> None:
     text = render_clarify(signature=SIGNATURE)
-    assert "4位数字，如1122" in text
+    assert "4位数字，如1111" in text
     assert all(word in text for word in ("服务态度", "办事效率", "跑回头路", "索要财物"))
     assert render_clarify(signature=SIGNATURE, expected=SURVEY_QUESTIONS[2:]).count("①") == 1
 
@@ -170,6 +200,13 @@ def test_a_message_after_closing_says_the_survey_is_over() -> None:
         ),
         ("clarify", ["efficiency"], render_clarify(signature=SIGNATURE, expected=["efficiency"])),
         ("opted_out", [], render_opted_out(signature=SIGNATURE)),
+        ("confirm_favour", [], render_confirm_favour(signature=SIGNATURE)),
+        (
+            "rechoose",
+            ["favour_asked"],
+            "【住房公积金】好的，请您重新选择：①工作人员有没有索要财物（1没有 2有）。"
+            "请直接回复1位数字，如1。回复TD退订",
+        ),
         ("no_survey", [], render_closed(signature=SIGNATURE)),
         ("ignored", [], None),
         ("something_new", [], None),

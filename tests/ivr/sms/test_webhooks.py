@@ -2,22 +2,35 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer, TaskStatus
+from callbacks.models import (
+    CallAttempt,
+    CallbackException,
+    CallbackTask,
+    SurveyAnswer,
+    TaskEvent,
+    TaskStatus,
+)
+from callbacks.reconcile import expire_sms_surveys
 from huifang.settings import clear_caches
 from ivr.sms.models import SmsStatusEvent
 from ivr.sms.service import record_sent
+from kernel.clock import utcnow
 from tests.conftest import Bind
 from tests.ivr.sms.support import (
+    CHOOSE_EFFICIENCY,
     CLARIFY_ALL,
     CLOSED,
+    CONFIRM_FAVOUR,
     FOLLOW_UP_LAST_TWO,
     OPTED_OUT,
+    RECHOOSE_FAVOUR,
     THANKS,
     THANKS_FOLLOW_UP,
     messages,
@@ -49,7 +62,7 @@ class Case:
 CASES = [
     Case(
         "complete_with_suggestion",
-        ["1122 服务很好"],
+        ["1111 服务很好"],
         [THANKS],
         TaskStatus.completed,
         {"attitude": "very_satisfied", "efficiency": "very_satisfied", "repeat_trip": "no"},
@@ -63,21 +76,21 @@ CASES = [
     ),
     Case(
         "unsatisfied_is_followed_up_by_an_operator",
-        ["3 1 2 2 排队太久"],
+        ["3 1 1 1 排队太久"],
         [THANKS_FOLLOW_UP],
         TaskStatus.completed,  # the survey is done; callbacks opens the operator's case
         {"attitude": "unsatisfied"},
     ),
     Case(
         "partial_then_the_rest",
-        ["11", "22"],
+        ["11", "11"],
         [FOLLOW_UP_LAST_TWO, THANKS],
         TaskStatus.completed,
         {"attitude": "very_satisfied", "repeat_trip": "no", "favour_asked": "no"},
     ),
     Case(
         "partial_twice_goes_to_an_operator",
-        ["11", "2"],
+        ["11", "1"],
         [FOLLOW_UP_LAST_TWO, THANKS_FOLLOW_UP],
         TaskStatus.exception,
         {"repeat_trip": "no", "favour_asked": None},
@@ -91,10 +104,52 @@ CASES = [
     ),
     Case(
         "nonsense_then_clarification_then_answers",
-        ["嗯嗯", "1 2 2 2"],
+        ["嗯嗯", "1 2 1 1"],
         [CLARIFY_ALL, THANKS],
         TaskStatus.completed,
         {"efficiency": "satisfied"},
+    ),
+    Case(
+        "all_ones_is_all_favourable",
+        ["1111"],
+        [THANKS],
+        TaskStatus.completed,
+        {"repeat_trip": "no", "favour_asked": "no"},
+    ),
+    Case(
+        "favour_asked_is_confirmed_then_filed",
+        ["1112 让我请吃饭", "1"],
+        [CONFIRM_FAVOUR, THANKS_FOLLOW_UP],
+        TaskStatus.completed,
+        {"attitude": "very_satisfied", "favour_asked": "yes"},
+    ),
+    Case(
+        "favour_asked_then_chosen_again",
+        ["1112", "2", "1"],
+        [CONFIRM_FAVOUR, RECHOOSE_FAVOUR, THANKS],
+        TaskStatus.completed,
+        {"favour_asked": "no"},
+    ),
+    Case(
+        "favour_asked_unconfirmed_is_unclear",
+        ["1112", "这个要怎么说呢"],
+        [CONFIRM_FAVOUR, THANKS_FOLLOW_UP],
+        TaskStatus.completed,
+        {"repeat_trip": "no", "favour_asked": None},
+    ),
+    Case(
+        "in_between_is_asked_once_more",
+        ["1 一般 1 1", "2"],
+        [CHOOSE_EFFICIENCY, THANKS],
+        TaskStatus.completed,
+        {"attitude": "very_satisfied", "efficiency": "satisfied"},
+    ),
+    Case(
+        "in_between_twice_is_unclear",
+        ["1 一般 1 1", "一般"],
+        [CHOOSE_EFFICIENCY, THANKS_FOLLOW_UP],
+        TaskStatus.completed,
+        {"efficiency": None},
     ),
     Case("td_opts_out", ["TD"], [OPTED_OUT], TaskStatus.closed, {"attitude": None}),
     Case("chinese_opt_out", ["退订 谢谢"], [OPTED_OUT], TaskStatus.closed, {"attitude": None}),
@@ -154,13 +209,72 @@ def test_conversation_golden(
     assert all(row.message_sid is None and row.status == "queued" for row in replies)
 
 
+def _cases(engine: Bind, task_id: int) -> list[str]:
+    with Session(engine) as session:
+        query = select(CallbackException).where(CallbackException.task_id == task_id)
+        return sorted(case.reason for case in session.exec(query))
+
+
+@pytest.mark.parametrize(
+    ("replies", "reasons"),
+    [
+        (["1112", "1"], ["favour_asked"]),
+        (["1112", "2", "1"], []),
+        (["1112", "2", "2", "2"], ["unclear"]),  # chose again once; the second time is unclear
+        (["1112", "好的"], ["unclear"]),
+        (["1 一般 1 1", "一般"], ["unclear"]),
+    ],
+)
+def test_only_a_confirmed_favour_asked_opens_a_favour_case(
+    client: object, engine: Bind, voice_once: None, replies: list[str], reasons: list[str]
+) -> None:
+    task_id = unanswered_task(engine)
+    sms_attempt(engine, task_id=task_id)
+    for n, body in enumerate(replies):
+        post_signed(client, "/twilio/sms/inbound", form(body, sid=f"SM{n:032d}"))
+    assert _cases(engine, task_id) == reasons
+
+
+def test_the_in_between_words_are_kept(client: object, engine: Bind, voice_once: None) -> None:
+    task_id = unanswered_task(engine)
+    sms_attempt(engine, task_id=task_id)
+    post_signed(client, "/twilio/sms/inbound", form("还行 1 1 1", sid="SM" + "b" * 32))
+    post_signed(client, "/twilio/sms/inbound", form("还可以吧", sid="SM" + "c" * 32))
+    with Session(engine) as session:
+        [attitude] = session.exec(select(SurveyAnswer).where(SurveyAnswer.question == "attitude"))
+        notes = [
+            e.note for e in session.exec(select(TaskEvent).where(TaskEvent.task_id == task_id))
+        ]
+    assert (attitude.value, attitude.raw) == (None, "还可以吧")
+    assert "服务态度回复“还行”，请其重新选择" in notes
+
+
+def test_a_confirmation_left_unanswered_is_unclear_at_the_deadline(
+    client: object, engine: Bind, voice_once: None
+) -> None:
+    task_id = unanswered_task(engine)
+    attempt_id = sms_attempt(engine, task_id=task_id)
+    post_signed(client, "/twilio/sms/inbound", form("1112", sid="SM" + "e" * 32))
+    with Session(engine) as session:
+        attempt = session.get(CallAttempt, attempt_id)
+        assert attempt is not None
+        attempt.deadline_at = utcnow() - timedelta(minutes=1)
+        session.add(attempt)
+        session.commit()
+        assert expire_sms_surveys(session) == 1
+        session.commit()
+        task = session.get(CallbackTask, task_id)
+        assert task is not None and task.status == TaskStatus.completed
+    assert _cases(engine, task_id) == ["unclear"]
+
+
 def test_complete_reply_keeps_the_suggestion_in_the_persons_words(
     client: TestClient, engine: Bind, voice_once: None
 ) -> None:
     task_id = unanswered_task(engine)
     sms_attempt(engine, task_id=task_id)
     post_signed(
-        client, "/twilio/sms/inbound", form("1，1，2，2。窗口的李老师很耐心", sid="SM" + "a" * 32)
+        client, "/twilio/sms/inbound", form("1，1，1，1。窗口的李老师很耐心", sid="SM" + "a" * 32)
     )
     with Session(engine) as session:
         task = session.get(CallbackTask, task_id)
@@ -196,7 +310,7 @@ def test_forged_signature_is_403_and_writes_nothing(
 ) -> None:
     task_id = unanswered_task(engine)
     sms_attempt(engine, task_id=task_id)
-    body = form("1122", sid="SM" + "f" * 32)
+    body = form("1111", sid="SM" + "f" * 32)
     forged = signature("/twilio/sms/inbound", body, token="0" * 32)
     for headers in ({"X-Twilio-Signature": forged}, {}):
         response = client.post("/twilio/sms/inbound", data=body, headers=headers)

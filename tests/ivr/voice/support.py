@@ -53,7 +53,7 @@ def a_task(session: Session, *, phone: str = PHONE, kind: str = "withdrawal") ->
         "outlet_id": outlet.id,
         "outlet_name": outlet.name,
         "teller_id": None,
-        "person": {"name": "王芳", "phone": phone},
+        "person": {"name": "王芳", "phone": phone, "gender": "female"},
     }
     emit(session, kind=f"{kind}.completed", aggregate_id=business_id, payload=payload)
     relay_outbox(session)

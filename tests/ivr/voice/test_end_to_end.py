@@ -9,12 +9,19 @@ from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
 from callbacks.jobs import run_attempt
-from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer, TaskStatus
+from callbacks.models import (
+    CallAttempt,
+    CallbackException,
+    CallbackTask,
+    SurveyAnswer,
+    TaskStatus,
+)
 from huifang.worker import wire
 from ivr.config import get_ivr_settings
 from ivr.voice.jobs import transcribe_recording
 from ivr.voice.models import VoiceRecording
 from kernel.clock import local, utcnow
+from scoring.models import CallbackRating
 from tests.conftest import Bind, Stack
 from tests.ivr.voice.support import a_task, set_speech
 
@@ -76,7 +83,8 @@ def webhooks(stack: Stack, engine: Bind, task_id: int) -> list[dict[str, object]
 
 def test_a_full_keypad_survey(stack: Stack, engine: Bind, speech: Callable[[str], None]) -> None:
     speech("off")
-    task_id = call(stack, engine, "+8613800000001", {"inputs": ["1", "2", "2", "2"]})
+    # 是本人, then 非常满意, 满意, 没有, 没有: key 1 is the favourable answer to every question.
+    task_id = call(stack, engine, "+8613800000001", {"inputs": ["1", "1", "2", "1", "1"]})
     settle(stack, engine, task_id, lambda t: t.status == TaskStatus.completed)
     assert answers(engine, task_id) == {
         "attitude": ("very_satisfied", "dtmf"),
@@ -97,9 +105,11 @@ def test_a_full_spoken_survey_uses_every_clip(stack: Stack, engine: Bind) -> Non
         "+8613800000002",
         {
             "inputs": [
+                {"speech": "shi.wav"},  # 是本人
                 {"speech": "feichang_manyi.wav"},
-                {"speech": "yiban.wav"},
-                {"speech": "shi.wav"},
+                {"speech": "yiban.wav"},  # asked again among the three tiers
+                {"speech": "manyi.wav"},
+                {"speech": "you.wav"},
                 {"speech": "meiyou.wav"},
                 {"speech": "manyi.wav", "press": "#"},  # the suggestion
             ]
@@ -111,11 +121,12 @@ def test_a_full_spoken_survey_uses_every_clip(stack: Stack, engine: Bind) -> Non
         "+8613800000003",
         {
             "inputs": [
+                "1",  # 是本人
                 {"speech": "manyi.wav"},
                 {"speech": "bu_manyi.wav"},
                 {"speech": "bu_manyi.wav", "press": "#"},  # the reason
                 {"speech": "you.wav"},
-                {"speech": "fou.wav"},
+                {"speech": "fou.wav"},  # 否 for 没有, forgivingly
                 "#",  # no suggestion
             ]
         },
@@ -154,12 +165,85 @@ def test_a_full_spoken_survey_uses_every_clip(stack: Stack, engine: Bind) -> Non
         (unhappy, "reason", "efficiency", "done", "不满意"),
     ]
     assert pleased_task.suggestion == "满意"
-    assert sum(r.purpose == "answer" for r in kept) == 8
+    assert sum(r.purpose == "answer" for r in kept) == 9  # the identity answer is not kept
+
+
+def cases(engine: Bind, task_id: int) -> list[str]:
+    with Session(engine) as session:
+        query = select(CallbackException).where(CallbackException.task_id == task_id)
+        return sorted(case.reason for case in session.exec(query))
+
+
+def test_pressing_1_to_everything_reports_nothing_against_anyone(
+    stack: Stack, engine: Bind, speech: Callable[[str], None]
+) -> None:
+    speech("off")
+    task_id = call(stack, engine, "+8613800000011", {"inputs": ["1"] * 6 + ["#"]})
+    settle(stack, engine, task_id, lambda t: t.status == TaskStatus.completed)
+    assert set(answers(engine, task_id).values()) == {("very_satisfied", "dtmf"), ("no", "dtmf")}
+    assert cases(engine, task_id) == []
+
+
+def test_a_favour_asked_and_confirmed_opens_its_case(
+    stack: Stack, engine: Bind, speech: Callable[[str], None]
+) -> None:
+    speech("off")
+    inputs = ["1", "1", "1", "1", "2", "1", "#"]  # ... 有, 确认
+    task_id = call(stack, engine, "+8613800000012", {"inputs": inputs})
+    settle(stack, engine, task_id, lambda t: t.status == TaskStatus.completed)
+    assert answers(engine, task_id)["favour_asked"] == ("yes", "dtmf")
+    assert cases(engine, task_id) == ["favour_asked"]
+    said = [s["text"] for s in steps(stack, engine, task_id) if s["kind"] == "say"]
+    assert "您反映工作人员向您索要财物，确认请按1，重新选择请按2。" in said
+
+
+def test_a_favour_asked_then_chosen_again_is_not_filed(
+    stack: Stack, engine: Bind, speech: Callable[[str], None]
+) -> None:
+    speech("off")
+    inputs = ["1", "1", "1", "1", "2", "2", "1", "#"]  # ... 有, 重新选择, 没有
+    task_id = call(stack, engine, "+8613800000013", {"inputs": inputs})
+    settle(stack, engine, task_id, lambda t: t.status == TaskStatus.completed)
+    assert answers(engine, task_id)["favour_asked"] == ("no", "dtmf")
+    assert cases(engine, task_id) == []
+
+
+def test_someone_else_answering_is_a_case_and_nothing_is_counted(
+    stack: Stack, engine: Bind
+) -> None:
+    task_id = call(stack, engine, "+8613800000014", {"inputs": ["2"]})
+    settle(stack, engine, task_id, lambda t: t.status == TaskStatus.exception)
+    assert answers(engine, task_id) == {} and cases(engine, task_id) == ["wrong_person"]
+    with Session(engine) as session:
+        rated = session.exec(select(CallbackRating).where(CallbackRating.task_id == task_id))
+        assert rated.all() == []
+    said = [s["text"] for s in steps(stack, engine, task_id) if s["kind"] == "say"]
+    assert said[-1] == "抱歉，打扰您了。祝您生活愉快，再见。"
+    assert not any("城东网点" in str(text) for text in said)  # the business is never named
+
+
+@pytest.mark.parametrize("mode", ["vosk", "off"])
+def test_the_recording_notice_precedes_the_first_record(
+    stack: Stack, engine: Bind, speech: Callable[[str], None], mode: str
+) -> None:
+    speech(mode)
+    inputs = ["1", "3", "#", "1", "1", "1", "#"]  # 不满意: the reason is recorded
+    task_id = call(stack, engine, f"+86138000000{20 + len(mode)}", {"inputs": inputs})
+    settle(stack, engine, task_id, lambda t: t.status == TaskStatus.completed)
+    kinds = [
+        ("notice" if "本次通话将录音" in str(s.get("text")) else s["kind"])
+        for s in steps(stack, engine, task_id)
+    ]
+    assert kinds.count("notice") == 1
+    assert "record" in kinds and kinds.index("notice") < kinds.index("record")
 
 
 def test_hang_up_mid_survey_keeps_the_answers_given(stack: Stack, engine: Bind) -> None:
     task_id = call(
-        stack, engine, "+8613800000004", {"inputs": ["1", {"speech": "manyi.wav"}, "hangup"]}
+        stack,
+        engine,
+        "+8613800000004",
+        {"inputs": ["1", "1", {"speech": "manyi.wav"}, "hangup"]},
     )
     settle(stack, engine, task_id, lambda t: t.status == TaskStatus.exception)
     assert answers(engine, task_id) == {
@@ -170,7 +254,7 @@ def test_hang_up_mid_survey_keeps_the_answers_given(stack: Stack, engine: Bind) 
 
 
 def test_wrong_keys_are_re_asked_then_marked_unclear(stack: Stack, engine: Bind) -> None:
-    inputs = ["7", "1", "8", "*", "0", "2", "", "", "", "1", "#"]
+    inputs = ["1", "7", "1", "8", "*", "0", "1", "", "", "", "1", "#"]
     task_id = call(stack, engine, "+8613800000005", {"inputs": inputs})
     settle(stack, engine, task_id, lambda t: t.status == TaskStatus.completed)
     assert answers(engine, task_id) == {
@@ -184,7 +268,7 @@ def test_wrong_keys_are_re_asked_then_marked_unclear(stack: Stack, engine: Bind)
 
 
 def test_pressing_nine_reschedules_to_another_day(stack: Stack, engine: Bind) -> None:
-    task_id = call(stack, engine, "+8613800000006", {"inputs": ["9"]})
+    task_id = call(stack, engine, "+8613800000006", {"inputs": ["1", "9"]})
     settle(stack, engine, task_id, lambda t: t.status == TaskStatus.scheduled)
     with Session(engine) as session:
         task = session.get(CallbackTask, task_id)
@@ -214,7 +298,8 @@ def _resend(url: str, params: dict[str, str]) -> httpx.Response:
 
 
 def test_duplicate_and_out_of_order_webhooks_change_nothing(stack: Stack, engine: Bind) -> None:
-    inputs: list[object] = ["3", {"speech": "bu_manyi.wav", "press": "#"}, "1", "2", "2"]
+    # 不满意 with its reason, and a favour asked and confirmed: every kind of step retried.
+    inputs: list[object] = ["1", "3", {"speech": "bu_manyi.wav", "press": "#"}, "1", "1", "2", "1"]
     task_id = call(stack, engine, "+8613800000008", {"inputs": inputs})
     settle(stack, engine, task_id, lambda t: t.status == TaskStatus.completed)
     before = (answers(engine, task_id), attempt_of(engine, task_id).last_sequence)

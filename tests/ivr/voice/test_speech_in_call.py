@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from redis import Redis
 from sqlmodel import Session, select
 
-from callbacks.models import SurveyAnswer
+from callbacks.models import SurveyAnswer, TaskEvent
 from ivr.voice.jobs import queue_pending_transcriptions, transcribe_recording
 from ivr.voice.models import VoiceRecording
 from kernel.clock import utcnow
@@ -26,14 +26,18 @@ from tests.ivr.voice.support import (
 BASE = "http://127.0.0.1:8000/twilio/voice/"
 ATTITUDE = "请您评价工作人员的服务态度。非常满意请按1，满意请按2，不满意请按3。"
 EFFICIENCY = "请您评价办事效率。非常满意请按1，满意请按2，不满意请按3。"
-REPEAT_TRIP = "这次办事，您有没有来回跑、多跑路？是请按1，否请按2。"
-FAVOUR = "工作人员有没有向您索要财物、吃拿卡要？有请按1，没有请按2。"
+REPEAT_TRIP = "这次办事，您有没有来回跑、多跑路？没有请按1，有请按2。"
+FAVOUR = "工作人员有没有向您索要财物、吃拿卡要？没有请按1，有请按2。"
 FOLLOWING = {"attitude": ("efficiency", EFFICIENCY), "repeat_trip": ("favour_asked", FAVOUR)}
 pytestmark = pytest.mark.usefixtures("speech_on")
 
 
-def ask(attempt: int, q: str, tries: int, text: str, *, unsure: bool = False) -> str:
-    url = f"{BASE}answer?attempt={attempt}&amp;q={q}&amp;try={tries}"
+def ask(
+    attempt: int, q: str, tries: int, text: str, *, unsure: bool = False, step: str = "answer"
+) -> str:
+    url = f"{BASE}{step}?attempt={attempt}&amp;q={q}&amp;try={tries}"
+    if step == "identity":
+        url = f"{BASE}identity?attempt={attempt}&amp;try={tries}"
     if unsure:
         url += "&amp;unsure=1"
     return (
@@ -59,15 +63,39 @@ def answers(engine: Bind) -> dict[str, tuple[str | None, str, str | None]]:
         return {row.question: (row.value, row.source, row.raw) for row in rows}
 
 
-def test_with_speech_on_the_greeting_offers_keys_or_voice(client: TestClient, engine: Bind) -> None:
+def test_with_speech_on_the_opening_says_the_call_is_recorded_before_the_first_record(
+    client: TestClient, engine: Bind
+) -> None:
     attempt = an_attempt(engine)
     response = post(client, f"/twilio/voice/start?attempt={attempt}", {"AnsweredBy": "human"})
-    greeting = (
-        "您好，这里是住房公积金管理中心12329服务热线。您在11月3日到城东网点办理了公积金提取，"
-        "想耽误您一分钟，听听您的评价。如果现在不方便，请按9，我们改天再打给您。"
-        "回答时，您可以按键，也可以直接说。"
+    opening = (
+        "您好，这里是住房公积金管理中心12329服务热线。为准确记录您的意见，本次通话将录音。"
+        "回答时，您可以按键，也可以直接说。请问您是王女士本人吗？是请按1，不是请按2。"
     )
-    assert response.text == ask(attempt, "attitude", 0, greeting + ATTITUDE)
+    assert response.text == ask(attempt, "", 0, opening, step="identity")
+    introduction = (
+        "您在11月3日到城东网点办理了公积金提取，想耽误您一分钟，听听您的评价。"
+        "如果现在不方便，请按9，我们改天再打给您。"
+    )
+    said = post(client, f"/twilio/voice/identity?attempt={attempt}&try=0", {"Digits": "1"})
+    assert said.text == ask(attempt, "attitude", 0, introduction + ATTITUDE)
+
+
+@pytest.mark.parametrize(("clip", "wrong_person"), [("shi.wav", False), ("fou.wav", True)])
+def test_the_identity_question_takes_a_spoken_yes_or_no(
+    client: TestClient,
+    engine: Bind,
+    recording_server: RecordingServer,
+    clip: str,
+    wrong_person: bool,
+) -> None:
+    attempt = an_attempt(engine)
+    path = f"/twilio/voice/identity?attempt={attempt}&try=0"
+    reply = post(client, path, recording_server.add(clip)).text
+    assert ("抱歉，打扰您了" in reply) is wrong_person
+    assert (ATTITUDE in reply) is not wrong_person
+    assert state(engine, attempt)[0].status == ("exception" if wrong_person else "calling")
+    assert recordings(engine) == []  # who answers is not kept as a recording
 
 
 @pytest.mark.parametrize(
@@ -75,7 +103,6 @@ def test_with_speech_on_the_greeting_offers_keys_or_voice(client: TestClient, en
     [
         ("feichang_manyi.wav", "attitude", "very_satisfied", "非常 满意"),
         ("manyi.wav", "attitude", "satisfied", "满意"),
-        ("yiban.wav", "attitude", "satisfied", "一般"),
         ("shi.wav", "repeat_trip", "yes", "是"),
         ("you.wav", "repeat_trip", "yes", "有"),
         ("fou.wav", "repeat_trip", "no", "否"),
@@ -104,6 +131,49 @@ def test_each_spoken_answer_is_decoded_kept_and_the_survey_goes_on(
         "done",
     )
     assert kept.transcript == words.replace(" ", "") and (kept.confidence or 0) >= 0.7
+
+
+def test_a_spoken_in_between_rating_is_asked_again_among_the_three_tiers(
+    client: TestClient, engine: Bind, recording_server: RecordingServer
+) -> None:
+    attempt = an_attempt(engine)
+    first = answer(client, attempt, "efficiency", **recording_server.add("yiban.wav"))
+    again = "请您在非常满意、满意、不满意中选一个。" + EFFICIENCY
+    assert first == ask(attempt, "efficiency", 1, again, unsure=True)
+    assert answers(engine) == {}  # not guessed as 满意
+    second = answer(
+        client, attempt, "efficiency", 1, unsure="1", **recording_server.add("manyi.wav")
+    )
+    assert second == ask(attempt, "repeat_trip", 0, REPEAT_TRIP)
+    assert answers(engine) == {"efficiency": ("satisfied", "speech", "满意")}
+    assert [r.transcript for r in recordings(engine)] == ["一般", "满意"]  # the words are kept
+    with Session(engine) as session:
+        notes = [e.note for e in session.exec(select(TaskEvent))]
+    assert "办事效率回答“一般”，不是三档之一" in notes
+
+
+def test_in_between_twice_is_unclear_with_the_words_kept(
+    client: TestClient, engine: Bind, recording_server: RecordingServer
+) -> None:
+    attempt = an_attempt(engine)
+    answer(client, attempt, "attitude", **recording_server.add("yiban.wav"))
+    second = answer(client, attempt, "attitude", 1, unsure="1", **recording_server.add("yiban.wav"))
+    assert second == ask(attempt, "efficiency", 0, EFFICIENCY)
+    assert answers(engine) == {"attitude": (None, "speech", "一般")}
+
+
+def test_a_spoken_favour_asked_is_confirmed_by_key_or_voice(
+    client: TestClient, engine: Bind, recording_server: RecordingServer
+) -> None:
+    attempt = an_attempt(engine)
+    confirmation = "您反映工作人员向您索要财物，确认请按1，重新选择请按2。"
+    first = answer(client, attempt, "favour_asked", **recording_server.add("you.wav"))
+    assert first == ask(attempt, "favour_asked", 0, confirmation, step="confirm")
+    assert answers(engine) == {"favour_asked": (None, "speech", "有")}
+    path = f"/twilio/voice/confirm?attempt={attempt}&q=favour_asked&try=0"
+    confirmed = post(client, path, recording_server.add("shi.wav")).text
+    assert "最后，您对我们的工作还有什么意见或建议吗？" in confirmed
+    assert answers(engine) == {"favour_asked": ("yes", "speech", "有")}
 
 
 def test_spoken_unsatisfied_asks_for_the_reason(
@@ -135,10 +205,10 @@ def test_after_an_unclear_answer_a_key_still_counts(
 ) -> None:
     attempt = an_attempt(engine)
     answer(client, attempt, "repeat_trip", **recording_server.add("manyi.wav"))
-    silent_before_key = recording_server.add("fou.wav") | {"Digits": "2"}
+    silent_before_key = recording_server.add("fou.wav") | {"Digits": "1"}
     reply = answer(client, attempt, "repeat_trip", 1, unsure="1", **silent_before_key)
     assert reply == ask(attempt, "favour_asked", 0, FAVOUR)
-    assert answers(engine) == {"repeat_trip": ("no", "dtmf", "2")}
+    assert answers(engine) == {"repeat_trip": ("no", "dtmf", "1")}
     assert [r.question for r in recordings(engine)] == ["repeat_trip"]  # the key's is not kept
 
 
@@ -176,6 +246,19 @@ def test_a_spoken_answer_then_a_hang_up_is_kept(
     reply = answer(client, attempt, "favour_asked", **spoken)
     assert reply == f"{XML}<Response><Hangup /></Response>"
     assert answers(engine) == {"favour_asked": ("no", "speech", "没有")}
+
+
+def test_a_spoken_favour_asked_then_a_hang_up_is_kept_unconfirmed(
+    client: TestClient, engine: Bind, recording_server: RecordingServer
+) -> None:
+    attempt = an_attempt(engine)
+    spoken = recording_server.add("you.wav") | {"Digits": "hangup"}
+    assert (
+        answer(client, attempt, "favour_asked", **spoken) == f"{XML}<Response><Hangup /></Response>"
+    )
+    with Session(engine) as session:
+        [kept] = session.exec(select(SurveyAnswer)).all()
+    assert (kept.value, kept.unconfirmed) == (None, "yes")
 
 
 def test_a_repeated_spoken_answer_is_not_decoded_twice(

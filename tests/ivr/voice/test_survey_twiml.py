@@ -12,15 +12,25 @@ from twilio_emulator.people import offered_options
 from twilio_emulator.twiml import parse_voice
 
 CONTEXT = survey.SurveyContext(
-    attempt_id=7, business_kind="loan", business_date="11月3日", outlet_name="城西网点"
+    attempt_id=7,
+    business_kind="loan",
+    business_date="11月3日",
+    outlet_name="城西网点",
+    addressee="王女士",
 )
 
 
 def every_document(settings: IvrSettings) -> list[str]:
     """Each kind of TwiML the survey answers with, in both input modes."""
-    documents = [
-        survey.greeting(settings, context=CONTEXT, speech=speech) for speech in (True, False)
-    ]
+    documents = []
+    for speech in (True, False):
+        documents += [
+            survey.opening(settings, context=CONTEXT, speech=speech),
+            survey.introduction(settings, context=CONTEXT, speech=speech),
+            survey.ask_confirmation(
+                settings, attempt_id=7, question=Question.favour_asked, tries=0, speech=speech
+            ),
+        ]
     for question in SURVEY_QUESTIONS:
         for speech in (True, False):
             documents.append(
@@ -58,19 +68,75 @@ def test_each_prompt_offers_exactly_the_keys_the_survey_reads(question: Question
     offered = dict((key, label) for label, key in offered_options(prompts.QUESTIONS[question]))
     assert set(offered) == set(survey.KEYS[question])
     meaning = {"非常满意": "very_satisfied", "满意": "satisfied", "不满意": "unsatisfied"}
-    meaning |= {"是": "yes", "有": "yes", "否": "no", "没有": "no"}
+    meaning |= {"有": "yes", "没有": "no"}
     assert {key: meaning[label] for key, label in offered.items()} == survey.KEYS[question]
 
 
-def test_the_greeting_names_the_business_but_never_an_amount_or_id() -> None:
-    greeting = survey.greeting(IvrSettings(), context=CONTEXT, speech=False)
-    assert "12329" in greeting and "公积金贷款" in greeting and "11月3日" in greeting
-    assert "城西网点" in greeting and "住房公积金管理中心" in greeting and "请按9" in greeting
-    assert not re.search(r"\d{5,}|元|身份证|金额", greeting.replace("12329", ""))
+@pytest.mark.parametrize("question", SURVEY_QUESTIONS)
+def test_key_1_is_the_favourable_answer_to_every_question(question: Question) -> None:
+    assert survey.KEYS[question]["1"] in ("very_satisfied", "no")
+    assert offered_options(prompts.QUESTIONS[question])[0] == (
+        ("非常满意", "1") if question in ("attitude", "efficiency") else ("没有", "1")
+    )
+
+
+def test_a_yes_no_question_is_answered_with_you_and_meiyou() -> None:
+    assert prompts.QUESTIONS[Question.repeat_trip] == (
+        "这次办事，您有没有来回跑、多跑路？没有请按1，有请按2。"
+    )
+    assert prompts.QUESTIONS[Question.favour_asked] == (
+        "工作人员有没有向您索要财物、吃拿卡要？没有请按1，有请按2。"
+    )
+    assert not any("是请按" in text or "否请按" in text for text in prompts.QUESTIONS.values())
+
+
+def test_the_opening_asks_for_the_person_by_surname_only() -> None:
+    opening = survey.opening(IvrSettings(), context=CONTEXT, speech=False)
+    assert "12329" in opening and "请问您是王女士本人吗？是请按1，不是请按2。" in opening
+    assert "城西网点" not in opening and "公积金贷款" not in opening  # not before we know who
+
+
+def test_the_introduction_names_the_business_but_never_an_amount_or_id() -> None:
+    introduction = survey.introduction(IvrSettings(), context=CONTEXT, speech=False)
+    assert "公积金贷款" in introduction and "11月3日" in introduction
+    assert "城西网点" in introduction and "请按9" in introduction
+    assert not re.search(r"\d{5,}|元|身份证|金额", introduction)
+
+
+@pytest.mark.parametrize(
+    ("name", "gender", "said"),
+    [
+        ("王芳", "female", "王女士"),
+        ("李建国", "male", "李先生"),
+        ("欧阳娜娜", "female", "欧阳女士"),
+        ("张伟", None, "张先生/女士"),
+        (" 陈静 ", "unknown", "陈先生/女士"),
+    ],
+)
+def test_the_person_is_addressed_by_surname_and_title(
+    name: str, gender: str | None, said: str
+) -> None:
+    assert survey.addressee(name, gender) == said
+
+
+@pytest.mark.parametrize("speech", [True, False])
+def test_the_recording_notice_is_said_once_before_anything_is_recorded(speech: bool) -> None:
+    settings = IvrSettings()
+    call = survey.opening(settings, context=CONTEXT, speech=speech)
+    call += survey.introduction(settings, context=CONTEXT, speech=speech)
+    notice = "为准确记录您的意见，本次通话将录音。"
+    assert call.count(notice) == 1
+    # Spoken answers are recorded from the identity question on; keypad answers are not, and
+    # the first recording (a reason or the suggestion) comes after the introduction.
+    assert call.index(notice) < (call.index("<Record") if speech else len(call))
+    assert ("<Record" in call) is speech
 
 
 def test_prompts_stay_short() -> None:
-    for text in [*prompts.QUESTIONS.values(), *prompts.REASON.values(), prompts.SUGGESTION]:
+    texts = [*prompts.QUESTIONS.values(), *prompts.REASON.values(), prompts.SUGGESTION]
+    texts += [prompts.IDENTITY.format(addressee="欧阳先生/女士"), prompts.CONFIRM_FAVOUR]
+    texts += [prompts.IN_BETWEEN, prompts.RECORDING_NOTICE, prompts.WRONG_PERSON]
+    for text in texts:
         assert max(len(s) for s in re.split(r"[。？]", text)) <= 30, text
 
 

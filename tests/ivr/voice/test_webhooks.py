@@ -4,20 +4,25 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
-from callbacks.models import SurveyAnswer, TaskEvent, TaskStatus
+from callbacks.models import CallbackException, SurveyAnswer, TaskEvent, TaskStatus
+from callbacks.triage import REASON_LABELS
 from kernel.clock import local
+from scoring.models import CallbackRating
 from tests.conftest import Bind
 from tests.ivr.voice.support import SAY, XML, an_attempt, post, recordings, state
 
 BASE = "http://127.0.0.1:8000/twilio/voice/"
 ATTITUDE = "请您评价工作人员的服务态度。非常满意请按1，满意请按2，不满意请按3。"
 EFFICIENCY = "请您评价办事效率。非常满意请按1，满意请按2，不满意请按3。"
-REPEAT_TRIP = "这次办事，您有没有来回跑、多跑路？是请按1，否请按2。"
-FAVOUR = "工作人员有没有向您索要财物、吃拿卡要？有请按1，没有请按2。"
-GREETING = (
-    "您好，这里是住房公积金管理中心12329服务热线。您在11月3日到城东网点办理了公积金提取，"
-    "想耽误您一分钟，听听您的评价。如果现在不方便，请按9，我们改天再打给您。"
+REPEAT_TRIP = "这次办事，您有没有来回跑、多跑路？没有请按1，有请按2。"
+FAVOUR = "工作人员有没有向您索要财物、吃拿卡要？没有请按1，有请按2。"
+OPENING = "您好，这里是住房公积金管理中心12329服务热线。"
+IDENTITY = "请问您是王女士本人吗？是请按1，不是请按2。"
+INTRODUCTION = (
+    "您在11月3日到城东网点办理了公积金提取，想耽误您一分钟，听听您的评价。"
+    "为准确记录您的意见，本次通话将录音。如果现在不方便，请按9，我们改天再打给您。"
 )
+CONFIRM = "您反映工作人员向您索要财物，确认请按1，重新选择请按2。"
 SUGGESTION = (
     "最后，您对我们的工作还有什么意见或建议吗？请在提示音后说，说完请按井号键。"
     "没有的话，请直接按井号键。"
@@ -25,8 +30,10 @@ SUGGESTION = (
 pytestmark = pytest.mark.usefixtures("keypad_only")
 
 
-def gather(attempt: int, q: str, tries: int, text: str) -> str:
-    url = f"{BASE}answer?attempt={attempt}&amp;q={q}&amp;try={tries}"
+def gather(attempt: int, q: str, tries: int, text: str, *, step: str = "answer") -> str:
+    url = f"{BASE}{step}?attempt={attempt}&amp;q={q}&amp;try={tries}"
+    if step == "identity":
+        url = f"{BASE}identity?attempt={attempt}&amp;try={tries}"
     return (
         f'{XML}<Response><Gather action="{url}" input="dtmf" method="POST" numDigits="1" '
         f'timeout="6">{SAY}{text}</Say></Gather><Redirect method="POST">{url}</Redirect></Response>'
@@ -63,14 +70,75 @@ def answer(client: TestClient, attempt: int, q: str, tries: int = 0, /, **form: 
     return response.text
 
 
-def test_start_greets_with_12329_centre_business_date_and_outlet(
+def identify(client: TestClient, attempt: int, tries: int = 0, /, **form: str) -> str:
+    response = post(client, f"/twilio/voice/identity?attempt={attempt}&try={tries}", form)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def confirm(client: TestClient, attempt: int, tries: int = 0, /, **form: str) -> str:
+    path = f"/twilio/voice/confirm?attempt={attempt}&q=favour_asked&try={tries}"
+    response = post(client, path, form)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def cases(engine: Bind) -> list[str]:
+    with Session(engine) as session:
+        return sorted(c.reason for c in session.exec(select(CallbackException)))
+
+
+def test_start_asks_for_the_person_by_surname_before_naming_any_business(
     client: TestClient, engine: Bind
 ) -> None:
     attempt = an_attempt(engine)
     response = post(client, f"/twilio/voice/start?attempt={attempt}", {"AnsweredBy": "human"})
-    assert response.text == gather(attempt, "attitude", 0, GREETING + ATTITUDE)
+    assert response.text == gather(attempt, "", 0, OPENING + IDENTITY, step="identity")
+    assert "王芳" not in response.text and "城东网点" not in response.text
     assert "元" not in response.text and "身份证" not in response.text
     assert answers(engine) == {}
+
+
+def test_the_person_confirmed_hears_the_business_the_recording_notice_and_the_first_question(
+    client: TestClient, engine: Bind
+) -> None:
+    attempt = an_attempt(engine)
+    assert identify(client, attempt, Digits="1") == gather(
+        attempt, "attitude", 0, INTRODUCTION + ATTITUDE
+    )
+    assert identify(client, attempt, Digits="1") == gather(  # Twilio retried
+        attempt, "attitude", 0, INTRODUCTION + ATTITUDE
+    )
+    assert state(engine, attempt)[0].status == TaskStatus.calling and cases(engine) == []
+
+
+def test_someone_else_answering_ends_the_call_as_wrong_person_and_counts_nothing(
+    client: TestClient, engine: Bind
+) -> None:
+    attempt = an_attempt(engine)
+    bye = goodbye("抱歉，打扰您了。祝您生活愉快，再见。")
+    assert identify(client, attempt, Digits="2") == bye
+    assert identify(client, attempt, Digits="2") == bye  # Twilio retried: one case
+    post(client, f"/twilio/voice/status?attempt={attempt}", {"CallStatus": "completed"})
+    task, call = state(engine, attempt)
+    assert (task.status, call.status) == (TaskStatus.exception, "completed")
+    assert cases(engine) == ["wrong_person"] and answers(engine) == {}
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(CallbackRating)).one() == 0
+        [case] = session.exec(select(CallbackException)).all()
+    assert REASON_LABELS[case.reason] == "非本人接听（号码可能已易主）"
+
+
+def test_no_answer_to_the_identity_question_is_asked_again_then_the_call_ends_unanswered(
+    client: TestClient, engine: Bind
+) -> None:
+    attempt = an_attempt(engine)
+    again = gather(attempt, "", 1, "抱歉，没有听清。" + IDENTITY, step="identity")
+    assert identify(client, attempt, Digits="5") == again
+    assert identify(client, attempt, 2) == goodbye("抱歉，没有听清。我们改天再联系您，再见。")
+    post(client, f"/twilio/voice/status?attempt={attempt}", {"CallStatus": "completed"})
+    task, _ = state(engine, attempt)
+    assert task.status == TaskStatus.scheduled and cases(engine) == []  # tried again later
 
 
 def test_answering_machine_is_hung_up_on_and_counts_as_unanswered(
@@ -94,7 +162,8 @@ def test_answering_machine_is_hung_up_on_and_counts_as_unanswered(
     [
         ("attitude", "1", "very_satisfied", ("efficiency", EFFICIENCY)),
         ("efficiency", "2", "satisfied", ("repeat_trip", REPEAT_TRIP)),
-        ("repeat_trip", "1", "yes", ("favour_asked", FAVOUR)),
+        ("repeat_trip", "1", "no", ("favour_asked", FAVOUR)),
+        ("repeat_trip", "2", "yes", ("favour_asked", FAVOUR)),
     ],
 )
 def test_a_key_is_kept_and_the_next_question_asked(
@@ -111,8 +180,71 @@ def test_the_last_question_leads_to_the_suggestion_recording(
     client: TestClient, engine: Bind
 ) -> None:
     attempt = an_attempt(engine)
-    assert answer(client, attempt, "favour_asked", Digits="2") == suggestion(attempt)
-    assert answers(engine) == {"favour_asked": ("no", "dtmf", "2")}
+    assert answer(client, attempt, "favour_asked", Digits="1") == suggestion(attempt)
+    assert answers(engine) == {"favour_asked": ("no", "dtmf", "1")}
+
+
+def test_a_favour_asked_is_confirmed_before_it_is_filed(client: TestClient, engine: Bind) -> None:
+    attempt = an_attempt(engine)
+    confirmation = gather(attempt, "favour_asked", 0, CONFIRM, step="confirm")
+    assert answer(client, attempt, "favour_asked", Digits="2") == confirmation
+    assert answer(client, attempt, "favour_asked", Digits="2") == confirmation  # retried
+    assert answers(engine) == {"favour_asked": (None, "dtmf", "2")}  # unclear until confirmed
+    assert confirm(client, attempt, Digits="1") == suggestion(attempt)
+    assert confirm(client, attempt, Digits="1") == suggestion(attempt)  # retried
+    assert answer(client, attempt, "favour_asked", Digits="2") == confirmation  # a late retry
+    assert answers(engine) == {"favour_asked": ("yes", "dtmf", "2")}
+    for q, digits in (("attitude", "1"), ("efficiency", "1"), ("repeat_trip", "1")):
+        answer(client, attempt, q, Digits=digits)
+    post(client, f"/twilio/voice/suggestion?attempt={attempt}", {})
+    assert cases(engine) == ["favour_asked"]
+
+
+def test_choosing_again_asks_the_question_again(client: TestClient, engine: Bind) -> None:
+    attempt = an_attempt(engine)
+    answer(client, attempt, "favour_asked", Digits="2")
+    again = gather(attempt, "favour_asked", 1, "好的，请您重新选择。" + FAVOUR)
+    assert confirm(client, attempt, Digits="2") == again
+    assert confirm(client, attempt, Digits="2") == again  # retried
+    assert answers(engine) == {}
+    assert answer(client, attempt, "favour_asked", 1, Digits="1") == suggestion(attempt)
+    assert answers(engine) == {"favour_asked": ("no", "dtmf", "1")}
+
+
+@pytest.mark.parametrize("form", [{}, {"Digits": "7"}])
+def test_no_confirmation_leaves_the_favour_unclear_for_an_operator(
+    client: TestClient, engine: Bind, form: dict[str, str]
+) -> None:
+    attempt = an_attempt(engine)
+    for q, digits in (("attitude", "1"), ("efficiency", "2"), ("repeat_trip", "1")):
+        answer(client, attempt, q, Digits=digits)
+    answer(client, attempt, "favour_asked", Digits="2")
+    assert confirm(client, attempt, **form) == suggestion(attempt)
+    post(client, f"/twilio/voice/suggestion?attempt={attempt}", {})
+    assert answers(engine)["favour_asked"] == (None, "dtmf", "2")
+    assert cases(engine) == ["unclear"]
+    with Session(engine) as session:
+        [rating] = session.exec(select(CallbackRating)).all()
+    assert rating.favour_asked is None
+
+
+def test_a_call_ending_at_the_confirmation_is_unclear_not_favour_asking(
+    client: TestClient, engine: Bind
+) -> None:
+    attempt = an_attempt(engine)
+    for q, digits in (("attitude", "1"), ("efficiency", "1"), ("repeat_trip", "1")):
+        answer(client, attempt, q, Digits=digits)
+    answer(client, attempt, "favour_asked", Digits="2")
+    post(client, f"/twilio/voice/status?attempt={attempt}", {"CallStatus": "completed"})
+    assert state(engine, attempt)[0].status == TaskStatus.completed
+    assert cases(engine) == ["unclear"]
+
+
+def test_choosing_again_and_again_ends_unclear(client: TestClient, engine: Bind) -> None:
+    attempt = an_attempt(engine)
+    answer(client, attempt, "favour_asked", 2, Digits="2")
+    assert confirm(client, attempt, 2, Digits="2") == suggestion(attempt)
+    assert answers(engine) == {"favour_asked": (None, "dtmf", "2")}
 
 
 @pytest.mark.parametrize(
@@ -220,9 +352,9 @@ def test_no_reason_recording_goes_on_without_a_row(client: TestClient, engine: B
 
 def test_the_suggestion_closes_the_survey_with_thanks(client: TestClient, engine: Bind) -> None:
     attempt = an_attempt(engine)
-    for q, digits in (("attitude", "1"), ("efficiency", "1"), ("repeat_trip", "2")):
+    for q, digits in (("attitude", "1"), ("efficiency", "1"), ("repeat_trip", "1")):
         answer(client, attempt, q, Digits=digits)
-    answer(client, attempt, "favour_asked", Digits="2")
+    answer(client, attempt, "favour_asked", Digits="1")
     form = {
         "RecordingUrl": "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE9",
         "RecordingSid": "RE9",
@@ -246,8 +378,9 @@ def test_the_suggestion_closes_the_survey_with_thanks(client: TestClient, engine
 
 def test_no_suggestion_still_closes_the_survey(client: TestClient, engine: Bind) -> None:
     attempt = an_attempt(engine)
-    for q in ("attitude", "efficiency", "repeat_trip", "favour_asked"):
-        answer(client, attempt, q, Digits="2")
+    for q, digits in (("attitude", "2"), ("efficiency", "2"), ("repeat_trip", "1")):
+        answer(client, attempt, q, Digits=digits)
+    answer(client, attempt, "favour_asked", Digits="1")
     response = post(client, f"/twilio/voice/suggestion?attempt={attempt}", {})
     assert response.text == goodbye("感谢您的评价，祝您生活愉快，再见。")
     assert state(engine, attempt)[0].status == TaskStatus.completed
@@ -289,7 +422,9 @@ def test_status_callbacks_out_of_order_keep_the_latest(client: TestClient, engin
     "path",
     [
         "/twilio/voice/start?attempt={a}",
+        "/twilio/voice/identity?attempt={a}&try=0",
         "/twilio/voice/answer?attempt={a}&q=attitude&try=0",
+        "/twilio/voice/confirm?attempt={a}&q=favour_asked&try=0",
         "/twilio/voice/reason?attempt={a}&q=attitude",
         "/twilio/voice/suggestion?attempt={a}",
         "/twilio/voice/status?attempt={a}",
@@ -339,8 +474,8 @@ def test_bad_query_values_are_refused_with_a_message(client: TestClient, engine:
 
 
 RECTIFIED = (
-    "您好，这里是住房公积金管理中心12329服务热线。您之前反映的11月3日在城东网点办理公积金提取的问题，"
-    "网点已经整改，想听听您的看法。如果现在不方便，请按9，我们改天再打给您。"
+    "您之前反映的11月3日在城东网点办理公积金提取的问题，网点已经整改，想听听您的看法。"
+    "为准确记录您的意见，本次通话将录音。如果现在不方便，请按9，我们改天再打给您。"
 )
 RESOLUTION = "请问您对整改结果满意吗？非常满意请按1，满意请按2，不满意请按3。"
 
@@ -350,7 +485,10 @@ def test_a_rectification_callback_asks_one_question_and_thanks(
 ) -> None:
     attempt = an_attempt(engine, rectification=True)
     started = post(client, f"/twilio/voice/start?attempt={attempt}", {"AnsweredBy": "human"})
-    assert started.text == gather(attempt, "resolution", 0, RECTIFIED + RESOLUTION)
+    assert started.text == gather(attempt, "", 0, OPENING + IDENTITY, step="identity")
+    assert identify(client, attempt, Digits="1") == gather(
+        attempt, "resolution", 0, RECTIFIED + RESOLUTION
+    )
     thanks = goodbye("感谢您的评价，祝您生活愉快，再见。")
     assert answer(client, attempt, "resolution", Digits="2") == thanks
     assert answers(engine) == {"resolution": ("satisfied", "dtmf", "2")}
