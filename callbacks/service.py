@@ -138,6 +138,13 @@ def project_contact_task(
     (phone, outlet, month) backs the lookup, so two relays racing on two loans still make one.
     The relay publishes each event once, in the same transaction, so a loan is counted once.
     """
+    opened = session.exec(
+        select(CallbackTask).where(
+            CallbackTask.event_id == event_id, CallbackTask.audience == "project_contact"
+        )
+    ).first()
+    if opened is not None:  # this event opened it: relayed again
+        return opened
     contact = payload["project_contact"]
     business_at = datetime.fromisoformat(payload["occurred_at"])
     month = month_of(business_at)
