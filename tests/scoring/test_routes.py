@@ -245,6 +245,8 @@ def test_project_contacts_have_their_own_report_not_the_outlet_ranking(
     month = {"period": "2026-11"}
     ranking = _ok(client.get("/api/rankings/outlets", params=month, headers=boss))
     assert [(r["outlet_code"], r["answers"], r["score"]) for r in ranking] == [("WD01", 1, 100.0)]
+    detail = _ok(client.get("/api/rankings/outlets/WD01", params=month, headers=boss))
+    assert [line["audience"] for line in detail["ratings"]] == ["depositor"]
     report = _ok(client.get("/api/rankings/project-contacts", params=month, headers=boss))
     assert [(r["outlet_code"], r["answers"], r["score"], r["rank"]) for r in report] == [
         ("WD02", 1, 90.0, 1),
