@@ -5,6 +5,7 @@ from datetime import datetime
 
 import pytest
 import time_machine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from callbacks.models import CallbackTask, SurveyAnswer, TaskKind, TaskStatus
@@ -256,3 +257,27 @@ def test_a_project_contact_gets_one_call_per_outlet_and_month_covering_its_loans
         select(CallbackTask).where(CallbackTask.audience == "depositor")
     ).all()
     assert len(depositors) == 5
+
+
+def test_the_database_refuses_a_second_contact_task_for_the_same_outlet_and_month(
+    session: Session,
+) -> None:
+    with time_machine.travel(at("2026-03-03 10:00"), tick=False):
+        (_, task) = business(
+            session, at=at("2026-03-03 10:00"), kind="loan", contact_phone="+8613911112222"
+        )
+        copy = CallbackTask(
+            event_id=task.event_id,
+            audience="rectify_project",  # past the (event, audience) key: only ours is left
+            business_kind="loan",
+            business_id=task.business_id,
+            business_at=task.business_at,
+            outlet_id=task.outlet_id,
+            outlet_name=task.outlet_name,
+            person_name=task.person_name,
+            phone=task.phone,
+            contact_month=task.contact_month,
+        )
+        with pytest.raises(IntegrityError), session.begin_nested():
+            session.add(copy)
+            session.flush()
