@@ -25,7 +25,7 @@ from scoring.export import KINDS, ranking_rows, ranking_workbook
 from scoring.inspections import findings_of, list_inspections
 from scoring.models import CRITERION_NAMES, STEP_NAMES, FlagState, IssueLetter
 from scoring.performance import outlet_appraisals, parse_weights
-from scoring.rankings import KIND_NAMES, RankedSubject, as_callback_kind
+from scoring.rankings import KIND_NAMES, RankedSubject, as_callback_kind, callback_ranking
 from scoring.rectification import on_time, overdue, staff_name, steps_of
 from scoring.redflags import favour_reports, repeat_trip_rates
 from scoring.service import list_flags, resolve_flag
@@ -123,6 +123,18 @@ def red_flags(
         "reports": favour_reports(session, period=found),
     }
     return _page(request, user, "rankings_redflags.html", context)
+
+
+@router.get("/rankings/project-contacts", response_class=HTMLResponse)
+def project_contacts(
+    request: Request, session: SessionDep, user: ReportPageReader, period: str | None = None
+) -> Response:
+    """签约楼盘负责人评价: per outlet, the project contacts' ratings, apart from the ranking."""
+    found = _period(request, user, period)
+    if isinstance(found, Response):
+        return found
+    rows = callback_ranking(session, kind="outlet", period=found, project_contacts=True)
+    return _page(request, user, "rankings_projects.html", {"period": found, "rows": rows})
 
 
 @router.get("/rankings/alerts", response_class=HTMLResponse)

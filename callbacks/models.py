@@ -24,6 +24,9 @@ class TaskStatus(StrEnum):
 class TaskKind(StrEnum):
     survey = "survey"  # the four questions about the business
     rectification = "rectification"  # 整改回访: only "are you satisfied with how it was handled?"
+    # 签约楼盘负责人: how the outlet served the project's buyers; one call per contact, outlet
+    # and local month, covering that month's loans.
+    project_contact = "project_contact"
 
 
 class CallbackTask(SQLModel, table=True):
@@ -32,6 +35,8 @@ class CallbackTask(SQLModel, table=True):
     __tablename__ = "callback_task"
     __table_args__ = (
         UniqueConstraint("event_id", "audience"),
+        # One project-contact callback per phone, outlet and local month (NULL for the others).
+        UniqueConstraint("phone", "outlet_id", "contact_month", name="uq_callback_task_contact"),
         Index("ix_callback_task_due", "status", "due_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -57,6 +62,11 @@ class CallbackTask(SQLModel, table=True):
     completed_at: datetime | None = utc_timestamp(default=None)
     close_reason: str | None = Field(default=None, max_length=20)  # opted_out, do_not_call, …
     suggestion: str | None = Field(default=None, max_length=2000)  # 意见建议, in their words
+    # A project contact's callback: the local month (YYYY-MM) it covers, the project it names
+    # and how many of that month's loans at the outlet it covers.
+    contact_month: str | None = Field(default=None, max_length=7)
+    project_name: str | None = Field(default=None, max_length=100)
+    loans_covered: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class AttemptStatus(StrEnum):

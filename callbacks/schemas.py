@@ -124,6 +124,10 @@ class TaskPublic(BaseModel):
     close_reason: str | None
     suggestion: str | None
     parent_task_id: int | None
+    # A project contact's monthly callback: its month, project, and the loans it covers.
+    contact_month: str | None = None
+    project_name: str | None = None
+    loans_covered: int = 1
     answers: dict[str, str | None]
     attempts: list[AttemptPublic]
     history: list[EventPublic]
@@ -152,6 +156,9 @@ class TaskPublic(BaseModel):
             close_reason=task.close_reason,
             suggestion=task.suggestion,
             parent_task_id=task.parent_task_id,
+            contact_month=task.contact_month,
+            project_name=task.project_name,
+            loans_covered=task.loans_covered,
             answers=answers,
             attempts=[AttemptPublic.of(a) for a in attempts],
             history=[EventPublic.of(e) for e in events],

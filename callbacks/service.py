@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from callbacks.config import get_callback_settings
@@ -21,7 +22,9 @@ from callbacks.schedule import first_attempt_at, next_slot, retry_at, sms_deadli
 from callbacks.triage import open_exception, reasons_in, settle_rectification
 from kernel.clock import as_utc, utcnow
 from kernel.errors import NotFound
+from kernel.periods import month_of
 from kernel.vocabulary import (
+    PROJECT_CONTACT_QUESTIONS,
     RECTIFICATION_QUESTIONS,
     SURVEY_QUESTIONS,
     Channel,
@@ -42,7 +45,15 @@ FREE_RESCHEDULES = 2
 
 def questions_for(task: CallbackTask) -> tuple[Question, ...]:
     """The questions a task's survey asks, in order."""
-    return RECTIFICATION_QUESTIONS if task.kind == TaskKind.rectification else SURVEY_QUESTIONS
+    if task.kind == TaskKind.rectification:
+        return RECTIFICATION_QUESTIONS
+    if task.kind == TaskKind.project_contact:
+        return PROJECT_CONTACT_QUESTIONS
+    return SURVEY_QUESTIONS
+
+
+# The surveys that rate an outlet and may fall back to SMS (a 整改回访 does neither).
+RATING_KINDS = (TaskKind.survey, TaskKind.project_contact)
 
 
 def close_task(session: Session, task: CallbackTask, *, reason: str, actor: str, note: str) -> None:
@@ -53,42 +64,115 @@ def close_task(session: Session, task: CallbackTask, *, reason: str, actor: str,
 
 
 def open_tasks(session: Session, *, event_id: int, payload: dict[str, Any]) -> list[CallbackTask]:
-    """One task for the person who did the business, and one for a loan's project contact."""
-    people = [("depositor", payload["person"])]
-    if payload.get("project_contact"):
-        people.append(("project_contact", payload["project_contact"]))
-    settings = get_callback_settings()
+    """One task for the person who did the business; a loan's project contact gets one task per
+    outlet and local month, which the month's later loans join (see `project_contact_task`)."""
     business_at = datetime.fromisoformat(payload["occurred_at"])
     tasks = []
-    for audience, person in people:
-        existing = session.exec(
-            select(CallbackTask).where(
-                CallbackTask.event_id == event_id, CallbackTask.audience == audience
-            )
-        ).first()
-        if existing is not None:
-            tasks.append(existing)
-            continue
-        task = CallbackTask(
-            event_id=event_id,
-            audience=audience,
-            business_kind=payload["business_kind"],
-            business_id=payload["business_id"],
-            business_at=business_at,
-            outlet_id=payload["outlet_id"],
-            teller_id=payload.get("teller_id"),
-            outlet_name=payload["outlet_name"],
-            person_name=person["name"],
-            person_gender=person.get("gender"),
-            phone=person["phone"],
-            due_at=first_attempt_at(business_at, settings=settings),
+    existing = session.exec(
+        select(CallbackTask).where(
+            CallbackTask.event_id == event_id, CallbackTask.audience == "depositor"
         )
-        session.add(task)
-        session.flush()
-        session.add(TaskEvent(task_id=task.id or 0, actor="system", to_status=task.status))
-        _screen(session, task=task)
-        tasks.append(task)
+    ).first()
+    if existing is not None:
+        tasks.append(existing)
+    else:
+        tasks.append(
+            _new_task(
+                session,
+                _task_for(event_id, payload, payload["person"], business_at=business_at),
+            )
+        )
+    if payload.get("project_contact"):
+        tasks.append(project_contact_task(session, event_id=event_id, payload=payload))
     return tasks
+
+
+def _task_for(
+    event_id: int, payload: dict[str, Any], person: dict[str, Any], *, business_at: datetime
+) -> CallbackTask:
+    return CallbackTask(
+        event_id=event_id,
+        audience="depositor",
+        business_kind=payload["business_kind"],
+        business_id=payload["business_id"],
+        business_at=business_at,
+        outlet_id=payload["outlet_id"],
+        teller_id=payload.get("teller_id"),
+        outlet_name=payload["outlet_name"],
+        person_name=person["name"],
+        person_gender=person.get("gender"),
+        phone=person["phone"],
+        due_at=first_attempt_at(business_at, settings=get_callback_settings()),
+    )
+
+
+def _new_task(session: Session, task: CallbackTask) -> CallbackTask:
+    session.add(task)
+    session.flush()
+    session.add(TaskEvent(task_id=task.id or 0, actor="system", to_status=task.status))
+    _screen(session, task=task)
+    return task
+
+
+def _contact_task(
+    session: Session, *, phone: str, outlet_id: int, month: str
+) -> CallbackTask | None:
+    return session.exec(
+        select(CallbackTask)
+        .where(
+            CallbackTask.phone == phone,
+            CallbackTask.outlet_id == outlet_id,
+            CallbackTask.contact_month == month,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def project_contact_task(
+    session: Session, *, event_id: int, payload: dict[str, Any]
+) -> CallbackTask:
+    """The project contact's one callback for this outlet and local month.
+
+    The month's first loan opens it; later loans only add to `loans_covered`. A unique key on
+    (phone, outlet, month) backs the lookup, so two relays racing on two loans still make one.
+    The relay publishes each event once, in the same transaction, so a loan is counted once.
+    """
+    opened = session.exec(
+        select(CallbackTask).where(
+            CallbackTask.event_id == event_id, CallbackTask.audience == "project_contact"
+        )
+    ).first()
+    if opened is not None:  # this event opened it: relayed again
+        return opened
+    contact = payload["project_contact"]
+    business_at = datetime.fromisoformat(payload["occurred_at"])
+    month = month_of(business_at)
+    key = {"phone": contact["phone"], "outlet_id": payload["outlet_id"], "month": month}
+    task = _contact_task(session, **key)
+    if task is None:
+        task = _task_for(event_id, payload, contact, business_at=business_at)
+        task.audience = "project_contact"
+        task.kind = TaskKind.project_contact
+        task.teller_id = None  # it covers the month's loans, whoever served them
+        task.contact_month = month
+        task.project_name = (payload.get("project") or {}).get("name")
+        try:
+            with session.begin_nested():
+                session.add(task)
+                session.flush()
+        except IntegrityError:  # another relay opened it a moment ago
+            task = _contact_task(session, **key)
+            if task is None:
+                raise
+        else:
+            session.add(TaskEvent(task_id=task.id or 0, actor="system", to_status=task.status))
+            _screen(session, task=task)
+            return task
+    task.loans_covered += 1
+    session.add(task)
+    session.flush()
+    return task
 
 
 def _screen(session: Session, *, task: CallbackTask) -> None:
@@ -169,7 +253,7 @@ def begin_attempt(session: Session, *, task_id: int, attempt_no: int) -> CallAtt
 
 def _sms_next(session: Session, *, task: CallbackTask) -> bool:
     """Whether the next attempt is the SMS survey: voice used up, no SMS sent yet, a survey."""
-    if task.kind != TaskKind.survey or attempts_of(
+    if task.kind not in RATING_KINDS or attempts_of(
         session, task_id=task.id or 0, channel=Channel.sms
     ):
         return False
@@ -250,7 +334,7 @@ def schedule_retry(session: Session, *, task: CallbackTask, reason: str) -> None
         else next_slot(utcnow(), settings=settings)
     )
     sms_sent = bool(attempts_of(session, task_id=task.id or 0, channel=Channel.sms))
-    if when is None and task.kind == TaskKind.survey and not sms_sent:
+    if when is None and task.kind in RATING_KINDS and not sms_sent:
         task.due_at = next_slot(utcnow(), settings=settings)
         note = f"未接通（{reason}），电话次数已用完，改发短信"
         transition(session, task, to=TaskStatus.scheduled, actor="system", note=note)
@@ -387,7 +471,7 @@ def complete_survey(session: Session, *, task: CallbackTask, actor: str = "syste
     if task.status == TaskStatus.completed:
         return []
     answers = answers_for(session, task_id=task.id or 0)
-    if task.kind == TaskKind.survey:
+    if task.kind in RATING_KINDS:
         record_callback_rating(
             session,
             task_id=task.id or 0,

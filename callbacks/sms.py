@@ -22,12 +22,12 @@ from callbacks.models import (
     CallAttempt,
     CallbackTask,
     SmsReply,
-    TaskKind,
     TaskStatus,
 )
 from callbacks.optout import add_do_not_call
 from callbacks.service import (
     OPEN_STATUSES,
+    RATING_KINDS,
     close_task,
     complete_survey,
     get_attempt,
@@ -77,7 +77,7 @@ def _waiting(session: Session, *, phone: str) -> tuple[CallbackTask, CallAttempt
         select(CallbackTask, CallAttempt)
         .join(CallAttempt, col(CallAttempt.task_id) == col(CallbackTask.id))
         .where(CallbackTask.phone == phone, CallbackTask.status == TaskStatus.sms_sent)
-        .where(CallbackTask.kind == TaskKind.survey, CallAttempt.channel == Channel.sms)
+        .where(col(CallbackTask.kind).in_(RATING_KINDS), CallAttempt.channel == Channel.sms)
         .order_by(col(CallbackTask.created_at).desc(), col(CallAttempt.attempt_no).desc())
     )
     row = session.exec(query).first()

@@ -3,7 +3,13 @@
 Short sentences, plain words, polite forms. Never an amount, never an ID number.
 """
 
-from kernel.vocabulary import ANSWER_LABELS, RATINGS, Question, answers_to
+from kernel.vocabulary import (
+    ANSWER_LABELS,
+    PROJECT_CONTACT_QUESTIONS,
+    RATINGS,
+    Question,
+    answers_to,
+)
 
 CENTRE_NAME = "住房公积金管理中心"
 
@@ -27,6 +33,11 @@ INTRODUCTION = "您在{date}到{outlet}办理了{business}，想耽误您一分�
 RECTIFICATION_INTRODUCTION = (
     "您之前反映的{date}在{outlet}办理{business}的问题，网点已经整改，想听听您的看法。"
 )
+# 签约楼盘负责人: one call a month about how the outlet served the project's buyers.
+PROJECT_CONTACT_INTRODUCTION = (
+    "您是{project}的公积金贷款业务联系人，想了解本月{outlet}为贵楼盘购房人"
+    "办理公积金贷款的服务情况，耽误您一分钟。"
+)
 RESCHEDULE_OFFER = "如果现在不方便，请按9，我们改天再打给您。"
 
 # What each question asks; the keys are added from the vocabulary's order, so what a person
@@ -47,6 +58,24 @@ def key_offer(question: Question) -> str:
 
 
 QUESTIONS = {question: text + key_offer(question) for question, text in QUESTION_TEXTS.items()}
+
+# The project contact's two ratings, in their own words (about the buyers they send).
+PROJECT_CONTACT_QUESTION_TEXTS = {
+    Question.attitude: "请您评价网点工作人员对贵楼盘购房人的服务态度。",
+    Question.efficiency: "请您评价网点为贵楼盘购房人办理贷款的效率。",
+}
+PROJECT_CONTACT_PROMPTS = {
+    question: text + key_offer(question)
+    for question, text in PROJECT_CONTACT_QUESTION_TEXTS.items()
+}
+
+
+def question_prompt(question: Question, order: tuple[Question, ...]) -> str:
+    """What the phone asks for a question in a survey of this order (a project contact's own)."""
+    if order == PROJECT_CONTACT_QUESTIONS:
+        return PROJECT_CONTACT_PROMPTS[question]
+    return QUESTIONS[question]
+
 
 # A grave answer (索拿卡要 = 有) is confirmed before it is filed; 2 asks the question again.
 CONFIRM_FAVOUR = "您反映工作人员向您索要财物，确认请按1，重新选择请按2。"
@@ -98,6 +127,17 @@ SMS_QUESTIONS = {q: text + digit_offer(q) for q, text in SMS_QUESTION_TEXTS.item
 # The example reply ("如1111"): digit 1 is the favourable answer to every question.
 SMS_EXAMPLE_DIGIT = "1"
 
+SMS_PROJECT_CONTACT_QUESTION_TEXTS = {
+    Question.attitude: "网点对购房人的服务态度",
+    Question.efficiency: "网点办理贷款的效率",
+}
+SMS_PROJECT_CONTACT_QUESTIONS = {
+    q: text + digit_offer(q) for q, text in SMS_PROJECT_CONTACT_QUESTION_TEXTS.items()
+}
+SMS_PROJECT_CONTACT_INVITATION = (
+    "您好！您是{project}的公积金贷款业务联系人，想了解本月{outlet}为贵楼盘购房人办理贷款的"
+    "服务情况，请您评价：{questions}。请直接回复{count}位数字，如{example}。回复TD退订"
+)
 SMS_INVITATION = (
     "您好！您{date}在{outlet}办理了{business}，请您评价：{questions}。"
     "请直接回复{count}位数字，如{example}。回复TD退订"

@@ -38,6 +38,9 @@ SURVEY_QUESTIONS: tuple[Question, ...] = (
     Question.favour_asked,
 )
 RECTIFICATION_QUESTIONS: tuple[Question, ...] = (Question.resolution,)
+# A project contact (签约楼盘负责人) rates how the outlet served the project's buyers: the same
+# two ratings in their own words (ivr/prompts.py), no repeat-trip or favour questions.
+PROJECT_CONTACT_QUESTIONS: tuple[Question, ...] = (Question.attitude, Question.efficiency)
 # Questions answered in three tiers; the others are yes/no.
 RATED_QUESTIONS = frozenset({Question.attitude, Question.efficiency, Question.resolution})
 # The first option is always the favourable one (key 1, SMS digit 1): best tier first, and

@@ -53,6 +53,9 @@ class ScoringSettings(BaseSettings):
     # Working days (Chinese calendar) an outlet has, after the day a rating was recorded, to
     # appeal it (申诉).
     APPEAL_DAYS: int = Field(default=5, ge=1, le=60)
+    # Project contacts (签约楼盘负责人) rate outlets in their own report; true adds their ratings
+    # to the outlet and teller callback rankings as well.
+    RANK_INCLUDE_PROJECT_CONTACTS: bool = False
 
     @model_validator(mode="after")
     def _points_are_ordered(self) -> Self:

@@ -15,7 +15,13 @@ from scoring.exclusions.appeals import appeal_due_on, counts_against, open_appea
 from scoring.exclusions.models import ACTION_LABELS, RatingAction, RatingEvent
 from scoring.exclusions.service import history, is_counted
 from scoring.models import CallbackRating, FlagState, RatingFlag
-from scoring.rankings import CallbackKind, RankedSubject, callback_ranking, find_subject
+from scoring.rankings import (
+    CallbackKind,
+    RankedSubject,
+    audience_filter,
+    callback_ranking,
+    find_subject,
+)
 
 MAX_PAGE = 500
 
@@ -95,7 +101,11 @@ def callback_drilldown(
     subject_col = (
         col(CallbackRating.outlet_id) if kind == "outlet" else col(CallbackRating.teller_id)
     )
-    where = (col(CallbackRating.period).in_(period.months), subject_col == row.subject.id)
+    where = (
+        col(CallbackRating.period).in_(period.months),
+        subject_col == row.subject.id,
+        audience_filter(project_contacts=False),  # the people the score counts
+    )
     total = session.execute(sa_select(func.count()).select_from(CallbackRating).where(*where))
     open_flags = (
         sa_select(func.count())

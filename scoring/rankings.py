@@ -26,6 +26,9 @@ from scoring.stats import (
 )
 
 CallbackKind = Literal["outlet", "teller"]
+# The audience of a project contact's rating (签约楼盘负责人): their own report, and in the
+# depositor rankings only when HUIFANG_RANK_INCLUDE_PROJECT_CONTACTS is true.
+PROJECT_CONTACT = "project_contact"
 SubjectKindName = Literal["outlet", "teller", "department", "leader"]
 KIND_NAMES = {"outlet": "网点", "teller": "柜员", "department": "科室", "leader": "班子成员"}
 
@@ -118,7 +121,19 @@ def mix_of(*answers: str | None) -> TierCounts:
     return TierCounts(*(sum(1 for a in answers if a == tier) for tier in RATINGS))
 
 
-def _callback_people(session: Session, *, kind: CallbackKind, period: Period) -> dict[int, People]:
+def audience_filter(*, project_contacts: bool) -> ColumnElement[bool]:
+    """Whose ratings count: project contacts only (their report), or the ranking's people."""
+    audience = col(CallbackRating.audience)
+    if project_contacts:
+        return audience == PROJECT_CONTACT
+    if get_scoring_settings().RANK_INCLUDE_PROJECT_CONTACTS:
+        return audience.is_not(None)
+    return audience != PROJECT_CONTACT
+
+
+def _callback_people(
+    session: Session, *, kind: CallbackKind, period: Period, project_contacts: bool = False
+) -> dict[int, People]:
     """People per outlet or teller: one group per pair of ratings, counted in the database."""
     subject = col(CallbackRating.outlet_id) if kind == "outlet" else col(CallbackRating.teller_id)
     attitude, efficiency = col(CallbackRating.attitude), col(CallbackRating.efficiency)
@@ -133,6 +148,7 @@ def _callback_people(session: Session, *, kind: CallbackKind, period: Period) ->
     query = (
         sa_select(subject, attitude, efficiency, func.count())
         .where(in_period, counted_rating(), subject.is_not(None))
+        .where(audience_filter(project_contacts=project_contacts))
         .group_by(subject, attitude, efficiency)
     )
     groups: dict[int, list[tuple[TierCounts, int]]] = {}
@@ -157,11 +173,20 @@ def callback_subjects(session: Session, *, kind: CallbackKind) -> list[Subject]:
 
 
 def callback_ranking(
-    session: Session, *, kind: CallbackKind, period: Period, include_unrated: bool = False
+    session: Session,
+    *,
+    kind: CallbackKind,
+    period: Period,
+    include_unrated: bool = False,
+    project_contacts: bool = False,
 ) -> list[RankedSubject]:
-    """Outlets or tellers ranked by the people who rated them (flagged callbacks held out)."""
+    """Outlets or tellers ranked by the people who rated them (flagged callbacks held out).
+
+    Depositors and borrowers by default; `project_contacts` gives the project contacts' own
+    report instead (签约楼盘负责人 on how the outlet served their buyers).
+    """
     kind = as_callback_kind(kind)
-    people = _callback_people(session, kind=kind, period=period)
+    people = _callback_people(session, kind=kind, period=period, project_contacts=project_contacts)
     rows = [
         (subject, people.get(subject.id, People()))
         for subject in callback_subjects(session, kind=kind)

@@ -71,6 +71,18 @@ def rank_outlets(
     return [OutletRankPublic.of_outlet(row) for row in rows]
 
 
+@router.get("/project-contacts")
+def project_contacts_report(
+    session: SessionDep, _: ReportReader, period: PeriodQuery
+) -> list[OutletRankPublic]:
+    """签约楼盘负责人评价: per outlet, how the project contacts rated its service to their
+    buyers in the period; a report of its own, not part of the outlet ranking."""
+    rows = callback_ranking(
+        session, kind="outlet", period=parse_period(period), project_contacts=True
+    )
+    return [OutletRankPublic.of_outlet(row) for row in rows]
+
+
 @router.get("/red-flags")
 def red_flags(
     session: SessionDep, _: ReportReader, period: PeriodQuery, kind: str = "outlet"

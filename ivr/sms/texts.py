@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from ivr import prompts
-from kernel.vocabulary import SURVEY_QUESTIONS, Question
+from kernel.vocabulary import PROJECT_CONTACT_QUESTIONS, SURVEY_QUESTIONS, Question
 
 MAX_SEGMENTS = 3
 
@@ -48,6 +48,19 @@ def render_invitation(*, signature: str, business: str, on: date, outlet: str) -
         outlet=outlet,
         business=prompts.BUSINESS_KIND[business],
         **_ask(SURVEY_QUESTIONS),
+    )
+    return _signed(signature, body)
+
+
+def render_project_contact_invitation(*, signature: str, project: str, outlet: str) -> str:
+    """A project contact's monthly text: how the outlet served the project's buyers."""
+    ask = _ask(PROJECT_CONTACT_QUESTIONS)
+    ask["questions"] = "".join(
+        f"{_CIRCLED[i]}{prompts.SMS_PROJECT_CONTACT_QUESTIONS[q]}"
+        for i, q in enumerate(PROJECT_CONTACT_QUESTIONS)
+    )
+    body = prompts.SMS_PROJECT_CONTACT_INVITATION.format(
+        project=project or "贵楼盘", outlet=outlet, **ask
     )
     return _signed(signature, body)
 

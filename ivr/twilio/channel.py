@@ -5,9 +5,10 @@ from twilio.rest import Client
 
 from callbacks import service as callbacks
 from callbacks.channel import ChannelError
+from callbacks.models import TaskKind
 from ivr.config import IvrSettings
 from ivr.sms import service as sms_service
-from ivr.sms.texts import render_invitation
+from ivr.sms.texts import render_invitation, render_project_contact_invitation
 from ivr.twilio.client import make_client
 from kernel.clock import local_date
 from kernel.db import session_scope
@@ -49,12 +50,19 @@ class TwilioChannel:
                 session, task_id=callbacks.get_attempt(session, attempt_id=attempt_id).task_id
             )
             task_id = task.id or 0
-            body = render_invitation(
-                signature=self.settings.sms_signature,
-                business=task.business_kind,
-                on=local_date(task.business_at),
-                outlet=task.outlet_name,
-            )
+            if task.kind == TaskKind.project_contact:
+                body = render_project_contact_invitation(
+                    signature=self.settings.sms_signature,
+                    project=task.project_name or "",
+                    outlet=task.outlet_name,
+                )
+            else:
+                body = render_invitation(
+                    signature=self.settings.sms_signature,
+                    business=task.business_kind,
+                    on=local_date(task.business_at),
+                    outlet=task.outlet_name,
+                )
         try:
             message = self.client.messages.create(
                 to=to,

@@ -24,7 +24,13 @@ from ivr.voice.jobs import enqueue_after_response
 from ivr.voice.models import RecordingPurpose, TranscriptStatus
 from ivr.voice.spoken import HANGUP, Heard, hear, hear_answer, speech_enabled
 from kernel.db import SessionDep
-from kernel.vocabulary import SURVEY_QUESTIONS, Answer, Question, is_grave
+from kernel.vocabulary import (
+    RECTIFICATION_QUESTIONS,
+    SURVEY_QUESTIONS,
+    Answer,
+    Question,
+    is_grave,
+)
 
 router = APIRouter(prefix="/twilio/voice", tags=["twilio"])
 Tries = Annotated[int, Query(alias="try", ge=0, le=survey.MAX_RETRIES)]
@@ -121,7 +127,13 @@ def voice_answer(
         )
     if heard.value is None:
         again = _ask_again(
-            settings, attempt=attempt, question=question, tries=tries, unsure=unsure, heard=heard
+            settings,
+            attempt=attempt,
+            question=question,
+            tries=tries,
+            unsure=unsure,
+            heard=heard,
+            order=order,
         )
         if again is not None:
             return twiml(again)
@@ -195,6 +207,7 @@ def _rechoose(step: Step, *, question: Question, tries: int) -> str:
         tries=tries + 1,
         speech=speech_enabled(),
         preface=prompts.RECHOOSE,
+        order=step.order,
     )
 
 
@@ -206,6 +219,7 @@ def _ask_again(
     tries: int,
     unsure: int,
     heard: Heard,
+    order: tuple[Question, ...] = SURVEY_QUESTIONS,
 ) -> str | None:
     """The re-ask for an unusable input, or None when it is time to mark the answer unclear."""
     if tries >= survey.MAX_RETRIES:
@@ -225,6 +239,7 @@ def _ask_again(
         speech=speech_enabled(),
         unsure=bool(unsure),
         preface=preface,
+        order=order,
     )
 
 
@@ -245,8 +260,9 @@ def _next_step(step: Step, *, question: Question) -> str:
             question=following,
             tries=0,
             speech=speech_enabled(),
+            order=step.order,
         )
-    if step.order == SURVEY_QUESTIONS:
+    if step.order != RECTIFICATION_QUESTIONS:  # a survey, or a project contact's
         return survey.ask_suggestion(step.settings, attempt_id=step.attempt)
     service.finish_survey(step.session, attempt_id=step.attempt)
     return survey.goodbye(step.settings, text=prompts.THANKS)

@@ -27,6 +27,7 @@ def survey_context(session: Session, *, attempt_id: int) -> SurveyContext:
         outlet_name=task.outlet_name,
         addressee=addressee(task.person_name, task.person_gender),
         questions=_questions(task),
+        project_name=task.project_name or "",
     )
 
 

@@ -24,6 +24,7 @@ from ivr import prompts
 from ivr.asr.grammar import QuestionKind
 from ivr.config import IvrSettings
 from kernel.vocabulary import (
+    PROJECT_CONTACT_QUESTIONS,
     RATINGS,
     RECTIFICATION_QUESTIONS,
     SURVEY_QUESTIONS,
@@ -54,6 +55,7 @@ class SurveyContext:
     outlet_name: str
     addressee: str = "先生/女士"  # 王女士: the surname only, from the ledger
     questions: tuple[Question, ...] = SURVEY_QUESTIONS  # RECTIFICATION_QUESTIONS for a 整改回访
+    project_name: str = ""  # a project contact's callback: 签约楼盘 it names
 
 
 # Two-character surnames (复姓) a callee would expect to hear whole.
@@ -144,10 +146,12 @@ def ask(
     speech: bool,
     unsure: bool = False,
     preface: str = "",
+    order: tuple[Question, ...] = SURVEY_QUESTIONS,
 ) -> str:
-    """Ask one question, by keypad only or by keypad or voice."""
+    """Ask one question, by keypad only or by keypad or voice, in the words of its survey."""
     url = step_url(settings, attempt_id=attempt_id, question=question, tries=tries, unsure=unsure)
-    return _prompt(settings, text=preface + prompts.QUESTIONS[question], url=url, speech=speech)
+    text = preface + prompts.question_prompt(question, order)
+    return _prompt(settings, text=text, url=url, speech=speech)
 
 
 def opening(settings: IvrSettings, *, context: SurveyContext, speech: bool) -> str:
@@ -182,13 +186,18 @@ def ask_identity(
 
 def introduction(settings: IvrSettings, *, context: SurveyContext, speech: bool) -> str:
     """The person is who we called: what the call is about, then the first question."""
-    rectification = context.questions == RECTIFICATION_QUESTIONS
-    template = prompts.RECTIFICATION_INTRODUCTION if rectification else prompts.INTRODUCTION
-    text = template.format(
-        date=context.business_date,
-        outlet=context.outlet_name,
-        business=prompts.BUSINESS_KIND.get(context.business_kind, "公积金业务"),
-    )
+    if context.questions == PROJECT_CONTACT_QUESTIONS:
+        text = prompts.PROJECT_CONTACT_INTRODUCTION.format(
+            project=context.project_name or "贵楼盘", outlet=context.outlet_name
+        )
+    else:
+        rectification = context.questions == RECTIFICATION_QUESTIONS
+        template = prompts.RECTIFICATION_INTRODUCTION if rectification else prompts.INTRODUCTION
+        text = template.format(
+            date=context.business_date,
+            outlet=context.outlet_name,
+            business=prompts.BUSINESS_KIND.get(context.business_kind, "公积金业务"),
+        )
     if not speech:  # told at the opening when answers are spoken
         text += prompts.RECORDING_NOTICE
     return ask(
@@ -198,6 +207,7 @@ def introduction(settings: IvrSettings, *, context: SurveyContext, speech: bool)
         tries=0,
         speech=speech,
         preface=text + prompts.RESCHEDULE_OFFER,
+        order=context.questions,
     )
 
 

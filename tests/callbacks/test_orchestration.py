@@ -5,19 +5,23 @@ from datetime import datetime
 
 import pytest
 import time_machine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from callbacks.models import CallbackTask, SurveyAnswer, TaskStatus
+from callbacks.models import CallbackTask, SurveyAnswer, TaskKind, TaskStatus
+from callbacks.relay import relay_outbox
 from callbacks.service import (
     begin_attempt,
+    questions_for,
     record_answer,
     record_call_status,
     reschedule_by_person,
 )
 from huifang.settings import clear_caches
 from kernel.clock import centre_tz, local
+from kernel.vocabulary import Question
 from scoring.models import CallbackRating
-from tests.callbacks.factories import business, ring_out, start
+from tests.callbacks.factories import business, make_outlet, ring_out, start
 
 ANSWERS = {
     "attitude": "satisfied",
@@ -216,3 +220,64 @@ def test_a_retried_job_does_not_place_a_second_call(session: Session) -> None:
         assert begin_attempt(session, task_id=task.id or 0, attempt_no=1) is None
         assert begin_attempt(session, task_id=task.id or 0, attempt_no=2) is None
         assert session.exec(select(SurveyAnswer)).all() == []
+
+
+def test_a_project_contact_gets_one_call_per_outlet_and_month_covering_its_loans(
+    session: Session,
+) -> None:
+    contact = "+8613911112222"
+    with time_machine.travel(at("2026-03-03 10:00"), tick=False):
+        first = business(session, at=at("2026-03-03 10:00"), kind="loan", contact_phone=contact)
+        business(session, at=at("2026-03-10 10:00"), kind="loan", contact_phone=contact)
+        business(session, at=at("2026-03-31 23:30"), kind="loan", contact_phone=contact)
+        relay_outbox(session)  # a second relay run changes nothing
+        other = make_outlet(session, code="WD02", name="城西网点")
+        business(
+            session, at=at("2026-03-12 10:00"), kind="loan", contact_phone=contact, outlet=other
+        )
+        business(session, at=at("2026-04-01 09:00"), kind="loan", contact_phone=contact)
+    tasks = session.exec(
+        select(CallbackTask).where(CallbackTask.phone == contact).order_by(col(CallbackTask.id))
+    ).all()
+    assert [(t.outlet_name, t.contact_month, t.loans_covered) for t in tasks] == [
+        ("城东网点", "2026-03", 3),
+        ("城西网点", "2026-03", 1),
+        ("城东网点", "2026-04", 1),
+    ]
+    march = tasks[0]
+    assert march.id == first[1].id
+    assert (march.kind, march.audience, march.teller_id) == (
+        TaskKind.project_contact,
+        "project_contact",
+        None,
+    )
+    assert questions_for(march) == (Question.attitude, Question.efficiency)
+    # Depositors are still called once per loan.
+    depositors = session.exec(
+        select(CallbackTask).where(CallbackTask.audience == "depositor")
+    ).all()
+    assert len(depositors) == 5
+
+
+def test_the_database_refuses_a_second_contact_task_for_the_same_outlet_and_month(
+    session: Session,
+) -> None:
+    with time_machine.travel(at("2026-03-03 10:00"), tick=False):
+        (_, task) = business(
+            session, at=at("2026-03-03 10:00"), kind="loan", contact_phone="+8613911112222"
+        )
+        copy = CallbackTask(
+            event_id=task.event_id,
+            audience="rectify_project",  # past the (event, audience) key: only ours is left
+            business_kind="loan",
+            business_id=task.business_id,
+            business_at=task.business_at,
+            outlet_id=task.outlet_id,
+            outlet_name=task.outlet_name,
+            person_name=task.person_name,
+            phone=task.phone,
+            contact_month=task.contact_month,
+        )
+        with pytest.raises(IntegrityError), session.begin_nested():
+            session.add(copy)
+            session.flush()

@@ -160,3 +160,22 @@ def _sign_in_page(client: TestClient, engine: Bind, role: str) -> None:
     password = make_user(engine, username=f"page-{role}", role=role)
     form = {"username": f"page-{role}", "password": password}
     assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+
+
+def test_a_project_contacts_task_names_its_month_project_and_loans(
+    client: TestClient, engine: Bind
+) -> None:
+    moment = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+    with Session(engine) as session:
+        (_, task) = business(session, at=moment, kind="loan", contact_phone="+8613911112222")
+        business(session, at=moment, kind="loan", contact_phone="+8613911112222")
+        session.commit()
+        task_id = task.id
+    operator = _login(client, engine, "operator")
+    shown = client.get(f"/api/callbacks/tasks/{task_id}", headers=operator).json()
+    assert (shown["kind"], shown["contact_month"], shown["loans_covered"]) == (
+        "project_contact",
+        "2026-03",
+        2,
+    )
+    assert shown["phone_masked"] == "139****2222"

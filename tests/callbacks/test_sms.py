@@ -268,3 +268,34 @@ def test_part_answers_by_the_deadline_are_partial(
     traveller.shift(timedelta(hours=25))
     expire_sms_surveys(session)
     assert _reasons(session, task) == ["partial"]
+
+
+def test_a_project_contact_unreached_by_phone_answers_their_two_questions_by_sms(
+    session: Session, traveller: time_machine.Traveller
+) -> None:
+    contact = "+8613911112222"
+    (_, task) = business(session, at=MONDAY, kind="loan", contact_phone=contact)
+    for status in ("no-answer", "busy", "failed"):
+        traveller.move_to(task.due_at)
+        ring_out(session, task, status=status)
+    traveller.move_to(task.due_at)
+    attempt = start(session, task)
+    assert (attempt.channel, task.status) == ("sms", TaskStatus.sms_sent)
+    survey = open_sms_survey(session, phone=contact)
+    assert survey is not None and survey.expected == ["attitude", "efficiency"]
+    outcome = handle_reply(
+        session,
+        phone=contact,
+        message_sid="SMP1",
+        answers={"attitude": "very_satisfied", "efficiency": "satisfied"},
+        suggestion=None,
+        kind="complete",
+        raw="12",
+    )
+    assert (outcome.action, task.status) == ("thanks", TaskStatus.completed)
+    rating = session.exec(select(CallbackRating)).one()
+    assert (rating.audience, rating.attitude, rating.efficiency) == (
+        "project_contact",
+        "very_satisfied",
+        "satisfied",
+    )

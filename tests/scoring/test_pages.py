@@ -135,3 +135,23 @@ def test_a_manager_downloads_the_ranking_as_excel(client: TestClient, engine: Bi
     bad = client.get("/rankings/export.xlsx", params={"period": "2026-11", "kind": "unit"})
     assert bad.status_code == 422 and "未知的排名类型" in bad.text
     assert client.get("/rankings/export.xlsx", params={"period": "11/2026"}).status_code == 422
+
+
+def test_project_contacts_have_their_own_page_apart_from_the_outlet_ranking(
+    client: TestClient, engine: Bind
+) -> None:
+    with Session(engine) as session:
+        a = outlet(session, "WD01", "城东网点")
+        b = outlet(session, "WD02", "城西网点")
+        rate(session, a, V, V, when=NOV)
+        rate(session, b, U, S, when=NOV, audience="project_contact")
+        session.commit()
+    _sign_in(client, engine)
+    ranking = client.get("/rankings", params={"period": "2026-11"}).text
+    assert "共 1 人次" in ranking  # the borrower only (every outlet is listed, 城西 unrated)
+    assert 'href="/rankings/project-contacts?period=2026-11"' in ranking
+    page = client.get("/rankings/project-contacts", params={"period": "2026-11"}).text
+    assert "签约楼盘负责人评价 · 2026年11月" in page and "不计入网点、柜员满意度排名" in page
+    assert "城西网点" in page and "40.0" in page and "城东网点" not in page
+    empty = client.get("/rankings/project-contacts", params={"period": "2026-10"}).text
+    assert "暂无楼盘负责人评价" in empty

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from core_ledger.org.service import create_department, create_leader
+from huifang.settings import clear_caches
 from kernel.clock import centre_tz, local_date, utcnow
 from kernel.periods import month_of
 from scoring.evaluations import register_rater
@@ -226,3 +227,36 @@ def test_inspections_over_http(client: TestClient, engine: Bind, boss: dict[str,
     assert row["composite"] == 88.5  # only the inspection is scored yet
     assert row["missing"] == ["callback", "rectification"]
     assert date.fromisoformat(letter["issued_on"]) == today
+
+
+def test_project_contacts_have_their_own_report_not_the_outlet_ranking(
+    client: TestClient,
+    engine: Bind,
+    boss: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with Session(engine) as session:
+        a = outlet(session, "WD01", "城东网点")
+        b = outlet(session, "WD02", "城西网点")
+        rate(session, a, V, V, when=NOV)  # a borrower
+        rate(session, a, U, U, when=NOV, audience="project_contact")
+        rate(session, b, V, S, when=NOV, audience="project_contact")
+        session.commit()
+    month = {"period": "2026-11"}
+    ranking = _ok(client.get("/api/rankings/outlets", params=month, headers=boss))
+    assert [(r["outlet_code"], r["answers"], r["score"]) for r in ranking] == [("WD01", 1, 100.0)]
+    detail = _ok(client.get("/api/rankings/outlets/WD01", params=month, headers=boss))
+    assert [line["audience"] for line in detail["ratings"]] == ["depositor"]
+    report = _ok(client.get("/api/rankings/project-contacts", params=month, headers=boss))
+    assert [(r["outlet_code"], r["answers"], r["score"], r["rank"]) for r in report] == [
+        ("WD02", 1, 90.0, 1),
+        ("WD01", 1, 0.0, 2),
+    ]
+    monkeypatch.setenv("HUIFANG_RANK_INCLUDE_PROJECT_CONTACTS", "true")
+    clear_caches()
+    try:
+        ranking = _ok(client.get("/api/rankings/outlets", params=month, headers=boss))
+        assert [(r["outlet_code"], r["answers"]) for r in ranking] == [("WD02", 1), ("WD01", 2)]
+    finally:
+        monkeypatch.delenv("HUIFANG_RANK_INCLUDE_PROJECT_CONTACTS")
+        clear_caches()

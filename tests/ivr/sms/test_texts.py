@@ -16,10 +16,11 @@ from ivr.sms.texts import (
     render_invitation,
     render_opted_out,
     render_outcome,
+    render_project_contact_invitation,
     render_thanks,
     segments,
 )
-from kernel.vocabulary import SURVEY_QUESTIONS
+from kernel.vocabulary import PROJECT_CONTACT_QUESTIONS, SURVEY_QUESTIONS
 
 SIGNATURE = "住房公积金"
 LONGEST_OUTLET = "某某市住房公积金管理中心高新技术产业开发区管理部第二营业大厅"
@@ -231,3 +232,21 @@ def test_a_clarification_without_named_questions_asks_what_was_expected() -> Non
 def test_a_follow_up_with_nothing_missing_just_thanks() -> None:
     text = render_outcome(signature=SIGNATURE, action="follow_up", missing=[], expected=[])
     assert text == render_thanks(signature=SIGNATURE, follow_up=False)
+
+
+def test_a_project_contacts_text_asks_about_the_projects_buyers_favourable_first() -> None:
+    text = render_project_contact_invitation(
+        signature=SIGNATURE, project="幸福里", outlet="城西网点"
+    )
+    assert text.startswith("【住房公积金】您好！您是幸福里的公积金贷款业务联系人")
+    assert "本月城西网点为贵楼盘购房人办理贷款" in text
+    assert "①网点对购房人的服务态度（1非常满意 2满意 3不满意）" in text
+    assert "②网点办理贷款的效率（1非常满意 2满意 3不满意）" in text
+    assert "回复2位数字，如11" in text and "跑回头路" not in text
+    assert segments(text) <= MAX_SEGMENTS
+    long = render_project_contact_invitation(
+        signature=SIGNATURE, project="某某市高新区幸福里花园三期", outlet=LONGEST_OUTLET
+    )
+    assert segments(long) <= MAX_SEGMENTS
+    reply = parse_reply("12", expected=list(PROJECT_CONTACT_QUESTIONS))
+    assert reply.answers == {"attitude": "very_satisfied", "efficiency": "satisfied"}

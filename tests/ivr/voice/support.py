@@ -60,12 +60,18 @@ def a_task(session: Session, *, phone: str = PHONE, kind: str = "withdrawal") ->
     return session.exec(select(CallbackTask).where(CallbackTask.business_id == business_id)).one()
 
 
-def an_attempt(engine: Bind, *, phone: str = PHONE, rectification: bool = False) -> int:
+def an_attempt(
+    engine: Bind, *, phone: str = PHONE, rectification: bool = False, project: bool = False
+) -> int:
     """A task whose first call is under way (committed); return the attempt id."""
     with Session(engine) as session:
         task = a_task(session, phone=phone)
         if rectification:  # the second callback (整改回访) after an outlet's rectification
             task.kind, task.audience = TaskKind.rectification, "rectify_depositor"
+            session.add(task)
+        if project:  # a project contact's monthly callback (签约楼盘负责人)
+            task.kind, task.audience = TaskKind.project_contact, "project_contact"
+            task.project_name, task.contact_month = "幸福里", "2026-11"
             session.add(task)
         attempt = begin_attempt(session, task_id=task.id or 0, attempt_no=1)
         assert attempt is not None

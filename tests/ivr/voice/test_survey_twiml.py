@@ -7,7 +7,7 @@ import pytest
 from ivr import prompts
 from ivr.config import IvrSettings
 from ivr.voice import survey
-from kernel.vocabulary import SURVEY_QUESTIONS, Question
+from kernel.vocabulary import PROJECT_CONTACT_QUESTIONS, SURVEY_QUESTIONS, Question
 from twilio_emulator.people import offered_options
 from twilio_emulator.twiml import parse_voice
 
@@ -145,3 +145,43 @@ def test_a_reason_follows_only_an_unsatisfied_rating() -> None:
     assert not survey.wants_reason(Question.attitude, "satisfied")
     assert not survey.wants_reason(Question.attitude, None)
     assert not survey.wants_reason(Question.favour_asked, "yes")
+
+
+PROJECT_CONTEXT = survey.SurveyContext(
+    attempt_id=8,
+    business_kind="loan",
+    business_date="11月3日",
+    outlet_name="城西网点",
+    addressee="张先生",
+    questions=PROJECT_CONTACT_QUESTIONS,
+    project_name="幸福里",
+)
+
+
+def test_a_project_contact_hears_their_own_survey_about_the_projects_buyers() -> None:
+    settings = IvrSettings()
+    introduction = survey.introduction(settings, context=PROJECT_CONTEXT, speech=False)
+    assert "您是幸福里的公积金贷款业务联系人" in introduction
+    assert "本月城西网点为贵楼盘购房人办理公积金贷款的服务情况" in introduction
+    assert "您在" not in introduction and "11月3日" not in introduction  # not one loan of theirs
+    assert "对贵楼盘购房人的服务态度。非常满意请按1，满意请按2，不满意请按3。" in introduction
+    assert not re.search(r"\d{5,}|元|身份证|金额", introduction)
+    efficiency = survey.ask(
+        settings,
+        attempt_id=8,
+        question=Question.efficiency,
+        tries=0,
+        speech=False,
+        order=PROJECT_CONTACT_QUESTIONS,
+    )
+    assert "请您评价网点为贵楼盘购房人办理贷款的效率。非常满意请按1" in efficiency
+    assert survey.next_question(Question.efficiency, PROJECT_CONTACT_QUESTIONS) is None
+
+
+@pytest.mark.parametrize("question", PROJECT_CONTACT_QUESTIONS)
+def test_a_project_contacts_keys_match_and_1_is_favourable(question: Question) -> None:
+    text = prompts.question_prompt(question, PROJECT_CONTACT_QUESTIONS)
+    offered = dict((key, label) for label, key in offered_options(text))
+    assert offered == {"1": "非常满意", "2": "满意", "3": "不满意"}
+    assert survey.KEYS[question]["1"] == "very_satisfied"
+    assert max(len(s) for s in re.split(r"[。？]", text)) <= 30

@@ -510,3 +510,36 @@ def test_an_unsatisfied_rectification_asks_why_then_thanks(
     done = post(client, f"/twilio/voice/reason?attempt={attempt}&q=resolution", {})
     assert done.text == goodbye("感谢您的评价，祝您生活愉快，再见。")
     assert state(engine, attempt)[0].status == TaskStatus.completed
+
+
+def test_a_project_contact_rates_the_outlets_service_to_their_buyers_in_two_questions(
+    client: TestClient, engine: Bind
+) -> None:
+    attempt = an_attempt(engine, project=True)
+    introduction = (
+        "您是幸福里的公积金贷款业务联系人，想了解本月城东网点为贵楼盘购房人办理公积金贷款的"
+        "服务情况，耽误您一分钟。为准确记录您的意见，本次通话将录音。"
+        "如果现在不方便，请按9，我们改天再打给您。"
+    )
+    attitude = (
+        "请您评价网点工作人员对贵楼盘购房人的服务态度。非常满意请按1，满意请按2，不满意请按3。"
+    )
+    efficiency = "请您评价网点为贵楼盘购房人办理贷款的效率。非常满意请按1，满意请按2，不满意请按3。"
+    assert identify(client, attempt, Digits="1") == gather(
+        attempt, "attitude", 0, introduction + attitude
+    )
+    assert answer(client, attempt, "attitude", Digits="1") == gather(
+        attempt, "efficiency", 0, efficiency
+    )
+    assert answer(client, attempt, "efficiency", Digits="2") == suggestion(attempt)
+    done = post(client, f"/twilio/voice/suggestion?attempt={attempt}", {"Digits": "#"})
+    assert done.text == goodbye("感谢您的评价，祝您生活愉快，再见。")
+    assert state(engine, attempt)[0].status == TaskStatus.completed
+    with Session(engine) as session:
+        (rating,) = session.exec(select(CallbackRating)).all()
+    assert (rating.audience, rating.attitude, rating.efficiency) == (
+        "project_contact",
+        "very_satisfied",
+        "satisfied",
+    )
+    assert rating.repeat_trip is None and cases(engine) == []
