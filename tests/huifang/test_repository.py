@@ -27,3 +27,13 @@ def test_no_code_or_build_file_names_a_path_outside_the_repository() -> None:
         if OUTSIDE.search(line)
     ]
     assert offenders == []
+
+
+def test_no_tracked_file_is_a_link_out_of_the_repository() -> None:
+    staged = subprocess.run(
+        ["git", "ls-files", "-s"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert staged  # the listing works
+    links = [line.split("\t", 1)[1] for line in staged if line.startswith("120000 ")]
+    outside = [name for name in links if not (REPO / name).resolve().is_relative_to(REPO.resolve())]
+    assert outside == []
