@@ -19,7 +19,7 @@ from kernel.clock import centre_tz, local
 from kernel.db import SessionDep
 from kernel.errors import DomainError, Invalid, NotFound
 from kernel.phone import mask
-from kernel.vocabulary import ANSWER_LABELS, QUESTION_LABELS, Question, answer_label, answers_to
+from kernel.vocabulary import QUESTION_LABELS, Question, answer_label, answers_to
 from scoring.exclusions.models import FINDING_LABELS
 
 router = APIRouter(prefix="/exceptions", include_in_schema=False)
@@ -66,7 +66,6 @@ def _detail(
         "questions": questions_for(task),
         "answers_to": answers_to,
         "answer_label": answer_label,
-        "answer_labels": ANSWER_LABELS,
         "question_labels": QUESTION_LABELS,
         "findings": FINDING_LABELS,
         "needs_finding": case.reason in cases.NEEDS_FINDING,
