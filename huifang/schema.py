@@ -12,11 +12,13 @@ import core_ledger.remittance.models
 import core_ledger.withdrawals.models
 import ivr.sms.models
 import ivr.voice.models
+import kernel.audit
 import kernel.auth
 import scoring.exclusions.models
 import scoring.models
 
 MODULES = (
+    kernel.audit,
     kernel.auth,
     core_ledger.org.models,
     core_ledger.journal.models,

@@ -26,20 +26,28 @@ TOKEN_LIFETIME = timedelta(hours=12)
 
 class Role(StrEnum):
     admin = "admin"
-    manager = "manager"
-    operator = "operator"
+    manager = "manager"  # centre leadership and 督查
+    operator = "operator"  # 12329 hotline
+    outlet_head = "outlet_head"  # 网点负责人
     teller = "teller"
-    inspector = "inspector"
-    unit_admin = "unit_admin"
+    department = "department"  # a department of the centre (科室)
+    inspector = "inspector"  # third party
+    unit_admin = "unit_admin"  # a unit's 专管员
+    finance = "finance"  # payment settlement, bank confirmation
+    supervisor = "supervisor"  # 业务主管: interest settlement, repayment runs, late business
 
 
 ROLE_LABELS = {
     Role.admin: "系统管理员",
     Role.manager: "管理人员",
     Role.operator: "12329坐席",
+    Role.outlet_head: "网点负责人",
     Role.teller: "柜员",
+    Role.department: "科室",
     Role.inspector: "第三方检查员",
     Role.unit_admin: "单位专管员",
+    Role.finance: "财务人员",
+    Role.supervisor: "业务主管",
 }
 
 
@@ -52,6 +60,12 @@ class User(SQLModel, table=True):
     role: Role = Field(sa_type=String(16))
     password_hash: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    # The person behind the account (a teller, an outlet head, a department's staff member), and
+    # so their outlet or department; None for accounts that act for the centre as a whole.
+    staff_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
+    # A disabled account cannot sign in and its tokens stop working; it is never deleted,
+    # so the audit log keeps naming it.
+    is_active: bool = Field(default=True)
 
 
 class ApiToken(SQLModel, table=True):
@@ -146,7 +160,7 @@ def issue_token(session: Session, *, username: str, password: str) -> str | None
         verify_password(password, _dummy_hash())
         return None
     valid, upgraded = check_password(password, user.password_hash)
-    if not valid:
+    if not valid or not user.is_active:
         return None
     if upgraded is not None:
         user.password_hash = upgraded  # an old PBKDF2 hash becomes argon2 at this sign-in
@@ -165,7 +179,8 @@ def user_for_token(session: Session, *, token: str) -> User | None:
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
     if row is None or as_utc(row.expires_at) < utcnow():
         return None
-    return session.get(User, row.user_id)
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.is_active else None
 
 
 def _digest(token: str) -> str:

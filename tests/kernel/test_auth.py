@@ -70,3 +70,34 @@ def test_an_unknown_user_gets_the_same_answer_as_a_wrong_password(
     unknown = client.post("/api/auth/token", data={"username": "nobody", "password": "nope-nope"})
     assert (wrong.status_code, wrong.json()) == (unknown.status_code, unknown.json())
     assert unknown.status_code == 401
+
+
+def test_a_disabled_account_cannot_sign_in_and_its_tokens_stop_working(
+    client: TestClient, engine: Bind
+) -> None:
+    with Session(engine) as session:
+        create_user(session, username="zhao", role="operator", password="zhao-pass-1")
+        session.commit()
+    token = client.post("/api/auth/token", data={"username": "zhao", "password": "zhao-pass-1"})
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    assert client.get("/api/callbacks/exceptions", headers=bearer).status_code != 401
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.username == "zhao")).one()
+        user.is_active = False
+        session.add(user)
+        session.commit()
+    assert client.get("/api/callbacks/exceptions", headers=bearer).status_code == 401
+    assert sign_in(client, "zhao", "zhao-pass-1") == 401
+
+
+def test_audit_records_join_the_act_s_transaction(session: Session) -> None:
+    from kernel.audit import AUDIT_ACTION_LABELS, AuditAction, AuditEvent, record_audit
+
+    assert set(AUDIT_ACTION_LABELS) == set(AuditAction)
+    record_audit(session, actor="wang", action=AuditAction.reveal_phone, subject="callback_task:7")
+    session.rollback()
+    assert session.exec(select(AuditEvent)).all() == []
+    record_audit(session, actor="wang", action=AuditAction.export, subject="rankings:2026-11")
+    session.commit()
+    (event,) = session.exec(select(AuditEvent)).all()
+    assert (event.actor, event.action, event.subject) == ("wang", "export", "rankings:2026-11")

@@ -1,0 +1,75 @@
+"""The audit log: who looked at or changed what, when, and why.
+
+Every reveal of a whole phone or ID number, every recording played, every export of personal
+data, every case closed, every role changed and every appeal decided writes one row through
+`record_audit`, in the same transaction as the act itself (an act that rolls back leaves no
+record, and a record never exists without its act). Admins read the log; nobody edits it.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import DateTime, String
+from sqlmodel import Field, Session, SQLModel
+
+from kernel.clock import utcnow
+
+
+class AuditAction(StrEnum):
+    """What was done; the labels are what the audit log page shows."""
+
+    reveal_phone = "reveal_phone"
+    reveal_id_number = "reveal_id_number"
+    play_recording = "play_recording"
+    export = "export"
+    export_person = "export_person"
+    erase_person = "erase_person"
+    case_close = "case_close"
+    user_create = "user_create"
+    role_change = "role_change"
+    user_disable = "user_disable"
+    appeal_decide = "appeal_decide"
+    sign_in_failed = "sign_in_failed"
+
+
+AUDIT_ACTION_LABELS = {
+    AuditAction.reveal_phone: "查看完整电话号码",
+    AuditAction.reveal_id_number: "查看完整身份证号",
+    AuditAction.play_recording: "播放录音",
+    AuditAction.export: "导出报表",
+    AuditAction.export_person: "导出个人信息",
+    AuditAction.erase_person: "删除（去标识化）个人信息",
+    AuditAction.case_close: "结案",
+    AuditAction.user_create: "创建账号",
+    AuditAction.role_change: "变更角色",
+    AuditAction.user_disable: "停用账号",
+    AuditAction.appeal_decide: "申诉复核",
+    AuditAction.sign_in_failed: "登录失败",
+}
+
+
+class AuditEvent(SQLModel, table=True):
+    """One audited act. `subject` names what it was about (e.g. "callback_task:42")."""
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+    actor: str = Field(max_length=64, index=True)  # a username, or "system" / "cli"
+    action: AuditAction = Field(sa_type=String(32), index=True)
+    subject: str = Field(max_length=120, index=True)
+    reason: str | None = Field(default=None, max_length=500)
+
+
+def record_audit(
+    session: Session,
+    *,
+    actor: str,
+    action: AuditAction,
+    subject: str,
+    reason: str | None = None,
+) -> AuditEvent:
+    """Add one audit record to the session's transaction (committed with the act it records)."""
+    event = AuditEvent(actor=actor[:64], action=action, subject=subject[:120], reason=reason)
+    session.add(event)
+    session.flush()
+    return event
