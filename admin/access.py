@@ -13,7 +13,9 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
+from admin.csrf import csrf_field
 from kernel.auth import (
     OPERATORS,
     OUTLET_STAFF,
@@ -24,9 +26,15 @@ from kernel.auth import (
     current_user,
     permits,
 )
+from kernel.clock import local
 from kernel.db import SessionDep
+from kernel.phone import mask
 
+# The one template environment of every page, with the helpers every page may use.
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["csrf_field"] = pass_context(lambda context: csrf_field(context["request"]))
+templates.env.filters["local"] = lambda m: f"{local(m):%Y-%m-%d %H:%M}" if m else "—"
+templates.env.filters["mask"] = mask
 
 
 class SignInRequired(Exception):

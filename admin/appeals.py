@@ -7,8 +7,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from admin.access import ManagerPageUser, OutletPageUser
-from admin.routes import templates
+from admin.access import ManagerPageUser, OutletPageUser, templates
 from kernel.auth import User
 from kernel.clock import local, local_date, utcnow
 from kernel.db import SessionDep

@@ -1,31 +1,25 @@
 """The operators' exception queue (异常工单) as web pages; phones masked unless revealed."""
 
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
-from admin.access import OperatorPageUser
+from admin.access import OperatorPageUser, templates
 from callbacks import cases
 from callbacks.history import history, note_event
 from callbacks.service import answers_for, attempts_of, get_task, questions_for
 from callbacks.triage import REASON_LABELS
 from kernel.auth import User
-from kernel.clock import centre_tz, local
+from kernel.clock import centre_tz
 from kernel.db import SessionDep
 from kernel.errors import DomainError, Invalid, NotFound
-from kernel.phone import mask
 from kernel.vocabulary import QUESTION_LABELS, Question, answer_label, answers_to
 from scoring.exclusions.models import FINDING_LABELS
 
 router = APIRouter(prefix="/exceptions", include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-templates.env.filters["local"] = lambda m: f"{local(m):%Y-%m-%d %H:%M}" if m else "—"
-templates.env.filters["mask"] = mask
 
 
 @router.get("", response_class=HTMLResponse)

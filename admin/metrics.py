@@ -3,8 +3,7 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from admin.access import OperatorPageUser
-from admin.routes import templates
+from admin.access import OperatorPageUser, templates
 from callbacks.metrics import outlet_metrics, rectification_results
 from kernel.clock import utcnow
 from kernel.db import SessionDep

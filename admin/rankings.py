@@ -7,8 +7,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
-from admin.access import ReportPageReader
-from admin.routes import templates
+from admin.access import ReportPageReader, templates
 from kernel.auth import OPERATORS, User, permits
 from kernel.clock import local, utcnow
 from kernel.db import SessionDep

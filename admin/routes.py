@@ -1,18 +1,15 @@
 """The web UI (zh-CN): sign-in; the ranking pages live in admin.rankings."""
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
-from admin.access import page_user
+from admin.access import page_user, templates
 from kernel.auth import TOKEN_COOKIE, TOKEN_LIFETIME, issue_token
 from kernel.db import SessionDep
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
 @router.get("/", response_class=HTMLResponse, dependencies=[Depends(page_user)])
@@ -44,7 +41,8 @@ def login(
         TOKEN_COOKIE,
         token,
         httponly=True,
-        samesite="lax",
+        samesite="strict",
+        secure=request.url.scheme == "https",
         max_age=int(TOKEN_LIFETIME.total_seconds()),
     )
     return response

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 
 import admin.access
 import admin.appeals
+import admin.csrf
 import admin.exceptions
 import admin.metrics
 import admin.rankings
@@ -73,4 +74,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.mount(RQ_DASHBOARD_PATH, dashboard_app(settings))
+    app.add_middleware(admin.csrf.CSRFMiddleware)
     return app

@@ -63,7 +63,7 @@ def test_an_outlet_appeals_from_its_ratings_and_a_manager_upholds_it(
     assert "当日系统故障" in page.text and "待复核" in page.text
     assert client.get("/appeals").status_code == 403
 
-    client.cookies.clear()
+    client.cookies.delete("huifang_token")
     sign_in(client, engine, "boss", "manager")
     queue = client.get("/appeals")
     assert queue.status_code == 200 and "当日系统故障" in queue.text and "提交复核" in queue.text
