@@ -11,12 +11,12 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "var" / "screenshots"
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1366, "height": 900}
+PHONE = ViewportSize(width=360, height=740)
+DESKTOP = ViewportSize(width=1366, height=900)
 
 
 def chromium_path() -> str | None:
