@@ -15,7 +15,6 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
-from admin.csrf import csrf_field
 from kernel.auth import (
     OPERATORS,
     OUTLET_STAFF,
@@ -27,6 +26,7 @@ from kernel.auth import (
     permits,
 )
 from kernel.clock import local
+from kernel.csrf import csrf_field
 from kernel.db import SessionDep
 from kernel.phone import mask
 

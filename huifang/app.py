@@ -8,7 +8,6 @@ from fastapi.responses import JSONResponse
 
 import admin.access
 import admin.appeals
-import admin.csrf
 import admin.exceptions
 import admin.metrics
 import admin.rankings
@@ -18,6 +17,7 @@ import core_ledger.routes
 import ivr.sms.routes
 import ivr.voice.routes
 import kernel.auth
+import kernel.csrf
 import scoring.evaluation_routes
 import scoring.exclusions.routes
 import scoring.inspection_routes
@@ -74,5 +74,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.mount(RQ_DASHBOARD_PATH, dashboard_app(settings))
-    app.add_middleware(admin.csrf.CSRFMiddleware)
+    app.add_middleware(kernel.csrf.CSRFMiddleware)
     return app

@@ -361,7 +361,7 @@ def client(engine: Bind) -> Iterator[TestClient]:
     from huifang.app import create_app
 
     with TestClient(create_app()) as test_client:
-        # The pages' forms carry a CSRF token (admin.csrf); this client sends it as a header, as
+        # The pages' forms carry a CSRF token (kernel.csrf); this client sends it as a header, as
         # a page's own script would. tests/admin/test_csrf.py tries the forms without it.
         token = secrets.token_urlsafe(16)
         test_client.cookies.set("huifang_csrf", token)

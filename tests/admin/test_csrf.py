@@ -1,4 +1,4 @@
-"""Every form is protected against cross-site request forgery (admin.csrf)."""
+"""Every form is protected against cross-site request forgery (kernel.csrf)."""
 
 import re
 
