@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 
 import admin.access
 import admin.appeals
+import admin.ballots
 import admin.exceptions
 import admin.metrics
 import admin.rankings
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin.rankings.router,
         admin.metrics.router,
         admin.appeals.router,
+        admin.ballots.router,
         callbacks.routes.router,
     ):
         app.include_router(router)

@@ -104,6 +104,24 @@ def round_for(session: Session, *, period: Period) -> EvaluationRound:
     return round_
 
 
+def current_round(session: Session, *, now: datetime | None = None) -> EvaluationRound | None:
+    """The round open now, else the one that opens next, else the latest; None before any."""
+    moment = as_utc(now or utcnow())
+    rounds = list(session.exec(select(EvaluationRound).order_by(col(EvaluationRound.opens_at))))
+    for round_ in rounds:
+        if moment < as_utc(round_.closes_at):
+            return round_
+    return rounds[-1] if rounds else None
+
+
+def round_state(round_: EvaluationRound, *, now: datetime | None = None) -> str:
+    """未开始, 进行中 or 已截止, as the ballot page shows the round's window."""
+    moment = as_utc(now or utcnow())
+    if moment < as_utc(round_.opens_at):
+        return "未开始"
+    return "进行中" if moment < as_utc(round_.closes_at) else "已截止"
+
+
 def _subject(session: Session, *, kind: SubjectKind, code: str) -> Department | LeadershipMember:
     found: Department | LeadershipMember | None
     if kind is SubjectKind.department:
@@ -203,7 +221,6 @@ def cast_ballot(
     if rater.kind not in ELIGIBLE[kind]:
         what = "科室" if kind is SubjectKind.department else "班子成员"
         raise Forbidden(f"{RATER_NAMES[rater.kind]}不参与对{what}的测评")
-    rows = _check_answers(answers)
     where = (
         EvaluationBallot.round_id == round_.id,
         EvaluationBallot.rater_id == rater.id,
@@ -212,6 +229,8 @@ def cast_ballot(
     )
     if session.exec(select(EvaluationBallot).where(*where)).first() is not None:
         raise Conflict(f"您已对 {subject.name} 提交过{period.label}的测评，每轮只能投一次")
+    # After the one-ballot check: a second ballot is refused as such, whatever its answers.
+    rows = _check_answers(answers)
     ballot = EvaluationBallot(
         round_id=round_.id or 0,
         rater_id=rater.id or 0,
