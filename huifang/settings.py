@@ -15,6 +15,7 @@ from ivr.asr.config import AsrSettings, get_asr_settings
 from ivr.config import IvrSettings, get_ivr_settings
 from kernel.clock import centre_tz
 from kernel.config import KernelSettings, get_kernel_settings
+from kernel.crypto import KeyringMissing, get_keyring
 from scoring.config import ScoringSettings, get_scoring_settings
 
 
@@ -35,7 +36,7 @@ class Settings:
 def load_settings() -> Settings:
     """Read and check every package's settings; stop with a message naming a bad variable."""
     try:
-        return Settings(
+        settings = Settings(
             kernel=get_kernel_settings(),
             ivr=get_ivr_settings(),
             callbacks=load_callback_settings(),
@@ -43,6 +44,11 @@ def load_settings() -> Settings:
             ledger=get_ledger_settings(),
             asr=get_asr_settings(),
         )
+        if settings.kernel.environment == "production":
+            get_keyring()  # production never starts without its key (it never makes one)
+        return settings
+    except KeyringMissing as error:
+        raise StartupError(f"配置错误 / bad setting: {error}") from error
     except ValidationError as error:
         raise StartupError(describe(error)) from error
     except (SettingsError, ValueError) as error:
@@ -72,6 +78,7 @@ def clear_caches() -> None:
         get_scoring_settings,
         get_ledger_settings,
         get_asr_settings,
+        get_keyring,
         centre_tz,
     ):
         getter.cache_clear()

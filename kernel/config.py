@@ -9,7 +9,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class KernelSettings(BaseSettings):
-    """HUIFANG_DATABASE_URL, HUIFANG_REDIS_URL, HUIFANG_TIMEZONE, HUIFANG_VAR_DIR."""
+    """HUIFANG_DATABASE_URL, HUIFANG_REDIS_URL, HUIFANG_TIMEZONE, HUIFANG_VAR_DIR, keys.
+
+    HUIFANG_KEYS (the key ring as JSON) or HUIFANG_KEY_FILE (a file holding it) encrypt personal
+    data at rest (kernel.crypto); HUIFANG_ENVIRONMENT=production refuses to make a key itself.
+    """
 
     model_config = SettingsConfigDict(env_prefix="HUIFANG_", extra="ignore")
 
@@ -18,6 +22,9 @@ class KernelSettings(BaseSettings):
     redis_url: str = ""
     timezone: str = "Asia/Shanghai"
     queue_name: str = "callbacks"
+    environment: str = "development"  # development | demo | test | production
+    keys: str = ""
+    key_file: Path | None = None
 
     @field_validator("timezone")
     @classmethod
