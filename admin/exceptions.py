@@ -1,41 +1,116 @@
-"""The operators' exception queue (异常工单) as web pages; phones masked unless revealed."""
+"""The operators' exception queue (异常工单) as web pages; phones masked unless revealed.
+
+The case page plays the call's recordings beside their transcripts through an authenticated
+route of ours (every listen is in the audit log), and every value it shows is a Chinese word.
+"""
 
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from admin.access import OperatorPageUser, templates
 from callbacks import cases
+from callbacks.casequeue import (
+    AGE_LABELS,
+    SLA_STATE_LABELS,
+    QueueFilter,
+    parse_filter,
+    queue_page,
+)
 from callbacks.history import history, note_event
+from callbacks.labels import (
+    ATTEMPT_STATUS_LABELS,
+    BUSINESS_KIND_LABELS,
+    EXCEPTION_STATUS_LABELS,
+    TASK_KIND_LABELS,
+    TASK_STATUS_LABELS,
+    actor_label,
+    label,
+)
+from callbacks.models import ExceptionStatus
 from callbacks.service import answers_for, attempts_of, get_task, questions_for
 from callbacks.triage import REASON_LABELS
+from core_ledger.org.models import Outlet
+from ivr.voice.playback import (
+    PURPOSE_LABELS,
+    TRANSCRIPT_STATUS_LABELS,
+    audio_of,
+    recording_of_task,
+)
+from ivr.voice.service import recordings_for
+from kernel.audit import AuditAction, record_audit
 from kernel.auth import User
 from kernel.clock import centre_tz
 from kernel.db import SessionDep
 from kernel.errors import DomainError, Invalid, NotFound
-from kernel.vocabulary import QUESTION_LABELS, Question, answer_label, answers_to
+from kernel.vocabulary import CHANNEL_LABELS, QUESTION_LABELS, Question, answer_label, answers_to
 from scoring.exclusions.models import FINDING_LABELS
 
 router = APIRouter(prefix="/exceptions", include_in_schema=False)
 
+# What every case page may show, in Chinese.
+WORDS = {
+    "reasons": REASON_LABELS,
+    "findings": FINDING_LABELS,
+    "case_states": EXCEPTION_STATUS_LABELS,
+    "task_states": TASK_STATUS_LABELS,
+    "task_kinds": TASK_KIND_LABELS,
+    "attempt_states": ATTEMPT_STATUS_LABELS,
+    "business_kinds": BUSINESS_KIND_LABELS,
+    "channels": CHANNEL_LABELS,
+    "purposes": PURPOSE_LABELS,
+    "transcript_states": TRANSCRIPT_STATUS_LABELS,
+    "question_labels": QUESTION_LABELS,
+    "sla_states": SLA_STATE_LABELS,
+    "ages": AGE_LABELS,
+    "label": label,
+    "actor": actor_label,
+}
+
+
+# The queue's state filter: every case not closed (the default), one state, or all of them.
+STATE_FILTER_LABELS: dict[str, str] = {
+    "open": "未关闭",
+    **{str(k): v for k, v in EXCEPTION_STATUS_LABELS.items()},
+    "all": "全部",
+}
+
 
 @router.get("", response_class=HTMLResponse)
-def queue_page(
-    request: Request, session: SessionDep, user: OperatorPageUser, reason: str | None = None
+def queue_list(
+    request: Request,
+    session: SessionDep,
+    user: OperatorPageUser,
+    reason: str | None = None,
+    outlet: str | None = None,
+    age: str | None = None,
+    sla: str | None = None,
+    state: str | None = None,
+    page: int = 1,
 ) -> Response:
-    """The open cases, most urgent first, with SLA breaches marked."""
-    rows = cases.queue(session, reason=reason or None)
+    """The cases, favour-asking reports first, filtered and paged, breaches counted at a glance."""
+    args = {"reason": reason, "outlet": outlet, "age": age, "sla": sla, "state": state}
+    error: str | None = None
+    try:
+        chosen = parse_filter(reason=reason, outlet_id=outlet, age=age, sla=sla, state=state)
+    except Invalid as problem:
+        error, chosen = problem.message, QueueFilter()
+    result = queue_page(session, chosen=chosen, page=page)
+    outlets = session.exec(select(Outlet).order_by(col(Outlet.code))).all()
     context = {
+        **WORDS,
         "user": user,
-        "rows": rows,
-        "reasons": REASON_LABELS,
-        "reason": reason,
-        "findings": FINDING_LABELS,
+        "result": result,
+        "args": {k: v or "" for k, v in args.items()},
+        "outlets": outlets,
+        "states": STATE_FILTER_LABELS,
+        "error": error,
     }
-    return templates.TemplateResponse(request, "exceptions.html", context)
+    status_code = 422 if error else 200
+    return templates.TemplateResponse(request, "exceptions.html", context, status_code=status_code)
 
 
 def _detail(
@@ -45,26 +120,26 @@ def _detail(
     case_id: int,
     *,
     phone: str | None = None,
-    error: str | None = None,
+    error: DomainError | None = None,
 ) -> Response:
     case = cases.get_case(session, case_id=case_id)
     task = get_task(session, task_id=case.task_id)
     context = {
+        **WORDS,
         "user": user,
         "item": cases.view(case, task),
         "answers": answers_for(session, task_id=task.id or 0),
         "attempts": attempts_of(session, task_id=task.id or 0),
         "events": history(session, task_id=task.id or 0),
+        "recordings": recordings_for(session, task_id=task.id or 0),
         "phone": phone,
-        "error": error,
+        "error": error.message if error else None,
         "questions": questions_for(task),
         "answers_to": answers_to,
         "answer_label": answer_label,
-        "question_labels": QUESTION_LABELS,
-        "findings": FINDING_LABELS,
         "needs_finding": case.reason in cases.NEEDS_FINDING,
     }
-    status = 422 if error else 200
+    status = error.status_code if error else 200
     return templates.TemplateResponse(
         request, "exceptions_detail.html", context, status_code=status
     )
@@ -74,15 +149,44 @@ def _detail(
 def detail_page(
     request: Request, case_id: int, session: SessionDep, user: OperatorPageUser
 ) -> Response:
-    """One case: the task, its answers, attempts and history, and what the operator can do."""
+    """One case: the task, its answers and recordings, attempts and history, and the actions."""
     return _detail(request, session, user, case_id)
+
+
+@router.get("/{case_id}/recordings/{recording_id}")
+def recording(
+    case_id: int, recording_id: int, session: SessionDep, user: OperatorPageUser
+) -> Response:
+    """A recording of the case's call, as audio; who listened is written in the audit log."""
+    case = cases.get_case(session, case_id=case_id)
+    found = recording_of_task(session, task_id=case.task_id, recording_id=recording_id)
+    audio = audio_of(found)
+    record_audit(
+        session,
+        actor=user.username,
+        action=AuditAction.play_recording,
+        subject=f"voice_recording:{found.id}",
+        reason=f"异常工单 {case_id}",
+    )
+    return Response(
+        audio,
+        media_type="audio/wav",
+        headers={"Cache-Control": "no-store, private", "Content-Disposition": "inline"},
+    )
 
 
 @router.post("/{case_id}/reveal", response_class=HTMLResponse)
 def reveal(request: Request, case_id: int, session: SessionDep, user: OperatorPageUser) -> Response:
-    """Show the whole number for a manual call; the look is written into the task's history."""
+    """Show the whole number for a manual call; the look is in the task's history and the log."""
     task = get_task(session, task_id=cases.get_case(session, case_id=case_id).task_id)
     note_event(session, task, actor=user.username, note="查看完整号码（人工回访）")
+    record_audit(
+        session,
+        actor=user.username,
+        action=AuditAction.reveal_phone,
+        subject=f"callback_task:{task.id}",
+        reason=f"异常工单 {case_id} 人工回访",
+    )
     return _detail(request, session, user, case_id, phone=task.phone)
 
 
@@ -114,9 +218,22 @@ def act(
         _apply(
             session, case_id, action, user.username, note=note, finding=finding, at=at, given=given
         )
+        closed = cases.get_case(session, case_id=case_id)
+        if action != "claim" and closed.status == ExceptionStatus.closed:
+            reason = (closed.note or "")[-500:] or None
+            subject = f"callback_exception:{case_id}"
+            record_audit(
+                session,
+                actor=user.username,
+                action=AuditAction.case_close,
+                subject=subject,
+                reason=reason,
+            )
     except DomainError as error:
         session.rollback()
-        return _detail(request, session, user, case_id, error=error.message)
+        return _detail(request, session, user, case_id, error=error)
+    if action == "claim" and request.query_params.get("back") == "queue":
+        return RedirectResponse("/exceptions", status_code=303)
     return RedirectResponse(f"/exceptions/{case_id}", status_code=303)
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from callbacks.config import get_callback_settings
 from callbacks.history import note_event, transition
+from callbacks.labels import TASK_STATUS_LABELS
 from callbacks.models import (
     CallbackException,
     CallbackTask,
@@ -168,7 +169,8 @@ def reschedule_case(session: Session, *, case_id: int, actor: str, at: datetime)
     """Call again at `at` (moved into the next calling slot); the case closes meanwhile."""
     case, task = _open(session, case_id)
     if task.status not in (TaskStatus.exception, TaskStatus.scheduled):
-        raise Conflict(f"任务当前状态为 {task.status}，不能重新安排")
+        state = TASK_STATUS_LABELS[TaskStatus(task.status)]
+        raise Conflict(f"回访任务当前为“{state}”，不能重新安排")
     if is_do_not_call(session, phone=task.phone):
         raise Conflict("该号码在免打扰名单中，不能再次外呼")
     reschedule(session, task=task, at=at, actor=actor)
