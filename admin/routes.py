@@ -2,20 +2,24 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from admin.access import page_user, templates
-from kernel.auth import TOKEN_COOKIE, TOKEN_LIFETIME, issue_token
+from admin.access import PageUser, templates
+from kernel.auth import TOKEN_COOKIE, TOKEN_LIFETIME, Role, issue_token
 from kernel.db import SessionDep
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/", response_class=HTMLResponse, dependencies=[Depends(page_user)])
-def home() -> Response:
-    """Send people to the ranking (those not signed in are sent to sign in first)."""
-    return RedirectResponse("/rankings", status_code=303)
+# Where each role starts its day; the rest start on the rankings.
+HOME_PAGES = {Role.admin: "/dashboard", Role.manager: "/dashboard"}
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(user: PageUser) -> Response:
+    """Send people to their own start page (those not signed in are sent to sign in first)."""
+    return RedirectResponse(HOME_PAGES.get(Role(user.role), "/rankings"), status_code=303)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -36,7 +40,7 @@ def login(
     if token is None:
         context = {"error": "用户名或密码错误，请重新输入"}
         return templates.TemplateResponse(request, "login.html", context, status_code=401)
-    response = RedirectResponse("/rankings", status_code=303)
+    response = RedirectResponse("/", status_code=303)
     response.set_cookie(
         TOKEN_COOKIE,
         token,

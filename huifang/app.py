@@ -2,13 +2,17 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
+import admin
 import admin.access
 import admin.appeals
 import admin.ballots
+import admin.dashboard.routes
 import admin.exceptions
 import admin.metrics
 import admin.rankings
@@ -72,9 +76,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin.metrics.router,
         admin.appeals.router,
         admin.ballots.router,
+        admin.dashboard.routes.router,
         callbacks.routes.router,
     ):
         app.include_router(router)
+    # The pages' own scripts and styles, and vendored libraries (ECharts): no CDN.
+    app.mount("/static", StaticFiles(directory=Path(admin.__file__).parent / "static"), "static")
     app.mount(RQ_DASHBOARD_PATH, dashboard_app(settings))
     app.add_middleware(kernel.csrf.CSRFMiddleware)
     return app

@@ -266,6 +266,14 @@ class StepState(StrEnum):
     accepted = "accepted"  # 已通过
 
 
+STEP_STATE_NAMES = {
+    StepState.pending: "待提交",
+    StepState.submitted: "已提交待审核",
+    StepState.returned: "已退回",
+    StepState.accepted: "已通过",
+}
+
+
 class IssueLetter(SQLModel, table=True):
     """问题交办函 — the centre's letter to an outlet about an inspection's findings."""
 

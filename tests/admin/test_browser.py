@@ -4,7 +4,7 @@ from tests.browser import Browsing
 from tests.conftest import Bind, make_user
 
 
-def test_a_manager_signs_in_through_the_form_and_lands_on_the_rankings(
+def test_a_manager_signs_in_through_the_form_and_lands_on_the_dashboard(
     browsing: Browsing, engine: Bind
 ) -> None:
     password = make_user(engine, username="boss", role="manager")
@@ -15,8 +15,8 @@ def test_a_manager_signs_in_through_the_form_and_lands_on_the_rankings(
     browsing.page.click("button[type=submit]")
     assert "用户名或密码错误" in browsing.page.inner_text("body")
     browsing.sign_in("boss", password)
-    assert browsing.page.url.endswith("/rankings") or "/rankings" in browsing.page.url
-    browsing.shoot("rankings")
+    assert browsing.page.url.endswith("/dashboard")
+    browsing.shoot("dashboard")
     cookies = {c["name"]: c for c in browsing.page.context.cookies()}
     assert cookies["huifang_token"]["httpOnly"] and cookies["huifang_token"]["sameSite"] == "Strict"
     assert cookies["huifang_csrf"]["httpOnly"]

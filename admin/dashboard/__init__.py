@@ -1,0 +1,1 @@
+"""The managers' dashboard (管理驾驶舱): charts, tables, Excel exports and the quarterly report."""

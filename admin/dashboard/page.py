@@ -1,0 +1,78 @@
+"""One dashboard: the tables of a period and the chart data drawn from them."""
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from admin.dashboard import figures
+from admin.dashboard.figures import SLA_STATES, TIER_NAMES, Table
+from kernel.errors import NotFound
+from kernel.periods import Period
+from scoring.rankings import callback_ranking
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """What /dashboard shows for a period: chart data (JSON-ready) and the tables behind it."""
+
+    period: Period
+    charts: dict[str, object]
+    tables: list[Table]
+
+    def table(self, key: str) -> Table:
+        """One table by its key (what the Excel export asks for)."""
+        for table in self.tables:
+            if table.key == key:
+                return table
+        raise NotFound(f"没有名为 {key!r} 的表格，可导出：{'、'.join(t.key for t in self.tables)}")
+
+
+def build(session: Session, *, period: Period) -> Dashboard:
+    """Every figure of the dashboard for one period."""
+    rows = callback_ranking(session, kind="outlet", period=period)
+    months, series = figures.trend(session, period=period)
+    ranking = figures.ranking_table(rows, kind="outlet", period=period)
+    tellers = figures.ranking_table(
+        callback_ranking(session, kind="teller", period=period), kind="teller", period=period
+    )
+    tiers = figures.tier_table(rows, period=period)
+    funnel = figures.funnel(session, period=period)
+    cases = figures.exceptions(session, period=period)
+    tables = [
+        ranking,
+        tiers,
+        funnel,
+        cases,
+        *figures.evaluations(session, period=period),
+        figures.appraisal(session, period=period),
+        figures.inspections(session, period=period),
+        tellers,
+    ]
+    charts: dict[str, object] = {
+        "trend": {
+            "months": months,
+            "series": [{"name": name, "data": data} for name, data in series.items()],
+        },
+        "tiers": {
+            "outlets": [r[0] for r in tiers.rows],
+            "series": [
+                {"name": name, "data": [r[index + 1] for r in tiers.rows]}
+                for index, name in enumerate(TIER_NAMES)
+            ],
+        },
+        "ranking": {
+            "names": [r[1] for r in ranking.rows],
+            "scores": [r[2] for r in ranking.rows],
+            "low": [r[3] for r in ranking.rows],
+            "high": [r[4] for r in ranking.rows],
+        },
+        "funnel": [{"name": r[0], "value": r[1]} for r in funnel.rows],
+        "exceptions": {
+            "reasons": [r[0] for r in cases.rows],
+            "series": [
+                {"name": name, "data": [r[index + 1] for r in cases.rows]}
+                for index, name in enumerate(SLA_STATES)
+            ],
+        },
+    }
+    return Dashboard(period=period, charts=charts, tables=tables)

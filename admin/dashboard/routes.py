@@ -1,0 +1,86 @@
+"""/dashboard: the managers' charts and tables, each table downloadable as Excel."""
+
+import json
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+
+from admin.access import ManagerPageUser, templates
+from admin.dashboard.figures import latest_period, report_quarter
+from admin.dashboard.page import build
+from kernel.audit import AuditAction, record_audit
+from kernel.auth import User
+from kernel.db import SessionDep
+from kernel.errors import DomainError
+from kernel.periods import Period, parse_period
+from kernel.spreadsheet import XLSX, table_workbook
+
+router = APIRouter(include_in_schema=False)
+
+
+def _error(request: Request, user: User, error: DomainError) -> Response:
+    context = {"user": user, "message": error.message}
+    return templates.TemplateResponse(
+        request, "dashboard_error.html", context, status_code=error.status_code
+    )
+
+
+def _period(session: Session, period: str | None) -> Period:
+    """The period asked for, or the latest month with callbacks (not an empty current month)."""
+    return parse_period(period) if period else latest_period(session)
+
+
+def attachment(name: str, ascii_name: str) -> dict[str, str]:
+    """A download's Content-Disposition, with the Chinese name for browsers that take it."""
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return {"Content-Disposition": disposition}
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(
+    request: Request, session: SessionDep, user: ManagerPageUser, period: str | None = None
+) -> Response:
+    """The dashboard for a period (the latest month with data by default)."""
+    try:
+        shown = build(session, period=_period(session, period))
+    except DomainError as error:
+        return _error(request, user, error)
+    context = {
+        "user": user,
+        "dashboard": shown,
+        "period": shown.period,
+        "quarter": report_quarter(shown.period),
+        # Read by admin/static/dashboard.js: data in the page, no inline script (CSP).
+        "charts_json": json.dumps(shown.charts, ensure_ascii=False).replace("<", "\\u003c"),
+    }
+    return templates.TemplateResponse(request, "dashboard.html", context)
+
+
+@router.get("/dashboard/export/{key}.xlsx")
+def export_table(
+    request: Request,
+    session: SessionDep,
+    user: ManagerPageUser,
+    key: str,
+    period: str | None = None,
+) -> Response:
+    """Any table of the dashboard as an Excel workbook (the export is audited)."""
+    try:
+        shown = build(session, period=_period(session, period))
+        table = shown.table(key)
+    except DomainError as error:
+        return _error(request, user, error)
+    record_audit(
+        session,
+        actor=user.username,
+        action=AuditAction.export,
+        subject=f"dashboard:{key}:{shown.period.key}",
+        reason=table.title,
+    )
+    content = table_workbook(
+        title=table.title, headers=table.headers, rows=table.rows, notes=table.notes
+    )
+    headers = attachment(f"{table.title}.xlsx", f"{key}-{shown.period.key}.xlsx")
+    return Response(content, media_type=XLSX, headers=headers)

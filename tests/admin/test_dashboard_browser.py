@@ -1,0 +1,59 @@
+"""The dashboard in a real browser: ECharts draws every chart, a table downloads as Excel."""
+
+from datetime import datetime
+from io import BytesIO
+
+from openpyxl import load_workbook
+from sqlmodel import Session
+
+from kernel.clock import centre_tz
+from tests.browser import Browsing
+from tests.callbacks.factories import business
+from tests.conftest import Bind, make_user
+from tests.scoring.factories import S, U, V, outlet, rate
+
+CHARTS = ("chart-trend", "chart-ranking", "chart-tiers", "chart-funnel")
+# Whether a chart's canvas has pixels of more than one colour (drawn, not blank).
+DRAWN = """id => {
+  const canvas = document.querySelector('#' + id + ' canvas');
+  if (!canvas) return false;
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  const first = data.slice(0, 4).join();
+  for (let i = 4; i < data.length; i += 4) {
+    if (data.slice(i, i + 4).join() !== first) return true;
+  }
+  return false;
+}"""
+
+
+def test_a_manager_sees_the_charts_drawn_and_downloads_a_table(
+    browsing: Browsing, engine: Bind
+) -> None:
+    with Session(engine) as session:
+        east, west = outlet(session, "WD01", "城东网点"), outlet(session, "WD02", "城西网点")
+        for month in (9, 10):
+            when = datetime(2026, month, 9, 10, 0, tzinfo=centre_tz())
+            for attitude, efficiency in ((V, V), (V, S), (S, S)):
+                rate(session, east, attitude, efficiency, when=when)
+            rate(session, west, U, S, when=when)
+            business(session, at=when, phone=f"+86138000000{month:02d}", outlet=east)
+        session.commit()
+    password = make_user(engine, username="chief", role="manager")
+    browsing.sign_in("chief", password)
+    page = browsing.page
+    assert page.url.endswith("/dashboard")
+    assert "管理驾驶舱 · 2026年10月" in page.inner_text("h2")
+    for chart in CHARTS:
+        page.wait_for_selector(f"#{chart} canvas")
+        assert page.evaluate(DRAWN, chart), f"{chart} is blank"
+    browsing.shoot("dashboard")
+    with page.expect_download() as download:
+        page.click("#table-ranking-outlet a.export")
+    path = download.value.path()
+    sheet = load_workbook(BytesIO(path.read_bytes())).active
+    assert sheet is not None and sheet["A1"].value == "网点满意度排名 · 2026年10月"
+    assert {sheet.cell(row=r, column=2).value for r in (3, 4)} == {"城东网点", "城西网点"}
+    page.click("#table-ranking-outlet a:text('城东网点')")
+    page.wait_for_load_state()
+    assert "/rankings/outlet/WD01" in page.url
+    browsing.shoot("drill-down")
