@@ -235,11 +235,18 @@ OPERATORS = (Role.operator, Role.manager)
 REPORT_READERS = (Role.manager, Role.operator, Role.inspector)
 # An outlet's own voice (申诉): its tellers, never the managers who decide on it.
 OUTLET_STAFF = (Role.teller,)
+# Counter business (柜面业务): tellers, and the supervisors and managers who stand behind them.
+COUNTER = (Role.teller, Role.manager, Role.supervisor)
 
 AdminUser = Annotated[User, Depends(require_roles())]
 ManagerUser = Annotated[User, Depends(require_roles(Role.manager))]
 OperatorUser = Annotated[User, Depends(require_roles(*OPERATORS))]
 TellerUser = Annotated[User, Depends(require_roles(Role.teller, Role.manager))]
+CounterUser = Annotated[User, Depends(require_roles(*COUNTER))]
+# Money going out needs two people: payment settlement and bank confirmation are finance's
+# (or the bank's feed), interest settlement and repayment runs the supervisor's (业务主管).
+FinanceUser = Annotated[User, Depends(require_roles(Role.finance))]
+SupervisorUser = Annotated[User, Depends(require_roles(Role.supervisor))]
 OutletUser = Annotated[User, Depends(require_roles(*OUTLET_STAFF))]
 InspectorUser = Annotated[User, Depends(require_roles(Role.inspector))]
 UnitAdminUser = Annotated[User, Depends(require_roles(Role.unit_admin))]

@@ -7,7 +7,7 @@ from core_ledger.accounts import schemas, service
 from core_ledger.accounts.models import Depositor, Unit
 from core_ledger.interest.service import accrued_interest
 from core_ledger.journal.models import FundAccount
-from kernel.auth import TellerUser
+from kernel.auth import CounterUser
 from kernel.clock import local_date, utcnow
 from kernel.db import SessionDep
 from kernel.phone import mask
@@ -35,21 +35,21 @@ def unit_public(session: Session, unit: Unit) -> schemas.UnitPublic:
 
 @router.post("/units", status_code=status.HTTP_201_CREATED)
 def register_unit(
-    body: schemas.UnitCreate, session: SessionDep, _: TellerUser
+    body: schemas.UnitCreate, session: SessionDep, _: CounterUser
 ) -> schemas.UnitPublic:
     """单位开户."""
     return unit_public(session, service.register_unit(session, **body.model_dump()))
 
 
 @router.get("/units/{unit_code}")
-def get_unit(unit_code: str, session: SessionDep, _: TellerUser) -> schemas.UnitPublic:
+def get_unit(unit_code: str, session: SessionDep, _: CounterUser) -> schemas.UnitPublic:
     """A unit by its account number or credit code."""
     return unit_public(session, service.get_unit(session, code=unit_code))
 
 
 @router.post("/units/{unit_code}/administrators", status_code=status.HTTP_201_CREATED)
 def link_administrator(
-    unit_code: str, body: schemas.UnitAdministratorCreate, session: SessionDep, _: TellerUser
+    unit_code: str, body: schemas.UnitAdministratorCreate, session: SessionDep, _: CounterUser
 ) -> dict[str, str]:
     """Make a unit_admin user this unit's administrator (单位专管员)."""
     service.link_administrator(session, unit_code=unit_code, username=body.username)
@@ -58,21 +58,21 @@ def link_administrator(
 
 @router.post("/depositors", status_code=status.HTTP_201_CREATED)
 def open_depositor(
-    body: schemas.DepositorCreate, session: SessionDep, _: TellerUser
+    body: schemas.DepositorCreate, session: SessionDep, _: CounterUser
 ) -> schemas.AccountPublic:
     """Register a depositor and open their account."""
     return account_public(session, service.open_depositor(session, **body.model_dump()))
 
 
 @router.get("/accounts/{account_no}")
-def get_account(account_no: str, session: SessionDep, _: TellerUser) -> schemas.AccountPublic:
+def get_account(account_no: str, session: SessionDep, _: CounterUser) -> schemas.AccountPublic:
     """A fund account with its balance and the interest accrued since the last settlement."""
     return account_public(session, service.get_account(session, account_no=account_no))
 
 
 @router.post("/accounts/{account_no}/status")
 def change_status(
-    account_no: str, body: schemas.AccountStatusUpdate, session: SessionDep, _: TellerUser
+    account_no: str, body: schemas.AccountStatusUpdate, session: SessionDep, _: CounterUser
 ) -> schemas.AccountPublic:
     """封存 / 冻结 / 解冻."""
     account = service.change_status(session, account_no=account_no, **body.model_dump())
@@ -81,7 +81,7 @@ def change_status(
 
 @router.post("/accounts/{account_no}/transfer")
 def transfer(
-    account_no: str, body: schemas.TransferCreate, session: SessionDep, _: TellerUser
+    account_no: str, body: schemas.TransferCreate, session: SessionDep, _: CounterUser
 ) -> schemas.AccountPublic:
     """转移 an account to a new unit."""
     account = service.transfer_account(session, account_no=account_no, **body.model_dump())
@@ -90,7 +90,7 @@ def transfer(
 
 @router.put("/accounts/{account_no}/wage-base")
 def set_wage_base(
-    account_no: str, body: schemas.WageBaseUpdate, session: SessionDep, _: TellerUser
+    account_no: str, body: schemas.WageBaseUpdate, session: SessionDep, _: CounterUser
 ) -> schemas.AccountPublic:
     """Record a depositor's wage base (缴存基数)."""
     account = service.set_wage_base(session, account_no=account_no, **body.model_dump())

@@ -10,10 +10,11 @@ from core_ledger.accounts.rates import as_rate
 from core_ledger.identity import validate_credit_code, validate_resident_id
 from core_ledger.journal.models import STATUS_ZH, AccountStatus, FundAccount
 from core_ledger.journal.service import moment
+from core_ledger.limits import ledger_month, wage_base
 from kernel.auth import Role, User
 from kernel.clock import utcnow
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
-from kernel.periods import current_month, parse_month
+from kernel.periods import current_month
 from kernel.phone import normalize
 
 
@@ -44,7 +45,9 @@ def register_unit(
         bank_account_no=bank_account_no.strip(),
         unit_rate=as_rate(unit_rate, name="单位缴存比例"),
         employee_rate=as_rate(employee_rate, name="个人缴存比例"),
-        first_month=parse_month(first_month, what="缴存月份") if first_month else current_month(),
+        first_month=ledger_month(first_month, what="起缴月份", future=True)
+        if first_month
+        else current_month(),
     )
     session.add(unit)
     session.flush()
@@ -114,6 +117,8 @@ def open_depositor(
     phone = normalize(phone)
     if wage_base_fen < 0:
         raise Invalid(f"缴存基数不能为负数，收到 {wage_base_fen} 分")
+    if wage_base_fen > 0:  # 0: no base registered yet
+        wage_base(wage_base_fen)
     unit = get_unit(session, code=unit_code) if unit_code else None
     if session.exec(select(Depositor).where(Depositor.id_number == id_number)).first():
         raise Conflict("该身份证号已开户，请勿重复开户")
@@ -215,8 +220,7 @@ def transfer_account(
 ) -> FundAccount:
     """转移: move an account to a new unit (a new job); a sealed account becomes normal again."""
     unit = get_unit(session, code=to_unit_code)
-    if wage_base_fen <= 0:
-        raise Invalid(f"缴存基数必须大于 0 分，收到 {wage_base_fen}")
+    wage_base(wage_base_fen)
     account = get_account(session, account_no=account_no, for_update=True)
     if account.status in (AccountStatus.frozen, AccountStatus.closed):
         raise Conflict(
@@ -238,8 +242,7 @@ def transfer_account(
 
 def set_wage_base(session: Session, *, account_no: str, wage_base_fen: int) -> FundAccount:
     """Record a depositor's wage base (缴存基数) for the coming remittances."""
-    if wage_base_fen <= 0:
-        raise Invalid(f"缴存基数必须大于 0 分，收到 {wage_base_fen}")
+    wage_base(wage_base_fen)
     account = get_account(session, account_no=account_no, for_update=True)
     account.wage_base_fen = wage_base_fen
     session.add(account)

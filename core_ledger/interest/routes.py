@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from core_ledger.interest.schemas import InterestSettlementPublic
 from core_ledger.interest.service import settle_interest
 from core_ledger.journal.models import Posting
-from kernel.auth import TellerUser
+from kernel.auth import SupervisorUser
 from kernel.db import SessionDep
 
 router = APIRouter(tags=["ledger: interest"])
@@ -15,7 +15,7 @@ router = APIRouter(tags=["ledger: interest"])
 
 @router.post("/interest/settlements")
 def settle(
-    session: SessionDep, _: TellerUser, period_end: date | None = None
+    session: SessionDep, _: SupervisorUser, period_end: date | None = None
 ) -> InterestSettlementPublic:
     """结息 for the interest year ending on the last settlement date; safe to run twice."""
     done = settle_interest(session, period_end=period_end)

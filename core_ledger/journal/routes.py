@@ -6,7 +6,7 @@ from sqlmodel import Session
 from core_ledger.journal.books import check_books, trial_balance
 from core_ledger.journal.models import FundAccount, Posting
 from core_ledger.journal.schemas import BooksPublic, PostingPublic
-from kernel.auth import TellerUser
+from kernel.auth import CounterUser
 from kernel.db import SessionDep
 
 router = APIRouter(tags=["ledger: journal"])
@@ -28,7 +28,7 @@ def posting_public(session: Session, posting: Posting) -> PostingPublic:
 
 
 @router.get("/books")
-def books(session: SessionDep, _: TellerUser) -> BooksPublic:
+def books(session: SessionDep, _: CounterUser) -> BooksPublic:
     """The trial balance and every check of the books (借贷平衡、余额一致、无负余额)."""
     problems = check_books(session)
     totals = {gl.value: amount for gl, amount in trial_balance(session).items()}

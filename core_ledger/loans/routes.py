@@ -10,7 +10,7 @@ from core_ledger.journal.routes import posting_public
 from core_ledger.journal.schemas import PostingPublic
 from core_ledger.loans import schemas, service
 from core_ledger.loans.models import Loan, LoanInstallment, Project
-from kernel.auth import TellerUser
+from kernel.auth import CounterUser, SupervisorUser
 from kernel.db import SessionDep
 from kernel.phone import mask
 
@@ -19,7 +19,7 @@ router = APIRouter(tags=["ledger: loans"])
 
 @router.post("/projects", status_code=status.HTTP_201_CREATED)
 def create_project(
-    body: schemas.ProjectCreate, session: SessionDep, _: TellerUser
+    body: schemas.ProjectCreate, session: SessionDep, _: CounterUser
 ) -> schemas.ProjectPublic:
     """Register a contracted project (签约楼盘) and its responsible person."""
     project = service.create_project(session, **body.model_dump())
@@ -63,7 +63,7 @@ def loan_public(session: Session, loan: Loan) -> schemas.LoanPublic:
 
 
 @router.post("/loans", status_code=status.HTTP_201_CREATED)
-def post_loan(body: schemas.LoanCreate, session: SessionDep, user: TellerUser) -> PostingPublic:
+def post_loan(body: schemas.LoanCreate, session: SessionDep, user: CounterUser) -> PostingPublic:
     """贷款 at the counter in one go (accept, approve, disburse); callbacks follow for the
     borrower and the project's responsible person."""
     loan = service.post_loan(session, **body.model_dump(), user_id=user.id)
@@ -73,7 +73,7 @@ def post_loan(body: schemas.LoanCreate, session: SessionDep, user: TellerUser) -
 
 
 @router.post("/loans/applications", status_code=status.HTTP_201_CREATED)
-def apply_loan(body: schemas.LoanCreate, session: SessionDep, _: TellerUser) -> schemas.LoanPublic:
+def apply_loan(body: schemas.LoanCreate, session: SessionDep, _: CounterUser) -> schemas.LoanPublic:
     """贷款受理: an application waiting for approval."""
     fields = body.model_dump(exclude={"occurred_at"})
     return loan_public(session, service.apply_loan(session, **fields))
@@ -81,7 +81,7 @@ def apply_loan(body: schemas.LoanCreate, session: SessionDep, _: TellerUser) -> 
 
 @router.post("/loans/{loan_id}/review")
 def review_loan(
-    loan_id: int, body: schemas.LoanReviewCreate, session: SessionDep, user: TellerUser
+    loan_id: int, body: schemas.LoanReviewCreate, session: SessionDep, user: CounterUser
 ) -> schemas.LoanPublic:
     """审批: approve or reject with a reason."""
     loan = service.review_loan(
@@ -91,13 +91,13 @@ def review_loan(
 
 
 @router.post("/loans/{loan_id}/disbursement")
-def disburse_loan(loan_id: int, session: SessionDep, _: TellerUser) -> schemas.LoanPublic:
+def disburse_loan(loan_id: int, session: SessionDep, _: CounterUser) -> schemas.LoanPublic:
     """放款 an approved loan (once)."""
     return loan_public(session, service.disburse_loan(session, loan_id=loan_id))
 
 
 @router.get("/loans/{loan_id}")
-def get_loan(loan_id: int, session: SessionDep, _: TellerUser) -> schemas.LoanPublic:
+def get_loan(loan_id: int, session: SessionDep, _: CounterUser) -> schemas.LoanPublic:
     """A loan."""
     loan = session.get(Loan, loan_id)
     if loan is None:
@@ -108,7 +108,7 @@ def get_loan(loan_id: int, session: SessionDep, _: TellerUser) -> schemas.LoanPu
 
 @router.post("/repayments/run")
 def run_repayments(
-    session: SessionDep, _: TellerUser, on: date | None = None
+    session: SessionDep, _: SupervisorUser, on: date | None = None
 ) -> schemas.RepaymentRunPublic:
     """Collect every installment due (offset repayment first); safe to run twice."""
     return schemas.RepaymentRunPublic(**vars(service.repay_due(session, on=on)))

@@ -14,6 +14,7 @@ from core_ledger.journal import service as journal
 from core_ledger.journal.idempotency import replayed, request_hash
 from core_ledger.journal.models import STATUS_ZH, AccountStatus, GlAccount, JournalLine
 from core_ledger.journal.service import Line
+from core_ledger.limits import AmountKind, within_ceiling
 from core_ledger.loans.amortization import (
     MAX_TERM_MONTHS,
     add_months,
@@ -92,6 +93,7 @@ def apply_loan(
     if replay := replayed(session, Loan, key=idempotency_key, payload=payload):
         return replay
     journal.positive(amount_fen)
+    within_ceiling(amount_fen, kind=AmountKind.loan)
     if not MIN_TERM_MONTHS <= term_months <= MAX_TERM_MONTHS:
         raise Invalid(
             f"贷款期限应在 {MIN_TERM_MONTHS} 到 {MAX_TERM_MONTHS} 个月之间，收到 {term_months}"

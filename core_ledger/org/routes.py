@@ -5,7 +5,7 @@ from sqlmodel import select
 
 from core_ledger.org import schemas, service
 from core_ledger.org.models import Outlet
-from kernel.auth import TellerUser
+from kernel.auth import CounterUser
 from kernel.db import SessionDep
 from kernel.phone import mask
 
@@ -14,7 +14,7 @@ router = APIRouter(tags=["ledger: organisation"])
 
 @router.post("/outlets", status_code=status.HTTP_201_CREATED)
 def create_outlet(
-    body: schemas.OutletCreate, session: SessionDep, _: TellerUser
+    body: schemas.OutletCreate, session: SessionDep, _: CounterUser
 ) -> schemas.OutletPublic:
     """Register an outlet."""
     outlet = service.create_outlet(session, code=body.code, name=body.name)
@@ -22,7 +22,7 @@ def create_outlet(
 
 
 @router.get("/outlets")
-def list_outlets(session: SessionDep, _: TellerUser) -> list[schemas.OutletPublic]:
+def list_outlets(session: SessionDep, _: CounterUser) -> list[schemas.OutletPublic]:
     """Every outlet."""
     rows = session.exec(select(Outlet).order_by(Outlet.code))
     return [schemas.OutletPublic(id=o.id or 0, code=o.code, name=o.name) for o in rows]
@@ -30,7 +30,7 @@ def list_outlets(session: SessionDep, _: TellerUser) -> list[schemas.OutletPubli
 
 @router.post("/staff", status_code=status.HTTP_201_CREATED)
 def create_staff(
-    body: schemas.StaffCreate, session: SessionDep, _: TellerUser
+    body: schemas.StaffCreate, session: SessionDep, _: CounterUser
 ) -> schemas.StaffPublic:
     """Register a teller at an outlet."""
     staff = service.create_staff(session, **body.model_dump())

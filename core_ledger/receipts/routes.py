@@ -5,19 +5,19 @@ from fastapi.responses import HTMLResponse
 
 from core_ledger.receipts.printing import receipt_html
 from core_ledger.receipts.service import receipt_for
-from kernel.auth import TellerUser
+from kernel.auth import CounterUser
 from kernel.db import SessionDep
 
 router = APIRouter(tags=["ledger: receipts"])
 
 
 @router.get("/receipts/{receipt_no}")
-def get_receipt(receipt_no: str, session: SessionDep, _: TellerUser) -> dict[str, str]:
+def get_receipt(receipt_no: str, session: SessionDep, _: CounterUser) -> dict[str, str]:
     """票据: a posting's receipt, as labelled fields."""
     return dict(receipt_for(session, receipt_no=receipt_no).rows())
 
 
 @router.get("/receipts/{receipt_no}/print", response_class=HTMLResponse)
-def print_receipt(receipt_no: str, session: SessionDep, _: TellerUser) -> HTMLResponse:
+def print_receipt(receipt_no: str, session: SessionDep, _: CounterUser) -> HTMLResponse:
     """票据: a printable page."""
     return HTMLResponse(receipt_html(receipt_for(session, receipt_no=receipt_no)))

@@ -20,6 +20,7 @@ from core_ledger.journal.bulk import among, bulk_insert, chunks
 from core_ledger.journal.idempotency import request_hash
 from core_ledger.journal.models import AccountStatus, FundAccount, GlAccount
 from core_ledger.journal.service import Line, post_derived
+from core_ledger.limits import base_floor_fen, floor_problem
 from core_ledger.remittance.contribution import Contribution, monthly_contribution, share_sql
 from core_ledger.remittance.models import (
     Remittance,
@@ -83,9 +84,10 @@ def _check_month(session: Session, *, unit: Unit, month: str, kind: RemittanceKi
 
 
 def _shares(
-    members: list[tuple[Member, int]], *, unit: Unit
+    members: list[tuple[Member, int]], *, unit: Unit, month: str
 ) -> list[tuple[int, int, Contribution]]:
     cap = get_ledger_settings().base_cap_fen
+    floor = base_floor_fen(month)
     unit_rate, employee_rate = unit.unit_rate, unit.employee_rate
     memo: dict[int, Contribution] = {}  # many depositors share a wage base (and the cap)
     out = []
@@ -97,6 +99,7 @@ def _shares(
                 unit_rate=unit_rate,
                 employee_rate=employee_rate,
                 base_cap_fen=cap,
+                base_floor_fen=floor,
             )
         out.append((member.id, base, share))
     return out
@@ -112,7 +115,7 @@ def prepare(
 ) -> list[tuple[int, int, Contribution]]:
     """Check a remittance and compute each depositor's shares; nothing is written."""
     _check_month(session, unit=unit, month=month, kind=kind)
-    members = resolve_roster(session, unit=unit, lines=lines)
+    members = resolve_roster(session, unit=unit, lines=lines, month=month)
     covered = _already_covered(session, month=month, account_ids=[m.id for m, _ in members])
     if kind == RemittanceKind.supplementary and lines is None:
         members = [(m, base) for m, base in members if m.id not in covered]
@@ -121,7 +124,7 @@ def prepare(
         raise RowErrors([f"{n} 的 {month} 已缴存或正在办理，不能重复缴存" for n in names])
     if not members:
         raise Invalid(f"单位 {unit.name} {month} 没有需要{KIND_ZH[kind]}的职工")
-    return _shares(members, unit=unit)
+    return _shares(members, unit=unit, month=month)
 
 
 def build(
@@ -181,7 +184,9 @@ _COVERED_SQL = f"""EXISTS (
 _SURVEY_SQL = f"""
 SELECT count(*),
        array_agg(account_no ORDER BY id) FILTER (WHERE wage_base_fen <= 0),
-       array_agg(account_no ORDER BY id) FILTER (WHERE covered)
+       array_agg(account_no ORDER BY id) FILTER (WHERE covered),
+       array_agg(account_no || ':' || wage_base_fen ORDER BY id)
+           FILTER (WHERE wage_base_fen > 0 AND wage_base_fen < :floor)
 FROM (SELECT f.id, f.account_no, f.wage_base_fen, {_COVERED_SQL} AS covered
       FROM fund_account f WHERE f.unit_id = :unit_id AND f.status = 'normal') AS member
 """
@@ -220,11 +225,16 @@ def _create_from_roster(
     _check_month(session, unit=unit, month=month, kind=kind)
     unit_rate = validate_rate(unit.unit_rate, name="单位缴存比例")
     employee_rate = validate_rate(unit.employee_rate, name="个人缴存比例")
-    members, unbased, covered = session.execute(
-        text(_SURVEY_SQL), {"unit_id": unit.id, "month": month}
+    floor = base_floor_fen(month)
+    members, unbased, covered, low = session.execute(
+        text(_SURVEY_SQL), {"unit_id": unit.id, "month": month, "floor": floor or 0}
     ).one()
-    if unbased:
-        raise RowErrors([f"账号 {no} 未登记缴存基数" for no in unbased])
+    if unbased or low:
+        problems = [f"账号 {no} 未登记缴存基数" for no in unbased or []]
+        for item in low or []:
+            no, base = item.split(":")
+            problems.append(f"账号 {no} 的{floor_problem(int(base), month=month)}")
+        raise RowErrors(problems)
     covered = covered or []
     if kind == RemittanceKind.regular and covered:
         raise RowErrors([f"账号 {no} 的 {month} 已缴存或正在办理，不能重复缴存" for no in covered])

@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 from core_ledger.accounts.models import Depositor, Unit
 from core_ledger.journal.bulk import among
 from core_ledger.journal.models import STATUS_ZH, AccountStatus, FundAccount
+from core_ledger.limits import floor_problem
 from kernel.errors import Invalid
 
 MAX_ERRORS_SHOWN = 10
@@ -74,7 +75,9 @@ def _members(session: Session, *, unit: Unit, account_nos: Sequence[str] | None)
     return [Member._make(row) for row in session.execute(query.order_by(col(FundAccount.id)))]
 
 
-def _check_line(line: RosterLine, member: Member | None, unit: Unit, where: str) -> str | None:
+def _check_line(
+    line: RosterLine, member: Member | None, unit: Unit, where: str, month: str | None
+) -> str | None:
     if member is None:
         return f"{where}账号 {line.account_no} 不存在"
     if member.unit_id != unit.id:
@@ -87,18 +90,29 @@ def _check_line(line: RosterLine, member: Member | None, unit: Unit, where: str)
     base = member.wage_base_fen if line.wage_base_fen is None else line.wage_base_fen
     if base <= 0:
         return f"{where}账号 {line.account_no} 的缴存基数须大于 0"
+    if month is not None and (problem := floor_problem(base, month=month)):
+        return f"{where}账号 {line.account_no} 的{problem}"
     return None
 
 
 def resolve_roster(
-    session: Session, *, unit: Unit, lines: Sequence[RosterLine] | None
+    session: Session, *, unit: Unit, lines: Sequence[RosterLine] | None, month: str | None = None
 ) -> list[tuple[Member, int]]:
-    """The depositors of a remittance with their wage bases, or RowErrors naming each bad row."""
+    """The depositors of a remittance with their wage bases, or RowErrors naming each bad row.
+
+    With a month, every base is checked against that month's floor (the minimum wage)."""
     if lines is None:
         members = _members(session, unit=unit, account_nos=None)
-        missing = [m.account_no for m in members if m.wage_base_fen <= 0]
-        if missing:
-            raise RowErrors([f"账号 {no} 未登记缴存基数" for no in missing])
+        missing = [f"账号 {m.account_no} 未登记缴存基数" for m in members if m.wage_base_fen <= 0]
+        low = [
+            f"账号 {m.account_no} 的{problem}"
+            for m in members
+            if m.wage_base_fen > 0
+            and month is not None
+            and (problem := floor_problem(m.wage_base_fen, month=month))
+        ]
+        if missing or low:
+            raise RowErrors(missing + low)
         return [(m, m.wage_base_fen) for m in members]
     by_no = {
         m.account_no: m
@@ -114,7 +128,7 @@ def resolve_roster(
             continue
         seen[line.account_no] = where
         member = by_no.get(line.account_no)
-        problem = _check_line(line, member, unit, where)
+        problem = _check_line(line, member, unit, where, month)
         if problem:
             errors.append(problem)
         elif member is not None:

@@ -15,7 +15,7 @@ from core_ledger.remittance import schemas, service
 from core_ledger.remittance.models import Remittance
 from core_ledger.remittance.roster import RosterLine
 from core_ledger.remittance.roster_file import read_roster
-from kernel.auth import TellerUser, UnitAdminUser, User
+from kernel.auth import CounterUser, FinanceUser, UnitAdminUser, User
 from kernel.db import SessionDep
 
 router = APIRouter(tags=["ledger: remittances"])
@@ -59,7 +59,7 @@ def remittance_public(session: Session, remittance: Remittance) -> schemas.Remit
 
 @router.post("/units/{unit_code}/remittances", status_code=status.HTTP_201_CREATED)
 def remit_at_counter(
-    unit_code: str, body: schemas.CounterRemittanceCreate, session: SessionDep, user: TellerUser
+    unit_code: str, body: schemas.CounterRemittanceCreate, session: SessionDep, user: CounterUser
 ) -> schemas.RemittancePublic:
     """汇缴 / 补缴 at the counter: the whole unit posts at once."""
     remittance = service.remit_at_counter(
@@ -79,7 +79,7 @@ def remit_at_counter(
 
 @router.post("/remittances", status_code=status.HTTP_201_CREATED)
 def credit_one_account(
-    body: schemas.IndividualRemittanceCreate, session: SessionDep, _: TellerUser
+    body: schemas.IndividualRemittanceCreate, session: SessionDep, _: CounterUser
 ) -> PostingPublic:
     """个人缴存: credit one month's contribution to one account (flexible employment)."""
     return posting_public(session, service.credit_individual(session, **body.model_dump()))
@@ -87,7 +87,7 @@ def credit_one_account(
 
 @router.get("/units/{unit_code}/arrears")
 def unit_arrears(
-    unit_code: str, session: SessionDep, _: TellerUser
+    unit_code: str, session: SessionDep, _: CounterUser
 ) -> list[schemas.MonthOwedPublic]:
     """欠缴: months the unit has not paid."""
     return [
@@ -97,7 +97,7 @@ def unit_arrears(
 
 @router.get("/remittances")
 def list_remittances(
-    session: SessionDep, _: TellerUser, status: str | None = None, unit_code: str | None = None
+    session: SessionDep, _: CounterUser, status: str | None = None, unit_code: str | None = None
 ) -> list[schemas.RemittancePublic]:
     """Remittances, newest first (status=submitted: the review queue)."""
     unit_id = accounts.get_unit(session, code=unit_code).id if unit_code else None
@@ -107,7 +107,7 @@ def list_remittances(
 
 @router.post("/remittances/{remittance_id}/review")
 def review(
-    remittance_id: int, body: schemas.RemittanceReviewCreate, session: SessionDep, user: TellerUser
+    remittance_id: int, body: schemas.RemittanceReviewCreate, session: SessionDep, user: CounterUser
 ) -> schemas.RemittancePublic:
     """A teller approves or rejects (with a reason) a self-service remittance."""
     done = service.review(
@@ -122,7 +122,7 @@ def review(
 
 @router.post("/remittances/{remittance_id}/bank-confirmation")
 def confirm_transfer(
-    remittance_id: int, body: schemas.BankConfirmationCreate, session: SessionDep, _: TellerUser
+    remittance_id: int, body: schemas.BankConfirmationCreate, session: SessionDep, _: FinanceUser
 ) -> schemas.RemittancePublic:
     """The unit's transfer arrived: post the approved remittance."""
     done = service.confirm_transfer(session, remittance_id=remittance_id, **body.model_dump())
@@ -131,7 +131,7 @@ def confirm_transfer(
 
 @router.post("/remittances/{remittance_id}/reversal", status_code=status.HTTP_201_CREATED)
 def reverse(
-    remittance_id: int, body: schemas.ReversalCreate, session: SessionDep, _: TellerUser
+    remittance_id: int, body: schemas.ReversalCreate, session: SessionDep, _: CounterUser
 ) -> schemas.RemittancePublic:
     """冲正 a posted remittance."""
     service.reverse_remittance(session, remittance_id=remittance_id, **body.model_dump())

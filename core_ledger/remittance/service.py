@@ -18,13 +18,14 @@ from core_ledger.accounts.service import get_account, get_unit
 from core_ledger.journal import service as journal
 from core_ledger.journal.idempotency import replayed
 from core_ledger.journal.models import AccountStatus, GlAccount, Posting
+from core_ledger.limits import AmountKind, ledger_month, within_ceiling
 from core_ledger.org.service import outlet_and_teller
 from core_ledger.remittance.document import Progress, build, parse_kind, post_remittance
 from core_ledger.remittance.models import Remittance, RemittanceKind, RemittanceStatus
 from core_ledger.remittance.roster import RosterLine
 from kernel.clock import utcnow
 from kernel.errors import Conflict, Invalid, NotFound
-from kernel.periods import current_month, months_between, parse_month, shift
+from kernel.periods import current_month, months_between, shift
 
 
 def _payload(
@@ -60,7 +61,7 @@ def remit_at_counter(
     remittance = build(
         session,
         unit=unit,
-        month=parse_month(month, what="缴存月份"),
+        month=ledger_month(month),
         kind=parse_kind(kind),
         lines=lines,
         source="counter",
@@ -94,7 +95,7 @@ def submit(
     return build(
         session,
         unit=unit,
-        month=parse_month(month, what="缴存月份"),
+        month=ledger_month(month),
         kind=parse_kind(kind),
         lines=lines,
         source="self_service",
@@ -145,6 +146,7 @@ def confirm_transfer(
 ) -> Remittance:
     """The unit's bank transfer has arrived: post the approved remittance (once)."""
     journal.positive(amount_fen)
+    within_ceiling(amount_fen, kind=AmountKind.transfer)
     if not bank_ref.strip():
         raise Invalid("请填写银行流水号")
     remittance = get_remittance(session, remittance_id=remittance_id, for_update=True)
@@ -198,7 +200,7 @@ class MonthOwed:
 def arrears(session: Session, *, unit_code: str, through: str | None = None) -> list[MonthOwed]:
     """Months from the unit's first month to last month with no posted regular remittance."""
     unit = get_unit(session, code=unit_code)
-    last = parse_month(through, what="缴存月份") if through else shift(current_month(), -1)
+    last = ledger_month(through) if through else shift(current_month(), -1)
     rows = session.exec(
         select(Remittance).where(
             Remittance.unit_id == unit.id,
@@ -248,9 +250,8 @@ def credit_individual(
     if replay := replayed(session, Posting, key=idempotency_key, payload=payload):
         return replay
     journal.positive(amount_fen)
-    month = parse_month(month, what="缴存月份")
-    if month > current_month():
-        raise Invalid(f"不能为未来月份 {month} 缴存")
+    within_ceiling(amount_fen, kind=AmountKind.contribution)
+    month = ledger_month(month)
     account = get_account(session, account_no=account_no, for_update=True)
     if account.status == AccountStatus.closed:
         raise journal.AccountNotUsable(f"账户 {account.account_no} 已销户，不能缴存")

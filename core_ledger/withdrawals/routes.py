@@ -8,7 +8,7 @@ from core_ledger.journal.routes import posting_public
 from core_ledger.journal.schemas import PostingPublic
 from core_ledger.withdrawals import schemas, service
 from core_ledger.withdrawals.models import PaymentInstruction, PaymentStatus
-from kernel.auth import TellerUser
+from kernel.auth import FinanceUser, TellerUser
 from kernel.db import SessionDep
 
 router = APIRouter(tags=["ledger: withdrawals"])
@@ -39,7 +39,7 @@ def post_withdrawal(
 
 @router.post("/payments/{payment_id}/settlement")
 def settle_payment(
-    payment_id: int, body: schemas.PaymentSettlementCreate, session: SessionDep, _: TellerUser
+    payment_id: int, body: schemas.PaymentSettlementCreate, session: SessionDep, _: FinanceUser
 ) -> schemas.PaymentPublic:
     """The bank's answer to a payment instruction (网银支付): paid, or failed and returned."""
     payment = service.settle_payment(session, payment_id=payment_id, **body.model_dump())

@@ -17,6 +17,7 @@ from core_ledger.journal import service as journal
 from core_ledger.journal.idempotency import replayed
 from core_ledger.journal.models import STATUS_ZH, AccountStatus, FundAccount, GlAccount, Posting
 from core_ledger.journal.service import InsufficientBalance, Line
+from core_ledger.limits import AmountKind, within_ceiling
 from core_ledger.money import yuan_str
 from core_ledger.org.service import outlet_and_teller
 from core_ledger.outbox.events import business_event
@@ -96,6 +97,7 @@ def post_withdrawal(
     ground = parse_ground(reason)
     if amount_fen is not None:
         journal.positive(amount_fen)
+        within_ceiling(amount_fen, kind=AmountKind.withdrawal)
     when = journal.moment(occurred_at)
     outlet, teller = outlet_and_teller(session, outlet_code=outlet_code, teller_code=teller_code)
     account = get_account(session, account_no=account_no, for_update=True)

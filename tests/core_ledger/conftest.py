@@ -1,6 +1,6 @@
 """Factories for ledger tests: a centre with an outlet, a teller, a unit and its depositors."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import count
@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session
 
 from core_ledger.accounts import service as accounts
+from core_ledger.config import get_ledger_settings
 from core_ledger.identity import make_credit_code, make_resident_id
 from core_ledger.journal.models import FundAccount
 from core_ledger.loans import service as loans
@@ -108,3 +109,16 @@ def committed_centre(engine: Bind) -> Iterator[Centre]:
         built = make_centre(session)
         session.commit()
         yield built
+
+
+@pytest.fixture
+def ledger_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Set HUIFANG_ ledger settings for one test: ledger_env(MINIMUM_WAGE="2024-01-01:1")."""
+
+    def set_env(**variables: str) -> None:
+        for name, value in variables.items():
+            monkeypatch.setenv(f"HUIFANG_{name}", value)
+        get_ledger_settings.cache_clear()
+
+    yield set_env
+    get_ledger_settings.cache_clear()

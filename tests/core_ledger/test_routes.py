@@ -179,10 +179,16 @@ def test_self_service_upload_review_and_bank_confirmation(
         headers=teller,
     )
     assert reviewed.json()["reviewed_by"] == "teller1"
-    confirmed = client.post(
+    by_teller = client.post(
         f"/api/ledger/remittances/{submitted['id']}/bank-confirmation",
         json={"bank_ref": "CCB001", "amount_fen": 432_000},
         headers=teller,
+    )
+    assert by_teller.status_code == 403 and "柜员" in by_teller.json()["detail"]
+    confirmed = client.post(
+        f"/api/ledger/remittances/{submitted['id']}/bank-confirmation",
+        json={"bank_ref": "CCB001", "amount_fen": 432_000},
+        headers=_login(client, engine, "finance1", "finance"),
     )
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["status"] == "posted"
