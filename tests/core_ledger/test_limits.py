@@ -82,9 +82,7 @@ def test_a_wage_base_below_the_floor_cannot_be_registered(
     with pytest.raises(Invalid, match="低于 .* 适用的最低工资标准 1,900.00 元"):
         accounts.set_wage_base(centre.session, account_no=centre.accounts[0], wage_base_fen=1)
     with pytest.raises(Invalid, match="缴存基数 .* 元超过单笔上限 1,000,000.00 元"):
-        accounts.set_wage_base(
-            centre.session, account_no=centre.accounts[0], wage_base_fen=2**62
-        )
+        accounts.set_wage_base(centre.session, account_no=centre.accounts[0], wage_base_fen=2**62)
 
 
 def test_absurd_amounts_are_refused_with_the_ceiling_named(centre: Centre) -> None:
