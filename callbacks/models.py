@@ -204,3 +204,22 @@ class CallbackException(SQLModel, table=True):
     closed_at: datetime | None = utc_timestamp(default=None)
     closed_by: str | None = Field(default=None, max_length=64)
     note: str | None = Field(default=None, max_length=2000)
+
+
+class WebSurveyLink(SQLModel, table=True):
+    """网页问卷链接 — the one link an SMS survey attempt carries (H5), kept by its token's hash.
+
+    The token itself is never stored: it is derived from the attempt with a secret
+    (callbacks.weblink.link_token), so a re-sent message carries the same link.
+    """
+
+    __tablename__ = "web_survey_link"
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: int = Field(foreign_key="call_attempt.id", unique=True)
+    task_id: int = Field(foreign_key="callback_task.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)  # sha256 hex of the token
+    created_at: datetime = utc_timestamp(default_factory=utcnow)
+    expires_at: datetime = utc_timestamp()
+    opened_at: datetime | None = utc_timestamp(default=None)  # first opened
+    open_count: int = 0
+    answered_at: datetime | None = utc_timestamp(default=None)

@@ -21,6 +21,7 @@ import callbacks.routes
 import core_ledger.routes
 import ivr.sms.routes
 import ivr.voice.routes
+import ivr.web.routes
 import kernel.auth
 import kernel.csrf
 import scoring.evaluation_routes
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scoring.exclusions.routes.router,
         ivr.voice.routes.router,
         ivr.sms.routes.router,
+        ivr.web.routes.router,
         admin.routes.router,
         admin.exceptions.router,
         admin.rankings.router,

@@ -1,7 +1,7 @@
 """Twilio and survey settings (HUIFANG_ prefix). Defaults point at the local emulator."""
 
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from fastapi import Depends
@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # The emulator's development account: not a secret, never valid at Twilio.
 DEV_ACCOUNT_SID = "AC1f0e6c0d6f3a4b2c9e8d7a6b5c4d3e2f"
 DEV_AUTH_TOKEN = "5e1f0a7c9b3d4e2f8a6c0b1d3e5f7a9c"
+# Signs the web survey links in development; production sets its own HUIFANG_LINK_SECRET.
+DEV_LINK_SECRET = "huifang-dev-link-secret-not-for-production"
+SurveyMode = Literal["link", "digits", "both"]
 
 
 class IvrSettings(BaseSettings):
@@ -27,6 +30,10 @@ class IvrSettings(BaseSettings):
     voice_language: str = "cmn-CN"
     centre_name: str = "住房公积金管理中心"
     sms_signature: str = "住房公积金"
+    # How the SMS invitation asks: a web survey link only (one-way SMS, e.g. Chinese mobiles
+    # through Twilio), digit replies only, or both (the link, and replying by digits still works).
+    sms_survey_mode: SurveyMode = "both"
+    link_secret: str = Field(default=DEV_LINK_SECRET, min_length=16)
     gather_timeout_seconds: int = 6
     # Spoken answers: seconds of silence that end a recorded answer (also how long we wait
     # for someone who says nothing), and the longest answer we record.
@@ -55,6 +62,8 @@ class IvrSettings(BaseSettings):
             problems.append("HUIFANG_TWILIO_ACCOUNT_SID 仍是本地模拟器的开发账号，请设置真实账号")
         if self.twilio_auth_token == DEV_AUTH_TOKEN:
             problems.append("HUIFANG_TWILIO_AUTH_TOKEN 仍是本地模拟器的开发密钥，请设置真实密钥")
+        if self.link_secret == DEV_LINK_SECRET and self.sms_survey_mode != "digits":
+            problems.append("HUIFANG_LINK_SECRET 仍是开发用的链接密钥，请设置一个随机的长字符串")
         public = urlsplit(self.public_url)
         if public.hostname in (None, "localhost", "127.0.0.1", "::1", "0.0.0.0"):
             problems.append(
@@ -64,6 +73,10 @@ class IvrSettings(BaseSettings):
         elif public.scheme != "https":
             problems.append(f"HUIFANG_PUBLIC_URL 应使用 https，收到 {self.public_url}")
         return problems
+
+    def survey_link(self, token: str) -> str:
+        """The web survey link a person opens: short, to fit one SMS with the greeting."""
+        return self.public_url.rstrip("/") + f"/s/{token}"
 
     def webhook_url(self, path: str) -> str:
         """The absolute URL Twilio will call (and sign) for a path of ours."""

@@ -142,6 +142,13 @@ SMS_INVITATION = (
     "您好！您{date}在{outlet}办理了{business}，请您评价：{questions}。"
     "请直接回复{count}位数字，如{example}。回复TD退订"
 )
+# The web survey link (网页问卷): the invitation when replies are not possible, in one segment.
+SMS_LINK_INVITATION = "您好！您{date}在{outlet}办理了{business}，请点击{link}评价服务。回复TD退订"
+SMS_LINK_INVITATION_SHORT = "请评价您{date}办理的{business}：{link} 回复TD退订"
+SMS_LINK_PROJECT_CONTACT = "请评价{outlet}本月为{project}购房人办理贷款的服务：{link} 回复TD退订"
+SMS_LINK_MINIMAL = "请评价公积金服务：{link}"
+# Both: the digit invitation, and the link offered beside it.
+SMS_LINK_OFFER = "也可点击{link}在网页作答。"
 SMS_FOLLOW_UP = (
     "感谢您的回复！还有{count}项请您评价：{questions}。"
     "请直接回复{count}位数字，如{example}。回复TD退订"

@@ -28,6 +28,7 @@ class Answer(StrEnum):
 class Channel(StrEnum):
     voice = "voice"  # 电话（语音外呼）
     sms = "sms"  # 短信
+    web = "web"  # 网页问卷 (the H5 link an SMS invitation carries)
 
 
 # A satisfaction survey asks these, in this order; 整改回访 asks one thing.
@@ -78,7 +79,7 @@ ANSWER_LABELS = {
     Answer.no: "没有",
     Answer.yes: "有",
 }
-CHANNEL_LABELS = {Channel.voice: "电话", Channel.sms: "短信"}
+CHANNEL_LABELS = {Channel.voice: "电话", Channel.sms: "短信", Channel.web: "网页"}
 
 
 def answer_label(value: str | None, *, unknown: str = "不清楚") -> str:

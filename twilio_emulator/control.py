@@ -49,6 +49,12 @@ async def inbox(request: Request, phone: str) -> list[dict[str, object]]:
     return emulator_of(request).inboxes.get(phone, [])
 
 
+@router.get("/people/{phone}/web")
+async def web_visits(request: Request, phone: str) -> list[dict[str, object]]:
+    """The web survey links a person followed, and what each showed them."""
+    return [visit.as_dict() for visit in emulator_of(request).web_visits.get(phone, [])]
+
+
 @router.put("/mix")
 async def put_mix(request: Request, mix: Mix) -> Mix:
     """Set how unscripted numbers behave."""

@@ -57,6 +57,9 @@ class Mix(BaseModel):
     # An unscripted person who is texted a question answers it this often (else never). Off by
     # default, so a test that texts someone decides every reply; the demo turns it on.
     sms_reply_rate: float = 0.0
+    # Texted a web survey link, an unscripted person opens it and answers this often (off by
+    # default, like SMS replies; the demo turns it on).
+    web_answer_rate: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from twilio_emulator.browser import WebVisit
 from twilio_emulator.clips import Clip
 from twilio_emulator.config import EmulatorConfig
 from twilio_emulator.people import Mix, PersonScript
@@ -36,6 +37,8 @@ class Emulator:
     scripts: dict[str, PersonScript] = field(default_factory=dict)
     store: Store = field(default_factory=Store)
     inboxes: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+    # Who followed a web survey link in a message, and what they saw (twilio_emulator.browser).
+    web_visits: dict[str, list[WebVisit]] = field(default_factory=dict)
     controls: dict[str, CallControl] = field(default_factory=dict)
     tasks: "set[asyncio.Task[Any]]" = field(default_factory=set)
     http: httpx.AsyncClient | None = None

@@ -2,6 +2,7 @@
 
 import httpx
 
+from twilio_emulator.browser import WebVisit, answer_link, link_in
 from twilio_emulator.params import country_of
 from twilio_emulator.people import drawn_sms_reply
 from twilio_emulator.resources import num_segments
@@ -83,17 +84,47 @@ async def run_message(emulator: Emulator, message: Message) -> None:
         return
     await _set_status(emulator, message, "delivered")
     receive(emulator, message)
+    link = link_in(message.body or "")
     if script is not None and script.sms_replies and message.from_:
         # A person answers what they read: each message that reaches them takes the next
         # scripted reply (the invitation the first, our follow-up the second, and so on).
+        # "web:1111 words" follows the message's link and answers there instead;
+        # "web-open" only opens it.
         body = script.sms_replies.pop(0)
         await emulator.pause(emulator.rng.uniform(5, 30))
-        await send_reply(emulator, person=message.to, to=message.from_, body=body)
+        if body.startswith("web") and link is not None:
+            await _on_the_web(emulator, person=message.to, link=link, script=body)
+        else:
+            await send_reply(emulator, person=message.to, to=message.from_, body=body)
+    elif (
+        script is None and link is not None and emulator.rng.random() < emulator.mix.web_answer_rate
+    ):
+        await emulator.pause(emulator.rng.uniform(5, 60))
+        await _on_the_web(emulator, person=message.to, link=link, script="web")
     elif script is None and message.from_:
         drawn = drawn_sms_reply(message.body or "", mix=emulator.mix, rng=emulator.rng)
         if drawn is not None:
             await emulator.pause(emulator.rng.uniform(5, 60))
             await send_reply(emulator, person=message.to, to=message.from_, body=drawn)
+
+
+async def _on_the_web(emulator: Emulator, *, person: str, link: str, script: str) -> None:
+    """The person taps the link: answers the form (scripted digits, or drawn), or just opens it."""
+    head, _, suggestion = script.partition(" ")
+    digits = head.removeprefix("web:") if head.startswith("web:") else None
+    try:
+        visit = await answer_link(
+            link,
+            digits=digits,
+            suggestion=suggestion.strip(),
+            mix=emulator.mix,
+            rng=emulator.rng,
+            submit=head != "web-open",
+            timeout=emulator.config.emulator_webhook_timeout,
+        )
+    except httpx.HTTPError as exc:
+        visit = WebVisit(link=link, heading=f"error: {exc!r}")
+    emulator.web_visits.setdefault(person, []).append(visit)
 
 
 def receive(emulator: Emulator, message: Message) -> None:

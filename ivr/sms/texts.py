@@ -41,18 +41,25 @@ def _packed(costs: list[int], *, capacity: int) -> int:
     return count
 
 
-def render_invitation(*, signature: str, business: str, on: date, outlet: str) -> str:
-    """The first survey text: what was done, when and where, the questions, how to reply."""
+def render_invitation(
+    *, signature: str, business: str, on: date, outlet: str, link: str | None = None
+) -> str:
+    """The first survey text: what was done, when and where, the questions, how to reply.
+
+    With a `link` (mode "both") the web survey is offered beside the digit reply.
+    """
     body = prompts.SMS_INVITATION.format(
-        date=f"{on.month}月{on.day}日",
+        date=_day(on),
         outlet=outlet,
         business=prompts.BUSINESS_KIND[business],
         **_ask(SURVEY_QUESTIONS),
     )
-    return _signed(signature, body)
+    return _signed(signature, _offering(body, link))
 
 
-def render_project_contact_invitation(*, signature: str, project: str, outlet: str) -> str:
+def render_project_contact_invitation(
+    *, signature: str, project: str, outlet: str, link: str | None = None
+) -> str:
     """A project contact's monthly text: how the outlet served the project's buyers."""
     ask = _ask(PROJECT_CONTACT_QUESTIONS)
     ask["questions"] = "".join(
@@ -62,7 +69,52 @@ def render_project_contact_invitation(*, signature: str, project: str, outlet: s
     body = prompts.SMS_PROJECT_CONTACT_INVITATION.format(
         project=project or "贵楼盘", outlet=outlet, **ask
     )
-    return _signed(signature, body)
+    return _signed(signature, _offering(body, link))
+
+
+def render_link_invitation(
+    *,
+    signature: str,
+    link: str,
+    business: str,
+    on: date | None = None,
+    outlet: str = "",
+    project: str | None = None,
+) -> str:
+    """The invitation that carries only the web survey link: one segment whenever it can be.
+
+    The full text names the date, outlet and business; when that would take a second segment,
+    a shorter one names the date and business only, and the shortest just the link.
+    """
+    if on is None:  # a project contact's monthly callback
+        full = prompts.SMS_LINK_PROJECT_CONTACT.format(
+            outlet=outlet, project=project or "贵楼盘", link=link
+        )
+        candidates = [full]
+    else:
+        kind = prompts.BUSINESS_KIND[business]
+        candidates = [
+            prompts.SMS_LINK_INVITATION.format(
+                date=_day(on), outlet=outlet, business=kind, link=link
+            ),
+            prompts.SMS_LINK_INVITATION_SHORT.format(date=_day(on), business=kind, link=link),
+        ]
+    candidates.append(prompts.SMS_LINK_MINIMAL.format(link=link))
+    texts = [_signed(signature, body) for body in candidates]
+    return next((text for text in texts if segments(text) == 1), texts[-1])
+
+
+def _day(on: date) -> str:
+    return f"{on.month}月{on.day}日"
+
+
+def _offering(body: str, link: str | None) -> str:
+    """The digit invitation with the web link offered before the opt-out words."""
+    if link is None:
+        return body
+    offer = prompts.SMS_LINK_OFFER.format(link=f" {link} ")
+    head, sep, tail = body.rpartition("回复TD退订")
+    return f"{head}{offer}{sep}{tail}" if sep else body + offer
 
 
 def render_follow_up(*, signature: str, missing: Sequence[str]) -> str:

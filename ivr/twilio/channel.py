@@ -5,12 +5,10 @@ from twilio.rest import Client
 
 from callbacks import service as callbacks
 from callbacks.channel import ChannelError
-from callbacks.models import TaskKind
 from ivr.config import IvrSettings
 from ivr.sms import service as sms_service
-from ivr.sms.texts import render_invitation, render_project_contact_invitation
+from ivr.sms.invitation import survey_invitation
 from ivr.twilio.client import make_client
-from kernel.clock import local_date
 from kernel.db import session_scope
 
 # Twilio error codes that no retry can fix: the number itself is wrong or unreachable.
@@ -46,23 +44,10 @@ class TwilioChannel:
     def send_survey_sms(self, *, attempt_id: int, to: str) -> str:
         """Text the survey invitation for an attempt's task; return the MessageSid."""
         with session_scope() as session:
-            task = callbacks.get_task(
-                session, task_id=callbacks.get_attempt(session, attempt_id=attempt_id).task_id
-            )
+            attempt = callbacks.get_attempt(session, attempt_id=attempt_id)
+            task = callbacks.get_task(session, task_id=attempt.task_id)
             task_id = task.id or 0
-            if task.kind == TaskKind.project_contact:
-                body = render_project_contact_invitation(
-                    signature=self.settings.sms_signature,
-                    project=task.project_name or "",
-                    outlet=task.outlet_name,
-                )
-            else:
-                body = render_invitation(
-                    signature=self.settings.sms_signature,
-                    business=task.business_kind,
-                    on=local_date(task.business_at),
-                    outlet=task.outlet_name,
-                )
+            body = survey_invitation(session, task=task, attempt=attempt, settings=self.settings)
         try:
             message = self.client.messages.create(
                 to=to,

@@ -36,6 +36,9 @@ from tests.ivr.sms.support import (
     unanswered_task,
 )
 
+# The `stack` is requested inside `sms_stack`, after collection marks tests using it.
+pytestmark = pytest.mark.committed
+
 INVITATION = (
     "【住房公积金】您好！您11月3日在城东网点办理了公积金提取，请您评价：①服务态度（1非常满意 "
     "2满意 3不满意）②办事效率（1非常满意 2满意 3不满意）③有没有跑回头路（1没有 2有）④工作人员"
@@ -44,12 +47,19 @@ INVITATION = (
 
 
 @pytest.fixture
-def sms_stack(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
-    """The stack, with one unanswered call before the SMS survey."""
+def sms_stack(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    """The stack, with one unanswered call before the SMS survey, inviting by digits only.
+
+    The settings are read when the stack starts, so they are set before it is requested.
+    (The web survey link has its own tests: tests/ivr/web.)
+    """
     monkeypatch.setenv("HUIFANG_VOICE_ATTEMPTS", "1")
+    monkeypatch.setenv("HUIFANG_SMS_SURVEY_MODE", "digits")
     clear_caches()
+    stack: Stack = request.getfixturevalue("stack")
     yield stack
     monkeypatch.delenv("HUIFANG_VOICE_ATTEMPTS")
+    monkeypatch.delenv("HUIFANG_SMS_SURVEY_MODE")
     clear_caches()
 
 
