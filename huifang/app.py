@@ -14,6 +14,7 @@ import admin.appeals
 import admin.ballots
 import admin.dashboard.routes
 import admin.exceptions
+import admin.inspections
 import admin.metrics
 import admin.rankings
 import admin.routes
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin.appeals.router,
         admin.ballots.router,
         admin.dashboard.routes.router,
+        admin.inspections.router,
         callbacks.routes.router,
     ):
         app.include_router(router)

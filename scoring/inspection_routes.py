@@ -12,6 +12,7 @@ from kernel.periods import parse_period
 from scoring.inspections import (
     FindingIn,
     add_photo,
+    area_scores_of,
     findings_of,
     get_inspection,
     list_inspections,
@@ -55,6 +56,8 @@ def inspection_public(session: Session, inspection_id: int) -> InspectionPublic:
         outlet_code=outlet.code if outlet else "",
         quarter=inspection.quarter,
         score=inspection.score,
+        area_scores=area_scores_of(session, inspection_id=inspection_id),
+        methods=[m for m in inspection.methods.split(",") if m],
         inspected_on=inspection.inspected_on,
         firm=inspection.firm,
         summary=inspection.summary,
@@ -63,6 +66,9 @@ def inspection_public(session: Session, inspection_id: int) -> InspectionPublic:
                 id=f.id or 0,
                 text=f.text,
                 staff_id=f.staff_id,
+                area=f.area,
+                method=f.method,
+                state=f.state,
                 photos=[
                     PhotoPublic(
                         id=p.id or 0,
@@ -122,10 +128,15 @@ def add_inspection(
         outlet_code=body.outlet_code,
         quarter=body.quarter,
         score=body.score,
+        area_scores=body.area_scores,
+        methods=body.methods,
         inspected_on=body.inspected_on,
         firm=body.firm,
         summary=body.summary,
-        findings=[FindingIn(text=f.text, staff_code=f.staff_code) for f in body.findings],
+        findings=[
+            FindingIn(text=f.text, staff_code=f.staff_code, area=f.area, method=f.method)
+            for f in body.findings
+        ],
         recorded_by=user.username,
     )
     return inspection_public(session, inspection.id or 0)

@@ -3,6 +3,7 @@
 import hashlib
 import math
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,7 +16,17 @@ from kernel.config import get_kernel_settings
 from kernel.errors import Conflict, Invalid, NotFound
 from kernel.periods import Period, parse_quarter
 from scoring.config import get_scoring_settings
-from scoring.models import FindingPhoto, Inspection, InspectionFinding
+from scoring.models import (
+    AREA_NAMES,
+    METHOD_NAMES,
+    FindingPhoto,
+    FindingState,
+    Inspection,
+    InspectionArea,
+    InspectionAreaScore,
+    InspectionFinding,
+    InspectionMethod,
+)
 
 PHOTO_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 # The first bytes of each accepted format, so a renamed document is not stored as a photo.
@@ -32,6 +43,8 @@ class FindingIn:
 
     text: str
     staff_code: str | None = None
+    area: str | None = None  # an InspectionArea value: the finding's category
+    method: str | None = None  # an InspectionMethod value: how it was found
 
 
 def _outlet(session: Session, code: str) -> Outlet:
@@ -50,20 +63,72 @@ def _staff(session: Session, code: str, outlet: Outlet) -> Staff:
     return staff
 
 
+def _area(value: str | None) -> InspectionArea | None:
+    if value is None or value == "":
+        return None
+    if value not in InspectionArea.__members__:
+        names = "、".join(f"{a.value}（{n}）" for a, n in AREA_NAMES.items())
+        raise Invalid(f"问题类别应为 {names} 之一，收到 {value!r}")
+    return InspectionArea(value)
+
+
+def _method(value: str | None) -> InspectionMethod | None:
+    if value is None or value == "":
+        return None
+    if value not in InspectionMethod.__members__:
+        names = "、".join(f"{m.value}（{n}）" for m, n in METHOD_NAMES.items())
+        raise Invalid(f"检查方法应为 {names} 之一，收到 {value!r}")
+    return InspectionMethod(value)
+
+
+def _methods(values: Sequence[str]) -> str:
+    chosen = {_method(v) for v in values if v}
+    return ",".join(m.value for m in InspectionMethod if m in chosen)
+
+
+def _area_scores(scores: Mapping[str, float]) -> dict[InspectionArea, float]:
+    """Every one of the five areas scored on 0..100, else Invalid naming what is wrong."""
+    for name in scores:
+        _area(name)
+    missing = [n for a, n in AREA_NAMES.items() if a.value not in scores]
+    if missing:
+        raise Invalid(f"请为每个方面打分，缺少：{'、'.join(missing)}")
+    checked = {}
+    for area, name in AREA_NAMES.items():
+        value = scores[area.value]
+        if not (math.isfinite(value) and 0 <= value <= 100):
+            raise Invalid(f"{name}的得分应在 0 到 100 之间，收到 {value:g}")
+        checked[area] = float(value)
+    return checked
+
+
 def record_inspection(
     session: Session,
     *,
     outlet_code: str,
     quarter: str,
-    score: float,
+    score: float | None = None,
+    area_scores: Mapping[str, float] | None = None,
+    methods: Sequence[str] = (),
     inspected_on: date,
     firm: str,
     summary: str = "",
     findings: list[FindingIn] | None = None,
     recorded_by: str,
 ) -> Inspection:
-    """Record one outlet's inspection for a quarter (once), with its findings."""
+    """Record one outlet's inspection for a quarter (once), with its findings.
+
+    With a score per area the inspection's score is their mean; without, `score` as given.
+    """
     period = parse_quarter(quarter)
+    areas = _area_scores(area_scores) if area_scores is not None else None
+    if areas is not None:
+        mean = round(sum(areas.values()) / len(areas), 2)
+        if score is not None and abs(score - mean) > 0.005:
+            raise Invalid(f"总分由五个方面的得分平均得出（{mean:g}），与填写的 {score:g} 不符")
+        score = mean
+    if score is None:
+        raise Invalid("请填写检查得分，或为五个方面分别打分")
     if not (math.isfinite(score) and 0 <= score <= 100):
         raise Invalid(f"检查得分应在 0 到 100 之间，收到 {score}")
     if not period.contains(inspected_on):
@@ -91,9 +156,12 @@ def record_inspection(
         firm=firm.strip(),
         summary=summary.strip(),
         recorded_by=recorded_by,
+        methods=_methods(methods),
     )
     session.add(inspection)
     session.flush()
+    for area, value in (areas or {}).items():
+        session.add(InspectionAreaScore(inspection_id=inspection.id or 0, area=area, score=value))
     for finding in findings or []:
         add_finding(session, inspection=inspection, finding=finding)
     return inspection
@@ -112,6 +180,8 @@ def add_finding(
         inspection_id=inspection.id or 0,
         text=finding.text.strip(),
         staff_id=staff.id if staff else None,
+        area=_area(finding.area),
+        method=_method(finding.method),
     )
     session.add(row)
     session.flush()
@@ -216,3 +286,32 @@ def list_inspections(session: Session, *, period: Period) -> list[tuple[Inspecti
             .order_by(col(Inspection.quarter), col(Outlet.code))
         ).all()
     )
+
+
+def area_scores_of(session: Session, *, inspection_id: int) -> dict[InspectionArea, float]:
+    """An inspection's score per area, in the areas' order; empty when scored as a whole."""
+    rows = session.exec(
+        select(InspectionAreaScore).where(InspectionAreaScore.inspection_id == inspection_id)
+    )
+    found = {InspectionArea(r.area): r.score for r in rows}
+    return {a: found[a] for a in InspectionArea if a in found}
+
+
+def mark_rectified(
+    session: Session, *, finding_id: int, by: str, note: str = ""
+) -> InspectionFinding:
+    """Record that a finding was seen put right (复查确认已整改); once."""
+    finding = session.get(InspectionFinding, finding_id)
+    if finding is None:
+        raise NotFound(f"找不到检查问题 #{finding_id}")
+    if finding.state == FindingState.rectified:
+        raise Conflict(f"问题 #{finding_id} 已确认整改，无需重复确认")
+    if not note.strip():
+        raise Invalid("请写明整改情况（复查所见）")
+    finding.state = FindingState.rectified
+    finding.rectified_at = utcnow()
+    finding.rectified_by = by
+    finding.rectification_note = note.strip()[:500]
+    session.add(finding)
+    session.flush()
+    return finding

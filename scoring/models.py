@@ -204,6 +204,40 @@ class EvaluationAnswer(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=500)
 
 
+class InspectionMethod(StrEnum):
+    """How the third party observed an outlet (§四)."""
+
+    mystery_shopper = "mystery_shopper"  # 神秘客户体验调查
+    doorstep_interview = "doorstep_interview"  # 门前客户访问
+    on_site = "on_site"  # 现场检查
+
+
+METHOD_NAMES = {
+    InspectionMethod.mystery_shopper: "神秘客户体验调查",
+    InspectionMethod.doorstep_interview: "门前客户访问",
+    InspectionMethod.on_site: "现场检查",
+}
+
+
+class InspectionArea(StrEnum):
+    """What the third party observes and scores (§四); a finding's category."""
+
+    environment = "environment"  # 内外环境
+    facilities = "facilities"  # 功能设置
+    appearance = "appearance"  # 服务形象
+    conduct = "conduct"  # 服务行为
+    business = "business"  # 业务办理
+
+
+AREA_NAMES = {
+    InspectionArea.environment: "内外环境",
+    InspectionArea.facilities: "功能设置",
+    InspectionArea.appearance: "服务形象",
+    InspectionArea.conduct: "服务行为",
+    InspectionArea.business: "业务办理",
+}
+
+
 class Inspection(SQLModel, table=True):
     """A quarterly third-party inspection (第三方监督) of one outlet, with its score."""
 
@@ -211,7 +245,10 @@ class Inspection(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     outlet_id: int = Field(foreign_key="outlet.id", index=True)
     quarter: str = Field(max_length=7, index=True)  # YYYY-Qn
+    # With area scores, their mean (the seed weighs the five areas alike); else as reported.
     score: float = Field(ge=0, le=100)
+    # The InspectionMethod values used, comma-separated in their declared order.
+    methods: str = Field(default="", max_length=120, sa_column_kwargs={"server_default": ""})
     inspected_on: date = Field(sa_type=Date)
     firm: str = Field(max_length=100)
     summary: str = Field(default="", max_length=2000)
@@ -219,14 +256,42 @@ class Inspection(SQLModel, table=True):
     created_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
+class InspectionAreaScore(SQLModel, table=True):
+    """An inspection's score on one of the five areas, 0..100."""
+
+    __tablename__ = "inspection_area_score"
+    __table_args__ = (UniqueConstraint("inspection_id", "area"),)
+    id: int | None = Field(default=None, primary_key=True)
+    inspection_id: int = Field(foreign_key="inspection.id", index=True)
+    area: InspectionArea = Field(sa_type=String(16))
+    score: float = Field(ge=0, le=100)
+
+
+class FindingState(StrEnum):
+    open = "open"  # 待整改
+    rectified = "rectified"  # 已整改（复查确认）
+
+
+FINDING_STATE_NAMES = {FindingState.open: "待整改", FindingState.rectified: "已整改"}
+
+
 class InspectionFinding(SQLModel, table=True):
-    """One problem the inspectors found, in words; photos attach to it."""
+    """One problem the inspectors found, in words, tagged by area and method; photos attach."""
 
     __tablename__ = "inspection_finding"
     id: int | None = Field(default=None, primary_key=True)
     inspection_id: int = Field(foreign_key="inspection.id", index=True)
     text: str = Field(max_length=2000)
     staff_id: int | None = Field(default=None, foreign_key="staff.id")  # 直接责任人
+    # Category (for 举一反三 across outlets) and how it was found; None on findings from before.
+    area: InspectionArea | None = Field(default=None, sa_type=String(16), index=True)
+    method: InspectionMethod | None = Field(default=None, sa_type=String(24))
+    state: FindingState = Field(
+        default=FindingState.open, sa_type=String(12), sa_column_kwargs={"server_default": "open"}
+    )
+    rectified_at: datetime | None = utc_timestamp(default=None)
+    rectified_by: str | None = Field(default=None, max_length=64)
+    rectification_note: str | None = Field(default=None, max_length=500)
     created_at: datetime = utc_timestamp(default_factory=utcnow)
 
 

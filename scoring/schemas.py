@@ -268,12 +268,18 @@ class OrgPublic(BaseModel):
 class FindingCreate(BaseModel):
     text: str
     staff_code: str | None = None
+    area: str | None = Field(default=None, description="category: environment, facilities, …")
+    method: str | None = Field(default=None, description="mystery_shopper, … or on_site")
 
 
 class InspectionCreate(BaseModel):
     outlet_code: str
     quarter: str = Field(description="YYYY-Qn")
-    score: float
+    score: float | None = Field(default=None, description="the whole score, without area_scores")
+    area_scores: dict[str, float] | None = Field(
+        default=None, description="0..100 for each of the five areas; the score is their mean"
+    )
+    methods: list[str] = []
     inspected_on: date
     firm: str
     summary: str = ""
@@ -292,6 +298,9 @@ class FindingPublic(BaseModel):
     id: int
     text: str
     staff_id: int | None
+    area: str | None = None
+    method: str | None = None
+    state: str = "open"
     photos: list[PhotoPublic]
 
 
@@ -300,6 +309,8 @@ class InspectionPublic(BaseModel):
     outlet_code: str
     quarter: str
     score: float
+    area_scores: dict[str, float] = {}
+    methods: list[str] = []
     inspected_on: date
     firm: str
     summary: str
