@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, String
+from sqlalchemy import BigInteger, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from kernel.clock import utcnow
@@ -59,6 +59,95 @@ class Withdrawal(SQLModel, table=True):
     outlet_id: int = Field(foreign_key="outlet.id", index=True)
     teller_id: int = Field(foreign_key="staff.id", index=True)
     occurred_at: datetime = utc_timestamp(default_factory=utcnow)
+
+
+class DocumentKind(StrEnum):
+    """要件 — the supporting documents a centre files with a withdrawal."""
+
+    purchase_contract = "purchase_contract"  # 购房合同或不动产权证书
+    purchase_invoice = "purchase_invoice"  # 购房发票
+    building_permit = "building_permit"  # 建设工程规划许可证
+    repair_certificate = "repair_certificate"  # 房屋安全鉴定或大修证明
+    retirement_certificate = "retirement_certificate"  # 离退休证明
+    incapacity_certificate = "incapacity_certificate"  # 劳动能力鉴定结论
+    termination_certificate = "termination_certificate"  # 终止劳动关系证明
+    emigration_certificate = "emigration_certificate"  # 出境定居证明（注销户口证明）
+    loan_contract = "loan_contract"  # 购房贷款合同
+    rental_contract = "rental_contract"  # 房屋租赁合同或备案证明
+    death_certificate = "death_certificate"  # 死亡证明
+    inheritance_certificate = "inheritance_certificate"  # 继承权公证书或法院判决书
+    power_of_attorney = "power_of_attorney"  # 授权委托书（委托代办）
+
+
+DOCUMENT_ZH = {
+    DocumentKind.purchase_contract: "购房合同或不动产权证书",
+    DocumentKind.purchase_invoice: "购房发票",
+    DocumentKind.building_permit: "建设工程规划许可证",
+    DocumentKind.repair_certificate: "房屋安全鉴定或大修证明",
+    DocumentKind.retirement_certificate: "离退休证明",
+    DocumentKind.incapacity_certificate: "劳动能力鉴定结论",
+    DocumentKind.termination_certificate: "终止劳动关系证明",
+    DocumentKind.emigration_certificate: "出境定居证明",
+    DocumentKind.loan_contract: "购房贷款合同",
+    DocumentKind.rental_contract: "房屋租赁合同或备案证明",
+    DocumentKind.death_certificate: "死亡证明",
+    DocumentKind.inheritance_certificate: "继承权公证书或法院判决书",
+    DocumentKind.power_of_attorney: "授权委托书",
+}
+
+# What each ground needs on file before money leaves (all of them); an agent adds the
+# power of attorney. A centre asks for more at the counter; these are what the books keep.
+REQUIRED_DOCUMENTS: dict[WithdrawalGround, tuple[DocumentKind, ...]] = {
+    WithdrawalGround.purchase: (DocumentKind.purchase_contract, DocumentKind.purchase_invoice),
+    WithdrawalGround.build: (DocumentKind.building_permit,),
+    WithdrawalGround.repair: (DocumentKind.repair_certificate,),
+    WithdrawalGround.retirement: (DocumentKind.retirement_certificate,),
+    WithdrawalGround.incapacity: (
+        DocumentKind.incapacity_certificate,
+        DocumentKind.termination_certificate,
+    ),
+    WithdrawalGround.abroad: (DocumentKind.emigration_certificate,),
+    WithdrawalGround.loan_repayment: (DocumentKind.loan_contract,),
+    WithdrawalGround.rent: (DocumentKind.rental_contract,),
+    WithdrawalGround.death: (DocumentKind.death_certificate, DocumentKind.inheritance_certificate),
+}
+AGENT_DOCUMENTS = (DocumentKind.power_of_attorney,)
+
+
+class PartyRole(StrEnum):
+    """Who besides the depositor a withdrawal names."""
+
+    heir = "heir"  # 继承人或受遗赠人: paid and called on a death withdrawal
+    agent = "agent"  # 委托代办人: came to the counter, and is called
+
+
+PARTY_ZH = {PartyRole.heir: "继承人/受遗赠人", PartyRole.agent: "代办人"}
+
+
+class WithdrawalParty(SQLModel, table=True):
+    """继承人 / 代办人 — a person a withdrawal is paid to or done by instead of the depositor."""
+
+    __tablename__ = "withdrawal_party"
+    __table_args__ = (UniqueConstraint("withdrawal_id", "role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    withdrawal_id: int = Field(foreign_key="withdrawal.id", index=True)
+    role: PartyRole = Field(sa_type=String(8))
+    name: str = Field(max_length=100)
+    id_number: str = Field(max_length=18)
+    phone: str = Field(max_length=20)
+    relationship: str = Field(default="", max_length=20)  # 配偶、子女、父母、受遗赠人…
+    document_ref: str = Field(default="", max_length=64)  # 继承权公证书号 / 委托书编号
+
+
+class WithdrawalDocument(SQLModel, table=True):
+    """要件 — one supporting document of a withdrawal: its kind and number."""
+
+    __tablename__ = "withdrawal_document"
+    __table_args__ = (UniqueConstraint("withdrawal_id", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    withdrawal_id: int = Field(foreign_key="withdrawal.id", index=True)
+    kind: DocumentKind = Field(sa_type=String(32))
+    number: str = Field(max_length=64)
 
 
 class PaymentStatus(StrEnum):

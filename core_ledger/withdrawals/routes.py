@@ -31,7 +31,10 @@ def post_withdrawal(
     body: schemas.WithdrawalCreate, session: SessionDep, _: TellerUser
 ) -> PostingPublic:
     """提取; a payment instruction goes to the bank and a callback follows."""
-    done = service.post_withdrawal(session, **body.model_dump())
+    fields = body.model_dump(exclude={"documents", "heir", "agent"})
+    done = service.post_withdrawal(
+        session, **fields, documents=body.documents, heir=body.heir, agent=body.agent
+    )
     posting = session.get(Posting, done.posting_id)
     assert posting is not None
     return posting_public(session, posting)

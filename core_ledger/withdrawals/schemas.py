@@ -7,6 +7,23 @@ from pydantic import BaseModel, Field
 from core_ledger.journal.schemas import IdempotencyKey
 
 
+class DocumentIn(BaseModel):
+    """要件: a supporting document's kind (see REQUIRED_DOCUMENTS) and number."""
+
+    kind: str
+    number: str
+
+
+class PartyIn(BaseModel):
+    """继承人/受遗赠人 or 代办人: who is paid or came to the counter instead of the depositor."""
+
+    name: str
+    id_number: str
+    phone: str
+    relationship: str = Field(default="", description="与职工关系：配偶、子女、父母、受遗赠人…")
+    document_ref: str = Field(default="", description="继承权公证书号或授权委托书编号")
+
+
 class WithdrawalCreate(BaseModel):
     account_no: str
     amount_fen: int | None = Field(default=None, description="销户类提取可不填，按全部余额")
@@ -16,6 +33,9 @@ class WithdrawalCreate(BaseModel):
     reason: str = "purchase"
     payee_account_no: str = ""
     occurred_at: datetime | None = None
+    documents: list[DocumentIn] = Field(default_factory=list, description="要件，按提取原因")
+    heir: PartyIn | None = Field(default=None, description="职工死亡提取：继承人或受遗赠人")
+    agent: PartyIn | None = Field(default=None, description="委托代办：到柜台办理的代办人")
 
 
 class PaymentSettlementCreate(BaseModel):

@@ -5,31 +5,44 @@ answer settles it: paid → out of the fund's bank account; failed → back into
 account (and a closed account is reopened). Each withdrawal emits exactly one outbox event.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core_ledger.accounts.models import Depositor
 from core_ledger.accounts.service import get_account, record_change
 from core_ledger.interest.service import settle_account_interest
 from core_ledger.journal import service as journal
 from core_ledger.journal.idempotency import replayed
-from core_ledger.journal.models import STATUS_ZH, AccountStatus, FundAccount, GlAccount, Posting
+from core_ledger.journal.models import (
+    STATUS_ZH,
+    AccountStatus,
+    FundAccount,
+    GlAccount,
+    Posting,
+)
 from core_ledger.journal.service import InsufficientBalance, Line
 from core_ledger.limits import AmountKind, within_ceiling
+from core_ledger.loans.models import Loan, LoanStatus
+from core_ledger.loans.service import outstanding_fen
 from core_ledger.money import yuan_str
 from core_ledger.org.service import outlet_and_teller
 from core_ledger.outbox.events import business_event
 from core_ledger.outbox.service import emit
+from core_ledger.withdrawals.claimants import Party, check_documents, check_parties, claimant
 from core_ledger.withdrawals.models import (
     CLOSING_GROUNDS,
     GROUND_ZH,
     PaymentInstruction,
     PaymentStatus,
     Withdrawal,
+    WithdrawalDocument,
     WithdrawalGround,
+    WithdrawalParty,
 )
+from core_ledger.withdrawals.schemas import DocumentIn, PartyIn
 from kernel.clock import local_date, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 
@@ -71,6 +84,54 @@ def _amount(account: FundAccount, *, ground: WithdrawalGround, amount_fen: int |
     return amount_fen
 
 
+# A loan in any of these states would be left without its borrower's account.
+_LOAN_OPEN = (LoanStatus.applied, LoanStatus.approved, LoanStatus.disbursed)
+
+
+def _no_open_loan(session: Session, *, account: FundAccount, ground: WithdrawalGround) -> None:
+    """A closing withdrawal waits until the account's fund loan is settled (or withdrawn)."""
+    loan = session.exec(
+        select(Loan).where(Loan.fund_account_id == account.id, col(Loan.status).in_(_LOAN_OPEN))
+    ).first()
+    if loan is None:
+        return
+    if loan.status != LoanStatus.disbursed:
+        raise Conflict(
+            f"账户 {account.account_no} 有尚未办结的公积金贷款申请（贷款号 {loan.id}），"
+            f"须先撤回或办结该申请，才能办理{GROUND_ZH[ground]}销户提取"
+        )
+    owed = outstanding_fen(session, loan_id=loan.id or 0)
+    raise Conflict(
+        f"账户 {account.account_no} 尚有未结清的公积金贷款（贷款号 {loan.id}，剩余本金 "
+        f"{yuan_str(owed)} 元），须先结清贷款（可先办理偿还贷款提取或提前还款），"
+        f"才能办理{GROUND_ZH[ground]}销户提取"
+    )
+
+
+def _record_parties(
+    session: Session,
+    *,
+    withdrawal: Withdrawal,
+    parties: Sequence[Party | None],
+    documents: Sequence[tuple[Any, str]],
+) -> None:
+    for party in parties:
+        if party is not None:
+            session.add(
+                WithdrawalParty(
+                    withdrawal_id=withdrawal.id or 0,
+                    role=party.role,
+                    name=party.name,
+                    id_number=party.id_number,
+                    phone=party.phone,
+                    relationship=party.relationship,
+                    document_ref=party.document_ref,
+                )
+            )
+    for kind, number in documents:
+        session.add(WithdrawalDocument(withdrawal_id=withdrawal.id or 0, kind=kind, number=number))
+
+
 def post_withdrawal(
     session: Session,
     *,
@@ -82,9 +143,14 @@ def post_withdrawal(
     reason: str = "purchase",
     payee_account_no: str = "",
     occurred_at: datetime | None = None,
+    documents: Sequence[DocumentIn] = (),
+    heir: PartyIn | None = None,
+    agent: PartyIn | None = None,
 ) -> Withdrawal:
-    """提取 at an outlet: debit the account, instruct the bank, emit one outbox event."""
-    payload = {
+    """提取 at an outlet: debit the account, instruct the bank, emit one outbox event.
+
+    A death withdrawal pays and calls the heir; an agent's is called; see `claimants`."""
+    payload: dict[str, Any] = {
         "account_no": account_no,
         "amount_fen": amount_fen,
         "outlet_code": outlet_code,
@@ -92,16 +158,30 @@ def post_withdrawal(
         "reason": reason,
         "payee_account_no": payee_account_no,
     }
+    # Only when given, so a key used before documents were recorded still replays.
+    if documents:
+        payload["documents"] = [d.model_dump() for d in documents]
+    for role, party in (("heir", heir), ("agent", agent)):
+        if party is not None:
+            payload[role] = party.model_dump()
     if replay := replayed(session, Posting, key=idempotency_key, payload=payload):
         return session.exec(select(Withdrawal).where(Withdrawal.posting_id == replay.id)).one()
     ground = parse_ground(reason)
     if amount_fen is not None:
         journal.positive(amount_fen)
         within_ceiling(amount_fen, kind=AmountKind.withdrawal)
+    filed = check_documents(ground=ground, documents=documents, agent=agent is not None)
     when = journal.moment(occurred_at)
     outlet, teller = outlet_and_teller(session, outlet_code=outlet_code, teller_code=teller_code)
     account = get_account(session, account_no=account_no, for_update=True)
     _usable(account)
+    depositor = session.get(Depositor, account.depositor_id)
+    assert depositor is not None
+    heir_party, agent_party = check_parties(
+        ground=ground, heir=heir, agent=agent, depositor_id=depositor.id_number
+    )
+    if ground in CLOSING_GROUNDS:
+        _no_open_loan(session, account=account, ground=ground)
     amount = _amount(account, ground=ground, amount_fen=amount_fen)
     if ground in CLOSING_GROUNDS:
         settle_account_interest(session, account=account, through=local_date(when), memo="销户结息")
@@ -145,19 +225,28 @@ def post_withdrawal(
             to_status=AccountStatus.closed,
             reason=GROUND_ZH[ground],
         )
-    depositor = session.get(Depositor, account.depositor_id)
-    assert depositor is not None
+    _record_parties(
+        session, withdrawal=withdrawal, parties=(heir_party, agent_party), documents=filed
+    )
     session.add(
         PaymentInstruction(
             withdrawal_id=withdrawal.id or 0,
             amount_fen=amount,
-            payee_name=depositor.name,
+            payee_name=heir_party.name if heir_party else depositor.name,  # an heir is paid
             payee_account_no=payee_account_no.strip(),
         )
     )
     event = business_event(
         session, kind="withdrawal", business_id=withdrawal.id or 0, posting=posting, account=account
     )
+    called = claimant(
+        depositor_name=depositor.name,
+        depositor_phone=depositor.phone,
+        depositor_id=depositor.id_number,
+        heir=heir_party,
+        agent=agent_party,
+    )
+    event["person"] = called.person(account_no=account.account_no)
     event.update(ground=ground.value, amount_fen=amount, receipt_no=posting.receipt_no)
     emit(session, kind="withdrawal.completed", aggregate_id=withdrawal.id or 0, payload=event)
     return withdrawal

@@ -22,7 +22,8 @@ from core_ledger.loans.models import Project
 from core_ledger.org import service as org
 from core_ledger.remittance import service as remittances
 from core_ledger.withdrawals import service as withdrawals
-from core_ledger.withdrawals.models import PaymentInstruction
+from core_ledger.withdrawals.models import REQUIRED_DOCUMENTS, PaymentInstruction, WithdrawalGround
+from core_ledger.withdrawals.schemas import DocumentIn
 from kernel.auth import create_user
 from kernel.clock import centre_tz, utcnow
 from kernel.periods import months_between, shift
@@ -294,6 +295,15 @@ def _withdraw(
     closing = rng.random() < 0.04
     if not closing and balance < 200_000:
         return False
+    ground = (
+        WithdrawalGround.retirement
+        if closing
+        else WithdrawalGround(rng.choice(["purchase", "rent", "loan_repayment", "repair"]))
+    )
+    documents = [
+        DocumentIn(kind=kind.value, number=f"{kind.value[:4].upper()}{rng.randrange(10**6):06d}")
+        for kind in REQUIRED_DOCUMENTS[ground]
+    ]
     done = withdrawals.post_withdrawal(
         session,
         account_no=account_no,
@@ -301,11 +311,10 @@ def _withdraw(
         outlet_code=outlet,
         teller_code=teller,
         idempotency_key=f"demo-wd-{account_no}",
-        reason="retirement"
-        if closing
-        else rng.choice(["purchase", "rent", "loan_repayment", "repair"]),
+        reason=ground.value,
         payee_account_no=f"6217{rng.randrange(10**15):015d}",
         occurred_at=_moment(rng, start, end),
+        documents=documents,
     )
     paid = rng.random() > 0.03
     payment = session.exec(

@@ -15,10 +15,35 @@ from core_ledger.journal.models import FundAccount
 from core_ledger.loans import service as loans
 from core_ledger.org import service as org
 from core_ledger.remittance import service as remittances
+from core_ledger.withdrawals.models import AGENT_DOCUMENTS, REQUIRED_DOCUMENTS, WithdrawalGround
+from core_ledger.withdrawals.schemas import DocumentIn, PartyIn
 from kernel.periods import current_month, shift
 from tests.conftest import Bind
 
 _serial = count(1)
+
+
+def documents_for(ground: str, *, agent: bool = False) -> list[DocumentIn]:
+    """The supporting documents (要件) a ground needs, with made-up numbers."""
+    kinds = REQUIRED_DOCUMENTS[WithdrawalGround(ground)] + (AGENT_DOCUMENTS if agent else ())
+    return [
+        DocumentIn(kind=kind.value, number=f"{kind.value[:4].upper()}-2026-0001") for kind in kinds
+    ]
+
+
+# An heir no depositor of the factories can be (born 1960, area 430902).
+HEIR = PartyIn(
+    name="王继承",
+    id_number=make_resident_id(area="430902", birth=date(1960, 5, 1), sequence=11),
+    phone="13655550001",
+    relationship="子女",
+    document_ref="(2026)湘岳证字第0001号",
+)
+
+
+def documents_json(ground: str = "purchase") -> list[dict[str, str]]:
+    """The same, as an API body carries them."""
+    return [document.model_dump() for document in documents_for(ground)]
 
 
 @dataclass

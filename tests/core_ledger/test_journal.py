@@ -17,7 +17,7 @@ from core_ledger.withdrawals.service import post_withdrawal
 from kernel.clock import centre_tz, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
 from kernel.periods import current_month, shift
-from tests.core_ledger.conftest import Centre
+from tests.core_ledger.conftest import Centre, documents_for
 
 # Postings write lines and move balances differently on SQLite (the demo): run there too.
 pytestmark = pytest.mark.sqlite_too
@@ -71,6 +71,7 @@ def test_every_posting_has_a_printable_receipt(centre: Centre) -> None:
         outlet_code="WD01",
         teller_code="T01",
         idempotency_key="wd",
+        documents=documents_for("purchase"),
     )
     posting = centre.session.get(Posting, done.posting_id)
     assert posting is not None

@@ -32,7 +32,7 @@ from kernel.clock import utcnow
 from kernel.errors import DomainError
 from kernel.periods import current_month, shift
 from tests.conftest import Bind
-from tests.core_ledger.conftest import Centre, make_centre
+from tests.core_ledger.conftest import HEIR, Centre, documents_for, make_centre
 
 DEPOSITORS = 4
 GROUNDS = st.sampled_from(["purchase", "rent", "repair", "retirement", "death"])
@@ -113,6 +113,8 @@ def _ledger_machine(engine: Bind) -> type[RuleBasedStateMachine]:
                     outlet_code="WD01",
                     teller_code="T01",
                     idempotency_key=self._key(),
+                    documents=documents_for(ground),
+                    heir=HEIR if ground == "death" else None,
                 )
             )
 

@@ -14,7 +14,7 @@ from core_ledger.withdrawals.service import post_withdrawal
 from kernel.auth import create_user
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from kernel.periods import current_month, shift
-from tests.core_ledger.conftest import Centre
+from tests.core_ledger.conftest import Centre, documents_for
 
 # On SQLite (the demo) the roster is checked in Python, not in the database: run there too.
 pytestmark = pytest.mark.sqlite_too
@@ -278,6 +278,7 @@ def test_a_reversal_that_would_overdraw_is_refused(centre: Centre) -> None:
         outlet_code="WD01",
         teller_code="T01",
         idempotency_key="wd",
+        documents=documents_for("purchase"),
     )
     with pytest.raises(Conflict, match="不足以冲回"):
         remittances.reverse_remittance(

@@ -11,12 +11,12 @@ from core_ledger.journal.models import AccountStatus, GlAccount
 from core_ledger.journal.service import AccountNotUsable, InsufficientBalance
 from core_ledger.outbox.models import OutboxEvent
 from core_ledger.remittance.service import credit_individual
-from core_ledger.withdrawals.models import PaymentInstruction, PaymentStatus
+from core_ledger.withdrawals.models import PaymentInstruction, PaymentStatus, WithdrawalGround
 from core_ledger.withdrawals.service import post_withdrawal, settle_payment
 from kernel.clock import utcnow
 from kernel.errors import Invalid
 from kernel.periods import current_month, shift
-from tests.core_ledger.conftest import Centre
+from tests.core_ledger.conftest import Centre, documents_for
 
 # Postings write lines and move balances differently on SQLite (the demo): run there too.
 pytestmark = pytest.mark.sqlite_too
@@ -41,6 +41,8 @@ def _withdraw(centre: Centre, **change: object) -> object:
         "reason": "purchase",
         **change,
     }
+    if body["reason"] in WithdrawalGround.__members__:
+        body.setdefault("documents", documents_for(str(body["reason"])))
     return post_withdrawal(centre.session, **body)  # type: ignore[arg-type]
 
 

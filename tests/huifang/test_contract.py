@@ -11,6 +11,7 @@ from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer
 from core_ledger.journal.models import Posting
 from ivr.config import get_ivr_settings
 from tests.conftest import Bind, make_user
+from tests.core_ledger.conftest import documents_json
 
 
 @pytest.fixture
@@ -76,6 +77,7 @@ def test_bad_withdrawals_get_a_clear_4xx_and_post_nothing(
         "outlet_code": "WD01",
         "teller_code": "T01",
         "idempotency_key": "k1",
+        "documents": documents_json(),
         **change,
     }
     answer = client.post("/api/ledger/withdrawals", json=body, headers=auth)
@@ -127,6 +129,7 @@ def _a_task_with_an_attempt(client: TestClient, auth: dict[str, str], engine: Bi
             "outlet_code": "WD01",
             "teller_code": "T01",
             "idempotency_key": "w1",
+            "documents": documents_json(),
         },
         headers=auth,
     )

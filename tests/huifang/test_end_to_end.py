@@ -15,6 +15,7 @@ from core_ledger.journal.models import Posting
 from kernel.clock import utcnow
 from kernel.periods import month_of
 from tests.conftest import Bind, Stack, make_user
+from tests.core_ledger.conftest import documents_json
 
 # The app serves from its own threads and the worker runs as a subprocess: committed data.
 pytestmark = pytest.mark.committed
@@ -111,6 +112,7 @@ def test_withdrawal_is_called_back_and_moves_the_outlet_score(stack: Stack, engi
         "outlet_code": "WD01",
         "teller_code": "T01",
         "idempotency_key": "wd-1",
+        "documents": documents_json(),
     }
     posted = httpx.post(f"{stack.app_url}/api/ledger/withdrawals", json=withdrawal, headers=auth)
     assert posted.status_code == 201, posted.text
@@ -159,6 +161,7 @@ def test_same_idempotency_key_gives_one_posting_and_one_callback(
         "outlet_code": "WD01",
         "teller_code": "T01",
         "idempotency_key": "same-key",
+        "documents": documents_json(),
     }
     first = httpx.post(f"{stack.app_url}/api/ledger/withdrawals", json=body, headers=auth)
     second = httpx.post(f"{stack.app_url}/api/ledger/withdrawals", json=body, headers=auth)
