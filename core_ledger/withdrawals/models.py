@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from kernel.clock import utcnow
 from kernel.columns import utc_timestamp
+from kernel.crypto import encrypted
 
 
 class WithdrawalGround(StrEnum):
@@ -133,8 +134,8 @@ class WithdrawalParty(SQLModel, table=True):
     withdrawal_id: int = Field(foreign_key="withdrawal.id", index=True)
     role: PartyRole = Field(sa_type=String(8))
     name: str = Field(max_length=100)
-    id_number: str = Field(max_length=18)
-    phone: str = Field(max_length=20)
+    id_number: str = encrypted("withdrawal_party.id_number")
+    phone: str = encrypted("withdrawal_party.phone")
     relationship: str = Field(default="", max_length=20)  # 配偶、子女、父母、受遗赠人…
     document_ref: str = Field(default="", max_length=64)  # 继承权公证书号 / 委托书编号
 

@@ -43,8 +43,8 @@ def upgrade() -> None:
         sa.Column("withdrawal_id", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=8), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("id_number", sqlmodel.sql.sqltypes.AutoString(length=18), nullable=False),
-        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("id_number", sa.Text(), nullable=False),
+        sa.Column("phone", sa.Text(), nullable=False),
         sa.Column("relationship", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("document_ref", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.ForeignKeyConstraint(
