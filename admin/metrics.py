@@ -5,6 +5,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from admin.access import OperatorPageUser, templates
 from callbacks.metrics import outlet_metrics, rectification_results
+from callbacks.weblink import link_funnel
 from kernel.clock import utcnow
 from kernel.db import SessionDep
 from kernel.errors import DomainError
@@ -22,10 +23,13 @@ def metrics_page(
     try:
         rows = outlet_metrics(session, period=str(context["period"]))
         rectified = rectification_results(session, period=str(context["period"]))
+        links = link_funnel(session, period=str(context["period"]))
     except DomainError as error:
         context["error"] = error.message
         return templates.TemplateResponse(
             request, "metrics.html", context, status_code=error.status_code
         )
-    context.update(rows=[row.as_dict() for row in rows], rectified=rectified, error=None)
+    context.update(
+        rows=[row.as_dict() for row in rows], rectified=rectified, links=links, error=None
+    )
     return templates.TemplateResponse(request, "metrics.html", context)

@@ -19,6 +19,7 @@ from callbacks.schemas import (
 )
 from callbacks.service import answers_for, attempts_of, get_task
 from callbacks.sms import opt_out_phone
+from callbacks.weblink import link_funnel
 from kernel.auth import OperatorUser, TellerUser
 from kernel.clock import utcnow
 from kernel.db import SessionDep
@@ -147,6 +148,14 @@ def metrics(
 ) -> list[dict[str, object]]:
     """回访率, reach rate and medians per outlet for a month of business (default: this one)."""
     return [row.as_dict() for row in outlet_metrics(session, period=period or _this_month())]
+
+
+@router.get("/metrics/web-links")
+def web_link_metrics(
+    session: SessionDep, _: OperatorUser, period: str | None = None
+) -> dict[str, int]:
+    """The web survey links of a month's business: sent, opened, answered, expired unanswered."""
+    return link_funnel(session, period=period or _this_month()).as_dict()
 
 
 @router.get("/rectifications")

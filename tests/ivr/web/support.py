@@ -27,7 +27,8 @@ def linked_task(engine: Bind, *, phone: str = PHONE) -> tuple[int, str]:
         attempt = begin_attempt(session, task_id=task_id, attempt_no=2)
         assert attempt is not None and attempt.channel == "sms", "set HUIFANG_VOICE_ATTEMPTS=1"
         token = issue_link(session, attempt=attempt, secret=get_ivr_settings().link_secret)
-        attempt_placed(session, attempt_id=attempt.id or 0, provider_sid="SM" + "7" * 32)
+        sid = "SM" + f"{task_id:032d}"
+        attempt_placed(session, attempt_id=attempt.id or 0, provider_sid=sid)
         session.commit()
     return task_id, token
 

@@ -244,3 +244,28 @@ def test_both_modes_offer_the_link_beside_the_digits() -> None:
         signature="住房公积金", business="loan", on=date(2026, 11, 3), outlet="城东网点"
     )
     assert "/s/" not in plain
+
+
+def test_the_funnel_counts_sent_opened_answered_and_expired(
+    client: TestClient, engine: Bind
+) -> None:
+    from tests.conftest import make_user
+
+    answered_id, answered = linked_task(engine, phone="+8613900000001")
+    _, opened = linked_task(engine, phone="+8613900000002")
+    expired_id, _ = linked_task(engine, phone="+8613900000003")
+    linked_task(engine, phone="+8613900000004")
+    client.get(f"/s/{answered}")
+    assert "提交成功" in _post(client, answered, EVERYTHING_FINE)
+    client.get(f"/s/{opened}")
+    expire(engine, expired_id)
+    password = make_user(engine, username="op", role="operator")
+    token = client.post("/api/auth/token", data={"username": "op", "password": password})
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    figures = client.get("/api/callbacks/metrics/web-links?period=2026-11", headers=bearer)
+    assert figures.json() == {"sent": 4, "opened": 2, "answered": 1, "expired": 1}
+    assert answered_id != expired_id
+    client.post("/login", data={"username": "op", "password": password})
+    page = client.get("/callbacks/metrics?period=2026-11").text
+    card = page[page.index('id="web-links"') :]
+    assert "<td>4</td><td>2</td><td>1</td><td>1</td>" in card and "25.0%" in card
