@@ -1,7 +1,7 @@
 """withdrawals: heirs and agents (withdrawal_party) and supporting documents (withdrawal_document)
 
 Revision ID: 04ef753752e6
-Revises: c17e5a0b9d21
+Revises: 3c9d5e71a2b4
 Create Date: 2026-12-03 06:23:20.890242
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "04ef753752e6"
-down_revision: str | Sequence[str] | None = "c17e5a0b9d21"
+down_revision: str | Sequence[str] | None = "3c9d5e71a2b4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
