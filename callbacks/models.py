@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from kernel.clock import utcnow
 from kernel.columns import utc_timestamp
+from kernel.crypto import PHONE, blind_index_field, encrypted, keep_blind_index
 from kernel.vocabulary import Channel
 from scoring.exclusions.models import Finding
 
@@ -36,7 +37,9 @@ class CallbackTask(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("event_id", "audience"),
         # One project-contact callback per phone, outlet and local month (NULL for the others).
-        UniqueConstraint("phone", "outlet_id", "contact_month", name="uq_callback_task_contact"),
+        UniqueConstraint(
+            "phone_index", "outlet_id", "contact_month", name="uq_callback_task_contact"
+        ),
         Index("ix_callback_task_due", "status", "due_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -54,7 +57,8 @@ class CallbackTask(SQLModel, table=True):
     person_name: str = Field(max_length=100)
     # From the resident ID when the ledger has one (male | female): 王先生 or 王女士 on the phone.
     person_gender: str | None = Field(default=None, max_length=8)
-    phone: str = Field(max_length=20, index=True)
+    phone: str = encrypted("callback_task.phone")  # sealed; looked up by phone_index
+    phone_index: str = blind_index_field(default="")
     status: TaskStatus = Field(default=TaskStatus.scheduled, sa_type=String(12), index=True)
     due_at: datetime | None = utc_timestamp(default=None)
     attempts_made: int = 0
@@ -146,13 +150,14 @@ class SmsReply(SQLModel, table=True):
     __tablename__ = "sms_reply"
     id: int | None = Field(default=None, primary_key=True)
     message_sid: str = Field(max_length=64, unique=True)
-    phone: str = Field(max_length=20, index=True)
+    phone: str = encrypted("sms_reply.phone")
+    phone_index: str = blind_index_field(default="")
     task_id: int | None = Field(default=None, foreign_key="callback_task.id", index=True)
     attempt_id: int | None = Field(default=None, foreign_key="call_attempt.id")
     kind: str = Field(max_length=12)  # complete | partial | nonsense | opt_out | empty
     action: str = Field(max_length=20)
     missing: str = Field(default="", max_length=100)  # comma-separated questions
-    raw: str = Field(max_length=2000)
+    raw: str = encrypted("sms_reply.raw")  # their words may name anyone, or a number
     received_at: datetime = utc_timestamp(default_factory=utcnow)
 
 
@@ -161,11 +166,17 @@ class DoNotCall(SQLModel, table=True):
 
     __tablename__ = "do_not_call"
     id: int | None = Field(default=None, primary_key=True)
-    phone: str = Field(max_length=20, unique=True)
+    phone: str = encrypted("do_not_call.phone")
+    phone_index: str = blind_index_field(default="", unique=True)
     reason: str = Field(max_length=20)  # opted_out | requested | complaint
     actor: str = Field(max_length=64)
     note: str | None = Field(default=None, max_length=500)
     created_at: datetime = utc_timestamp(default_factory=utcnow)
+
+
+keep_blind_index(CallbackTask, source="phone", target="phone_index", kind=PHONE)
+keep_blind_index(SmsReply, source="phone", target="phone_index", kind=PHONE)
+keep_blind_index(DoNotCall, source="phone", target="phone_index", kind=PHONE)
 
 
 class ExceptionStatus(StrEnum):

@@ -6,6 +6,7 @@ from sqlmodel import Session, col, select
 
 from callbacks.config import CallbackSettings
 from callbacks.models import CallbackTask, DoNotCall, TaskKind
+from kernel.crypto import phone_index
 
 # Reasons a task is closed before anyone is called.
 DO_NOT_CALL = "do_not_call"
@@ -14,14 +15,21 @@ SUPPRESSED = "suppressed"
 
 def is_do_not_call(session: Session, *, phone: str) -> bool:
     """Whether a number is on the do-not-call list."""
-    return session.exec(select(DoNotCall.id).where(DoNotCall.phone == phone)).first() is not None
+    return (
+        session.exec(
+            select(DoNotCall.id).where(DoNotCall.phone_index == phone_index(phone))
+        ).first()
+        is not None
+    )
 
 
 def add_do_not_call(
     session: Session, *, phone: str, reason: str, actor: str, note: str | None = None
 ) -> DoNotCall:
     """Put a number on the do-not-call list once; a repeat returns the existing entry."""
-    existing = session.exec(select(DoNotCall).where(DoNotCall.phone == phone)).first()
+    existing = session.exec(
+        select(DoNotCall).where(DoNotCall.phone_index == phone_index(phone))
+    ).first()
     if existing is not None:
         return existing
     entry = DoNotCall(phone=phone, reason=reason, actor=actor, note=note)
@@ -32,7 +40,9 @@ def add_do_not_call(
 
 def remove_do_not_call(session: Session, *, phone: str) -> bool:
     """Take a number off the list (the person asked to be called again); True if it was on."""
-    entry = session.exec(select(DoNotCall).where(DoNotCall.phone == phone)).first()
+    entry = session.exec(
+        select(DoNotCall).where(DoNotCall.phone_index == phone_index(phone))
+    ).first()
     if entry is None:
         return False
     session.delete(entry)
@@ -45,7 +55,7 @@ def _recently_called(session: Session, *, task: CallbackTask, days: int) -> bool
     since = task.created_at - timedelta(days=days)
     query = (
         select(CallbackTask.id)
-        .where(CallbackTask.phone == task.phone, CallbackTask.id != task.id)
+        .where(CallbackTask.phone_index == phone_index(task.phone), CallbackTask.id != task.id)
         .where(CallbackTask.kind == TaskKind.survey)
         .where(col(CallbackTask.created_at) >= since)
         .where(col(CallbackTask.close_reason).is_distinct_from(SUPPRESSED))

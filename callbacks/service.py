@@ -21,6 +21,7 @@ from callbacks.optout import close_reason_for
 from callbacks.schedule import first_attempt_at, next_slot, retry_at, sms_deadline
 from callbacks.triage import open_exception, reasons_in, settle_rectification
 from kernel.clock import as_utc, utcnow
+from kernel.crypto import phone_index
 from kernel.errors import NotFound
 from kernel.periods import month_of
 from kernel.vocabulary import (
@@ -120,7 +121,7 @@ def _contact_task(
     return session.exec(
         select(CallbackTask)
         .where(
-            CallbackTask.phone == phone,
+            CallbackTask.phone_index == phone_index(phone),
             CallbackTask.outlet_id == outlet_id,
             CallbackTask.contact_month == month,
         )

@@ -38,6 +38,7 @@ from callbacks.service import (
 )
 from callbacks.triage import open_exception
 from kernel.clock import utcnow
+from kernel.crypto import phone_index
 from kernel.vocabulary import QUESTION_LABELS, Channel, Question
 
 # Twilio error codes on a failed message that mean the number itself is wrong.
@@ -76,7 +77,8 @@ def _waiting(session: Session, *, phone: str) -> tuple[CallbackTask, CallAttempt
     query = (
         select(CallbackTask, CallAttempt)
         .join(CallAttempt, col(CallAttempt.task_id) == col(CallbackTask.id))
-        .where(CallbackTask.phone == phone, CallbackTask.status == TaskStatus.sms_sent)
+        .where(CallbackTask.phone_index == phone_index(phone))
+        .where(CallbackTask.status == TaskStatus.sms_sent)
         .where(col(CallbackTask.kind).in_(RATING_KINDS), CallAttempt.channel == Channel.sms)
         .order_by(col(CallbackTask.created_at).desc(), col(CallAttempt.attempt_no).desc())
     )
@@ -277,7 +279,7 @@ def opt_out_phone(session: Session, *, phone: str, actor: str) -> list[int]:
     """Close every task still waiting to reach this number; return their ids."""
     statuses = [*OPEN_STATUSES, TaskStatus.exception]
     query = select(CallbackTask).where(
-        CallbackTask.phone == phone, col(CallbackTask.status).in_(statuses)
+        CallbackTask.phone_index == phone_index(phone), col(CallbackTask.status).in_(statuses)
     )
     closed = []
     for task in session.exec(query.with_for_update()).all():

@@ -18,6 +18,7 @@ from sqlmodel import Field, SQLModel, col
 
 from kernel.clock import utcnow
 from kernel.columns import utc_timestamp
+from kernel.crypto import PHONE, blind_index_field, encrypted, keep_blind_index
 from kernel.vocabulary import Answer
 
 
@@ -51,7 +52,8 @@ class CallbackRating(SQLModel, table=True):
     efficiency: Answer | None = Field(default=None, sa_type=String(16))
     repeat_trip: bool | None = None
     favour_asked: bool | None = None
-    phone: str | None = Field(default=None, max_length=20, index=True)  # E.164, as called
+    phone: str | None = encrypted("callback_rating.phone", default=None)  # E.164, as called
+    phone_index: str | None = blind_index_field(default=None)
     # Held out of every ranking while an anti-gaming flag on it is open or upheld.
     held: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     rated_at: datetime = utc_timestamp(default_factory=utcnow)
@@ -63,6 +65,9 @@ class CallbackRating(SQLModel, table=True):
     # One report found untrue or not the staff's doing leaves the red flags; the rest still counts.
     repeat_trip_excluded: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     favour_excluded: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
+keep_blind_index(CallbackRating, source="phone", target="phone_index", kind=PHONE)
 
 
 def counted_rating() -> ColumnElement[bool]:

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from core_ledger.accounts.models import Depositor
 from core_ledger.org.models import Staff
 from kernel.clock import as_utc, utcnow
+from kernel.crypto import phone_index
 from kernel.errors import Conflict, Invalid, NotFound
 from kernel.periods import month_of, parse_period
 from kernel.phone import mask, normalize
@@ -80,12 +81,13 @@ def _suspicions(session: Session, *, phone: str) -> list[tuple[FlagReason, str]]
     national = phone[3:] if phone.startswith("+86") else phone
     # Staff and depositor numbers may be stored with or without +86; look for both.
     forms = {phone, national}
-    staff = session.exec(select(Staff).where(col(Staff.phone).in_(forms))).all()
+    indexes = [phone_index(form) for form in forms]
+    staff = session.exec(select(Staff).where(col(Staff.phone_index).in_(indexes))).all()
     if staff:
         names = "、".join(f"{s.name}（{s.code}）" for s in staff)
         found.append((FlagReason.staff_phone, f"回访号码 {shown} 是工作人员 {names} 的号码"))
     depositors = session.exec(
-        select(func.count()).select_from(Depositor).where(col(Depositor.phone).in_(forms))
+        select(func.count()).select_from(Depositor).where(col(Depositor.phone_index).in_(indexes))
     ).one()
     if depositors >= 2:
         found.append(

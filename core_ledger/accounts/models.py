@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 from core_ledger.columns import DecimalText
 from kernel.clock import utcnow
 from kernel.columns import utc_timestamp
+from kernel.crypto import ID_NUMBER, PHONE, blind_index_field, encrypted, keep_blind_index
 
 
 class Unit(SQLModel, table=True):
@@ -22,7 +23,7 @@ class Unit(SQLModel, table=True):
     credit_code: str = Field(max_length=18, unique=True, index=True)  # 统一社会信用代码
     name: str = Field(max_length=200)
     contact_name: str = Field(max_length=100)
-    contact_phone: str = Field(max_length=20)
+    contact_phone: str = encrypted("unit.contact_phone")
     bank_name: str = Field(max_length=100)
     bank_account_no: str = Field(max_length=40)
     unit_rate: Decimal = Field(sa_type=DecimalText)
@@ -45,10 +46,17 @@ class Depositor(SQLModel, table=True):
     """缴存职工 — a person with a provident fund account."""
 
     id: int | None = Field(default=None, primary_key=True)
-    id_number: str = Field(max_length=18, unique=True, index=True)
+    # Sealed at rest (kernel.crypto); found by their blind indexes.
+    id_number: str = encrypted("depositor.id_number")
+    id_number_index: str = blind_index_field(default="", unique=True)
     name: str = Field(max_length=100)
-    phone: str = Field(max_length=20, index=True)
+    phone: str = encrypted("depositor.phone")
+    phone_index: str = blind_index_field(default="")
     created_at: datetime = utc_timestamp(default_factory=utcnow)
+
+
+keep_blind_index(Depositor, source="id_number", target="id_number_index", kind=ID_NUMBER)
+keep_blind_index(Depositor, source="phone", target="phone_index", kind=PHONE)
 
 
 class AccountChange(SQLModel, table=True):

@@ -13,6 +13,7 @@ from core_ledger.journal.service import moment
 from core_ledger.limits import ledger_month, wage_base
 from kernel.auth import Role, User
 from kernel.clock import utcnow
+from kernel.crypto import id_number_index
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from kernel.periods import current_month
 from kernel.phone import normalize
@@ -120,7 +121,9 @@ def open_depositor(
     if wage_base_fen > 0:  # 0: no base registered yet
         wage_base(wage_base_fen)
     unit = get_unit(session, code=unit_code) if unit_code else None
-    if session.exec(select(Depositor).where(Depositor.id_number == id_number)).first():
+    if session.exec(
+        select(Depositor).where(Depositor.id_number_index == id_number_index(id_number))
+    ).first():
         raise Conflict("该身份证号已开户，请勿重复开户")
     depositor = Depositor(id_number=id_number, name=name.strip(), phone=phone)
     session.add(depositor)

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 from core_ledger.columns import DecimalText
 from kernel.clock import utcnow
 from kernel.columns import calendar_day, utc_timestamp
+from kernel.crypto import encrypted
 
 
 class Project(SQLModel, table=True):
@@ -20,7 +21,7 @@ class Project(SQLModel, table=True):
     name: str = Field(max_length=200)
     developer: str = Field(max_length=200)
     contact_name: str = Field(max_length=100)  # the project's responsible person
-    contact_phone: str = Field(max_length=20)
+    contact_phone: str = encrypted("project.contact_phone")
     active: bool = True
     created_at: datetime = utc_timestamp(default_factory=utcnow)
 

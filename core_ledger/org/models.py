@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from kernel.clock import utcnow
 from kernel.columns import utc_timestamp
+from kernel.crypto import PHONE, blind_index_field, encrypted, keep_blind_index
 
 
 class Outlet(SQLModel, table=True):
@@ -26,7 +27,11 @@ class Staff(SQLModel, table=True):
     code: str = Field(max_length=32, unique=True, index=True)
     name: str = Field(max_length=100)
     outlet_id: int | None = Field(default=None, foreign_key="outlet.id", index=True)
-    phone: str = Field(max_length=20, index=True)
+    phone: str = encrypted("staff.phone")  # sealed; anti-gaming finds it by phone_index
+    phone_index: str = blind_index_field(default="")
+
+
+keep_blind_index(Staff, source="phone", target="phone_index", kind=PHONE)
 
 
 class Department(SQLModel, table=True):

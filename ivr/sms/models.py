@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from kernel.clock import utcnow
 from kernel.columns import utc_timestamp
+from kernel.crypto import PHONE, blind_index_field, encrypted, keep_blind_index
 
 
 class SmsDirection(StrEnum):
@@ -26,8 +27,11 @@ class SmsMessage(SQLModel, table=True):
     # None only for a TwiML reply until its first status callback names it.
     message_sid: str | None = Field(default=None, max_length=34, unique=True)
     direction: str = Field(max_length=16)
-    phone: str = Field(max_length=32, index=True)  # the person's number (E.164 when it is one)
-    body: str = Field(default="", max_length=1600)
+    # The person's number (E.164 when it is one), sealed; the service's Core INSERTs set its
+    # phone_index themselves (no ORM event sees them).
+    phone: str = encrypted("sms_message.phone")
+    phone_index: str = blind_index_field(default="")
+    body: str = encrypted("sms_message.body", default="")
     # Outbound: invitation, or the callbacks action a reply answers (follow_up, clarify, thanks,
     # thanks_follow_up, opted_out, no_survey).
     purpose: str | None = Field(default=None, max_length=20)
@@ -42,6 +46,9 @@ class SmsMessage(SQLModel, table=True):
     error_code: int | None = None
     created_at: datetime = utc_timestamp(default_factory=utcnow)
     updated_at: datetime = utc_timestamp(default_factory=utcnow)
+
+
+keep_blind_index(SmsMessage, source="phone", target="phone_index", kind=PHONE)
 
 
 class SmsStatusEvent(SQLModel, table=True):

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from ivr.sms.models import SmsDirection, SmsMessage, SmsStatusEvent
 from kernel.clock import utcnow
+from kernel.crypto import phone_index
 
 # How far along a message is. Twilio does not promise callbacks arrive in order (and sends no
 # SequenceNumber for messages), so a status is applied only when it is further than the last.
@@ -53,6 +54,7 @@ def record_inbound(
             message_sid=message_sid,
             direction=SmsDirection.inbound,
             phone=phone,
+            phone_index=phone_index(phone),
             body=body,
             status="received",
             created_at=now,
@@ -111,6 +113,7 @@ def record_sent(
     values = {
         "direction": SmsDirection.outbound_api,
         "phone": phone,
+        "phone_index": phone_index(phone),
         "body": body,
         "purpose": INVITATION,
         "attempt_id": attempt_id,
@@ -128,7 +131,7 @@ def record_sent(
 def recently_answered(session: Session, *, phone: str, purpose: str, since: datetime) -> bool:
     """Whether we answered this number with a text of this purpose since a moment."""
     query = select(SmsMessage.id).where(
-        SmsMessage.phone == phone,
+        SmsMessage.phone_index == phone_index(phone),
         SmsMessage.purpose == purpose,
         col(SmsMessage.created_at) >= since,
     )

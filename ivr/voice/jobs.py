@@ -83,29 +83,41 @@ def transcribe_recording(recording_id: int) -> str | None:
         url = recording.recording_url
     settings = get_ivr_settings()
     try:
-        transcript = transcribe(wav=fetch_recording(settings, url=url))
-    except (UnreadableAudio, AsrUnavailable) as error:
-        _fail(recording_id, str(error))
-        return None
+        wav = fetch_recording(settings, url=url)
     except RecordingUnavailable as error:
         if error.permanent:
             _fail(recording_id, str(error))
             return None
         raise  # a network fault or a 5xx: RQ retries, then the reconciler
+    try:
+        transcript = transcribe(wav=wav)
+    except (UnreadableAudio, AsrUnavailable) as error:
+        _fail(recording_id, str(error), audio=wav)
+        return None
     text = transcript.text.replace(" ", "")
     with session_scope() as session:
         recording = session.get(VoiceRecording, recording_id, with_for_update=True)
         if recording is None or recording.status != TranscriptStatus.pending:
             return None
+        _hold(recording, wav)
         keep_transcript(session, recording=recording, text=text, confidence=transcript.confidence)
         return recording.transcript
 
 
-def _fail(recording_id: int, error: str) -> None:
+def _hold(recording: VoiceRecording, audio: bytes) -> None:
+    """Keep the audio we fetched, sealed at rest, so the provider's copy can go."""
+    if recording.audio is None and recording.audio_purged_at is None:
+        recording.audio = audio
+        recording.audio_fetched_at = utcnow()
+
+
+def _fail(recording_id: int, error: str, *, audio: bytes | None = None) -> None:
     """Mark a recording as not transcribable; operators can still listen to it."""
     with session_scope() as session:
         recording = session.get(VoiceRecording, recording_id)
         if recording is not None and recording.status == TranscriptStatus.pending:
             recording.status = TranscriptStatus.failed
             recording.error = error[:500]
+            if audio is not None:
+                _hold(recording, audio)
             session.add(recording)

@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from kernel.clock import utcnow
 from kernel.columns import utc_timestamp
+from kernel.crypto import EncryptedBytes
 
 
 class RecordingPurpose(StrEnum):
@@ -41,3 +42,11 @@ class VoiceRecording(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=500)
     created_at: datetime = utc_timestamp(default_factory=utcnow)
     transcribed_at: datetime | None = utc_timestamp(default=None)
+    # The audio once we hold it, sealed (kernel.crypto); operators hear it only through the
+    # audited /api/recordings/{id}/audio, never a provider URL. Retention (ivr.voice.retention)
+    # deletes it after HUIFANG_RETAIN_RECORDINGS_DAYS and the transcript after
+    # HUIFANG_RETAIN_TRANSCRIPTS_DAYS, and says when.
+    audio: bytes | None = Field(default=None, sa_type=EncryptedBytes("voice_recording.audio"))
+    audio_fetched_at: datetime | None = utc_timestamp(default=None)
+    audio_purged_at: datetime | None = utc_timestamp(default=None)
+    transcript_purged_at: datetime | None = utc_timestamp(default=None)

@@ -19,6 +19,7 @@ from callbacks.service import (
 )
 from huifang.settings import clear_caches
 from kernel.clock import centre_tz, local
+from kernel.crypto import phone_index
 from kernel.vocabulary import Question
 from scoring.models import CallbackRating
 from tests.callbacks.factories import business, make_outlet, ring_out, start
@@ -237,7 +238,9 @@ def test_a_project_contact_gets_one_call_per_outlet_and_month_covering_its_loans
         )
         business(session, at=at("2026-04-01 09:00"), kind="loan", contact_phone=contact)
     tasks = session.exec(
-        select(CallbackTask).where(CallbackTask.phone == contact).order_by(col(CallbackTask.id))
+        select(CallbackTask)
+        .where(CallbackTask.phone_index == phone_index(contact))
+        .order_by(col(CallbackTask.id))
     ).all()
     assert [(t.outlet_name, t.contact_month, t.loans_covered) for t in tasks] == [
         ("城东网点", "2026-03", 3),
