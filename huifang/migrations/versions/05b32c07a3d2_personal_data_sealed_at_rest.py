@@ -5,7 +5,7 @@ migration (kernel.crypto: HUIFANG_KEYS, HUIFANG_KEY_FILE, or the demo's own key 
 blind index computed. A value already sealed (a re-run after a failure) is left as it is.
 
 Revision ID: 05b32c07a3d2
-Revises: 3c9d5e71a2b4
+Revises: 04ef753752e6
 Create Date: 2026-12-03 06:50:00
 """
 
@@ -25,7 +25,7 @@ from kernel.crypto import (
 )
 
 revision: str = "05b32c07a3d2"
-down_revision: str | Sequence[str] | None = "3c9d5e71a2b4"
+down_revision: str | Sequence[str] | None = "04ef753752e6"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
