@@ -24,6 +24,7 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
 def append_row(sheet: Worksheet, values: Iterable[object]) -> None:
     """Append one row; every string cell is stored as a string, never as a formula."""
     row = sheet.max_row + 1 if sheet.max_row > 1 or sheet["A1"].value is not None else 1
+    sheet.cell(row=row, column=1)  # an empty row still takes its line
     for column, value in enumerate(values, start=1):
         cell = sheet.cell(row=row, column=column)
         assert isinstance(cell, Cell)  # a fresh row has no merged cells

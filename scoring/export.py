@@ -7,6 +7,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from sqlmodel import Session
 
 from kernel.periods import Period, PeriodKind
+from kernel.spreadsheet import append_row
 from scoring.alerts import RULE_TEXT, alert_rows
 from scoring.config import get_scoring_settings
 from scoring.evaluations import evaluation_ranking
@@ -87,15 +88,15 @@ def ranking_workbook(*, kind: str, period: Period, rows: list[RankedSubject]) ->
     sheet = book.active
     assert sheet is not None
     sheet.title = f"{KIND_NAMES[kind]}排名"
-    sheet.append([f"{KIND_NAMES[kind]}满意度排名 · {period.label}"])
+    append_row(sheet, [f"{KIND_NAMES[kind]}满意度排名 · {period.label}"])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([sample_name(kind) if h == "人次" else h for h in HEADERS])
+    append_row(sheet, [sample_name(kind) if h == "人次" else h for h in HEADERS])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE7F3")
         cell.alignment = Alignment(horizontal="center")
     for row in rows:
-        sheet.append(ranking_cells(row))
+        append_row(sheet, ranking_cells(row))
         for column in (5, 6, 7, 8):
             sheet.cell(row=sheet.max_row, column=column).number_format = "0.0"
         sheet.cell(row=sheet.max_row, column=9).number_format = "0.0%"
@@ -104,7 +105,7 @@ def ranking_workbook(*, kind: str, period: Period, rows: list[RankedSubject]) ->
     sheet.freeze_panes = "A3"
     notes = book.create_sheet("评分方法")
     for line in method_lines(kind):
-        notes.append([line])
+        append_row(notes, [line])
     notes.column_dimensions["A"].width = 110
     buffer = BytesIO()
     book.save(buffer)

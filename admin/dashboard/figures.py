@@ -65,11 +65,13 @@ def trend(session: Session, *, period: Period) -> tuple[list[str], dict[str, lis
     """Each outlet's score month by month up to the period, and the centre's (全中心)."""
     last = period.months[-1]
     months = months_between(shift(last, 1 - TREND_MONTHS), last)
-    first_rated = session.exec(
-        select(func.min(CallbackRating.period)).where(col(CallbackRating.period).in_(months))
+    first, last_rated = session.exec(
+        select(func.min(CallbackRating.period), func.max(CallbackRating.period)).where(
+            col(CallbackRating.period).in_(months)
+        )
     ).one()
-    if first_rated is not None:
-        months = [m for m in months if m >= first_rated]
+    if first is not None and last_rated is not None:  # no empty months at either end
+        months = [m for m in months if first <= m <= last_rated]
     series: dict[str, list[float | None]] = defaultdict(lambda: [None] * len(months))
     centre: list[float | None] = []
     for index, key in enumerate(months):

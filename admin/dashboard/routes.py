@@ -10,11 +10,12 @@ from sqlmodel import Session
 from admin.access import ManagerPageUser, templates
 from admin.dashboard.figures import latest_period, report_quarter
 from admin.dashboard.page import build
+from admin.dashboard.report import build_report, report_pdf
 from kernel.audit import AuditAction, record_audit
 from kernel.auth import User
 from kernel.db import SessionDep
 from kernel.errors import DomainError
-from kernel.periods import Period, parse_period
+from kernel.periods import Period, parse_period, parse_quarter
 from kernel.spreadsheet import XLSX, table_workbook
 
 router = APIRouter(include_in_schema=False)
@@ -84,3 +85,24 @@ def export_table(
     )
     headers = attachment(f"{table.title}.xlsx", f"{key}-{shown.period.key}.xlsx")
     return Response(content, media_type=XLSX, headers=headers)
+
+
+@router.get("/dashboard/quarterly.pdf")
+def quarterly_pdf(
+    request: Request, session: SessionDep, user: ManagerPageUser, quarter: str | None = None
+) -> Response:
+    """每季度末检查报告 as a PDF (the latest quarter with data by default; audited)."""
+    try:
+        chosen = parse_quarter(quarter) if quarter else report_quarter(latest_period(session))
+    except DomainError as error:
+        return _error(request, user, error)
+    content = report_pdf(build_report(session, quarter=chosen))
+    record_audit(
+        session,
+        actor=user.username,
+        action=AuditAction.export,
+        subject=f"dashboard:quarterly-report:{chosen.key}",
+        reason="每季度末检查报告",
+    )
+    headers = attachment(f"每季度末检查报告-{chosen.key}.pdf", f"quarterly-report-{chosen.key}.pdf")
+    return Response(content, media_type="application/pdf", headers=headers)

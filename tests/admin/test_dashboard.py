@@ -2,16 +2,20 @@
 
 import json
 import re
-from datetime import datetime
+from datetime import date, datetime
 from io import BytesIO
 
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlmodel import Session, select
 
+from core_ledger.org.models import Outlet
 from kernel.audit import AuditAction, AuditEvent
 from kernel.clock import centre_tz
+from scoring.inspections import FindingIn, record_inspection
+from scoring.rectification import issue_letter
 from tests.callbacks.factories import business
 from tests.conftest import Bind, make_user
 from tests.scoring.factories import S, U, V, outlet, rate, teller
@@ -152,3 +156,51 @@ def test_echarts_is_served_by_the_app_with_its_licence(client: TestClient) -> No
     assert script.status_code == 200 and "echarts" in script.text[:2000].lower()
     assert "Apache License" in client.get("/static/vendor/echarts/LICENSE").text
     assert client.get("/static/dashboard.js").status_code == 200
+
+
+def _pdf_text(content: bytes) -> str:
+    reader = PdfReader(BytesIO(content))
+    # Table cells wrap: compare without the line breaks and spaces the layout put in.
+    return "".join("".join(page.extract_text() or "" for page in reader.pages).split())
+
+
+def test_the_quarterly_report_is_a_pdf_with_rankings_trends_flags_and_rectification(
+    client: TestClient, engine: Bind, centre: None
+) -> None:
+    with Session(engine) as session:
+        east = session.exec(select(Outlet).where(Outlet.code == "WD01")).one()
+        rate(session, east, V, V, when=OCT, favour_asked="yes", phone="+8613912345678")
+        inspection = record_inspection(
+            session,
+            outlet_code="WD02",
+            quarter="2026-Q4",
+            score=86.5,
+            inspected_on=date(2026, 10, 20),
+            firm="湘诚第三方评估有限公司",
+            findings=[FindingIn(text="服务监督牌未摆放在显眼位置")],
+            recorded_by="inspector",
+        )
+        issue_letter(
+            session, inspection_id=inspection.id or 0, issued_on=date(2026, 10, 21), issued_by="x"
+        )
+        session.commit()
+    _sign_in(client, engine)
+    answer = client.get("/dashboard/quarterly.pdf", params={"quarter": "2026-Q4"})
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    assert answer.content.startswith(b"%PDF")
+    text = _pdf_text(answer.content)
+    assert "每季度末检查报告" in text and "2026年第4季度" in text
+    assert "2026-11" not in text  # no trailing months without ratings
+    assert "网点满意度排名" in text and "城东网点" in text and "城西网点" in text
+    assert "月度满意度得分" in text and "2026-09" in text  # the trend reaches back
+    assert "索拿卡要" in text and "139****5678" in text and "13912345678" not in text
+    assert "服务监督牌未摆放在显眼位置" in text and "JB-2026-Q4-WD02" in text
+    assert "86.5" in text and "待问题交办函（签收）" in text
+    assert "绩效考核" in text
+    bad = client.get("/dashboard/quarterly.pdf", params={"quarter": "2026-10"})
+    assert bad.status_code == 422 and "YYYY-Qn" in bad.text
+    with Session(engine) as session:
+        audited = session.exec(
+            select(AuditEvent).where(AuditEvent.subject == "dashboard:quarterly-report:2026-Q4")
+        ).all()
+    assert len(audited) == 1

@@ -4,6 +4,7 @@ from datetime import datetime
 from io import BytesIO
 
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlmodel import Session
 
 from kernel.clock import centre_tz
@@ -53,6 +54,12 @@ def test_a_manager_sees_the_charts_drawn_and_downloads_a_table(
     sheet = load_workbook(BytesIO(path.read_bytes())).active
     assert sheet is not None and sheet["A1"].value == "网点满意度排名 · 2026年10月"
     assert {sheet.cell(row=r, column=2).value for r in (3, 4)} == {"城东网点", "城西网点"}
+    with page.expect_download() as report:
+        page.click("#quarterly-pdf")
+    assert report.value.suggested_filename == "每季度末检查报告-2026-Q4.pdf"
+    pdf = PdfReader(BytesIO(report.value.path().read_bytes()))
+    text = "".join("".join(p.extract_text() or "" for p in pdf.pages).split())
+    assert "每季度末检查报告" in text and "2026年第4季度" in text and "城西网点" in text
     page.click("#table-ranking-outlet a:text('城东网点')")
     page.wait_for_load_state()
     assert "/rankings/outlet/WD01" in page.url
