@@ -13,7 +13,12 @@ router = APIRouter(include_in_schema=False)
 
 
 # Where each role starts its day; the rest start on the rankings.
-HOME_PAGES = {Role.admin: "/dashboard", Role.manager: "/dashboard"}
+HOME_PAGES = {
+    Role.admin: "/dashboard",
+    Role.manager: "/dashboard",
+    Role.teller: "/my/results",
+    Role.outlet_head: "/my/results",
+}
 
 
 @router.get("/", response_class=HTMLResponse)

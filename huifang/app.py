@@ -16,6 +16,8 @@ import admin.dashboard.routes
 import admin.exceptions
 import admin.inspections
 import admin.metrics
+import admin.my.inbox
+import admin.my.results
 import admin.rankings
 import admin.routes
 import callbacks.routes
@@ -81,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin.ballots.router,
         admin.dashboard.routes.router,
         admin.inspections.router,
+        admin.my.results.router,
+        admin.my.inbox.router,
         callbacks.routes.router,
     ):
         app.include_router(router)

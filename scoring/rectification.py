@@ -7,11 +7,19 @@ from sqlmodel import Session, col, select
 
 from core_ledger.org.models import Outlet, Staff
 from kernel.clock import local_date, utcnow
-from kernel.errors import Conflict, Invalid, NotFound
+from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from kernel.periods import Period
 from scoring.config import get_scoring_settings
 from scoring.inspections import findings_of, get_inspection
-from scoring.models import STEP_ORDER, IssueLetter, RectificationStep, StepKind, StepState
+from scoring.models import (
+    STEP_NAMES,
+    STEP_ORDER,
+    STEP_STATE_NAMES,
+    IssueLetter,
+    RectificationStep,
+    StepKind,
+    StepState,
+)
 
 
 def issue_letter(
@@ -80,7 +88,8 @@ def submit_step(session: Session, *, step_id: int, content: str, by: str) -> Rec
     """The outlet signs for the letter, or hands in its report or a personal statement."""
     step, letter = _step(session, step_id)
     if step.state in (StepState.submitted, StepState.accepted):
-        raise Conflict(f"该步骤已提交（{step.state}），无需重复提交")
+        state = STEP_STATE_NAMES[StepState(step.state)]
+        raise Conflict(f"该步骤已提交（{state}），无需重复提交")
     kind = StepKind(step.kind)
     if kind is not StepKind.issue_letter and not content.strip():
         raise Invalid("请填写报告内容")
@@ -90,7 +99,7 @@ def submit_step(session: Session, *, step_id: int, content: str, by: str) -> Rec
             StepState.submitted,
             StepState.accepted,
         ):
-            raise Conflict(f"请先完成上一步：{earlier.kind}")
+            raise Conflict(f"请先完成上一步：{STEP_NAMES[StepKind(earlier.kind)]}")
     step.content = content.strip() or None
     step.submitted_at, step.submitted_by = utcnow(), by
     # Signing for the letter needs no review: receipt is the whole step.
@@ -101,13 +110,36 @@ def submit_step(session: Session, *, step_id: int, content: str, by: str) -> Rec
     return step
 
 
+def check_submitter(
+    session: Session, *, step_id: int, staff_id: int | None, outlet_head: bool
+) -> None:
+    """Only the outlet's own people act on its letter; a 个人检查 only by the person it names.
+
+    The outlet head signs for the letter and writes the report (整改报告); a personal statement
+    is written by the member of staff a finding names, or by the head when none was named.
+    """
+    step, letter = _step(session, step_id)
+    staff = session.get(Staff, staff_id) if staff_id else None
+    if staff is None or staff.outlet_id != letter.outlet_id:
+        raise Forbidden(f"问题交办函 {letter.number} 只能由被交办网点的工作人员办理")
+    kind = StepKind(step.kind)
+    if kind is StepKind.personal_statement and step.staff_id is not None:
+        if step.staff_id != staff.id:
+            owner = staff_name(session, step.staff_id)
+            raise Forbidden(f"个人检查只能由本人（{owner}）提交")
+        return
+    if not outlet_head:
+        raise Forbidden(f"{STEP_NAMES[kind]}由网点负责人提交")
+
+
 def review_step(
     session: Session, *, step_id: int, accept: bool, by: str, note: str | None = None
 ) -> RectificationStep:
     """The centre accepts a report or statement, or returns it to be rewritten (with why)."""
     step, letter = _step(session, step_id)
     if step.state != StepState.submitted:
-        raise Conflict(f"只有已提交待审核的步骤可以审核，当前状态：{step.state}")
+        state = STEP_STATE_NAMES[StepState(step.state)]
+        raise Conflict(f"只有已提交待审核的步骤可以审核，当前状态：{state}")
     if not accept and not (note or "").strip():
         raise Invalid("退回时请说明需要补充或修改的内容")
     step.state = StepState.accepted if accept else StepState.returned

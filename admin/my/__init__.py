@@ -1,0 +1,1 @@
+"""Pages of the people at an outlet: their own results (/my/results) and inbox (/my/inbox)."""
