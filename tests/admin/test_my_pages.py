@@ -13,7 +13,7 @@ from core_ledger.org.models import Outlet, Staff
 from kernel.auth import User
 from kernel.clock import local_date, utcnow
 from kernel.periods import month_of
-from scoring.exclusions.models import Appeal
+from scoring.exclusions.models import Appeal, Finding
 from scoring.inspections import FindingIn, record_inspection
 from scoring.models import CallbackRating, StepKind, StepState
 from scoring.rectification import issue_letter, steps_of
@@ -220,7 +220,7 @@ def test_an_outlet_head_reports_a_complaint_rectified(client: TestClient, engine
         teller(session, wd, "H1")
         (task,) = business(session, at=datetime.now(UTC), phone=CALLER, outlet=wd)
         case = open_exception(session, task=task, reason="unsatisfied", actor="system")
-        case.status, case.finding = ExceptionStatus.verified, "true"
+        case.status, case.finding = ExceptionStatus.verified, Finding.true
         session.add(case)
         session.commit()
         case_id = case.id or 0
