@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 import admin
 import admin.access
 import admin.appeals
+import admin.attendance
 import admin.ballots
 import admin.dashboard.routes
 import admin.exceptions
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin.inspections.router,
         admin.my.results.router,
         admin.my.inbox.router,
+        admin.attendance.router,
         callbacks.routes.router,
     ):
         app.include_router(router)

@@ -14,6 +14,7 @@ import ivr.sms.models
 import ivr.voice.models
 import kernel.audit
 import kernel.auth
+import scoring.attendance.models
 import scoring.exclusions.models
 import scoring.models
 
@@ -29,6 +30,7 @@ MODULES = (
     core_ledger.loans.models,
     scoring.models,
     scoring.exclusions.models,
+    scoring.attendance.models,
     callbacks.models,
     ivr.sms.models,
     ivr.voice.models,

@@ -11,6 +11,7 @@ PART_NAMES = {
     "callback": "12329 回访满意度",
     "inspection": "第三方监督检查",
     "rectification": "按时整改",
+    "attendance": "集中考勤",
 }
 
 
@@ -96,7 +97,8 @@ def composite(
     """
     _check_weights(weights)
     _check_parts(parts, weights)
-    missing = tuple(name for name in weights if parts[name] is None)
+    # A part without weight is shown, never missed: leaving it out scales nothing up.
+    missing = tuple(name for name in weights if parts[name] is None and weights[name] > 0)
     present_weight = sum(weights[name] for name in weights if parts[name] is not None)
     # If every weighted part is missing there is nothing to scale up: no composite at all.
     scale = 1.0 / present_weight if present_weight > 0 else 0.0

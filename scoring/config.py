@@ -40,6 +40,9 @@ class ScoringSettings(BaseSettings):
     APPRAISAL_WEIGHT_CALLBACK: float = Field(default=0.5, ge=0, le=1)
     APPRAISAL_WEIGHT_INSPECTION: float = Field(default=0.3, ge=0, le=1)
     APPRAISAL_WEIGHT_RECTIFICATION: float = Field(default=0.2, ge=0, le=1)
+    # 集中考勤: shown beside the other parts always; counted only when given a weight (the seed
+    # names centralised attendance but not its weight).
+    APPRAISAL_WEIGHT_ATTENDANCE: float = Field(default=0.0, ge=0, le=1)
     # Below this many people the callback part is left out of the appraisal, not guessed.
     APPRAISAL_MIN_PEOPLE: int = Field(default=20, ge=1)
     # 约谈: the rule must hold this many months running, the last one being the month checked.
@@ -76,7 +79,8 @@ class ScoringSettings(BaseSettings):
                 "appraisal weights must sum to 1: HUIFANG_APPRAISAL_WEIGHT_CALLBACK "
                 f"({self.APPRAISAL_WEIGHT_CALLBACK:g}) + HUIFANG_APPRAISAL_WEIGHT_INSPECTION "
                 f"({self.APPRAISAL_WEIGHT_INSPECTION:g}) + HUIFANG_APPRAISAL_WEIGHT_RECTIFICATION "
-                f"({self.APPRAISAL_WEIGHT_RECTIFICATION:g}) = {total:.12g}"
+                f"({self.APPRAISAL_WEIGHT_RECTIFICATION:g}) + HUIFANG_APPRAISAL_WEIGHT_ATTENDANCE "
+                f"({self.APPRAISAL_WEIGHT_ATTENDANCE:g}) = {total:.12g}"
             )
         return self
 
@@ -87,6 +91,7 @@ class ScoringSettings(BaseSettings):
             "callback": self.APPRAISAL_WEIGHT_CALLBACK,
             "inspection": self.APPRAISAL_WEIGHT_INSPECTION,
             "rectification": self.APPRAISAL_WEIGHT_RECTIFICATION,
+            "attendance": self.APPRAISAL_WEIGHT_ATTENDANCE,
         }
 
 

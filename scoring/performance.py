@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 from kernel.errors import Invalid
 from kernel.periods import Period, PeriodKind, quarter_of
 from scoring.appraisal import PART_NAMES, Composite, composite, rectification_on_time_score
+from scoring.attendance.service import OutletAttendance, outlet_attendance
 from scoring.config import get_scoring_settings
 from scoring.models import Inspection, InspectionFinding
 from scoring.rankings import RankedSubject, Subject, callback_ranking
@@ -44,10 +45,11 @@ class OutletAppraisal:
     inspection_quarters: tuple[str, ...]
     rectification: RectificationTally | None
     result: Composite
+    attendance: OutletAttendance | None = None
 
 
 def parse_weights(text: str | None) -> dict[str, float] | None:
-    """Read callback=0.5,inspection=0.3,rectification=0.2 (a what-if override of the settings)."""
+    """Read callback=0.5,inspection=0.3,rectification=0.2[,attendance=0] (a what-if override)."""
     if text is None or not text.strip():
         return None
     weights: dict[str, float] = {}
@@ -63,6 +65,7 @@ def parse_weights(text: str | None) -> dict[str, float] | None:
             weights[name] = float(value)
         except ValueError as error:
             raise Invalid(f"权重 {name} 应为数字，收到 {value.strip()!r}") from error
+    weights.setdefault("attendance", 0.0)  # optional: attendance counts only when weighted
     missing = sorted(set(PART_NAMES) - set(weights))
     if missing:
         raise Invalid(f"请给出全部三项权重，缺少：{', '.join(missing)}")
@@ -132,23 +135,26 @@ def outlet_appraisals(
     callbacks = callback_ranking(session, kind="outlet", period=period, include_unrated=True)
     inspections = _inspections(session, period=period)
     tallies = rectification_tally(session, period=period)
+    attendance = outlet_attendance(session, period=period)
     rows = []
     for row in callbacks:
         inspection = inspections.get(row.subject.id)
         tally = tallies.get(row.subject.id)
+        present = attendance.get(row.subject.id)
         scored = {
             "callback": _callback_part(row, min_people=settings.APPRAISAL_MIN_PEOPLE),
             "inspection": (inspection.score, None) if inspection else (None, "本期无检查"),
             "rectification": _rectification_part(tally, inspection),
+            "attendance": (present.score, None) if present else (None, "本期无考勤记录"),
         }
         result = composite(
-            parts={name: score for name, (score, _) in scored.items()},
+            parts={name: score for name, (score, _) in scored.items() if name in weights},
             weights=weights,
             reasons={name: why for name, (_, why) in scored.items() if why},
         )
         quarters = inspection.quarters if inspection else ()
-        rows.append((row, quarters, tally, result))
-    ranked = competition_rank(rows, key=lambda r: r[3].value)
+        rows.append((row, quarters, tally, present, result))
+    ranked = competition_rank(rows, key=lambda r: r[4].value)
     return [
         OutletAppraisal(
             rank=rank,
@@ -157,6 +163,7 @@ def outlet_appraisals(
             inspection_quarters=quarters,
             rectification=tally,
             result=result,
+            attendance=present,
         )
-        for rank, (row, quarters, tally, result) in ranked
+        for rank, (row, quarters, tally, present, result) in ranked
     ]

@@ -109,8 +109,19 @@ def test_part_scores_must_be_on_0_to_100(score: float) -> None:
 
 def test_settings_weights_plug_straight_in() -> None:
     weights = ScoringSettings().appraisal_weights
-    parts = {"callback": 90.0, "inspection": 80.0, "rectification": 100.0}
-    assert composite(parts=parts, weights=weights).value == pytest.approx(89.0)
+    parts = {"callback": 90.0, "inspection": 80.0, "rectification": 100.0, "attendance": None}
+    result = composite(parts=parts, weights=weights)
+    assert result.value == pytest.approx(89.0)
+    # Attendance is unweighted by default: shown, never "missing", nothing scaled up for it.
+    assert result.missing == () and result.note is None
+
+
+def test_weighted_attendance_counts_and_scales_up_when_missing() -> None:
+    weights = {"callback": 0.4, "inspection": 0.3, "rectification": 0.2, "attendance": 0.1}
+    parts = {"callback": 90.0, "inspection": 80.0, "rectification": 100.0, "attendance": 95.0}
+    assert composite(parts=parts, weights=weights).value == pytest.approx(89.5)
+    result = composite(parts=parts | {"attendance": None}, weights=weights)
+    assert result.missing == ("attendance",) and result.value == pytest.approx(80.0 / 0.9)
 
 
 def test_rectification_score_is_share_closed_on_time() -> None:

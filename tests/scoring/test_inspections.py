@@ -189,7 +189,8 @@ def test_appraisal_weighs_callbacks_inspection_and_rectification_on_time(
     rows = {r.subject.code: r for r in outlet_appraisals(session, period=Q4)}
     # WD01: 0.5×90 + 0.3×85 + 0.2×100 = 45 + 25.5 + 20 = 90.5
     assert rows["WD01"].result.value == pytest.approx(90.5)
-    assert [p.contribution for p in rows["WD01"].result.parts] == pytest.approx([45, 25.5, 20])
+    contributions = [p.contribution for p in rows["WD01"].result.parts]
+    assert contributions == [pytest.approx(45), pytest.approx(25.5), pytest.approx(20), None]
     # WD02: 0.5×80 + 0.3×70 + 0.2×0 = 61
     assert rows["WD02"].result.value == pytest.approx(61.0)
     # WD03 has only callbacks: the other weights are missing, callback carries it all.

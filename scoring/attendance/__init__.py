@@ -1,0 +1,1 @@
+"""集中考勤 — the centre's attendance of every member of staff, imported monthly from Excel."""
