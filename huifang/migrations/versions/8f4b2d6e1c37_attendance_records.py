@@ -1,7 +1,7 @@
 """集中考勤: each staff member's attendance per month, imported from Excel
 
 Revision ID: 8f4b2d6e1c37
-Revises: 3c9d5e71a2b4
+Revises: 05b32c07a3d2
 Create Date: 2026-12-03 07:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "8f4b2d6e1c37"
-down_revision: str | Sequence[str] | None = "3c9d5e71a2b4"
+down_revision: str | Sequence[str] | None = "05b32c07a3d2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
