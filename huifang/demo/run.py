@@ -111,9 +111,11 @@ def run_demo(*, once: bool, depositors: int) -> None:
                 seeded = seed(session, depositors=depositors, rng=rng)
                 seed_evaluations(session, rng=random.Random(2026))
                 session.commit()
-            # Unscripted people: the emulator's default mix, and half answer a survey text.
+            # Unscripted people: the emulator's default mix; a third of those texted answer on the
+            # web through the link, and half of the rest reply by digits.
             httpx.put(
-                f"http://127.0.0.1:{EMULATOR_PORT}/_emulator/mix", json={"sms_reply_rate": 0.5}
+                f"http://127.0.0.1:{EMULATOR_PORT}/_emulator/mix",
+                json={"sms_reply_rate": 0.5, "web_answer_rate": 0.33},
             ).raise_for_status()
             for phone, outlet in seeded.people.items():
                 script = script_for(outlet, rng)

@@ -372,6 +372,9 @@ def sms_replies(attitude: str, efficiency: str, rng: random.Random) -> list[str]
             [digits[:2], digits[2:]],  # half an answer, then the rest after the follow-up
             ["好的", digits],  # unreadable, then the format after the clarification
             ["TD"],
+            [f"web:{digits}"],  # taps the web survey link in the text and answers there
+            [f"web:{digits} 网页填写很方便"],
+            ["web-open"],  # opens the link, never answers
         ]
     )
 
