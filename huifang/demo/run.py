@@ -146,7 +146,11 @@ def run_demo(*, once: bool, depositors: int) -> None:
         for process in processes:
             process.terminate()
         for process in processes:
-            process.wait(timeout=10)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # a busy server past its grace: stop it hard
+                process.kill()
+                process.wait()
         redis.shutdown()
 
 
