@@ -135,7 +135,8 @@ def run_demo(*, once: bool, depositors: int) -> None:
         if once:
             return
         console.print(
-            f"\n[bold]管理后台：http://127.0.0.1:{APP_PORT}[/bold]  用户名 admin  密码 {password}"
+            f"\n[bold]管理驾驶舱：http://127.0.0.1:{APP_PORT}/dashboard[/bold]  用户名 admin  "
+            f"密码 {password}"
             "\n按 Ctrl-C 结束演示。"
         )
         while all(p.poll() is None for p in processes):

@@ -16,8 +16,8 @@ from kernel.clock import centre_tz, local_date, utcnow
 from kernel.periods import month, quarter_of
 from scoring.evaluations import cast_ballot, open_round, register_rater
 from scoring.inspections import FindingIn, record_inspection
-from scoring.models import Rater
-from scoring.rectification import issue_letter, steps_of, submit_step
+from scoring.models import Rater, StepKind
+from scoring.rectification import issue_letter, review_step, steps_of, submit_step
 
 DEPARTMENTS = [("KS01", "归集管理科"), ("KS02", "信贷管理科"), ("KS03", "财务审计科")]
 LEADERS = [
@@ -123,9 +123,11 @@ def seed_evaluations(session: Session, *, rng: random.Random) -> SeededScoring:
 
 
 def _inspections(session: Session, *, rng: random.Random, outlets: list[Outlet]) -> int:
+    # The quarter of the business month (the dashboard's), inspected before today.
     today = local_date(utcnow())
-    quarter = quarter_of(month(today.year, today.month))
-    inspected_on = max(quarter.first_day, today - timedelta(days=12))
+    start, _ = business_month(today)
+    quarter = quarter_of(month(start.year, start.month))
+    inspected_on = max(quarter.first_day, min(today, quarter.last_day) - timedelta(days=12))
     for index, outlet in enumerate(outlets):
         staff = list(session.exec(select(Staff).where(Staff.outlet_id == outlet.id)))
         findings = [
@@ -153,6 +155,20 @@ def _inspections(session: Session, *, rng: random.Random, outlets: list[Outlet])
                 issued_on=inspected_on + timedelta(days=1),
                 issued_by="demo",
             )
-            receipt = steps_of(session, letter_id=letter.id or 0)[0]
-            submit_step(session, step_id=receipt.id or 0, content="", by="demo")
+            _rectify(session, letter_id=letter.id or 0, steps_done=index)
     return len(outlets)
+
+
+REPORTS = {
+    StepKind.rectification_report: "已对照交办函逐条整改，整改前后照片见附件。",
+    StepKind.personal_statement: "本人已认真反思，今后严格遵守服务规范。",
+}
+
+
+def _rectify(session: Session, *, letter_id: int, steps_done: int) -> None:
+    """Take a letter a few steps along: signed for, then reports handed in and accepted."""
+    for step in steps_of(session, letter_id=letter_id)[: max(1, steps_done)]:
+        kind = StepKind(step.kind)
+        submit_step(session, step_id=step.id or 0, content=REPORTS.get(kind, ""), by="demo")
+        if kind is not StepKind.issue_letter:
+            review_step(session, step_id=step.id or 0, accept=True, by="demo")

@@ -45,6 +45,9 @@ PROJECTS = [
 UNIT_NAMES = ["市第一人民医院", "城投集团", "高新科技股份", "市实验中学", "长江物流", "华信软件"]
 RATES = [Decimal("0.12"), Decimal("0.10"), Decimal("0.08"), Decimal("0.05")]
 HISTORY_MONTHS = 6  # months of remittances before the business month
+# Months of withdrawals and loans, ending with the business month: the dashboard's trends need
+# a few; the business month itself gets the most.
+BUSINESS_MONTHS = 4
 # How each outlet tends to serve: the chance a depositor is very satisfied / satisfied.
 QUALITY = {
     "WD01": (0.75, 0.2),
@@ -89,6 +92,13 @@ def business_month(today: date) -> tuple[date, date]:
         end = today.replace(day=1) - timedelta(days=1)
         return start, end
     return start, today
+
+
+def business_since(start: date, today: date) -> date:
+    """The first day of business the demo posts: BUSINESS_MONTHS back, never into a settled year."""
+    first = date.fromisoformat(shift(f"{start:%Y-%m}", 1 - BUSINESS_MONTHS) + "-01")
+    settled = last_settlement_day(today)
+    return max(first, settled + timedelta(days=1)) if settled < start else first
 
 
 def _moment(rng: random.Random, start: date, end: date) -> datetime:
@@ -229,7 +239,7 @@ def _self_service(
 
 
 def seed(session: Session, *, depositors: int, rng: random.Random) -> Seeded:
-    """Register the centre, remit half a year, then a month of withdrawals and loans."""
+    """Register the centre, remit half a year, then a few months of withdrawals and loans."""
     done = Seeded()
     phones: set[str] = set()
     tellers = _centre(session, rng, phones, done)
@@ -256,12 +266,14 @@ def seed(session: Session, *, depositors: int, rng: random.Random) -> Seeded:
     today = utcnow().astimezone(centre_tz()).date()
     if last_settlement_day(today) < start:  # early in July the business month is settled June
         settle_interest(session)
+    since = business_since(start, today)
     for account_no, phone in account_phones.items():
         outlet = rng.choice(OUTLETS)[0]
         teller = rng.choice(tellers[outlet])
+        first = start if rng.random() < 0.4 else since
         roll = rng.random()
         if roll < 0.7 and _withdraw(
-            session, rng, account_no=account_no, outlet=outlet, teller=teller, start=start, end=end
+            session, rng, account_no=account_no, outlet=outlet, teller=teller, start=first, end=end
         ):
             done.withdrawals += 1
             done.people[f"+86{phone}"] = outlet
@@ -272,7 +284,8 @@ def seed(session: Session, *, depositors: int, rng: random.Random) -> Seeded:
                 account_no=account_no,
                 outlet=outlet,
                 teller=teller,
-                when=_moment(rng, start, end),
+                when=_moment(rng, first, end),
+                since=since,
             )
             done.loans += 1
             done.people[f"+86{phone}"] = outlet
@@ -338,12 +351,13 @@ def _borrow(
     outlet: str,
     teller: str,
     when: datetime,
+    since: date,
 ) -> str:
     """A loan on a contracted project; half of them with offset repayment, a third older ones
     whose installments have fallen due. Returns the project contact's phone."""
     project_code = rng.choice(PROJECTS)[0]
-    if rng.random() < 0.33:
-        when -= timedelta(days=rng.randint(40, 120))
+    if rng.random() < 0.33:  # never before the demo's business began (nor a settled year)
+        when = max(when - timedelta(days=rng.randint(40, 120)), _on(f"{since:%Y-%m}", since.day))
     loan = loans.post_loan(
         session,
         account_no=account_no,
