@@ -12,7 +12,14 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from callbacks.cases import view
-from callbacks.models import CallAttempt, CallbackException, CallbackTask, TaskKind, TaskStatus
+from callbacks.models import (
+    CallAttempt,
+    CallbackException,
+    CallbackTask,
+    TaskKind,
+    TaskStatus,
+    WebSurveyLink,
+)
 from callbacks.triage import REASON_LABELS
 from kernel.clock import utcnow
 from kernel.periods import Period, month_of, months_between, parse_period, quarter_of, shift
@@ -152,6 +159,11 @@ def funnel(session: Session, *, period: Period) -> Table:
         if channel == "voice" and status == "completed" and by in (None, "human")
     }
     texted = {t for t, channel, _, _ in attempts if channel == "sms"}
+    links = session.exec(
+        select(WebSurveyLink.opened_at, WebSurveyLink.answered_at).where(
+            col(WebSurveyLink.task_id).in_(ids)
+        )
+    ).all()
     completed = session.exec(
         select(func.count()).where(
             col(CallbackTask.id).in_(ids), CallbackTask.status == TaskStatus.completed
@@ -167,6 +179,8 @@ def funnel(session: Session, *, period: Period) -> Table:
         ("已拨打电话", len(called)),
         ("电话接通", len(answered)),
         ("短信回访", len(texted)),
+        ("打开网页问卷", sum(opened is not None for opened, _ in links)),
+        ("网页问卷作答", sum(answered is not None for _, answered in links)),
         ("完成回访", int(completed)),
         ("联系不上", int(unreachable)),
     )

@@ -7,10 +7,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from admin.dashboard.figures import funnel
 from callbacks.models import CallbackException, TaskEvent, TaskStatus
 from callbacks.weblink import link_token
 from ivr.config import IvrSettings
 from ivr.sms.texts import render_invitation, render_link_invitation, segments
+from kernel.periods import parse_period
 from tests.conftest import Bind
 from tests.ivr.sms.support import PHONE
 from tests.ivr.web.support import (
@@ -269,3 +271,7 @@ def test_the_funnel_counts_sent_opened_answered_and_expired(
     page = client.get("/callbacks/metrics?period=2026-11").text
     card = page[page.index('id="web-links"') :]
     assert "<td>4</td><td>2</td><td>1</td><td>1</td>" in card and "25.0%" in card
+    # The managers' dashboard funnel shows the same two web steps.
+    with Session(engine) as session:
+        steps = {row[0]: row[1] for row in funnel(session, period=parse_period("2026-11")).rows}
+    assert steps["打开网页问卷"] == 2 and steps["网页问卷作答"] == 1
