@@ -1,30 +1,24 @@
 """Who may open a web page: the API's sign-in and role checks, answered as pages instead of JSON.
 
-A page depends on `PageUser` or on one of the role aliases below; the app factory registers
-`sign_in_first` and `forbidden_page` as the handlers of the two exceptions they raise. Only the
+A page depends on `PageUser` (anyone signed in) or on `require_page(Capability.x)`, which
+reads the same permission table as the API's `require` (kernel.auth.PERMISSIONS); the app
+factory registers `sign_in_first` and `forbidden_page` as the handlers of the two exceptions
+they raise. Only the
 sign-in failure (`current_user`'s 401) is turned into a redirect: anything else, a database
 that cannot be reached among them, stays an error and is not mistaken for "not signed in".
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
-from kernel.auth import (
-    OPERATORS,
-    OUTLET_STAFF,
-    REPORT_READERS,
-    ROLE_LABELS,
-    Role,
-    User,
-    current_user,
-    permits,
-)
+from kernel.auth import ROLE_LABELS, Capability, Role, User, can, current_user
 from kernel.clock import local
 from kernel.csrf import csrf_field
 from kernel.db import SessionDep
@@ -35,6 +29,16 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["csrf_field"] = pass_context(lambda context: csrf_field(context["request"]))
 templates.env.filters["local"] = lambda m: f"{local(m):%Y-%m-%d %H:%M}" if m else "—"
 templates.env.filters["mask"] = mask
+
+
+@pass_context
+def _can(context: Mapping[str, Any], capability: str) -> bool:
+    """`{% if can("work_cases") %}`: whether the page's signed-in user may do it."""
+    user = context.get("user")
+    return isinstance(user, User) and can(user, Capability(capability))
+
+
+templates.env.globals["can"] = _can
 
 
 class SignInRequired(Exception):
@@ -63,22 +67,17 @@ def page_user(request: Request, session: SessionDep) -> User:
 PageUser = Annotated[User, Depends(page_user)]
 
 
-def require_page_roles(*roles: Role) -> Callable[[User], User]:
-    """A page dependency that admits admins and the given roles only."""
+@cache
+def require_page(capability: Capability) -> Callable[[User], User]:
+    """The page dependency for one capability (the same table as the API's `require`)."""
 
     def check(user: PageUser) -> User:
-        if not permits(user, roles):
+        if not can(user, capability):
             raise PageForbidden(user)
         return user
 
+    check.capability = capability  # type: ignore[attr-defined]
     return check
-
-
-# The API's role groups (kernel.auth), for pages.
-OperatorPageUser = Annotated[User, Depends(require_page_roles(*OPERATORS))]
-ReportPageReader = Annotated[User, Depends(require_page_roles(*REPORT_READERS))]
-OutletPageUser = Annotated[User, Depends(require_page_roles(*OUTLET_STAFF))]
-ManagerPageUser = Annotated[User, Depends(require_page_roles(Role.manager))]
 
 
 def sign_in_first(_: Request, error: Exception) -> Response:

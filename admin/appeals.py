@@ -3,12 +3,12 @@
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from admin.access import ManagerPageUser, OutletPageUser, templates
-from kernel.auth import User
+from admin.access import require_page, templates
+from kernel.auth import Capability, User
 from kernel.clock import local, local_date, utcnow
 from kernel.db import SessionDep
 from kernel.errors import DomainError, Invalid
@@ -20,6 +20,8 @@ from scoring.exclusions.models import APPEAL_STATE_LABELS
 from scoring.exclusions.service import history
 
 router = APIRouter(prefix="/appeals", include_in_schema=False)
+DecideAppealsUser = Annotated[User, Depends(require_page(Capability.decide_appeals))]
+FileAppealUser = Annotated[User, Depends(require_page(Capability.file_appeal))]
 
 
 def _render(
@@ -65,7 +67,7 @@ def _outlet_page(
 def outlet_page(
     request: Request,
     session: SessionDep,
-    user: OutletPageUser,
+    user: FileAppealUser,
     outlet: str | None = None,
     period: str | None = None,
 ) -> Response:
@@ -77,7 +79,7 @@ def outlet_page(
 def file(
     request: Request,
     session: SessionDep,
-    user: OutletPageUser,
+    user: FileAppealUser,
     rating_id: Annotated[int, Form()],
     evidence: Annotated[str, Form()] = "",
     outlet: Annotated[str, Form()] = "",
@@ -114,7 +116,7 @@ def _queue(
 
 
 @router.get("", response_class=HTMLResponse)
-def queue(request: Request, session: SessionDep, user: ManagerPageUser) -> Response:
+def queue(request: Request, session: SessionDep, user: DecideAppealsUser) -> Response:
     """The appeals: open ones first, each with the rating, its history and a decision form."""
     return _queue(request, session, user)
 
@@ -123,7 +125,7 @@ def queue(request: Request, session: SessionDep, user: ManagerPageUser) -> Respo
 def decide(
     request: Request,
     session: SessionDep,
-    user: ManagerPageUser,
+    user: DecideAppealsUser,
     appeal_id: int,
     decision: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from admin.access import require_page_roles, templates
-from kernel.auth import Role, User
+from admin.access import require_page, templates
+from kernel.auth import Capability, User
 from kernel.clock import utcnow
 from kernel.db import SessionDep
 from kernel.errors import DomainError
@@ -23,7 +23,7 @@ from scoring.attendance.service import month_lines
 router = APIRouter(prefix="/attendance", include_in_schema=False)
 
 # The centre keeps attendance (集中考勤): its managers import and read it.
-AttendancePageUser = Annotated[User, Depends(require_page_roles(Role.manager))]
+AttendancePageUser = Annotated[User, Depends(require_page(Capability.import_attendance))]
 
 
 def _page(

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from admin.access import require_page_roles, templates
-from kernel.auth import Role, User
+from admin.access import require_page, templates
+from kernel.auth import Capability, User
 from kernel.db import SessionDep
 from kernel.errors import DomainError
 from kernel.periods import parse_period
@@ -31,10 +31,9 @@ from scoring.models import CRITERION_NAMES, Criterion, EvaluationRound, SubjectK
 
 router = APIRouter(prefix="/ballots", include_in_schema=False)
 
-# Whoever may hold a rater's seat: outlets (their tellers and heads), departments, managers,
-# the hotline. The seat itself (scoring.evaluations.rater_of) decides what they rate.
-RATER_ROLES = (Role.teller, Role.outlet_head, Role.department, Role.manager, Role.operator)
-RaterPageUser = Annotated[User, Depends(require_page_roles(*RATER_ROLES))]
+# Whoever may hold a rater's seat (Capability.cast_ballot: outlets, departments, managers, the
+# hotline); the seat itself (scoring.evaluations.rater_of) decides what they rate.
+RaterPageUser = Annotated[User, Depends(require_page(Capability.cast_ballot))]
 SUBJECT_NAMES = {SubjectKind.department: "科室", SubjectKind.leader: "班子成员"}
 
 

@@ -7,11 +7,11 @@ route of ours (every listen is in the audit log), and every value it shows is a 
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from admin.access import OperatorPageUser, templates
+from admin.access import require_page, templates
 from callbacks import cases
 from callbacks.casequeue import (
     AGE_LABELS,
@@ -42,7 +42,7 @@ from ivr.voice.playback import (
 )
 from ivr.voice.service import recordings_for
 from kernel.audit import AuditAction, record_audit
-from kernel.auth import User
+from kernel.auth import Capability, User
 from kernel.clock import centre_tz
 from kernel.db import SessionDep
 from kernel.errors import DomainError, Invalid, NotFound
@@ -50,6 +50,7 @@ from kernel.vocabulary import CHANNEL_LABELS, QUESTION_LABELS, Question, answer_
 from scoring.exclusions.models import FINDING_LABELS
 
 router = APIRouter(prefix="/exceptions", include_in_schema=False)
+WorkCasesUser = Annotated[User, Depends(require_page(Capability.work_cases))]
 
 # What every case page may show, in Chinese.
 WORDS = {
@@ -83,7 +84,7 @@ STATE_FILTER_LABELS: dict[str, str] = {
 def queue_list(
     request: Request,
     session: SessionDep,
-    user: OperatorPageUser,
+    user: WorkCasesUser,
     reason: str | None = None,
     outlet: str | None = None,
     age: str | None = None,
@@ -147,7 +148,7 @@ def _detail(
 
 @router.get("/{case_id}", response_class=HTMLResponse)
 def detail_page(
-    request: Request, case_id: int, session: SessionDep, user: OperatorPageUser
+    request: Request, case_id: int, session: SessionDep, user: WorkCasesUser
 ) -> Response:
     """One case: the task, its answers and recordings, attempts and history, and the actions."""
     return _detail(request, session, user, case_id)
@@ -155,7 +156,7 @@ def detail_page(
 
 @router.get("/{case_id}/recordings/{recording_id}")
 def recording(
-    case_id: int, recording_id: int, session: SessionDep, user: OperatorPageUser
+    case_id: int, recording_id: int, session: SessionDep, user: WorkCasesUser
 ) -> Response:
     """A recording of the case's call, as audio; who listened is written in the audit log."""
     case = cases.get_case(session, case_id=case_id)
@@ -176,7 +177,7 @@ def recording(
 
 
 @router.post("/{case_id}/reveal", response_class=HTMLResponse)
-def reveal(request: Request, case_id: int, session: SessionDep, user: OperatorPageUser) -> Response:
+def reveal(request: Request, case_id: int, session: SessionDep, user: WorkCasesUser) -> Response:
     """Show the whole number for a manual call; the look is in the task's history and the log."""
     task = get_task(session, task_id=cases.get_case(session, case_id=case_id).task_id)
     note_event(session, task, actor=user.username, note="查看完整号码（人工回访）")
@@ -196,7 +197,7 @@ def act(
     case_id: int,
     action: str,
     session: SessionDep,
-    user: OperatorPageUser,
+    user: WorkCasesUser,
     note: Annotated[str, Form()] = "",
     finding: Annotated[str, Form()] = "",
     at: Annotated[str, Form()] = "",

@@ -16,9 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 from starlette.datastructures import FormData, UploadFile
 
-from admin.access import ReportPageReader, require_page_roles, templates
+from admin.access import require_page, templates
 from core_ledger.org.models import Outlet, Staff
-from kernel.auth import Role, User
+from kernel.auth import Capability, User, can
 from kernel.clock import local_date, utcnow
 from kernel.db import SessionDep
 from kernel.errors import DomainError, Invalid
@@ -45,9 +45,10 @@ from scoring.models import (
 
 router = APIRouter(prefix="/inspections", include_in_schema=False)
 
-InspectorPageUser = Annotated[User, Depends(require_page_roles(Role.inspector))]
+InspectorPageUser = Annotated[User, Depends(require_page(Capability.record_inspection))]
+ReportPageReader = Annotated[User, Depends(require_page(Capability.read_inspections))]
 # Whoever confirms that a finding was put right: the inspectors on their next visit, or 督查.
-RectifierPageUser = Annotated[User, Depends(require_page_roles(Role.inspector, Role.manager))]
+RectifierPageUser = Annotated[User, Depends(require_page(Capability.confirm_rectification))]
 FINDING_ROWS = 5
 
 
@@ -256,7 +257,7 @@ def _detail(
         "staff": staff,
         "error": error,
         "recorded": recorded,
-        "may_rectify": user.role in (Role.admin, Role.inspector, Role.manager),
+        "may_rectify": can(user, Capability.confirm_rectification),
         **_labels(),
     }
     status_code = error.status_code if error else 200

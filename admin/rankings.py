@@ -3,12 +3,12 @@
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
-from admin.access import ReportPageReader, templates
-from kernel.auth import OPERATORS, User, permits
+from admin.access import require_page, templates
+from kernel.auth import Capability, User
 from kernel.clock import local, utcnow
 from kernel.db import SessionDep
 from kernel.errors import DomainError
@@ -30,6 +30,11 @@ from scoring.redflags import favour_reports, repeat_trip_rates
 from scoring.service import list_flags, resolve_flag
 
 router = APIRouter(include_in_schema=False)
+DecideFlagsUser = Annotated[User, Depends(require_page(Capability.decide_flags))]
+ExportReportsUser = Annotated[User, Depends(require_page(Capability.export_reports))]
+ManageAlertsUser = Annotated[User, Depends(require_page(Capability.manage_alerts))]
+ReadAppraisalUser = Annotated[User, Depends(require_page(Capability.read_appraisal))]
+ReadRankingsUser = Annotated[User, Depends(require_page(Capability.read_rankings))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -71,7 +76,7 @@ def _ranked(
 def rankings(
     request: Request,
     session: SessionDep,
-    user: ReportPageReader,
+    user: ReadRankingsUser,
     period: str | None = None,
     kind: str = "outlet",
 ) -> Response:
@@ -88,7 +93,7 @@ def rankings(
 def export(
     request: Request,
     session: SessionDep,
-    user: ReportPageReader,
+    user: ExportReportsUser,
     period: str | None = None,
     kind: str = "outlet",
 ) -> Response:
@@ -109,7 +114,7 @@ def export(
 
 @router.get("/rankings/red-flags", response_class=HTMLResponse)
 def red_flags(
-    request: Request, session: SessionDep, user: ReportPageReader, period: str | None = None
+    request: Request, session: SessionDep, user: ReadRankingsUser, period: str | None = None
 ) -> Response:
     """Repeat-trip rates for outlets and tellers, and every favour-asking report."""
     found = _period(request, user, period)
@@ -126,7 +131,7 @@ def red_flags(
 
 @router.get("/rankings/project-contacts", response_class=HTMLResponse)
 def project_contacts(
-    request: Request, session: SessionDep, user: ReportPageReader, period: str | None = None
+    request: Request, session: SessionDep, user: ReadRankingsUser, period: str | None = None
 ) -> Response:
     """签约楼盘负责人评价: per outlet, the project contacts' ratings, apart from the ranking."""
     found = _period(request, user, period)
@@ -138,7 +143,7 @@ def project_contacts(
 
 @router.get("/rankings/alerts", response_class=HTMLResponse)
 def alerts(
-    request: Request, session: SessionDep, user: ReportPageReader, period: str | None = None
+    request: Request, session: SessionDep, user: ReadRankingsUser, period: str | None = None
 ) -> Response:
     """约谈 alerts, and the anti-gaming flags waiting for an operator."""
     found = _period(request, user, period)
@@ -154,7 +159,7 @@ def alerts(
 
 @router.post("/rankings/alerts/check", response_class=HTMLResponse)
 def check(
-    request: Request, session: SessionDep, user: ReportPageReader, period: Annotated[str, Form()]
+    request: Request, session: SessionDep, user: ManageAlertsUser, period: Annotated[str, Form()]
 ) -> Response:
     """Run the month's 约谈 check (raising each alert once)."""
     found = _period(request, user, period)
@@ -171,7 +176,7 @@ def check(
 def acknowledge(
     request: Request,
     session: SessionDep,
-    user: ReportPageReader,
+    user: ManageAlertsUser,
     alert_id: int,
     note: Annotated[str, Form()] = "",
 ) -> Response:
@@ -187,7 +192,7 @@ def acknowledge(
 def decide_flag(
     request: Request,
     session: SessionDep,
-    user: ReportPageReader,
+    user: DecideFlagsUser,
     flag_id: int,
     decision: Annotated[str, Form()],
     note: Annotated[str, Form()] = "",
@@ -195,8 +200,8 @@ def decide_flag(
     """An operator clears or upholds an anti-gaming flag."""
     states = {"clear": FlagState.cleared, "uphold": FlagState.upheld}
     try:
-        if decision not in states or not permits(user, OPERATORS):
-            raise DomainError("无权处理或处理方式不正确")
+        if decision not in states:
+            raise DomainError("处理方式应为 clear（排除）或 uphold（保留）")
         resolve_flag(
             session, flag_id=flag_id, decision=states[decision], by=user.username, note=note or None
         )
@@ -209,7 +214,7 @@ def decide_flag(
 def appraisal(
     request: Request,
     session: SessionDep,
-    user: ReportPageReader,
+    user: ReadAppraisalUser,
     period: str | None = None,
     weights: str | None = None,
 ) -> Response:
@@ -253,7 +258,7 @@ def appraisal(
 def detail(
     request: Request,
     session: SessionDep,
-    user: ReportPageReader,
+    user: ReadRankingsUser,
     kind: str,
     code: str,
     period: str | None = None,

@@ -1,6 +1,8 @@
 """The callback desk API (/api/callbacks): exception queue, operator actions, tasks, metrics."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 from sqlmodel import Session
 
 from callbacks import cases
@@ -20,13 +22,17 @@ from callbacks.schemas import (
 from callbacks.service import answers_for, attempts_of, get_task
 from callbacks.sms import opt_out_phone
 from callbacks.weblink import link_funnel
-from kernel.auth import OperatorUser, TellerUser
+from kernel.auth import Capability, User, require
 from kernel.clock import utcnow
 from kernel.db import SessionDep
 from kernel.periods import month_of
 from kernel.phone import normalize
 
 router = APIRouter(prefix="/api/callbacks", tags=["callbacks"])
+ManageDoNotCallUser = Annotated[User, Depends(require(Capability.manage_do_not_call))]
+ReadCallbackMetricsUser = Annotated[User, Depends(require(Capability.read_callback_metrics))]
+RectifyUser = Annotated[User, Depends(require(Capability.rectify))]
+WorkCasesUser = Annotated[User, Depends(require(Capability.work_cases))]
 
 
 def _case_out(session: Session, case_id: int) -> CasePublic:
@@ -37,7 +43,7 @@ def _case_out(session: Session, case_id: int) -> CasePublic:
 @router.get("/exceptions")
 def list_exceptions(
     session: SessionDep,
-    _: OperatorUser,
+    _: WorkCasesUser,
     status: str | None = None,
     reason: str | None = None,
     outlet_id: int | None = None,
@@ -51,13 +57,13 @@ def list_exceptions(
 
 
 @router.get("/exceptions/{case_id}")
-def show_exception(case_id: int, session: SessionDep, _: OperatorUser) -> CasePublic:
+def show_exception(case_id: int, session: SessionDep, _: WorkCasesUser) -> CasePublic:
     """One case."""
     return _case_out(session, case_id)
 
 
 @router.get("/exceptions/{case_id}/phone")
-def reveal_phone(case_id: int, session: SessionDep, user: OperatorUser) -> dict[str, str]:
+def reveal_phone(case_id: int, session: SessionDep, user: WorkCasesUser) -> dict[str, str]:
     """The whole number, for a manual call; who looked is written into the task's history."""
     case = cases.get_case(session, case_id=case_id)
     task = get_task(session, task_id=case.task_id)
@@ -66,7 +72,7 @@ def reveal_phone(case_id: int, session: SessionDep, user: OperatorUser) -> dict[
 
 
 @router.post("/exceptions/{case_id}/claim")
-def claim(case_id: int, session: SessionDep, user: OperatorUser) -> CasePublic:
+def claim(case_id: int, session: SessionDep, user: WorkCasesUser) -> CasePublic:
     """Take a case."""
     cases.claim(session, case_id=case_id, actor=user.username)
     return _case_out(session, case_id)
@@ -74,7 +80,7 @@ def claim(case_id: int, session: SessionDep, user: OperatorUser) -> CasePublic:
 
 @router.post("/exceptions/{case_id}/result")
 def manual_result(
-    case_id: int, body: ManualResultCreate, session: SessionDep, user: OperatorUser
+    case_id: int, body: ManualResultCreate, session: SessionDep, user: WorkCasesUser
 ) -> CasePublic:
     """Record what the person said on a manual call."""
     cases.record_manual_result(
@@ -89,7 +95,7 @@ def manual_result(
 
 @router.post("/exceptions/{case_id}/reschedule")
 def reschedule(
-    case_id: int, body: ScheduleUpdate, session: SessionDep, user: OperatorUser
+    case_id: int, body: ScheduleUpdate, session: SessionDep, user: WorkCasesUser
 ) -> CasePublic:
     """Call again at a time (moved into the next calling window)."""
     cases.reschedule_case(session, case_id=case_id, actor=user.username, at=body.at)
@@ -97,14 +103,16 @@ def reschedule(
 
 
 @router.post("/exceptions/{case_id}/close")
-def close(case_id: int, body: NoteCreate, session: SessionDep, user: OperatorUser) -> CasePublic:
+def close(case_id: int, body: NoteCreate, session: SessionDep, user: WorkCasesUser) -> CasePublic:
     """Close a case with a note (a complaint needs its finding first)."""
     cases.close(session, case_id=case_id, actor=user.username, note=body.note)
     return _case_out(session, case_id)
 
 
 @router.post("/exceptions/{case_id}/escalate")
-def escalate(case_id: int, body: NoteCreate, session: SessionDep, user: OperatorUser) -> CasePublic:
+def escalate(
+    case_id: int, body: NoteCreate, session: SessionDep, user: WorkCasesUser
+) -> CasePublic:
     """Hand a case up to a manager."""
     cases.escalate(session, case_id=case_id, actor=user.username, note=body.note)
     return _case_out(session, case_id)
@@ -112,7 +120,7 @@ def escalate(case_id: int, body: NoteCreate, session: SessionDep, user: Operator
 
 @router.post("/exceptions/{case_id}/verify")
 def verify(
-    case_id: int, body: VerificationCreate, session: SessionDep, user: OperatorUser
+    case_id: int, body: VerificationCreate, session: SessionDep, user: WorkCasesUser
 ) -> CasePublic:
     """The finding (核实结论): 属实 不满意 goes to the outlet; anything else closes the case."""
     cases.verify(
@@ -123,7 +131,7 @@ def verify(
 
 @router.post("/exceptions/{case_id}/rectification")
 def rectification(
-    case_id: int, body: RectificationCreate, session: SessionDep, user: TellerUser
+    case_id: int, body: RectificationCreate, session: SessionDep, user: RectifyUser
 ) -> dict[str, object]:
     """The outlet's rectification (整改情况); opens the second callback."""
     task = cases.record_rectification(session, case_id=case_id, actor=user.username, text=body.text)
@@ -131,7 +139,7 @@ def rectification(
 
 
 @router.get("/tasks/{task_id}")
-def show_task(task_id: int, session: SessionDep, _: OperatorUser) -> TaskPublic:
+def show_task(task_id: int, session: SessionDep, _: WorkCasesUser) -> TaskPublic:
     """A task with its attempts, answers and full history."""
     task = get_task(session, task_id=task_id)
     return TaskPublic.of(
@@ -144,7 +152,7 @@ def show_task(task_id: int, session: SessionDep, _: OperatorUser) -> TaskPublic:
 
 @router.get("/metrics")
 def metrics(
-    session: SessionDep, _: OperatorUser, period: str | None = None
+    session: SessionDep, _: ReadCallbackMetricsUser, period: str | None = None
 ) -> list[dict[str, object]]:
     """回访率, reach rate and medians per outlet for a month of business (default: this one)."""
     return [row.as_dict() for row in outlet_metrics(session, period=period or _this_month())]
@@ -152,7 +160,7 @@ def metrics(
 
 @router.get("/metrics/web-links")
 def web_link_metrics(
-    session: SessionDep, _: OperatorUser, period: str | None = None
+    session: SessionDep, _: ReadCallbackMetricsUser, period: str | None = None
 ) -> dict[str, int]:
     """The web survey links of a month's business: sent, opened, answered, expired unanswered."""
     return link_funnel(session, period=period or _this_month()).as_dict()
@@ -160,14 +168,16 @@ def web_link_metrics(
 
 @router.get("/rectifications")
 def rectifications(
-    session: SessionDep, _: OperatorUser, period: str | None = None
+    session: SessionDep, _: ReadCallbackMetricsUser, period: str | None = None
 ) -> list[dict[str, object]]:
     """The second callbacks' answers per outlet, reported apart from the ratings."""
     return rectification_results(session, period=period or _this_month())
 
 
 @router.post("/do-not-call", status_code=201)
-def add_number(body: DoNotCallCreate, session: SessionDep, user: OperatorUser) -> dict[str, object]:
+def add_number(
+    body: DoNotCallCreate, session: SessionDep, user: ManageDoNotCallUser
+) -> dict[str, object]:
     """Put a number on the do-not-call list (the person asked on the phone); close its tasks."""
     phone = normalize(body.phone)
     add_do_not_call(session, phone=phone, reason="requested", actor=user.username, note=body.note)
@@ -176,7 +186,7 @@ def add_number(body: DoNotCallCreate, session: SessionDep, user: OperatorUser) -
 
 
 @router.delete("/do-not-call/{phone}")
-def remove_number(phone: str, session: SessionDep, user: OperatorUser) -> dict[str, object]:
+def remove_number(phone: str, session: SessionDep, user: ManageDoNotCallUser) -> dict[str, object]:
     """Take a number off the list (the person asked to be called again)."""
     removed = remove_do_not_call(session, phone=normalize(phone))
     return {"phone": normalize(phone), "removed": removed, "by": user.username}

@@ -10,7 +10,7 @@ from flask import Flask
 from rq_dashboard.web import setup_rq_connection
 
 from huifang.settings import Settings
-from kernel.auth import TOKEN_COOKIE, Role, user_for_token
+from kernel.auth import TOKEN_COOKIE, Capability, can, user_for_token
 from kernel.db import get_engine, open_session
 from kernel.queue import embedded_socket_url, get_redis
 
@@ -57,7 +57,7 @@ def admins_only(inner: ASGIApp, *, database_url: str) -> ASGIApp:
         if token:
             with open_session(get_engine(database_url)) as session:
                 user = user_for_token(session, token=token)
-        if user is None or user.role != Role.admin:
+        if user is None or not can(user, Capability.run_jobs):
             status = 401 if user is None else 403
             text = "请先以管理员身份登录" if user is None else "仅管理员可查看任务队列"
             body = text.encode()

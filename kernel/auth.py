@@ -3,7 +3,7 @@
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
@@ -209,50 +209,114 @@ def current_user(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def permits(user: User, roles: Iterable[Role]) -> bool:
-    """Whether the user holds one of the roles; admins hold them all."""
-    return user.role == Role.admin or user.role in roles
+class Capability(StrEnum):
+    """Something a signed-in person may do; `PERMISSIONS` says who, for the API and pages alike."""
+
+    # The centre's administration
+    manage_users = "manage_users"  # accounts: create, link to staff, change role, disable
+    manage_org = "manage_org"  # outlets, staff, departments, leaders, raters
+    read_audit = "read_audit"  # the audit log
+    run_jobs = "run_jobs"  # the job queue (/admin/rq)
+    # Reports
+    read_rankings = "read_rankings"  # rankings, drill-downs, red flags, 约谈 alerts (reading)
+    read_appraisal = "read_appraisal"  # 绩效考核 composites and their parts
+    read_dashboard = "read_dashboard"  # the managers' dashboard
+    export_reports = "export_reports"  # Excel exports and the quarterly PDF
+    manage_alerts = "manage_alerts"  # run the 约谈 check, acknowledge an alert
+    # The 12329 hotline
+    work_cases = "work_cases"  # the exception queue: claim, call, record, reveal, close
+    decide_flags = "decide_flags"  # clear or uphold an anti-gaming flag
+    read_callback_metrics = "read_callback_metrics"
+    manage_do_not_call = "manage_do_not_call"
+    # Inspections (第三方检查) and issue letters (交办函)
+    record_inspection = "record_inspection"
+    read_inspections = "read_inspections"
+    issue_letters = "issue_letters"  # issue a letter, accept or return its steps
+    confirm_rectification = "confirm_rectification"  # a finding was put right (next visit, 督查)
+    # Outlets and tellers
+    read_own_results = "read_own_results"  # "my results": a teller's own, an outlet head's outlet
+    rectify = "rectify"  # answer a complaint or an issue letter (整改, 个人检查)
+    file_appeal = "file_appeal"  # 申诉 against a counted rating
+    read_appeals = "read_appeals"  # appeals: an outlet its own, managers every one
+    decide_appeals = "decide_appeals"  # 复核
+    # Monthly evaluations of departments and leaders
+    cast_ballot = "cast_ballot"
+    manage_rounds = "manage_rounds"
+    import_attendance = "import_attendance"  # 集中考勤, monthly
+    # The core ledger
+    read_ledger = "read_ledger"
+    post_business = "post_business"  # counter business, attributed to the signed-in teller
+    settle_payments = "settle_payments"  # the bank's answers, bank confirmations
+    run_interest = "run_interest"  # interest settlement, repayment runs
+    submit_remittance = "submit_remittance"  # a unit's own remittances (单位专管员)
 
 
-def require_roles(*roles: Role) -> Callable[[User], User]:
-    """A dependency that admits admins and the given roles only."""
+_HOTLINE = frozenset({Role.operator, Role.manager})
+_OUTLET = frozenset({Role.teller, Role.outlet_head})
+# Counter business (柜面业务): tellers, and the outlet heads, supervisors and managers behind them.
+_COUNTER = frozenset({Role.teller, Role.outlet_head, Role.supervisor, Role.manager})
+
+# Who may do what, named once: the API's `require` and the pages' `require_page` (admin.access)
+# both read this table, so the two cannot disagree. Admins may do everything.
+PERMISSIONS: dict[Capability, frozenset[Role]] = {
+    Capability.manage_users: frozenset(),
+    Capability.manage_org: frozenset(),
+    Capability.read_audit: frozenset(),
+    Capability.run_jobs: frozenset(),
+    Capability.read_rankings: frozenset({Role.manager, Role.operator, Role.inspector}),
+    Capability.read_appraisal: frozenset({Role.manager}),
+    Capability.read_dashboard: frozenset({Role.manager}),
+    Capability.export_reports: frozenset({Role.manager}),
+    Capability.manage_alerts: frozenset({Role.manager}),
+    Capability.work_cases: _HOTLINE,
+    Capability.decide_flags: _HOTLINE,
+    Capability.read_callback_metrics: _HOTLINE,
+    Capability.manage_do_not_call: _HOTLINE,
+    Capability.record_inspection: frozenset({Role.inspector}),
+    Capability.read_inspections: frozenset({Role.manager, Role.operator, Role.inspector}),
+    Capability.issue_letters: frozenset({Role.manager}),
+    Capability.confirm_rectification: frozenset({Role.inspector, Role.manager}),
+    Capability.read_own_results: _OUTLET,
+    Capability.rectify: _OUTLET,
+    Capability.file_appeal: _OUTLET,
+    Capability.read_appeals: _OUTLET | {Role.manager},
+    Capability.decide_appeals: frozenset({Role.manager}),
+    Capability.cast_ballot: _OUTLET | {Role.department, Role.manager, Role.operator},
+    Capability.manage_rounds: frozenset({Role.manager}),
+    Capability.import_attendance: frozenset({Role.manager}),
+    Capability.read_ledger: _COUNTER | {Role.finance},
+    Capability.post_business: _COUNTER,
+    # Money going out needs two people: payment settlement and bank confirmation are finance's
+    # (or the bank's feed), interest settlement and repayment runs the supervisor's (业务主管).
+    Capability.settle_payments: frozenset({Role.finance}),
+    Capability.run_interest: frozenset({Role.supervisor}),
+    Capability.submit_remittance: frozenset({Role.unit_admin}),
+}
+
+
+def can(user: User | None, capability: Capability) -> bool:
+    """Whether the user may do it (admins may do everything; nobody signed in may do nothing)."""
+    if user is None or not user.is_active:
+        return False
+    return user.role == Role.admin or user.role in PERMISSIONS[capability]
+
+
+def forbidden_message(user: User) -> str:
+    """What a person whose role may not do something is told."""
+    return f"当前账号（{ROLE_LABELS[Role(user.role)]}）无权执行此操作"
+
+
+@cache
+def require(capability: Capability) -> Callable[[User], User]:
+    """The API dependency for one capability (one function per capability, so tests can find it)."""
 
     def check(user: CurrentUser) -> User:
-        if not permits(user, roles):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                detail=f"当前账号（{ROLE_LABELS[Role(user.role)]}）无权执行此操作",
-            )
+        if not can(user, capability):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=forbidden_message(user))
         return user
 
+    check.capability = capability  # type: ignore[attr-defined]
     return check
-
-
-# Who may do what, named once. Admins pass every check. The groups the web pages check too
-# (admin.access) are named tuples, so a page and its API agree.
-OPERATORS = (Role.operator, Role.manager)
-# Rankings, appraisal and inspection results: leadership, the hotline and the inspectors.
-REPORT_READERS = (Role.manager, Role.operator, Role.inspector)
-# An outlet's own voice (申诉): its tellers, never the managers who decide on it.
-OUTLET_STAFF = (Role.teller,)
-# Counter business (柜面业务): tellers, and the supervisors and managers who stand behind them.
-COUNTER = (Role.teller, Role.manager, Role.supervisor)
-
-AdminUser = Annotated[User, Depends(require_roles())]
-ManagerUser = Annotated[User, Depends(require_roles(Role.manager))]
-OperatorUser = Annotated[User, Depends(require_roles(*OPERATORS))]
-TellerUser = Annotated[User, Depends(require_roles(Role.teller, Role.manager))]
-CounterUser = Annotated[User, Depends(require_roles(*COUNTER))]
-# Money going out needs two people: payment settlement and bank confirmation are finance's
-# (or the bank's feed), interest settlement and repayment runs the supervisor's (业务主管).
-FinanceUser = Annotated[User, Depends(require_roles(Role.finance))]
-SupervisorUser = Annotated[User, Depends(require_roles(Role.supervisor))]
-OutletUser = Annotated[User, Depends(require_roles(*OUTLET_STAFF))]
-InspectorUser = Annotated[User, Depends(require_roles(Role.inspector))]
-UnitAdminUser = Annotated[User, Depends(require_roles(Role.unit_admin))]
-ReportReader = Annotated[User, Depends(require_roles(*REPORT_READERS))]
-# Monthly ballots are cast by outlets (tellers), managers and the hotline.
-VoterUser = Annotated[User, Depends(require_roles(Role.teller, Role.manager, Role.operator))]
 
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])

@@ -1,11 +1,13 @@
 """HTTP routes of internal evaluations: the org chart, rounds, raters, ballots."""
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
 from sqlmodel import select
 
 from core_ledger.org.models import Department, LeadershipMember
 from core_ledger.org.service import create_department, create_leader, create_manager
-from kernel.auth import AdminUser, ManagerUser, ReportReader, VoterUser
+from kernel.auth import Capability, User, require
 from kernel.db import SessionDep
 from kernel.periods import parse_period
 from scoring.evaluations import ballot_sheet, cast_ballot, open_round, rater_of, register_rater
@@ -24,17 +26,21 @@ from scoring.schemas import (
 )
 
 router = APIRouter(tags=["evaluations"])
+CastBallotUser = Annotated[User, Depends(require(Capability.cast_ballot))]
+ManageOrgUser = Annotated[User, Depends(require(Capability.manage_org))]
+ManageRoundsUser = Annotated[User, Depends(require(Capability.manage_rounds))]
+ReadRankingsUser = Annotated[User, Depends(require(Capability.read_rankings))]
 
 
 @router.post("/api/org/departments", status_code=status.HTTP_201_CREATED)
-def add_department(session: SessionDep, _: AdminUser, body: DepartmentCreate) -> OrgPublic:
+def add_department(session: SessionDep, _: ManageOrgUser, body: DepartmentCreate) -> OrgPublic:
     """Register a department (科室)."""
     found = create_department(session, code=body.code, name=body.name)
     return OrgPublic(id=found.id or 0, code=found.code, name=found.name)
 
 
 @router.post("/api/org/leaders", status_code=status.HTTP_201_CREATED)
-def add_leader(session: SessionDep, _: AdminUser, body: LeaderCreate) -> OrgPublic:
+def add_leader(session: SessionDep, _: ManageOrgUser, body: LeaderCreate) -> OrgPublic:
     """Register a leadership member (班子成员)."""
     found = create_leader(
         session, code=body.code, name=body.name, title=body.title, portfolio=body.portfolio
@@ -43,35 +49,35 @@ def add_leader(session: SessionDep, _: AdminUser, body: LeaderCreate) -> OrgPubl
 
 
 @router.post("/api/org/managers", status_code=status.HTTP_201_CREATED)
-def add_manager(session: SessionDep, _: AdminUser, body: ManagerCreate) -> OrgPublic:
+def add_manager(session: SessionDep, _: ManageOrgUser, body: ManagerCreate) -> OrgPublic:
     """Register a manager at deputy-section level or above (副科级以上)."""
     found = create_manager(session, **body.model_dump())
     return OrgPublic(id=found.id or 0, code=found.code, name=found.name)
 
 
 @router.get("/api/org/departments")
-def departments(session: SessionDep, _: ReportReader) -> list[OrgPublic]:
+def departments(session: SessionDep, _: ReadRankingsUser) -> list[OrgPublic]:
     """The departments."""
     rows = session.exec(select(Department).order_by(Department.code))
     return [OrgPublic(id=d.id or 0, code=d.code, name=d.name) for d in rows]
 
 
 @router.get("/api/org/leaders")
-def leaders(session: SessionDep, _: ReportReader) -> list[OrgPublic]:
+def leaders(session: SessionDep, _: ReadRankingsUser) -> list[OrgPublic]:
     """The leadership members."""
     rows = session.exec(select(LeadershipMember).order_by(LeadershipMember.code))
     return [OrgPublic(id=m.id or 0, code=m.code, name=m.name) for m in rows]
 
 
 @router.post("/api/evaluations/raters", status_code=status.HTTP_201_CREATED)
-def add_rater(session: SessionDep, _: AdminUser, body: RaterCreate) -> dict[str, int]:
+def add_rater(session: SessionDep, _: ManageOrgUser, body: RaterCreate) -> dict[str, int]:
     """Seat a user as a rater for an outlet, a department, or as a manager."""
     rater = register_rater(session, username=body.username, kind=body.kind, code=body.code)
     return {"id": rater.id or 0}
 
 
 @router.post("/api/evaluations/rounds", status_code=status.HTTP_201_CREATED)
-def add_round(session: SessionDep, _: ManagerUser, body: RoundCreate) -> RoundPublic:
+def add_round(session: SessionDep, _: ManageRoundsUser, body: RoundCreate) -> RoundPublic:
     """Open a month's round of evaluations."""
     found = open_round(
         session, period=parse_period(body.period), opens_at=body.opens_at, closes_at=body.closes_at
@@ -80,14 +86,14 @@ def add_round(session: SessionDep, _: ManagerUser, body: RoundCreate) -> RoundPu
 
 
 @router.get("/api/evaluations/rounds")
-def rounds(session: SessionDep, _: ReportReader) -> list[RoundPublic]:
+def rounds(session: SessionDep, _: ReadRankingsUser) -> list[RoundPublic]:
     """Every round, newest first."""
     rows = session.exec(select(EvaluationRound).order_by(EvaluationRound.period.desc()))  # type: ignore[attr-defined]
     return [RoundPublic.model_validate(r) for r in rows]
 
 
 @router.get("/api/evaluations/sheet")
-def sheet(session: SessionDep, user: VoterUser, period: str) -> list[SheetLinePublic]:
+def sheet(session: SessionDep, user: CastBallotUser, period: str) -> list[SheetLinePublic]:
     """What the signed-in rater is asked to rate in a month's round, and what is done."""
     rater = rater_of(session, user=user)
     return [
@@ -99,7 +105,7 @@ def sheet(session: SessionDep, user: VoterUser, period: str) -> list[SheetLinePu
 
 
 @router.post("/api/evaluations/ballots", status_code=status.HTTP_201_CREATED)
-def ballot(session: SessionDep, user: VoterUser, body: BallotCreate) -> BallotPublic:
+def ballot(session: SessionDep, user: CastBallotUser, body: BallotCreate) -> BallotPublic:
     """Cast one ballot: a tier for each criterion, and the matter or reason for 不满意."""
     rater = rater_of(session, user=user)
     period = parse_period(body.period)

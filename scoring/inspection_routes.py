@@ -1,11 +1,13 @@
 """HTTP routes of third-party inspections and the rectification workflow."""
 
-from fastapi import APIRouter, UploadFile, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, UploadFile, status
 from fastapi.responses import FileResponse
 from sqlmodel import Session, select
 
 from core_ledger.org.models import Outlet
-from kernel.auth import InspectorUser, ManagerUser, ReportReader, TellerUser
+from kernel.auth import Capability, User, require
 from kernel.db import SessionDep
 from kernel.errors import NotFound
 from kernel.periods import parse_period
@@ -42,6 +44,10 @@ from scoring.schemas import (
 )
 
 router = APIRouter(prefix="/api/inspections", tags=["inspections"])
+IssueLettersUser = Annotated[User, Depends(require(Capability.issue_letters))]
+ReadInspectionsUser = Annotated[User, Depends(require(Capability.read_inspections))]
+RecordInspectionUser = Annotated[User, Depends(require(Capability.record_inspection))]
+RectifyUser = Annotated[User, Depends(require(Capability.rectify))]
 
 
 def inspection_public(session: Session, inspection_id: int) -> InspectionPublic:
@@ -120,7 +126,7 @@ def letter_public(session: Session, letter_id: int) -> LetterPublic:
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def add_inspection(
-    session: SessionDep, user: InspectorUser, body: InspectionCreate
+    session: SessionDep, user: RecordInspectionUser, body: InspectionCreate
 ) -> InspectionPublic:
     """Record an outlet's quarterly inspection: score, summary and findings."""
     inspection = record_inspection(
@@ -143,21 +149,21 @@ def add_inspection(
 
 
 @router.get("")
-def inspections(session: SessionDep, _: ReportReader, period: str) -> list[InspectionPublic]:
+def inspections(session: SessionDep, _: ReadInspectionsUser, period: str) -> list[InspectionPublic]:
     """Inspections of the quarters within a period."""
     rows = list_inspections(session, period=parse_period(period))
     return [inspection_public(session, i.id or 0) for i, _ in rows]
 
 
 @router.get("/{inspection_id}")
-def inspection(session: SessionDep, _: ReportReader, inspection_id: int) -> InspectionPublic:
+def inspection(session: SessionDep, _: ReadInspectionsUser, inspection_id: int) -> InspectionPublic:
     """One inspection."""
     return inspection_public(session, inspection_id)
 
 
 @router.post("/findings/{finding_id}/photos", status_code=status.HTTP_201_CREATED)
 async def upload_photo(
-    session: SessionDep, _: InspectorUser, finding_id: int, file: UploadFile
+    session: SessionDep, _: RecordInspectionUser, finding_id: int, file: UploadFile
 ) -> PhotoPublic:
     """Attach a photograph (JPEG, PNG or WebP) to a finding."""
     data = await file.read()
@@ -178,7 +184,7 @@ async def upload_photo(
 
 
 @router.get("/photos/{photo_id}")
-def photo(session: SessionDep, _: ReportReader, photo_id: int) -> FileResponse:
+def photo(session: SessionDep, _: ReadInspectionsUser, photo_id: int) -> FileResponse:
     """A stored photograph."""
     found, path = photo_path(session, photo_id=photo_id)
     return FileResponse(path, media_type=found.content_type, filename=found.filename)
@@ -186,7 +192,7 @@ def photo(session: SessionDep, _: ReportReader, photo_id: int) -> FileResponse:
 
 @router.post("/{inspection_id}/letter", status_code=status.HTTP_201_CREATED)
 def send_letter(
-    session: SessionDep, user: ManagerUser, inspection_id: int, body: LetterCreate
+    session: SessionDep, user: IssueLettersUser, inspection_id: int, body: LetterCreate
 ) -> LetterPublic:
     """Issue the 问题交办函 for an inspection's findings; the due dates follow the settings."""
     letter = issue_letter(
@@ -196,14 +202,14 @@ def send_letter(
 
 
 @router.get("/letters/{letter_id}")
-def letter(session: SessionDep, _: ReportReader, letter_id: int) -> LetterPublic:
+def letter(session: SessionDep, _: ReadInspectionsUser, letter_id: int) -> LetterPublic:
     """A letter and the state of each of its steps."""
     return letter_public(session, letter_id)
 
 
 @router.post("/steps/{step_id}/submit")
 def submit(
-    session: SessionDep, user: TellerUser, step_id: int, body: StepSubmissionCreate
+    session: SessionDep, user: RectifyUser, step_id: int, body: StepSubmissionCreate
 ) -> LetterPublic:
     """The outlet signs for the letter or hands in a report or a personal statement."""
     step = submit_step(session, step_id=step_id, content=body.content, by=user.username)
@@ -212,7 +218,7 @@ def submit(
 
 @router.post("/steps/{step_id}/review")
 def review(
-    session: SessionDep, user: ManagerUser, step_id: int, body: StepReviewCreate
+    session: SessionDep, user: IssueLettersUser, step_id: int, body: StepReviewCreate
 ) -> LetterPublic:
     """The centre accepts a step or returns it with what to change."""
     step = review_step(

@@ -3,10 +3,10 @@
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
-from kernel.auth import ManagerUser, OperatorUser, ReportReader
+from kernel.auth import Capability, User, require
 from kernel.db import SessionDep
 from kernel.errors import Invalid
 from kernel.periods import Period, parse_period
@@ -35,6 +35,10 @@ from scoring.schemas import (
 from scoring.service import list_flags, resolve_flag
 
 router = APIRouter(prefix="/api/rankings", tags=["rankings"])
+DecideFlagsUser = Annotated[User, Depends(require(Capability.decide_flags))]
+ManageAlertsUser = Annotated[User, Depends(require(Capability.manage_alerts))]
+ReadAppraisalUser = Annotated[User, Depends(require(Capability.read_appraisal))]
+ReadRankingsUser = Annotated[User, Depends(require(Capability.read_rankings))]
 PeriodQuery = Annotated[str, Query(description="YYYY-MM, YYYY-Qn or YYYY")]
 
 
@@ -62,7 +66,7 @@ def ranking_of(
 
 @router.get("/outlets")
 def rank_outlets(
-    session: SessionDep, _: ReportReader, period: PeriodQuery, include_unrated: bool = False
+    session: SessionDep, _: ReadRankingsUser, period: PeriodQuery, include_unrated: bool = False
 ) -> list[OutletRankPublic]:
     """Outlets ranked for a period (only those with answers unless include_unrated)."""
     rows = ranking_of(
@@ -73,7 +77,7 @@ def rank_outlets(
 
 @router.get("/project-contacts")
 def project_contacts_report(
-    session: SessionDep, _: ReportReader, period: PeriodQuery
+    session: SessionDep, _: ReadRankingsUser, period: PeriodQuery
 ) -> list[OutletRankPublic]:
     """签约楼盘负责人评价: per outlet, how the project contacts rated its service to their
     buyers in the period; a report of its own, not part of the outlet ranking."""
@@ -85,7 +89,7 @@ def project_contacts_report(
 
 @router.get("/red-flags")
 def red_flags(
-    session: SessionDep, _: ReportReader, period: PeriodQuery, kind: str = "outlet"
+    session: SessionDep, _: ReadRankingsUser, period: PeriodQuery, kind: str = "outlet"
 ) -> RedFlagsPublic:
     """Repeat-trip rates (worst first) and every favour-asking report, each by itself."""
     parsed = parse_period(period)
@@ -132,7 +136,7 @@ def _alert(alert: RankingAlert, code: str, name: str) -> AlertPublic:
 
 @router.get("/alerts")
 def alerts(
-    session: SessionDep, _: ReportReader, period: PeriodQuery | None = None
+    session: SessionDep, _: ReadRankingsUser, period: PeriodQuery | None = None
 ) -> list[AlertPublic]:
     """约谈 alerts raised so far, newest first."""
     parsed = parse_period(period) if period else None
@@ -140,7 +144,9 @@ def alerts(
 
 
 @router.post("/alerts/check")
-def check_alerts(session: SessionDep, _: ManagerUser, period: PeriodQuery) -> list[AlertPublic]:
+def check_alerts(
+    session: SessionDep, _: ManageAlertsUser, period: PeriodQuery
+) -> list[AlertPublic]:
     """Raise the alerts a month deserves (safe to repeat: each is raised once)."""
     raised = {a.id for a in check_bottom_alerts(session, period=parse_period(period))}
     return [_alert(a, o.code, o.name) for a, o in list_alerts(session) if a.id in raised]
@@ -148,7 +154,7 @@ def check_alerts(session: SessionDep, _: ManagerUser, period: PeriodQuery) -> li
 
 @router.post("/alerts/{alert_id}/acknowledge")
 def acknowledge(
-    session: SessionDep, user: ManagerUser, alert_id: int, body: NoteCreate
+    session: SessionDep, user: ManageAlertsUser, alert_id: int, body: NoteCreate
 ) -> dict[str, str]:
     """Record that the talk took place."""
     acknowledge_alert(session, alert_id=alert_id, by=user.username, note=body.note)
@@ -156,7 +162,7 @@ def acknowledge(
 
 
 @router.get("/flags")
-def flags(session: SessionDep, _: OperatorUser, state: str = "open") -> list[FlagPublic]:
+def flags(session: SessionDep, _: DecideFlagsUser, state: str = "open") -> list[FlagPublic]:
     """Anti-gaming flags; by default those waiting for an operator."""
     if state not in FlagState.__members__ and state != "all":
         raise Invalid(f"state 应为 open、cleared、upheld 或 all，收到 {state!r}")
@@ -166,7 +172,7 @@ def flags(session: SessionDep, _: OperatorUser, state: str = "open") -> list[Fla
 
 @router.post("/flags/{flag_id}/{decision}")
 def decide_flag(
-    session: SessionDep, user: OperatorUser, flag_id: int, decision: str, body: NoteCreate
+    session: SessionDep, user: ReadRankingsUser, flag_id: int, decision: str, body: NoteCreate
 ) -> FlagPublic:
     """clear (the answers count again) or uphold (they stay out), with a note."""
     states = {"clear": FlagState.cleared, "uphold": FlagState.upheld}
@@ -185,7 +191,7 @@ def decide_flag(
 @router.get("/appraisal")
 def appraisal(
     session: SessionDep,
-    _: ManagerUser,
+    _: ReadAppraisalUser,
     period: PeriodQuery,
     weights: Annotated[
         str | None, Query(description="callback=0.5,inspection=0.3,rectification=0.2")
@@ -226,7 +232,7 @@ def appraisal(
 @router.get("/{kind}")
 def rank_kind(
     session: SessionDep,
-    _: ReportReader,
+    _: ReadRankingsUser,
     kind: Kind,
     period: PeriodQuery,
     include_unrated: bool = False,
@@ -241,7 +247,7 @@ def rank_kind(
 @router.get("/{kind}/{code}")
 def drilldown(
     session: SessionDep,
-    _: ReportReader,
+    _: ReadRankingsUser,
     kind: Kind,
     code: str,
     period: PeriodQuery,

@@ -1,24 +1,27 @@
 """/dashboard: the managers' charts and tables, each table downloadable as Excel."""
 
 import json
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from admin.access import ManagerPageUser, templates
+from admin.access import require_page, templates
 from admin.dashboard.figures import latest_period, report_quarter
 from admin.dashboard.page import build
 from admin.dashboard.report import build_report, report_pdf
 from kernel.audit import AuditAction, record_audit
-from kernel.auth import User
+from kernel.auth import Capability, User
 from kernel.db import SessionDep
 from kernel.errors import DomainError
 from kernel.periods import Period, parse_period, parse_quarter
 from kernel.spreadsheet import XLSX, table_workbook
 
 router = APIRouter(include_in_schema=False)
+ExportReportsUser = Annotated[User, Depends(require_page(Capability.export_reports))]
+ReadDashboardUser = Annotated[User, Depends(require_page(Capability.read_dashboard))]
 
 
 def _error(request: Request, user: User, error: DomainError) -> Response:
@@ -41,7 +44,7 @@ def attachment(name: str, ascii_name: str) -> dict[str, str]:
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(
-    request: Request, session: SessionDep, user: ManagerPageUser, period: str | None = None
+    request: Request, session: SessionDep, user: ReadDashboardUser, period: str | None = None
 ) -> Response:
     """The dashboard for a period (the latest month with data by default)."""
     try:
@@ -63,7 +66,7 @@ def dashboard(
 def export_table(
     request: Request,
     session: SessionDep,
-    user: ManagerPageUser,
+    user: ExportReportsUser,
     key: str,
     period: str | None = None,
 ) -> Response:
@@ -89,7 +92,7 @@ def export_table(
 
 @router.get("/dashboard/quarterly.pdf")
 def quarterly_pdf(
-    request: Request, session: SessionDep, user: ManagerPageUser, quarter: str | None = None
+    request: Request, session: SessionDep, user: ExportReportsUser, quarter: str | None = None
 ) -> Response:
     """每季度末检查报告 as a PDF (the latest quarter with data by default; audited)."""
     try:

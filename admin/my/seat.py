@@ -6,14 +6,14 @@ from typing import Annotated
 from fastapi import Depends
 from sqlmodel import Session
 
-from admin.access import require_page_roles
+from admin.access import require_page
 from core_ledger.org.models import Outlet, Staff
-from kernel.auth import Role, User
+from kernel.auth import Capability, Role, User
 from kernel.errors import Conflict
 
 # A teller sees their own results; an outlet head their outlet's. Admins pass the gate too,
 # and see these pages only through an account linked to a member of an outlet's staff.
-OutletPersonPage = Annotated[User, Depends(require_page_roles(Role.teller, Role.outlet_head))]
+OutletPersonPage = Annotated[User, Depends(require_page(Capability.read_own_results))]
 
 
 class NoSeat(Conflict):

@@ -1,21 +1,23 @@
 """HTTP routes of deposit interest: the yearly settlement (结息)."""
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from core_ledger.interest.schemas import InterestSettlementPublic
 from core_ledger.interest.service import settle_interest
 from core_ledger.journal.models import Posting
-from kernel.auth import SupervisorUser
+from kernel.auth import Capability, User, require
 from kernel.db import SessionDep
 
 router = APIRouter(tags=["ledger: interest"])
+RunInterestUser = Annotated[User, Depends(require(Capability.run_interest))]
 
 
 @router.post("/interest/settlements")
 def settle(
-    session: SessionDep, _: SupervisorUser, period_end: date | None = None
+    session: SessionDep, _: RunInterestUser, period_end: date | None = None
 ) -> InterestSettlementPublic:
     """结息 for the interest year ending on the last settlement date; safe to run twice."""
     done = settle_interest(session, period_end=period_end)

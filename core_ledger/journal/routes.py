@@ -1,15 +1,18 @@
 """HTTP routes of the journal: the books (trial balance and checks)."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 from sqlmodel import Session
 
 from core_ledger.journal.books import check_books, trial_balance
 from core_ledger.journal.models import FundAccount, Posting
 from core_ledger.journal.schemas import BooksPublic, PostingPublic
-from kernel.auth import CounterUser
+from kernel.auth import Capability, User, require
 from kernel.db import SessionDep
 
 router = APIRouter(tags=["ledger: journal"])
+ReadLedgerUser = Annotated[User, Depends(require(Capability.read_ledger))]
 
 
 def posting_public(session: Session, posting: Posting) -> PostingPublic:
@@ -28,7 +31,7 @@ def posting_public(session: Session, posting: Posting) -> PostingPublic:
 
 
 @router.get("/books")
-def books(session: SessionDep, _: CounterUser) -> BooksPublic:
+def books(session: SessionDep, _: ReadLedgerUser) -> BooksPublic:
     """The trial balance and every check of the books (借贷平衡、余额一致、无负余额)."""
     problems = check_books(session)
     totals = {gl.value: amount for gl, amount in trial_balance(session).items()}

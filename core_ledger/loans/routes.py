@@ -1,8 +1,9 @@
 """HTTP routes of contracted projects, loans and repayment runs."""
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 from sqlmodel import Session, select
 
 from core_ledger.journal.models import FundAccount, Posting
@@ -10,16 +11,19 @@ from core_ledger.journal.routes import posting_public
 from core_ledger.journal.schemas import PostingPublic
 from core_ledger.loans import schemas, service
 from core_ledger.loans.models import Loan, LoanInstallment, Project
-from kernel.auth import CounterUser, SupervisorUser
+from kernel.auth import Capability, User, require
 from kernel.db import SessionDep
 from kernel.phone import mask
 
 router = APIRouter(tags=["ledger: loans"])
+PostBusinessUser = Annotated[User, Depends(require(Capability.post_business))]
+ReadLedgerUser = Annotated[User, Depends(require(Capability.read_ledger))]
+RunInterestUser = Annotated[User, Depends(require(Capability.run_interest))]
 
 
 @router.post("/projects", status_code=status.HTTP_201_CREATED)
 def create_project(
-    body: schemas.ProjectCreate, session: SessionDep, _: CounterUser
+    body: schemas.ProjectCreate, session: SessionDep, _: PostBusinessUser
 ) -> schemas.ProjectPublic:
     """Register a contracted project (签约楼盘) and its responsible person."""
     project = service.create_project(session, **body.model_dump())
@@ -63,7 +67,9 @@ def loan_public(session: Session, loan: Loan) -> schemas.LoanPublic:
 
 
 @router.post("/loans", status_code=status.HTTP_201_CREATED)
-def post_loan(body: schemas.LoanCreate, session: SessionDep, user: CounterUser) -> PostingPublic:
+def post_loan(
+    body: schemas.LoanCreate, session: SessionDep, user: PostBusinessUser
+) -> PostingPublic:
     """贷款 at the counter in one go (accept, approve, disburse); callbacks follow for the
     borrower and the project's responsible person."""
     loan = service.post_loan(session, **body.model_dump(), user_id=user.id)
@@ -73,7 +79,9 @@ def post_loan(body: schemas.LoanCreate, session: SessionDep, user: CounterUser) 
 
 
 @router.post("/loans/applications", status_code=status.HTTP_201_CREATED)
-def apply_loan(body: schemas.LoanCreate, session: SessionDep, _: CounterUser) -> schemas.LoanPublic:
+def apply_loan(
+    body: schemas.LoanCreate, session: SessionDep, _: PostBusinessUser
+) -> schemas.LoanPublic:
     """贷款受理: an application waiting for approval."""
     fields = body.model_dump(exclude={"occurred_at"})
     return loan_public(session, service.apply_loan(session, **fields))
@@ -81,7 +89,7 @@ def apply_loan(body: schemas.LoanCreate, session: SessionDep, _: CounterUser) ->
 
 @router.post("/loans/{loan_id}/review")
 def review_loan(
-    loan_id: int, body: schemas.LoanReviewCreate, session: SessionDep, user: CounterUser
+    loan_id: int, body: schemas.LoanReviewCreate, session: SessionDep, user: PostBusinessUser
 ) -> schemas.LoanPublic:
     """审批: approve or reject with a reason."""
     loan = service.review_loan(
@@ -91,13 +99,13 @@ def review_loan(
 
 
 @router.post("/loans/{loan_id}/disbursement")
-def disburse_loan(loan_id: int, session: SessionDep, _: CounterUser) -> schemas.LoanPublic:
+def disburse_loan(loan_id: int, session: SessionDep, _: PostBusinessUser) -> schemas.LoanPublic:
     """放款 an approved loan (once)."""
     return loan_public(session, service.disburse_loan(session, loan_id=loan_id))
 
 
 @router.get("/loans/{loan_id}")
-def get_loan(loan_id: int, session: SessionDep, _: CounterUser) -> schemas.LoanPublic:
+def get_loan(loan_id: int, session: SessionDep, _: ReadLedgerUser) -> schemas.LoanPublic:
     """A loan."""
     loan = session.get(Loan, loan_id)
     if loan is None:
@@ -108,7 +116,7 @@ def get_loan(loan_id: int, session: SessionDep, _: CounterUser) -> schemas.LoanP
 
 @router.post("/repayments/run")
 def run_repayments(
-    session: SessionDep, _: SupervisorUser, on: date | None = None
+    session: SessionDep, _: RunInterestUser, on: date | None = None
 ) -> schemas.RepaymentRunPublic:
     """Collect every installment due (offset repayment first); safe to run twice."""
     return schemas.RepaymentRunPublic(**vars(service.repay_due(session, on=on)))

@@ -3,7 +3,7 @@ confirmation, reversal, arrears, and one depositor's own contribution (个人缴
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, UploadFile, status
 from sqlmodel import Session
 
 from core_ledger.accounts import service as accounts
@@ -15,10 +15,14 @@ from core_ledger.remittance import schemas, service
 from core_ledger.remittance.models import Remittance
 from core_ledger.remittance.roster import RosterLine
 from core_ledger.remittance.roster_file import read_roster
-from kernel.auth import CounterUser, FinanceUser, UnitAdminUser, User
+from kernel.auth import Capability, User, require
 from kernel.db import SessionDep
 
 router = APIRouter(tags=["ledger: remittances"])
+PostBusinessUser = Annotated[User, Depends(require(Capability.post_business))]
+ReadLedgerUser = Annotated[User, Depends(require(Capability.read_ledger))]
+SettlePaymentsUser = Annotated[User, Depends(require(Capability.settle_payments))]
+SubmitRemittanceUser = Annotated[User, Depends(require(Capability.submit_remittance))]
 
 
 def _lines(body: schemas.UnitRemittanceCreate) -> list[RosterLine] | None:
@@ -59,7 +63,10 @@ def remittance_public(session: Session, remittance: Remittance) -> schemas.Remit
 
 @router.post("/units/{unit_code}/remittances", status_code=status.HTTP_201_CREATED)
 def remit_at_counter(
-    unit_code: str, body: schemas.CounterRemittanceCreate, session: SessionDep, user: CounterUser
+    unit_code: str,
+    body: schemas.CounterRemittanceCreate,
+    session: SessionDep,
+    user: PostBusinessUser,
 ) -> schemas.RemittancePublic:
     """汇缴 / 补缴 at the counter: the whole unit posts at once."""
     remittance = service.remit_at_counter(
@@ -79,7 +86,7 @@ def remit_at_counter(
 
 @router.post("/remittances", status_code=status.HTTP_201_CREATED)
 def credit_one_account(
-    body: schemas.IndividualRemittanceCreate, session: SessionDep, _: CounterUser
+    body: schemas.IndividualRemittanceCreate, session: SessionDep, _: PostBusinessUser
 ) -> PostingPublic:
     """个人缴存: credit one month's contribution to one account (flexible employment)."""
     return posting_public(session, service.credit_individual(session, **body.model_dump()))
@@ -87,7 +94,7 @@ def credit_one_account(
 
 @router.get("/units/{unit_code}/arrears")
 def unit_arrears(
-    unit_code: str, session: SessionDep, _: CounterUser
+    unit_code: str, session: SessionDep, _: ReadLedgerUser
 ) -> list[schemas.MonthOwedPublic]:
     """欠缴: months the unit has not paid."""
     return [
@@ -97,7 +104,7 @@ def unit_arrears(
 
 @router.get("/remittances")
 def list_remittances(
-    session: SessionDep, _: CounterUser, status: str | None = None, unit_code: str | None = None
+    session: SessionDep, _: ReadLedgerUser, status: str | None = None, unit_code: str | None = None
 ) -> list[schemas.RemittancePublic]:
     """Remittances, newest first (status=submitted: the review queue)."""
     unit_id = accounts.get_unit(session, code=unit_code).id if unit_code else None
@@ -107,7 +114,10 @@ def list_remittances(
 
 @router.post("/remittances/{remittance_id}/review")
 def review(
-    remittance_id: int, body: schemas.RemittanceReviewCreate, session: SessionDep, user: CounterUser
+    remittance_id: int,
+    body: schemas.RemittanceReviewCreate,
+    session: SessionDep,
+    user: PostBusinessUser,
 ) -> schemas.RemittancePublic:
     """A teller approves or rejects (with a reason) a self-service remittance."""
     done = service.review(
@@ -122,7 +132,10 @@ def review(
 
 @router.post("/remittances/{remittance_id}/bank-confirmation")
 def confirm_transfer(
-    remittance_id: int, body: schemas.BankConfirmationCreate, session: SessionDep, _: FinanceUser
+    remittance_id: int,
+    body: schemas.BankConfirmationCreate,
+    session: SessionDep,
+    _: SettlePaymentsUser,
 ) -> schemas.RemittancePublic:
     """The unit's transfer arrived: post the approved remittance."""
     done = service.confirm_transfer(session, remittance_id=remittance_id, **body.model_dump())
@@ -131,7 +144,7 @@ def confirm_transfer(
 
 @router.post("/remittances/{remittance_id}/reversal", status_code=status.HTTP_201_CREATED)
 def reverse(
-    remittance_id: int, body: schemas.ReversalCreate, session: SessionDep, _: CounterUser
+    remittance_id: int, body: schemas.ReversalCreate, session: SessionDep, _: PostBusinessUser
 ) -> schemas.RemittancePublic:
     """冲正 a posted remittance."""
     service.reverse_remittance(session, remittance_id=remittance_id, **body.model_dump())
@@ -140,7 +153,7 @@ def reverse(
 
 @router.post("/self-service/remittances", status_code=status.HTTP_201_CREATED)
 def submit(
-    body: schemas.UnitRemittanceCreate, session: SessionDep, user: UnitAdminUser
+    body: schemas.UnitRemittanceCreate, session: SessionDep, user: SubmitRemittanceUser
 ) -> schemas.RemittancePublic:
     """网上汇缴: the unit administrator submits their own unit's remittance for review."""
     unit = accounts.unit_of(session, user=user)
@@ -159,7 +172,7 @@ def submit(
 @router.post("/self-service/remittances/upload", status_code=status.HTTP_201_CREATED)
 def submit_file(
     session: SessionDep,
-    user: UnitAdminUser,
+    user: SubmitRemittanceUser,
     file: Annotated[UploadFile, File(description="汇缴清册 .xlsx 或 .csv")],
     month: Annotated[str, Form()],
     idempotency_key: Annotated[str, Form(min_length=1, max_length=100)],
@@ -181,7 +194,9 @@ def submit_file(
 
 
 @router.get("/self-service/remittances")
-def my_remittances(session: SessionDep, user: UnitAdminUser) -> list[schemas.RemittancePublic]:
+def my_remittances(
+    session: SessionDep, user: SubmitRemittanceUser
+) -> list[schemas.RemittancePublic]:
     """The unit administrator's own unit's remittances and their review state."""
     unit = accounts.unit_of(session, user=user)
     return [
@@ -190,7 +205,7 @@ def my_remittances(session: SessionDep, user: UnitAdminUser) -> list[schemas.Rem
 
 
 @router.get("/self-service/arrears")
-def my_arrears(session: SessionDep, user: UnitAdminUser) -> list[schemas.MonthOwedPublic]:
+def my_arrears(session: SessionDep, user: SubmitRemittanceUser) -> list[schemas.MonthOwedPublic]:
     """The unit administrator's own unit's arrears."""
     unit = accounts.unit_of(session, user=user)
     return [

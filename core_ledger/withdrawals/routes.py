@@ -1,6 +1,8 @@
 """HTTP routes of withdrawals (提取) and the bank's answers to their payments (网银支付)."""
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
 from sqlmodel import col, select
 
 from core_ledger.journal.models import Posting
@@ -8,10 +10,13 @@ from core_ledger.journal.routes import posting_public
 from core_ledger.journal.schemas import PostingPublic
 from core_ledger.withdrawals import schemas, service
 from core_ledger.withdrawals.models import PaymentInstruction, PaymentStatus
-from kernel.auth import FinanceUser, TellerUser
+from kernel.auth import Capability, User, require
 from kernel.db import SessionDep
 
 router = APIRouter(tags=["ledger: withdrawals"])
+PostBusinessUser = Annotated[User, Depends(require(Capability.post_business))]
+ReadLedgerUser = Annotated[User, Depends(require(Capability.read_ledger))]
+SettlePaymentsUser = Annotated[User, Depends(require(Capability.settle_payments))]
 
 
 def payment_public(payment: PaymentInstruction) -> schemas.PaymentPublic:
@@ -28,7 +33,7 @@ def payment_public(payment: PaymentInstruction) -> schemas.PaymentPublic:
 
 @router.post("/withdrawals", status_code=status.HTTP_201_CREATED)
 def post_withdrawal(
-    body: schemas.WithdrawalCreate, session: SessionDep, _: TellerUser
+    body: schemas.WithdrawalCreate, session: SessionDep, _: PostBusinessUser
 ) -> PostingPublic:
     """提取; a payment instruction goes to the bank and a callback follows."""
     fields = body.model_dump(exclude={"documents", "heir", "agent"})
@@ -42,7 +47,10 @@ def post_withdrawal(
 
 @router.post("/payments/{payment_id}/settlement")
 def settle_payment(
-    payment_id: int, body: schemas.PaymentSettlementCreate, session: SessionDep, _: FinanceUser
+    payment_id: int,
+    body: schemas.PaymentSettlementCreate,
+    session: SessionDep,
+    _: SettlePaymentsUser,
 ) -> schemas.PaymentPublic:
     """The bank's answer to a payment instruction (网银支付): paid, or failed and returned."""
     payment = service.settle_payment(session, payment_id=payment_id, **body.model_dump())
@@ -50,7 +58,7 @@ def settle_payment(
 
 
 @router.get("/payments")
-def pending_payments(session: SessionDep, _: TellerUser) -> list[schemas.PaymentPublic]:
+def pending_payments(session: SessionDep, _: ReadLedgerUser) -> list[schemas.PaymentPublic]:
     """Payment instructions still waiting for the bank."""
     rows = session.exec(
         select(PaymentInstruction)

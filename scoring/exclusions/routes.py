@@ -1,9 +1,11 @@
 """HTTP routes of appeals (申诉与复核): outlets file, managers decide, both read."""
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
 from sqlmodel import Session
 
-from kernel.auth import ManagerUser, OutletUser, Role, TellerUser
+from kernel.auth import Capability, User, can, require
 from kernel.db import SessionDep
 from kernel.errors import Invalid
 from scoring.exclusions.appeals import decide_appeal, file_appeal, list_appeals, outlet_for
@@ -11,6 +13,9 @@ from scoring.exclusions.models import AppealState
 from scoring.exclusions.schemas import AppealCreate, AppealDecisionCreate, AppealPublic
 
 router = APIRouter(prefix="/api/appeals", tags=["appeals"])
+DecideAppealsUser = Annotated[User, Depends(require(Capability.decide_appeals))]
+FileAppealUser = Annotated[User, Depends(require(Capability.file_appeal))]
+ReadAppealsUser = Annotated[User, Depends(require(Capability.read_appeals))]
 
 
 def _one(session: Session, appeal_id: int) -> AppealPublic:
@@ -19,7 +24,7 @@ def _one(session: Session, appeal_id: int) -> AppealPublic:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def file(body: AppealCreate, session: SessionDep, user: OutletUser) -> AppealPublic:
+def file(body: AppealCreate, session: SessionDep, user: FileAppealUser) -> AppealPublic:
     """An outlet appeals one of its counted ratings within HUIFANG_APPEAL_DAYS working days."""
     outlet = outlet_for(session, user=user, outlet_code=body.outlet_code)
     appeal = file_appeal(
@@ -35,18 +40,18 @@ def file(body: AppealCreate, session: SessionDep, user: OutletUser) -> AppealPub
 @router.get("")
 def appeals(
     session: SessionDep,
-    user: TellerUser,
+    user: ReadAppealsUser,
     state: str | None = None,
     outlet_code: str | None = None,
 ) -> list[AppealPublic]:
-    """Appeals, open first; a teller sees their outlet's only."""
+    """Appeals, open first; an outlet sees its own only, the managers who decide see every one."""
     if state is not None and state not in AppealState.__members__:
         raise Invalid(
             "state 应为 open（待复核）、upheld（申诉成立）或 rejected（维持原评价），"
             f"收到 {state!r}"
         )
     outlet_id = None
-    if user.role == Role.teller or outlet_code:
+    if not can(user, Capability.decide_appeals) or outlet_code:
         outlet_id = outlet_for(session, user=user, outlet_code=outlet_code).id
     found = list_appeals(session, state=AppealState(state) if state else None, outlet_id=outlet_id)
     return [AppealPublic.of(line) for line in found]
@@ -54,7 +59,7 @@ def appeals(
 
 @router.post("/{appeal_id}/decision")
 def decide(
-    appeal_id: int, body: AppealDecisionCreate, session: SessionDep, user: ManagerUser
+    appeal_id: int, body: AppealDecisionCreate, session: SessionDep, user: DecideAppealsUser
 ) -> AppealPublic:
     """A manager's review (复核): upheld leaves the rating out of every score, rejected keeps it."""
     decide_appeal(

@@ -22,12 +22,21 @@ def auth(client: TestClient, engine: Bind) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
-def _setup(client: TestClient, auth: dict[str, str]) -> str:
-    client.post("/api/ledger/outlets", json={"code": "WD01", "name": "城东网点"}, headers=auth)
+def _bearer(client: TestClient, engine: Bind, *, username: str, role: str) -> dict[str, str]:
+    password = make_user(engine, username=username, role=role)
+    answer = client.post("/api/auth/token", data={"username": username, "password": password})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def _setup(client: TestClient, auth: dict[str, str], engine: Bind) -> str:
+    """An outlet and its teller (only an admin creates them), then a depositor at the counter."""
+    admin = _bearer(client, engine, username="root", role="admin")
+    client.post("/api/ledger/outlets", json={"code": "WD01", "name": "城东网点"}, headers=admin)
     client.post(
         "/api/ledger/staff",
         json={"code": "T01", "name": "李娜", "outlet_code": "WD01", "phone": "13900001111"},
-        headers=auth,
+        headers=admin,
     )
     answer = client.post(
         "/api/ledger/depositors",
@@ -70,7 +79,7 @@ def test_bad_withdrawals_get_a_clear_4xx_and_post_nothing(
     status: int,
     words: str,
 ) -> None:
-    account_no = _setup(client, auth)
+    account_no = _setup(client, auth, engine)
     body = {
         "account_no": account_no,
         "amount_fen": 100,
@@ -110,7 +119,7 @@ def _a_task_with_an_attempt(client: TestClient, auth: dict[str, str], engine: Bi
     from callbacks.relay import relay_outbox
     from callbacks.service import begin_attempt
 
-    account_no = _setup(client, auth)
+    account_no = _setup(client, auth, engine)
     client.post(
         "/api/ledger/remittances",
         json={
