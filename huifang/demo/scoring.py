@@ -1,11 +1,14 @@
 """Demo data for the ranking engine: departments, leaders, managers, a round of ballots,
-and a quarter's third-party inspections with their issue letters."""
+two quarters' third-party inspections (the latest with their issue letters), a month's
+attendance."""
 
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from io import BytesIO
 
+from openpyxl import Workbook
 from sqlmodel import Session, col, select
 
 from core_ledger.org.models import Outlet, Staff
@@ -13,10 +16,11 @@ from core_ledger.org.service import create_department, create_leader, create_man
 from huifang.demo.seed import business_month
 from kernel.auth import create_user
 from kernel.clock import centre_tz, local_date, utcnow
-from kernel.periods import month, quarter_of
+from kernel.periods import Period, month, quarter_of
+from scoring.attendance.imports import import_attendance
 from scoring.evaluations import cast_ballot, open_round, register_rater
-from scoring.inspections import FindingIn, record_inspection
-from scoring.models import Rater, StepKind
+from scoring.inspections import FindingIn, findings_of, mark_rectified, record_inspection
+from scoring.models import Inspection, Rater, StepKind
 from scoring.rectification import issue_letter, review_step, steps_of, submit_step
 
 DEPARTMENTS = [("KS01", "归集管理科"), ("KS02", "信贷管理科"), ("KS03", "财务审计科")]
@@ -27,13 +31,27 @@ LEADERS = [
     ("LD04", "黄敏", "纪检组长", "纪检监察、第三方监督"),
 ]
 REASONS = ["退件未一次性告知原因", "电话多次无人接听", "审批时限超过承诺", "业务培训不及时"]
+# (area, method, text): each finding is tagged with its category, so 举一反三 has something to see.
 FINDINGS = [
-    "服务监督牌未摆放在显眼位置",
-    "柜员离岗未放置“暂停服务”牌",
-    "叫号系统故障未及时报修",
-    "一名柜员未按规定着装",
-    "资料架缺少最新版办事指南",
+    ("facilities", "on_site", "服务监督牌未摆放在显眼位置"),
+    ("conduct", "mystery_shopper", "柜员离岗未放置“暂停服务”牌"),
+    ("facilities", "on_site", "叫号系统故障未及时报修"),
+    ("appearance", "mystery_shopper", "一名柜员未按规定着装"),
+    ("environment", "on_site", "资料架缺少最新版办事指南"),
+    ("business", "doorstep_interview", "退件未一次性告知所缺材料"),
+    ("appearance", "doorstep_interview", "柜员未佩戴工牌"),
 ]
+AREAS = ("environment", "facilities", "appearance", "conduct", "business")
+METHODS = ("mystery_shopper", "doorstep_interview", "on_site")
+ATTENDANCE_HEADER = (
+    "工号",
+    "姓名",
+    "应出勤天数",
+    "实际出勤天数",
+    "请假天数",
+    "旷工天数",
+    "迟到早退次数",
+)
 # How each department is seen: the chance of 非常满意 / 满意 from an outlet.
 DEPARTMENT_QUALITY = {"KS01": (0.6, 0.35), "KS02": (0.4, 0.45), "KS03": (0.5, 0.45)}
 
@@ -45,6 +63,7 @@ class SeededScoring:
     managers: int = 0
     ballots: int = 0
     inspections: int = 0
+    attendance: int = 0
 
 
 def _rater(session: Session, username: str, role: str, kind: str, code: str) -> Rater:
@@ -119,36 +138,55 @@ def seed_evaluations(session: Session, *, rng: random.Random) -> SeededScoring:
             )
             done.ballots += 1
     done.inspections = _inspections(session, rng=rng, outlets=outlets)
+    done.attendance = seed_attendance(session, rng=rng, period=period)
     return done
 
 
+def _inspect(
+    session: Session, *, rng: random.Random, outlet: Outlet, quarter: Period, on: date, k: int
+) -> Inspection:
+    staff = list(session.exec(select(Staff).where(Staff.outlet_id == outlet.id)))
+    findings = [
+        FindingIn(
+            text=text,
+            staff_code=rng.choice(staff).code if staff and rng.random() < 0.5 else None,
+            area=area,
+            method=method,
+        )
+        for area, method, text in rng.sample(FINDINGS, k=k)
+    ]
+    return record_inspection(
+        session,
+        outlet_code=outlet.code,
+        quarter=quarter.key,
+        area_scores={area: float(rng.randrange(150, 200)) / 2 for area in AREAS},
+        methods=METHODS,
+        inspected_on=on,
+        firm="湘诚第三方评估有限公司",
+        summary="神秘客户体验、门前客户访问及现场检查",
+        findings=findings,
+        recorded_by="demo",
+    )
+
+
 def _inspections(session: Session, *, rng: random.Random, outlets: list[Outlet]) -> int:
-    # The quarter of the business month (the dashboard's), inspected before today.
+    """The business month's quarter inspected, letters at every stage; the quarter before too,
+    its findings since confirmed put right (so 举一反三 sees two quarters)."""
     today = local_date(utcnow())
     start, _ = business_month(today)
     quarter = quarter_of(month(start.year, start.month))
+    last = quarter.previous()
+    for index, outlet in enumerate(outlets):
+        on = last.last_day - timedelta(days=20)
+        before = _inspect(session, rng=rng, outlet=outlet, quarter=last, on=on, k=1 + index % 2)
+        for finding, _ in findings_of(session, inspection_id=before.id or 0):
+            mark_rectified(session, finding_id=finding.id or 0, by="demo", note="复查已整改")
     inspected_on = max(quarter.first_day, min(today, quarter.last_day) - timedelta(days=12))
     for index, outlet in enumerate(outlets):
-        staff = list(session.exec(select(Staff).where(Staff.outlet_id == outlet.id)))
-        findings = [
-            FindingIn(
-                text=text,
-                staff_code=rng.choice(staff).code if staff and rng.random() < 0.5 else None,
-            )
-            for text in rng.sample(FINDINGS, k=index % 3)
-        ]
-        inspection = record_inspection(
-            session,
-            outlet_code=outlet.code,
-            quarter=quarter.key,
-            score=round(rng.uniform(78, 97), 1),
-            inspected_on=inspected_on,
-            firm="湘诚第三方评估有限公司",
-            summary="神秘客户体验、门前客户访问及现场检查",
-            findings=findings,
-            recorded_by="demo",
+        inspection = _inspect(
+            session, rng=rng, outlet=outlet, quarter=quarter, on=inspected_on, k=index % 3
         )
-        if findings:
+        if findings_of(session, inspection_id=inspection.id or 0):
             letter = issue_letter(
                 session,
                 inspection_id=inspection.id or 0,
@@ -156,7 +194,27 @@ def _inspections(session: Session, *, rng: random.Random, outlets: list[Outlet])
                 issued_by="demo",
             )
             _rectify(session, letter_id=letter.id or 0, steps_done=index)
-    return len(outlets)
+    return 2 * len(outlets)
+
+
+def seed_attendance(session: Session, *, rng: random.Random, period: Period) -> int:
+    """A month of 集中考勤 for every teller, imported as the centre would: from a workbook."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(ATTENDANCE_HEADER)
+    staff = session.exec(select(Staff).where(col(Staff.outlet_id).is_not(None)))
+    for person in staff:
+        leave = rng.choice((0, 0, 0, 0.5, 1, 2))
+        absent = 1 if rng.random() < 0.05 else 0
+        late = rng.choice((0, 0, 0, 1, 2))
+        sheet.append((person.code, person.name, 21, 21 - leave - absent, leave, absent, late))
+    out = BytesIO()
+    book.save(out)
+    done = import_attendance(
+        session, month=period.key, data=out.getvalue(), source="演示考勤表.xlsx", by="demo"
+    )
+    return done.created + done.updated + done.unchanged
 
 
 REPORTS = {

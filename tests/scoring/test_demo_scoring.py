@@ -7,8 +7,9 @@ from sqlmodel import Session, select
 from huifang.demo.scoring import seed_evaluations
 from kernel.clock import local_date, utcnow
 from kernel.periods import month
+from scoring.attendance.models import AttendanceRecord
 from scoring.evaluations import evaluation_ranking
-from scoring.models import EvaluationAnswer, Inspection
+from scoring.models import EvaluationAnswer, Inspection, InspectionFinding
 from tests.scoring.factories import outlet, teller
 
 
@@ -31,4 +32,8 @@ def test_seeded_centre_ranks_departments_and_leaders(session: Session) -> None:
     departments = evaluation_ranking(session, kind="department", period=period)
     assert [row.responses for row in departments] == [3, 3, 3]
     assert len(evaluation_ranking(session, kind="leader", period=period)) == 4
-    assert len(session.exec(select(Inspection)).all()) == 3
+    # This quarter's inspections and last quarter's; every finding tagged with its category.
+    assert len(session.exec(select(Inspection)).all()) == 6 == done.inspections
+    findings = session.exec(select(InspectionFinding)).all()
+    assert findings and all(f.area for f in findings)
+    assert done.attendance == 3 and len(session.exec(select(AttendanceRecord)).all()) == 3
