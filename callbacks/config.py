@@ -114,6 +114,16 @@ class CallbackSettings(BaseSettings):
     attempt_lease_seconds: int = Field(180, ge=2)
     # A call the provider never reported finished is given up (counted unanswered) after this.
     call_timeout_minutes: int = Field(60, ge=1)
+    # A placed call with no final status this long after it began is looked up at the provider
+    # (its status callback may have been lost: Twilio never retries one).
+    call_check_seconds: int = Field(600, ge=1)
+    # The provider account's calls per second, shared by every worker (a Redis token bucket):
+    # a provider queues excess calls for hours, and a queued call could ring at night.
+    calls_per_second: float = Field(1.0, gt=0, le=100)
+    # A rate-limited request (too many requests) waits this long, not counted as an attempt.
+    rate_limit_backoff_seconds: int = Field(30, ge=1)
+    # A channel paused for an account or configuration error tries again after this long.
+    channel_pause_minutes: int = Field(30, ge=1)
     office_hours: Annotated[tuple[DailyWindow, ...], NoDecode] = parse_windows(
         "09:00-12:00,13:30-17:30"
     )

@@ -1,29 +1,46 @@
 """RQ jobs: module-level functions taking ids. Each is idempotent and safe to run twice."""
 
 import logging
+import random
+import time
+from datetime import datetime, timedelta
 
 from rq import Queue
 from rq.exceptions import DuplicateJobError
+from sqlmodel import Session, select
 
-from callbacks.channel import ChannelError, get_channel
+from callbacks.channel import ChannelError, Failure, get_channel
 from callbacks.config import get_callback_settings
-from callbacks.models import AttemptStatus, CallbackTask
-from callbacks.reconcile import due_attempts, expire_sms_surveys, lost_attempts, time_out_calls
+from callbacks.models import AttemptStatus, CallAttempt, CallbackTask
+from callbacks.optout import add_do_not_call
+from callbacks.overdue import settle_overdue_calls
+from callbacks.pacing import starts_in_time, take_call_token, window_end
+from callbacks.pause import CHANNEL_LABELS, pause_channel, paused_until
+from callbacks.reconcile import due_attempts, expire_sms_surveys, lost_attempts
 from callbacks.relay import relay_outbox
 from callbacks.service import (
     attempt_placed,
     begin_attempt,
     get_attempt,
     get_task,
+    hold_task,
+    next_channel,
+    not_placed,
     schedule_retry,
 )
+from callbacks.sms import opt_out_phone
 from callbacks.triage import open_exception
-from kernel.clock import utcnow
+from kernel.clock import as_utc, utcnow
 from kernel.db import session_scope
 from kernel.queue import get_queue, make_room
 from kernel.vocabulary import Channel
 
 log = logging.getLogger(__name__)
+
+# How long a job waits for the call bucket before leaving the task due for the next tick.
+PACE_BUDGET_SECONDS = 20.0
+# A call created at the provider may carry a start time a little before our attempt's clock.
+_CLOCK_SKEW = timedelta(seconds=30)
 
 
 def call_job_id(task_id: int, attempt_no: int) -> str:
@@ -63,8 +80,7 @@ def tick(queue: Queue | None = None) -> dict[str, int]:
     queue = queue or get_queue()
     with session_scope() as session:
         relayed = relay_outbox(session)
-    with session_scope() as session:
-        timed_out = time_out_calls(session)
+    timed_out = settle_overdue_calls(get_channel())
     with session_scope() as session:
         expired = expire_sms_surveys(session)
     with session_scope() as session:
@@ -82,15 +98,39 @@ def tick(queue: Queue | None = None) -> dict[str, int]:
     }
 
 
+def _existing(task_id: int, attempt_no: int) -> CallAttempt | None:
+    """Attempt N if an earlier job already began it (that job was lost)."""
+    with session_scope() as session:
+        query = select(CallAttempt).where(
+            CallAttempt.task_id == task_id, CallAttempt.attempt_no == attempt_no
+        )
+        return session.exec(query).first()
+
+
 def run_attempt(task_id: int, attempt_no: int) -> str | None:
     """Make attempt N of a task (a call, or the SMS survey); a repeat of it does nothing."""
+    earlier = _existing(task_id, attempt_no)
+    with session_scope() as session:
+        task = get_task(session, task_id=task_id)
+        phone = task.phone
+        channel = earlier.channel if earlier else next_channel(session, task_id=task_id)
+        until = paused_until(session, channel=channel)
+    if until is not None:
+        _held_by_pause(task_id=task_id, earlier=earlier, channel=channel, until=until)
+        return None
+    provider = get_channel()
+    if channel == Channel.voice:
+        if earlier is not None:
+            handled, sid = _adopt(task_id=task_id, attempt_no=attempt_no, earlier=earlier, to=phone)
+            if handled:
+                return sid
+        if not _paced(task_id=task_id, earlier=earlier):
+            return None
     with session_scope() as session:
         attempt = begin_attempt(session, task_id=task_id, attempt_no=attempt_no)
         if attempt is None:
             return None
-        task = get_task(session, task_id=task_id)
-        attempt_id, phone, channel = attempt.id or 0, task.phone, attempt.channel
-    provider = get_channel()
+        attempt_id, channel = attempt.id or 0, attempt.channel
     try:
         if channel == Channel.sms:
             sid = provider.send_survey_sms(attempt_id=attempt_id, to=phone)
@@ -104,24 +144,127 @@ def run_attempt(task_id: int, attempt_no: int) -> str | None:
     return sid
 
 
+def _adopt(
+    *, task_id: int, attempt_no: int, earlier: CallAttempt, to: str
+) -> tuple[bool, str | None]:
+    """A lost job's call may have been created: ask the provider and adopt it (no duplicate).
+
+    Returns (True, call id or None) when the job is done here, (False, None) to place the call.
+    """
+    if earlier.provider_sid is not None or earlier.status != AttemptStatus.placing:
+        return True, None  # placed already, or settled: begin_attempt would refuse it anyway
+    try:
+        sid = get_channel().find_call(to=to, since=as_utc(earlier.started_at) - _CLOCK_SKEW)
+    except ChannelError as error:
+        log.warning("could not ask the provider about attempt %s: %s", earlier.id, error)
+        return True, None  # the attempt stays placing; the next lease asks again
+    if sid is None:
+        return False, None
+    with session_scope() as session:
+        attempt = begin_attempt(session, task_id=task_id, attempt_no=attempt_no)
+        if attempt is None:
+            return True, None
+        attempt_placed(session, attempt_id=attempt.id or 0, provider_sid=sid)
+    log.info("attempt %s adopted call %s created by a lost job", earlier.id, sid)
+    return True, sid
+
+
+def _paced(*, task_id: int, earlier: CallAttempt | None) -> bool:
+    """Wait for the account's call bucket; False when the call must not be placed now.
+
+    A call that could not start before its calling window closes waits for the next window
+    (not counted); a long wait leaves the task due for the reconciler's next tick.
+    """
+    settings = get_callback_settings()
+    deadline = time.monotonic() + PACE_BUDGET_SECONDS
+    while True:
+        wait = take_call_token(rate=settings.calls_per_second)
+        now = utcnow()
+        if not starts_in_time(now, wait=wait, settings=settings):
+            end = window_end(now, settings=settings) or now
+            note = "呼叫窗口内排不上外呼（按每秒呼叫数限速），顺延到下一个呼叫时段"
+            _hold(task_id=task_id, earlier=earlier, at=end, code="window", note=note)
+            return False
+        if wait == 0:
+            return True
+        if time.monotonic() + wait > deadline:
+            return False
+        time.sleep(wait)
+
+
+def _hold(*, task_id: int, earlier: CallAttempt | None, at: datetime, code: str, note: str) -> None:
+    """Put off an attempt that has not reached the phone, without counting it."""
+    with session_scope() as session:
+        if earlier is not None and earlier.id is not None:
+            attempt = get_attempt(session, attempt_id=earlier.id)
+            if attempt.status == AttemptStatus.placing and attempt.provider_sid is None:
+                not_placed(session, attempt=attempt, at=at, code=code, note=note)
+        else:
+            hold_task(session, task_id=task_id, at=at, note=note)
+
+
+def _held_by_pause(
+    *, task_id: int, earlier: CallAttempt | None, channel: str, until: datetime
+) -> None:
+    label = CHANNEL_LABELS.get(channel, channel)
+    note = f"{label}渠道已暂停（服务商账户或配置错误），恢复后再联系"
+    _hold(task_id=task_id, earlier=earlier, at=until, code="paused", note=note)
+
+
 def _refused(*, attempt_id: int, error: ChannelError) -> None:
-    """A provider refusal: an invalid number goes to an operator, a call is retried later."""
+    """A provider refusal, sorted by what it means for the person and for us."""
+    if error.failure == Failure.unknown:
+        # The provider may have created the call: the attempt stays unplaced, and after its
+        # lease the lost-attempt path asks the provider first (adopting it) before placing.
+        log.warning("no answer from the provider for attempt %s: %s", attempt_id, error)
+        return
+    code = str(error.code)[:16] if error.code is not None else None
     with session_scope() as session:
         attempt = get_attempt(session, attempt_id=attempt_id)
+        if error.failure == Failure.account:
+            setting = error.setting or "服务商账户配置"
+            pause = pause_channel(
+                session,
+                channel=attempt.channel,
+                code=error.code,
+                setting=setting,
+                message=str(error),
+            )
+            note = f"服务商拒绝（{code}）：{error}；请检查 {setting}"
+            not_placed(session, attempt=attempt, at=pause.resume_at, code=code, note=note)
+            return
+        if error.failure == Failure.rate_limited:
+            backoff = get_callback_settings().rate_limit_backoff_seconds
+            at = utcnow() + timedelta(seconds=backoff * random.uniform(1.0, 1.5))
+            note = f"服务商限流（{code}），稍后重试，不计入呼叫次数"
+            not_placed(session, attempt=attempt, at=at, code=code, note=note)
+            return
         attempt.status = AttemptStatus.failed
-        attempt.error_code = str(error.code)[:16] if error.code is not None else None
+        attempt.error_code = code
         attempt.ended_at = utcnow()
         session.add(attempt)
-        channel = attempt.channel
         task: CallbackTask = get_task(session, task_id=attempt.task_id, for_update=True)
-        note = f"{error}"[:200]
-        if error.permanent:
-            open_exception(
-                session, task=task, reason="invalid_number", actor="worker", note=note, hold=True
-            )
-        elif channel == Channel.sms:
-            open_exception(
-                session, task=task, reason="unreachable", actor="worker", note=note, hold=True
-            )
-        else:
-            schedule_retry(session, task=task, reason=note)
+        _settle_refusal(session, task=task, channel=attempt.channel, error=error)
+
+
+def _settle_refusal(
+    session: Session, *, task: CallbackTask, channel: str, error: ChannelError
+) -> None:
+    """What a refused attempt does to its task: do-not-text, an operator's case, or a retry."""
+    note = f"{error}"[:200]
+    if error.failure == Failure.opted_out:
+        # The person told the provider STOP: never text again, never an "invalid number".
+        add_do_not_call(
+            session, phone=task.phone, reason="opted_out", actor="provider", note="服务商退订名单"
+        )
+        opt_out_phone(session, phone=task.phone, actor="provider")
+    elif error.failure == Failure.bad_number:
+        open_exception(
+            session, task=task, reason="invalid_number", actor="worker", note=note, hold=True
+        )
+    elif channel == Channel.sms:
+        open_exception(
+            session, task=task, reason="unreachable", actor="worker", note=note, hold=True
+        )
+    else:
+        schedule_retry(session, task=task, reason=note)

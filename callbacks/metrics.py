@@ -78,7 +78,10 @@ def outlet_metrics(session: Session, *, period: str) -> list[OutletMetrics]:
         session.exec(
             select(CallAttempt.task_id)
             .where(col(CallAttempt.task_id).in_(ids), CallAttempt.status == "completed")
-            .where(col(CallAttempt.answered_by).is_(None) | (CallAttempt.answered_by == "human"))
+            .where(
+                col(CallAttempt.answered_by).is_(None)
+                | col(CallAttempt.answered_by).in_(["human", "unknown"])
+            )
         ).all()
     )
     rows: dict[int, OutletMetrics] = {}

@@ -88,6 +88,9 @@ class AttemptStatus(StrEnum):
     sent = "sent"
     delivered = "delivered"
     undelivered = "undelivered"
+    # Never reached a phone: the account was refused, the provider was busy (rate limit), or
+    # the calling window closed before the call could start. Not counted against the person.
+    not_placed = "not_placed"
 
 
 class CallAttempt(SQLModel, table=True):
@@ -234,3 +237,23 @@ class WebSurveyLink(SQLModel, table=True):
     opened_at: datetime | None = utc_timestamp(default=None)  # first opened
     open_count: int = 0
     answered_at: datetime | None = utc_timestamp(default=None)
+
+
+class ChannelPause(SQLModel, table=True):
+    """A channel stopped because our provider account or settings are wrong (an operator alert).
+
+    Sending on the channel waits until `resume_at` (then one attempt tries again) or until an
+    operator resumes it after fixing `setting`; attempts it stops are not counted.
+    """
+
+    __tablename__ = "channel_pause"
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=8, index=True)  # voice | sms
+    code: str | None = Field(default=None, max_length=16)  # the provider's error code
+    setting: str = Field(max_length=200)  # what to fix, named as the operator sets it
+    message: str = Field(max_length=500)
+    paused_at: datetime = utc_timestamp(default_factory=utcnow)
+    resume_at: datetime = utc_timestamp()
+    resumed_at: datetime | None = utc_timestamp(default=None)
+    resumed_by: str | None = Field(default=None, max_length=64)
+    stopped: int = 0  # attempts held back while paused

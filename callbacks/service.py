@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from callbacks.config import get_callback_settings
+from callbacks.events import FINAL_STATES, Answerer, CallEvent, CallState
 from callbacks.history import transition
 from callbacks.models import (
     AttemptStatus,
@@ -34,7 +35,7 @@ from kernel.vocabulary import (
 )
 from scoring.service import record_callback_rating
 
-TERMINAL_CALL = {"completed", "busy", "no-answer", "failed", "canceled"}
+TERMINAL_CALL = {str(state) for state in FINAL_STATES}
 OPEN_STATUSES = (TaskStatus.scheduled, TaskStatus.calling, TaskStatus.sms_sent)
 
 
@@ -254,12 +255,25 @@ def begin_attempt(session: Session, *, task_id: int, attempt_no: int) -> CallAtt
 
 def _sms_next(session: Session, *, task: CallbackTask) -> bool:
     """Whether the next attempt is the SMS survey: voice used up, no SMS sent yet, a survey."""
-    if task.kind not in RATING_KINDS or attempts_of(
-        session, task_id=task.id or 0, channel=Channel.sms
-    ):
+    if task.kind not in RATING_KINDS or placed_sms(session, task_id=task.id or 0):
         return False
     voice = len(counted_voice_attempts(session, task_id=task.id or 0))
     return voice >= get_callback_settings().voice_attempts
+
+
+def placed_sms(session: Session, *, task_id: int) -> list[CallAttempt]:
+    """The task's SMS attempts that the provider took (one not placed never reached the phone)."""
+    attempts = attempts_of(session, task_id=task_id, channel=Channel.sms)
+    return [a for a in attempts if a.status != AttemptStatus.not_placed]
+
+
+def next_channel(session: Session, *, task_id: int) -> Channel:
+    """The channel the task's next attempt will use (voice, or SMS once voice is used up)."""
+    return (
+        Channel.sms
+        if _sms_next(session, task=get_task(session, task_id=task_id))
+        else Channel.voice
+    )
 
 
 def attempt_placed(session: Session, *, attempt_id: int, provider_sid: str) -> None:
@@ -271,6 +285,29 @@ def attempt_placed(session: Session, *, attempt_id: int, provider_sid: str) -> N
     if attempt.channel == Channel.sms:
         attempt.deadline_at = sms_deadline(utcnow(), settings=get_callback_settings())
     session.add(attempt)
+
+
+def not_placed(
+    session: Session, *, attempt: CallAttempt, at: datetime, code: str | None, note: str
+) -> None:
+    """An attempt that never reached the phone: it is not counted and the task waits for `at`."""
+    attempt.status = AttemptStatus.not_placed
+    attempt.error_code = code[:16] if code else None
+    attempt.ended_at = utcnow()
+    session.add(attempt)
+    task = get_task(session, task_id=attempt.task_id, for_update=True)
+    if task.status in (TaskStatus.calling, TaskStatus.sms_sent):
+        task.due_at = next_slot(as_utc(at), settings=get_callback_settings())
+        transition(session, task, to=TaskStatus.scheduled, actor="worker", note=note[:500])
+
+
+def hold_task(session: Session, *, task_id: int, at: datetime, note: str) -> None:
+    """A due task whose attempt cannot start now (channel paused, window closing): wait for `at`."""
+    task = get_task(session, task_id=task_id, for_update=True)
+    if task.status != TaskStatus.scheduled:
+        return
+    task.due_at = next_slot(as_utc(at), settings=get_callback_settings())
+    transition(session, task, to=TaskStatus.scheduled, actor="worker", note=note[:500])
 
 
 def get_attempt(session: Session, *, attempt_id: int) -> CallAttempt:
@@ -289,24 +326,33 @@ def record_call_status(
     sequence: int | None,
     answered_by: str | None = None,
 ) -> bool:
-    """Apply a provider status callback; stale or repeated ones change nothing. True if applied."""
+    """A call event given by its parts (tests and operators' tools); see `record_call_event`."""
+    answerer = Answerer(answered_by) if answered_by in set(Answerer) else None
+    event = CallEvent(state=CallState(status), order=sequence, answerer=answerer)
+    return record_call_event(session, attempt_id=attempt_id, event=event)
+
+
+def record_call_event(session: Session, *, attempt_id: int, event: CallEvent) -> bool:
+    """Apply a provider's call event; stale or repeated ones change nothing. True if applied."""
     attempt = get_attempt(session, attempt_id=attempt_id)
-    seq = sequence if sequence is not None else attempt.last_sequence + 1
-    if seq <= attempt.last_sequence or attempt.status in TERMINAL_CALL:
+    order = event.order if event.order is not None else attempt.last_sequence + 1
+    if attempt.status in TERMINAL_CALL or attempt.status == AttemptStatus.not_placed:
         return False
-    attempt.last_sequence = seq
-    attempt.status = status
-    if answered_by:
-        attempt.answered_by = answered_by
+    if order <= attempt.last_sequence and event.state not in FINAL_STATES:
+        return False  # an older event arriving late: the call is already past it
+    attempt.last_sequence = max(order, attempt.last_sequence)
+    attempt.status = event.state
+    if event.answerer is not None:
+        attempt.answered_by = event.answerer
     session.add(attempt)
-    if status in TERMINAL_CALL:
+    if event.state in FINAL_STATES:
         attempt.ended_at = utcnow()
-        after_call(session, attempt=attempt, actor="twilio")
+        after_call(session, attempt=attempt, actor="provider")
     return True
 
 
 def _machine(attempt: CallAttempt) -> bool:
-    return (attempt.answered_by or "").startswith(("machine", "fax"))
+    return attempt.answered_by == Answerer.machine
 
 
 def after_call(session: Session, *, attempt: CallAttempt, actor: str) -> None:
@@ -334,7 +380,7 @@ def schedule_retry(session: Session, *, task: CallbackTask, reason: str) -> None
         if voice
         else next_slot(utcnow(), settings=settings)
     )
-    sms_sent = bool(attempts_of(session, task_id=task.id or 0, channel=Channel.sms))
+    sms_sent = bool(placed_sms(session, task_id=task.id or 0))
     if when is None and task.kind in RATING_KINDS and not sms_sent:
         task.due_at = next_slot(utcnow(), settings=settings)
         note = f"未接通（{reason}），电话次数已用完，改发短信"
@@ -370,6 +416,8 @@ def counted_voice_attempts(session: Session, *, task_id: int) -> list[CallAttemp
     """The voice attempts that use up the allowance: all but the first few the person put off."""
     counted, free = [], FREE_RESCHEDULES
     for attempt in attempts_of(session, task_id=task_id, channel=Channel.voice):
+        if attempt.status == AttemptStatus.not_placed:
+            continue  # it never rang: our account, the provider's rate limit, a closed window
         if attempt.error_code == PERSON_RESCHEDULED and free > 0:
             free -= 1
             continue

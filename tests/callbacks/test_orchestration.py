@@ -134,7 +134,7 @@ def test_an_answering_machine_counts_as_an_attempt(session: Session) -> None:
             attempt_id=attempt.id or 0,
             status="completed",
             sequence=3,
-            answered_by="machine_end_beep",
+            answered_by="machine",
         )
         assert (task.status, task.attempts_made) == (TaskStatus.scheduled, 1)
 
