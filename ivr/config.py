@@ -26,6 +26,14 @@ class IvrSettings(BaseSettings):
     twilio_auth_token: str = DEV_AUTH_TOKEN
     twilio_from_number: str = "+8657112329"
     twilio_api_base_url: str = "https://api.twilio.com"
+    # Every Twilio request gives up after this many seconds (a hung request would hold a
+    # worker, and a call created by a request that timed out is found again, not doubled).
+    twilio_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Send SMS through a Messaging Service (its sender pool, opt-out handling) instead of From.
+    twilio_messaging_service_sid: str | None = None
+    # Delete a recording at Twilio once we hold its audio and its transcript (no voice stays
+    # with the provider).
+    delete_recordings_at_provider: bool = True
     voice: str = "Polly.Zhiyu"
     voice_language: str = "cmn-CN"
     centre_name: str = "住房公积金管理中心"

@@ -101,6 +101,8 @@ SUGGESTION = (
 
 RESCHEDULED = "好的，不打扰您了，我们改天再联系您。再见。"
 THANKS = "感谢您的评价，祝您生活愉快，再见。"
+# Twilio's FallbackUrl: our webhook failed; never let a caller hear Twilio's English error.
+FALLBACK_APOLOGY = "抱歉，系统暂时无法完成回访，我们会另行与您联系。再见。"
 
 # --- SMS survey ---------------------------------------------------------------------------
 # Rendered by ivr/sms/texts.py, which adds the 【signature】 carriers require at the start.

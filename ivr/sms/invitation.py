@@ -1,22 +1,28 @@
-"""The SMS survey invitation of an attempt: digits, the web survey link, or both (a setting)."""
+"""The SMS survey invitation of an attempt: digits, the web survey link, or both (a setting).
+
+It is built as a template id with parameters (Chinese carriers send only registered
+templates); `survey_invitation` renders it for a provider that sends bodies.
+"""
 
 from sqlmodel import Session
 
+from callbacks.channel import SmsTemplate
 from callbacks.models import CallAttempt, CallbackTask, TaskKind
 from callbacks.weblink import issue_link
 from ivr.config import IvrSettings
-from ivr.sms.texts import (
-    render_invitation,
-    render_link_invitation,
-    render_project_contact_invitation,
+from ivr.sms.templates import (
+    LINK_INVITATION,
+    PROJECT_CONTACT_INVITATION,
+    SURVEY_INVITATION,
+    render,
 )
 from kernel.clock import local_date
 
 
-def survey_invitation(
+def invitation_template(
     session: Session, *, task: CallbackTask, attempt: CallAttempt, settings: IvrSettings
-) -> str:
-    """The text that opens an SMS survey, issuing the attempt's web link when the mode asks."""
+) -> SmsTemplate:
+    """The invitation as a template, issuing the attempt's web link when the mode asks."""
     mode = settings.sms_survey_mode
     link = None
     if mode != "digits":
@@ -24,26 +30,23 @@ def survey_invitation(
             issue_link(session, attempt=attempt, secret=settings.link_secret)
         )
     contact = task.kind == TaskKind.project_contact
-    if mode == "link" and link is not None:
-        return render_link_invitation(
-            signature=settings.sms_signature,
-            link=link,
-            business=task.business_kind,
-            on=None if contact else local_date(task.business_at),
-            outlet=task.outlet_name,
-            project=task.project_name,
-        )
+    params = {"outlet": task.outlet_name}
     if contact:
-        return render_project_contact_invitation(
-            signature=settings.sms_signature,
-            project=task.project_name or "",
-            outlet=task.outlet_name,
-            link=link,
-        )
-    return render_invitation(
-        signature=settings.sms_signature,
-        business=task.business_kind,
-        on=local_date(task.business_at),
-        outlet=task.outlet_name,
-        link=link,
-    )
+        params["project"] = task.project_name or ""
+    else:
+        params |= {"business": task.business_kind, "date": local_date(task.business_at).isoformat()}
+    if link is not None:
+        params["link"] = link
+    if mode == "link" and link is not None:
+        template = LINK_INVITATION
+    else:
+        template = PROJECT_CONTACT_INVITATION if contact else SURVEY_INVITATION
+    return SmsTemplate(template_id=template, params=params)
+
+
+def survey_invitation(
+    session: Session, *, task: CallbackTask, attempt: CallAttempt, settings: IvrSettings
+) -> str:
+    """The text that opens an SMS survey."""
+    template = invitation_template(session, task=task, attempt=attempt, settings=settings)
+    return render(template, signature=settings.sms_signature)

@@ -8,6 +8,7 @@ import threading
 import time
 
 import httpx
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from ivr.config import IvrSettings
@@ -23,7 +24,8 @@ class RecordingUnavailable(Exception):
 
 def make_client(settings: IvrSettings) -> Client:
     """A Twilio client pointed at TWILIO_API_BASE_URL (Twilio itself, or the emulator)."""
-    client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
+    http = TwilioHttpClient(timeout=settings.twilio_timeout_seconds)
+    client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http)
     client.api.base_url = settings.twilio_api_base_url.rstrip("/")
     return client
 

@@ -16,10 +16,13 @@ from starlette.datastructures import FormData
 
 from callbacks import clarify
 from callbacks import service as callbacks
+from callbacks.events import Answerer
 from ivr import prompts
 from ivr.config import IvrSettings, IvrSettingsDep
+from ivr.twilio.events import answerer_of, call_event
 from ivr.twilio.webhook import Form, twiml
 from ivr.voice import service, survey
+from ivr.voice.calls import end_call
 from ivr.voice.jobs import enqueue_after_response
 from ivr.voice.models import RecordingPurpose, TranscriptStatus
 from ivr.voice.spoken import HANGUP, Heard, hear, hear_answer, speech_enabled
@@ -58,9 +61,9 @@ def voice_start(
     attempt: int, form: Form, session: SessionDep, settings: IvrSettingsDep
 ) -> Response:
     """The call was answered: ask for the person, or hang up on an answering machine."""
-    answered_by = str(form.get("AnsweredBy") or "")
-    if answered_by.startswith(("machine", "fax")):
-        service.mark_machine(session, attempt_id=attempt, answered_by=answered_by)
+    answerer = answerer_of(str(form.get("AnsweredBy") or "") or None)
+    if answerer == Answerer.machine:  # synchronous detection (AsyncAmd answers at /amd)
+        service.mark_answerer(session, attempt_id=attempt, answerer=answerer)
         return twiml(survey.hang_up())
     context = service.survey_context(session, attempt_id=attempt)
     return twiml(survey.opening(settings, context=context, speech=speech_enabled()))
@@ -370,12 +373,30 @@ def voice_suggestion(
 @router.post("/status")
 def voice_status(attempt: int, form: Form, session: SessionDep) -> Response:
     """A call progress event; stale (by SequenceNumber) and repeated events change nothing."""
-    sequence = str(form.get("SequenceNumber") or "")
-    callbacks.record_call_status(
-        session,
-        attempt_id=attempt,
-        status=str(form.get("CallStatus") or ""),
-        sequence=int(sequence) if sequence.isdigit() else None,
-        answered_by=str(form.get("AnsweredBy") or "") or None,
-    )
+    callbacks.get_attempt(session, attempt_id=attempt)  # 404 for an attempt we never made
+    callbacks.record_call_event(session, attempt_id=attempt, event=call_event(form))
     return Response(status_code=204)
+
+
+@router.post("/amd")
+def voice_amd(
+    attempt: int, form: Form, session: SessionDep, background: BackgroundTasks
+) -> Response:
+    """Asynchronous answering-machine detection's verdict; a machine's call is ended.
+
+    `unknown` (detection could not tell) is treated as a person: the survey goes on, and
+    one who never answers leaves an unanswered call that is retried as usual.
+    """
+    answerer = answerer_of(str(form.get("AnsweredBy") or "") or None) or Answerer.unknown
+    first = service.mark_answerer(session, attempt_id=attempt, answerer=answerer)
+    call_sid = str(form.get("CallSid") or "")
+    if first and answerer == Answerer.machine and call_sid:
+        background.add_task(end_call, call_sid)
+    return Response(status_code=204)
+
+
+@router.post("/fallback")
+def voice_fallback(form: Form, settings: IvrSettingsDep) -> Response:
+    """Twilio's FallbackUrl: our webhook failed; a short apology in Chinese, never Twilio's
+    English error message, and the call ends (it counts as unanswered and is retried)."""
+    return twiml(survey.goodbye(settings, text=prompts.FALLBACK_APOLOGY))

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from callbacks import service as callbacks
+from callbacks.events import Answerer
 from callbacks.models import CallbackTask, SurveyAnswer, TaskStatus
 from ivr.voice.models import RecordingPurpose, TranscriptStatus, VoiceRecording
 from ivr.voice.survey import SurveyContext, addressee
@@ -56,11 +57,14 @@ def answer_of(session: Session, *, attempt_id: int, question: Question) -> Surve
     ).first()
 
 
-def mark_machine(session: Session, *, attempt_id: int, answered_by: str) -> None:
-    """Note that a machine answered; the call's final status makes it an unanswered attempt."""
+def mark_answerer(session: Session, *, attempt_id: int, answerer: Answerer) -> bool:
+    """Note who answered (a machine's call ends unanswered); True the first time it is noted."""
     attempt = callbacks.get_attempt(session, attempt_id=attempt_id)
-    attempt.answered_by = answered_by
+    if attempt.answered_by == answerer:
+        return False
+    attempt.answered_by = answerer
     session.add(attempt)
+    return True
 
 
 def reschedule_on_request(

@@ -149,7 +149,7 @@ def test_answering_machine_is_hung_up_on_and_counts_as_unanswered(
         client, f"/twilio/voice/start?attempt={attempt}", {"AnsweredBy": "machine_start"}
     )
     assert started.text == f"{XML}<Response><Hangup /></Response>"
-    assert state(engine, attempt)[1].answered_by == "machine_start"
+    assert state(engine, attempt)[1].answered_by == "machine"  # Twilio's word, mapped
     done = {"CallStatus": "completed", "SequenceNumber": "3", "AnsweredBy": "machine_start"}
     post(client, f"/twilio/voice/status?attempt={attempt}", done)
     task, call = state(engine, attempt)
