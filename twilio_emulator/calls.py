@@ -17,7 +17,11 @@ _SIP_CODES = {"completed": 200, "busy": 486, "no-answer": 487, "canceled": 487, 
 
 
 async def send_status(emulator: Emulator, call: Call, *, event: str, status: str) -> None:
-    """POST a call-progress event if the app subscribed to it; failures are only logged."""
+    """POST a call-progress event if the app subscribed to it; failures are only logged.
+
+    In chaos mode (the account's `chaos`) the event may be lost, repeated, or sent late so
+    that a later one overtakes it, as Twilio's callbacks can be.
+    """
     if not call.status_callback or event not in call.status_callback_events:
         return
     params = call_params(call) | {
@@ -36,6 +40,30 @@ async def send_status(emulator: Emulator, call: Call, *, event: str, status: str
             "Duration": str(math.ceil(seconds / 60)),
             "SipResponseCode": str(_SIP_CODES.get(status, 200)),
         }
+    chaos = emulator.account.chaos
+    if chaos.lose_rate and emulator.rng.random() < chaos.lose_rate:
+        emulator.stats.status_lost += 1
+        call.log("status_callback_lost", event=event, status=status)
+        return
+    times = 1
+    if chaos.repeat_rate and emulator.rng.random() < chaos.repeat_rate:
+        emulator.stats.status_repeated += 1
+        times = 2
+    for _ in range(times):
+        if chaos.delay_seconds:
+            delay = emulator.rng.uniform(0, chaos.delay_seconds)
+            emulator.spawn(_post_status(emulator, call, params, event=event, delay=delay))
+        else:
+            await _post_status(emulator, call, params, event=event)
+
+
+async def _post_status(
+    emulator: Emulator, call: Call, params: dict[str, str], *, event: str, delay: float = 0.0
+) -> None:
+    if delay:
+        await asyncio.sleep(delay)  # real time: a late callback is late whatever the speed
+    status = params["CallStatus"]
+    assert call.status_callback is not None
     try:
         response = await signed_request(
             emulator.client(),
@@ -49,10 +77,12 @@ async def send_status(emulator: Emulator, call: Call, *, event: str, status: str
         call.log("status_callback", event=event, status=status, error=repr(exc))
 
 
-def _answered_by(call: Call, mode: AnswerMode) -> str | None:
+def _answered_by(emulator: Emulator, call: Call, mode: AnswerMode) -> str | None:
     """AnsweredBy as AMD reports it, only when MachineDetection was asked for."""
     if call.machine_detection is None:
         return None
+    if emulator.account.amd == "unknown":
+        return "unknown"
     if mode == "human":
         return "human"
     return "machine_end_beep" if call.machine_detection == "DetectMessageEnd" else "machine_start"
@@ -60,6 +90,8 @@ def _answered_by(call: Call, mode: AnswerMode) -> str | None:
 
 async def ring(emulator: Emulator, call: Call, mode: AnswerMode) -> bool:
     """Initiate and ring; True when someone (or something) picks up."""
+    if call.queue_seconds > 0:  # the account's calls-per-second queue: real time
+        await asyncio.sleep(call.queue_seconds)
     await send_status(emulator, call, event="initiated", status="initiated")
     if mode == "failed":
         return False
@@ -98,7 +130,7 @@ async def run_call(emulator: Emulator, call: Call) -> None:
             await finish(emulator, call, mode)
             return
         call.status, call.start_time = "in-progress", now()
-        call.answered_by = _answered_by(call, mode)
+        call.answered_by = _answered_by(emulator, call, mode)
         call.date_updated = now()
         await send_status(emulator, call, event="answered", status="in-progress")
         await converse(emulator, call, script=script, machine=mode == "machine")

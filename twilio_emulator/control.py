@@ -5,6 +5,7 @@ import time
 
 from fastapi import APIRouter, HTTPException, Request
 
+from twilio_emulator.account import AccountState
 from twilio_emulator.people import Mix, PersonScript
 from twilio_emulator.resources import message_json
 from twilio_emulator.routes_calls import emulator_of
@@ -68,6 +69,20 @@ async def get_mix(request: Request) -> Mix:
     return emulator_of(request).mix
 
 
+@router.put("/account")
+async def put_account(request: Request, account: AccountState) -> AccountState:
+    """Set what the account allows and how Twilio misbehaves (see twilio_emulator.account)."""
+    emulator_of(request).account = account
+    return account
+
+
+@router.get("/account")
+async def get_account(request: Request) -> dict[str, object]:
+    """The account's state and what happened to it (queued calls, 20429s, deletions…)."""
+    emulator = emulator_of(request)
+    return {"state": emulator.account.model_dump(), "stats": emulator.stats.as_json()}
+
+
 @router.get("/calls/{sid}/transcript")
 async def transcript(request: Request, sid: str) -> dict[str, object]:
     """What happened on a call: prompts, presses and speech, webhook answers, callbacks."""
@@ -100,4 +115,5 @@ async def reset(request: Request) -> dict[str, str]:
     emulator.scripts.clear()
     emulator.inboxes.clear()
     emulator.mix = Mix()
+    emulator.account = AccountState()
     return {"status": "reset"}

@@ -4,6 +4,7 @@ import asyncio
 
 import httpx
 
+from twilio_emulator.amd import send_verdict, verdict_due
 from twilio_emulator.params import call_params
 from twilio_emulator.people import PersonScript
 from twilio_emulator.prompts import gather
@@ -44,6 +45,12 @@ async def fetch_verbs(emulator: Emulator, call: Call, request: Next) -> list[Ver
         call.log("webhook", url=url, method=method, params=params, error=repr(exc))
         raise ApplicationError(HTTP_RETRIEVAL_FAILURE, repr(exc)) from exc
     body = response.text
+    timeout_rate = emulator.account.chaos.webhook_timeout_rate
+    if timeout_rate and emulator.rng.random() < timeout_rate:
+        # The application answered too late: Twilio stopped waiting at 15 s (11200).
+        emulator.stats.webhooks_timed_out += 1
+        call.log("webhook", url=url, method=method, params=params, error="timeout after 15 s")
+        raise ApplicationError(HTTP_RETRIEVAL_FAILURE, "timed out after 15 s")
     call.log(
         "webhook",
         url=url,
@@ -81,8 +88,14 @@ async def run_verbs(
 ) -> Next | None:
     """Run one document; return the next request, or None when the call should end."""
     for verb in verbs:
+        if verdict_due(call):
+            await send_verdict(emulator, call)
         if verb.name in ("Say", "Play", "Pause"):
             await play_simple(emulator, call, callee, verb)
+            dropped = callee.take_barge_in() if verb.name == "Say" else None
+            if dropped is not None:
+                # Outside <Gather> Twilio listens to no key: the press is lost.
+                call.log("key_dropped", digits=dropped)
         elif verb.name in ("Gather", "Record"):
             step = gather if verb.name == "Gather" else record
             following = await step(emulator, call, callee, verb, base)
@@ -124,7 +137,8 @@ async def converse(
     """Run documents until the call ends; an update with Url restarts at that URL."""
     control = emulator.controls.setdefault(call.sid, CallControl())
     callee = Callee(script=script, machine=machine)
-    first = {"AnsweredBy": call.answered_by} if call.answered_by else {}
+    # With AsyncAmd the verdict goes to its own callback, never to the first webhook.
+    first = {"AnsweredBy": call.answered_by} if call.answered_by and not call.async_amd else {}
     request: Next | None = (call.url, call.method, first) if call.url else None
     while True:
         control.dialogue = emulator.spawn(run_step(emulator, call, callee, request))

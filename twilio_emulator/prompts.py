@@ -60,11 +60,18 @@ async def gather(
     emulator: Emulator, call: Call, callee: Callee, verb: Verb, base: str | None
 ) -> Next | None:
     """Run a <Gather>; None means no input and fall through to the next verb."""
+    barged: str | None = None
+    modes = set(verb.attr("input", "dtmf").split())
     for child in verb.children:
         await play_simple(emulator, call, callee, child)
-    modes = set(verb.attr("input", "dtmf").split())
+        barged = callee.take_barge_in() if child.name == "Say" else None
+        if barged is not None:
+            break  # a key pressed during the prompt ends it and counts, inside <Gather>
     heard = callee.take_heard()
-    reply = react(emulator, callee, heard=heard, modes=modes)
+    if barged is not None:
+        reply = Reply("digits", digits=barged)
+    else:
+        reply = react(emulator, callee, heard=heard, modes=modes)
     call.log("gather", input=sorted(modes), heard=heard, reply=describe(reply))
     if reply.kind == "hangup" or reply.hangup:
         raise HungUp  # a <Gather> posts nothing when the caller hangs up

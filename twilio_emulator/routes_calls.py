@@ -5,6 +5,7 @@ import asyncio
 from fastapi import APIRouter, Request
 
 from twilio_emulator import forms
+from twilio_emulator.account import check_call, queue_delay, take_rate_limit
 from twilio_emulator.calls import run_call
 from twilio_emulator.errors import bad_request, not_found
 from twilio_emulator.resources import account_path, call_json, page_json
@@ -34,6 +35,8 @@ async def create_call(request: Request) -> dict[str, object]:
     emulator = emulator_of(request)
     form = await request.form()
     to, sender = forms.call_to(form), forms.call_from(form)
+    take_rate_limit(emulator.account, emulator.stats)
+    check_call(emulator.account, to=to, sender=sender)
     twiml = forms.text(form, "Twiml")
     url = forms.webhook_url(
         form, "Url", required=twiml is None and not forms.text(form, "ApplicationSid")
@@ -53,7 +56,11 @@ async def create_call(request: Request) -> dict[str, object]:
         timeout=int(forms.text(form, "Timeout") or 60),
         fallback_url=forms.webhook_url(form, "FallbackUrl"),
         fallback_method=forms.method(form, "FallbackMethod"),
+        async_amd=(forms.text(form, "AsyncAmd") or "").lower() == "true",
+        async_amd_callback=forms.webhook_url(form, "AsyncAmdStatusCallback"),
+        async_amd_callback_method=forms.method(form, "AsyncAmdStatusCallbackMethod"),
     )
+    call.queue_seconds = queue_delay(emulator.account, emulator.stats)
     emulator.store.calls[call.sid] = call
     control = emulator.controls.setdefault(call.sid, CallControl())
     control.task = emulator.spawn(run_call(emulator, call))
@@ -71,6 +78,7 @@ async def list_calls(request: Request) -> dict[str, object]:
         if query.get("To") in (None, call.to)
         and query.get("From") in (None, call.from_)
         and query.get("Status") in (None, call.status)
+        and _started_after(call, query.get("StartTime>"))
     ]
     return page_json(
         key="calls",
@@ -79,6 +87,14 @@ async def list_calls(request: Request) -> dict[str, object]:
         page=int(query.get("Page", 0)),
         page_size=int(query.get("PageSize", 50)),
     )
+
+
+def _started_after(call: Call, day: str | None) -> bool:
+    """Twilio's StartTime> filter: a date (YYYY-MM-DD, UTC); a queued call counts by creation."""
+    if day is None:
+        return True
+    moment = call.start_time or call.date_created
+    return moment.date().isoformat() >= day[:10]
 
 
 @router.get("/Calls/{sid}.json")

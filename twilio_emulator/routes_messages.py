@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Request, Response
 
 from twilio_emulator import forms
+from twilio_emulator.account import check_message, take_rate_limit
 from twilio_emulator.errors import bad_request, not_found
 from twilio_emulator.resources import account_path, message_json, page_json, recording_json
 from twilio_emulator.routes_calls import emulator_of
@@ -39,6 +40,8 @@ async def create_message(request: Request) -> dict[str, object]:
         raise bad_request(21212, f"Invalid 'From' Phone Number: {sender}")
     if sender == to:
         raise bad_request(21266, "'To' and 'From' number cannot be the same")
+    take_rate_limit(emulator.account, emulator.stats)
+    check_message(emulator.account, to=to or "", sender=sender)
     callback = forms.text(form, "StatusCallback")
     if callback is not None and (not forms.is_url(callback) or len(callback) > 4000):
         raise bad_request(21609, f"Invalid 'StatusCallback': {callback}")
@@ -103,13 +106,34 @@ async def fetch_recording(request: Request, sid: str) -> dict[str, object]:
     return recording_json(_recording(request, sid), public_url=public_url)
 
 
+@router.delete("/Recordings/{sid}.json", status_code=204)
+async def delete_recording(request: Request, sid: str) -> Response:
+    """Delete a recording: its media is gone for good."""
+    emulator = emulator_of(request)
+    _recording(request, sid)
+    del emulator.store.recordings[sid]
+    emulator.stats.recordings_deleted.append(sid)
+    return Response(status_code=204)
+
+
+def _media(request: Request, sid: str) -> Response:
+    """A recording's WAV, unless the account makes it late (404 at first) or absent."""
+    emulator = emulator_of(request)
+    recording = _recording(request, sid)
+    recording.fetches += 1
+    account = emulator.account
+    if account.recordings_absent or recording.fetches <= account.recording_late_fetches:
+        raise not_found(request.url.path)
+    return Response(recording.wav, media_type="audio/x-wav")
+
+
 @router.get("/Recordings/{sid}.wav")
 async def recording_wav(request: Request, sid: str) -> Response:
     """The recording's audio."""
-    return Response(_recording(request, sid).wav, media_type="audio/x-wav")
+    return _media(request, sid)
 
 
 @router.get("/Recordings/{sid}")
 async def recording_media(request: Request, sid: str) -> Response:
     """Twilio serves WAV at the bare recording URL too."""
-    return Response(_recording(request, sid).wav, media_type="audio/x-wav")
+    return _media(request, sid)

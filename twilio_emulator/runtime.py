@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from twilio_emulator.account import AccountState, AccountStats
 from twilio_emulator.browser import WebVisit
 from twilio_emulator.clips import Clip
 from twilio_emulator.config import EmulatorConfig
@@ -42,6 +43,8 @@ class Emulator:
     controls: dict[str, CallControl] = field(default_factory=dict)
     tasks: "set[asyncio.Task[Any]]" = field(default_factory=set)
     http: httpx.AsyncClient | None = None
+    account: AccountState = field(default_factory=AccountState)
+    stats: AccountStats = field(default_factory=AccountStats)
 
     def client(self) -> httpx.AsyncClient:
         """The one shared client for every webhook request."""

@@ -2,6 +2,7 @@
 
 import httpx
 
+from twilio_emulator.account import opt_out_type
 from twilio_emulator.browser import WebVisit, answer_link, link_in
 from twilio_emulator.params import country_of
 from twilio_emulator.people import drawn_sms_reply
@@ -178,13 +179,18 @@ async def send_reply(emulator: Emulator, *, person: str, to: str, body: str) -> 
     )
     emulator.store.messages[inbound.sid] = inbound
     url = emulator.config.emulator_sms_url
+    params = inbound_params(inbound)
+    # Twilio acts on STOP/START/HELP itself (its own opt-out list) and tells us so.
+    kind = opt_out_type(emulator.account, person=person, body=body)
+    if kind is not None:
+        params["OptOutType"] = kind
     try:
         response = await signed_request(
             emulator.client(),
             auth_token=emulator.config.twilio_auth_token,
             url=url,
             method="POST",
-            params=inbound_params(inbound),
+            params=params,
         )
     except httpx.HTTPError as exc:
         inbound.events.append({"webhook": url, "error": repr(exc)})

@@ -43,6 +43,11 @@ class Call:
     timeout: int
     fallback_url: str | None
     fallback_method: str
+    async_amd: bool = False
+    async_amd_callback: str | None = None
+    async_amd_callback_method: str = "POST"
+    queue_seconds: float = 0.0
+    amd_sent: bool = False
     status: str = "queued"
     answered_by: str | None = None
     date_created: datetime = field(default_factory=now)
@@ -92,6 +97,7 @@ class Recording:
     wav: bytes
     clip: str | None
     date_created: datetime = field(default_factory=now)
+    fetches: int = 0
 
 
 @dataclass

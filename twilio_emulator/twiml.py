@@ -6,6 +6,8 @@ from urllib.parse import urljoin
 
 VOICE_VERBS = {"Say", "Play", "Pause", "Gather", "Record", "Redirect", "Hangup", "Reject"}
 GATHER_CHILDREN = {"Say", "Play", "Pause"}
+# SSML a <Say> may hold (Polly voices): its words are spoken, the tags only shape them.
+SSML_TAGS = {"break", "emphasis", "lang", "p", "phoneme", "prosody", "s", "say-as", "sub", "w"}
 
 
 class TwimlError(Exception):
@@ -20,6 +22,8 @@ class Verb:
     attrs: dict[str, str]
     text: str = ""
     children: list["Verb"] = field(default_factory=list)
+    # A <Say>'s SSML elements as (tag, attributes, text), e.g. ("say-as", {...}, "12329").
+    ssml: list[tuple[str, dict[str, str], str]] = field(default_factory=list)
 
     def attr(self, name: str, default: str = "") -> str:
         """An attribute value, or the default Twilio applies."""
@@ -56,10 +60,24 @@ def _verb(element: ET.Element, allowed: set[str]) -> Verb:
     """One element as a Verb, checking it is allowed where it stands."""
     if element.tag not in allowed:
         raise TwimlError(f"unsupported or misplaced verb <{element.tag}>")
+    if element.tag == "Say":
+        for inner in element.iter():
+            if inner is not element and inner.tag not in SSML_TAGS:
+                raise TwimlError(f"<Say> cannot contain <{inner.tag}>")
+        text = "".join(element.itertext()).strip()
+        return Verb(element.tag, dict(element.attrib), text, [], _ssml(element))
     children = [_verb(child, GATHER_CHILDREN) for child in element]
     if children and element.tag != "Gather":
         raise TwimlError(f"<{element.tag}> cannot contain other verbs")
     return Verb(element.tag, dict(element.attrib), (element.text or "").strip(), children)
+
+
+def _ssml(element: ET.Element) -> list[tuple[str, dict[str, str], str]]:
+    return [
+        (inner.tag, dict(inner.attrib), "".join(inner.itertext()))
+        for inner in element.iter()
+        if inner is not element
+    ]
 
 
 def parse_voice(document: str) -> list[Verb]:

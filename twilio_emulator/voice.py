@@ -28,6 +28,18 @@ class Callee:
     prompts: int = 0
     heard: list[str] = field(default_factory=list)
 
+    def take_barge_in(self) -> str | None:
+        """A key the person presses while a prompt is still being read ("!1" in a script)."""
+        script = self.script
+        if script is None or self.cursor >= len(script.inputs):
+            return None
+        raw = script.inputs[self.cursor]
+        if not isinstance(raw, str) or not raw.startswith("!"):
+            return None
+        self.cursor += 1
+        self.prompts += 1
+        return raw[1:]
+
     def take_heard(self) -> str:
         """Everything said since the last prompt, then forget it."""
         text, self.heard = "".join(self.heard), []
@@ -46,7 +58,13 @@ async def play_simple(emulator: Emulator, call: Call, callee: Callee, verb: Verb
     loops = max(1, int(verb.number("loop", 1)))
     if verb.name == "Say":
         callee.heard.append(verb.text * loops)
-        call.log("say", text=verb.text, voice=verb.attr("voice"), language=verb.attr("language"))
+        call.log(
+            "say",
+            text=verb.text,
+            voice=verb.attr("voice"),
+            language=verb.attr("language"),
+            ssml=[{"tag": tag, "attrs": attrs, "text": text} for tag, attrs, text in verb.ssml],
+        )
         await spend(emulator, call, loops * max(1.0, len(verb.text) / _CHARS_PER_SECOND))
     elif verb.name == "Play":
         call.log("play", url=verb.text, digits=verb.attr("digits"))
