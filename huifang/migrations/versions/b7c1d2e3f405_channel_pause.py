@@ -1,7 +1,7 @@
 """channel pauses: a provider account or configuration error stops a channel (operator alert)
 
 Revision ID: b7c1d2e3f405
-Revises: 05b32c07a3d2
+Revises: 8f4b2d6e1c37
 Create Date: 2026-12-03 06:40:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "b7c1d2e3f405"
-down_revision: str | Sequence[str] | None = "05b32c07a3d2"
+down_revision: str | Sequence[str] | None = "8f4b2d6e1c37"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
