@@ -3,9 +3,11 @@
 from sqlmodel import Session
 
 from callbacks.service import open_tasks
+from core_ledger.feed.models import EVENT_KINDS as FEED_EVENTS
 from core_ledger.outbox.service import mark_published, unpublished_events
 
-CALLBACK_EVENTS = {"withdrawal.completed", "loan.completed"}
+# The ledger's own postings, and business the core system posted (core_ledger.feed).
+CALLBACK_EVENTS = {"withdrawal.completed", "loan.completed", *FEED_EVENTS.values()}
 
 
 def relay_outbox(session: Session, *, limit: int = 500) -> int:

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from core_ledger.accounts.routes import router as accounts_router
+from core_ledger.feed.routes import router as feed_router
 from core_ledger.interest.routes import router as interest_router
 from core_ledger.journal.routes import router as journal_router
 from core_ledger.loans.routes import router as loans_router
@@ -21,5 +22,6 @@ for domain_router in (
     interest_router,
     receipts_router,
     journal_router,
+    feed_router,
 ):
     router.include_router(domain_router)

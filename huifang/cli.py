@@ -7,7 +7,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from huifang import migrate
+from huifang import cli_feed, migrate
 from huifang.cli_ledger import ledger_app
 from huifang.cli_rank import rank
 from huifang.settings import load_settings
@@ -24,6 +24,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="People who sign in.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+ledger_app.command("feed")(cli_feed.feed)
 app.add_typer(ledger_app, name="ledger")
 app.command()(rank)
 console = Console()

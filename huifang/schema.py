@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 import callbacks.models
 import core_ledger.accounts.models
+import core_ledger.feed.models
 import core_ledger.journal.models
 import core_ledger.loans.models
 import core_ledger.org.models
@@ -28,6 +29,7 @@ MODULES = (
     core_ledger.remittance.models,
     core_ledger.withdrawals.models,
     core_ledger.loans.models,
+    core_ledger.feed.models,
     scoring.models,
     scoring.exclusions.models,
     scoring.attendance.models,

@@ -11,6 +11,7 @@ from callbacks.config import (
     load_callback_settings,
 )
 from core_ledger.config import LedgerSettings, get_ledger_settings
+from core_ledger.feed.config import FeedSettings, get_feed_settings
 from ivr.asr.config import AsrSettings, get_asr_settings
 from ivr.config import IvrSettings, get_ivr_settings
 from kernel.clock import centre_tz
@@ -31,6 +32,7 @@ class Settings:
     scoring: ScoringSettings
     ledger: LedgerSettings
     asr: AsrSettings
+    feed: FeedSettings
 
 
 def load_settings() -> Settings:
@@ -43,6 +45,7 @@ def load_settings() -> Settings:
             scoring=get_scoring_settings(),
             ledger=get_ledger_settings(),
             asr=get_asr_settings(),
+            feed=get_feed_settings(),
         )
         if settings.kernel.environment == "production":
             get_keyring()  # production never starts without its key (it never makes one)
@@ -78,6 +81,7 @@ def clear_caches() -> None:
         get_scoring_settings,
         get_ledger_settings,
         get_asr_settings,
+        get_feed_settings,
         get_keyring,
         centre_tz,
     ):

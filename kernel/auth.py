@@ -35,6 +35,7 @@ class Role(StrEnum):
     unit_admin = "unit_admin"  # a unit's 专管员
     finance = "finance"  # payment settlement, bank confirmation
     supervisor = "supervisor"  # 业务主管: interest settlement, repayment runs, late business
+    core_system = "core_system"  # 核心业务系统: a machine that feeds business posted elsewhere
 
 
 ROLE_LABELS = {
@@ -48,6 +49,7 @@ ROLE_LABELS = {
     Role.unit_admin: "单位专管员",
     Role.finance: "财务人员",
     Role.supervisor: "业务主管",
+    Role.core_system: "核心业务系统",
 }
 
 
@@ -249,6 +251,7 @@ class Capability(StrEnum):
     settle_payments = "settle_payments"  # the bank's answers, bank confirmations
     run_interest = "run_interest"  # interest settlement, repayment runs
     submit_remittance = "submit_remittance"  # a unit's own remittances (单位专管员)
+    feed_business = "feed_business"  # withdrawals and loans posted in the core system
 
 
 _HOTLINE = frozenset({Role.operator, Role.manager})
@@ -291,6 +294,8 @@ PERMISSIONS: dict[Capability, frozenset[Role]] = {
     Capability.settle_payments: frozenset({Role.finance}),
     Capability.run_interest: frozenset({Role.supervisor}),
     Capability.submit_remittance: frozenset({Role.unit_admin}),
+    # The centre's own core business system (a machine account), and nobody else.
+    Capability.feed_business: frozenset({Role.core_system}),
 }
 
 

@@ -7,6 +7,7 @@ phone}. The gender (from the resident ID, never the ID itself) lets a call addre
 as 王先生 or 王女士.
 """
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -26,19 +27,40 @@ def business_event(
     teller = session.get(Staff, posting.teller_id)
     depositor = session.get(Depositor, account.depositor_id)
     assert outlet is not None and teller is not None and depositor is not None
+    person = {
+        "name": depositor.name,
+        "phone": depositor.phone,
+        "account_no": account.account_no,
+        "gender": gender_of(depositor.id_number),
+    }
+    return event_body(
+        kind=kind,
+        business_id=business_id,
+        occurred_at=posting.occurred_at,
+        outlet=outlet,
+        teller=teller,
+        person=person,
+    )
+
+
+def event_body(
+    *,
+    kind: str,
+    business_id: int,
+    occurred_at: datetime,
+    outlet: Outlet,
+    teller: Staff,
+    person: dict[str, Any],
+) -> dict[str, Any]:
+    """The keys every business event carries, however the business was posted."""
     return {
         "business_kind": kind,
         "business_id": business_id,
-        "occurred_at": as_utc(posting.occurred_at).isoformat(),
+        "occurred_at": as_utc(occurred_at).isoformat(),
         "outlet_id": outlet.id,
         "outlet_code": outlet.code,
         "outlet_name": outlet.name,
         "teller_id": teller.id,
         "teller_code": teller.code,
-        "person": {
-            "name": depositor.name,
-            "phone": depositor.phone,
-            "account_no": account.account_no,
-            "gender": gender_of(depositor.id_number),
-        },
+        "person": person,
     }
