@@ -1,7 +1,7 @@
 """core-system feed: feed_record, one per (source, business number)
 
 Revision ID: be48abd4df0c
-Revises: 8f4b2d6e1c37
+Revises: b7c1d2e3f405
 Create Date: 2026-12-03 06:39:22.409417
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "be48abd4df0c"
-down_revision: str | Sequence[str] | None = "8f4b2d6e1c37"
+down_revision: str | Sequence[str] | None = "b7c1d2e3f405"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
