@@ -24,6 +24,7 @@ import admin.routes
 import callbacks.routes
 import core_ledger.routes
 import ivr.sms.routes
+import ivr.voice.playback
 import ivr.voice.routes
 import ivr.web.routes
 import kernel.auth
@@ -40,6 +41,7 @@ from ivr.twilio.channel import TwilioChannel
 from ivr.voice.spoken import warm_up_in_background
 from kernel.db import get_engine
 from kernel.errors import DomainError
+from kernel.redact import install as install_redaction
 
 
 def domain_error(_: Request, error: Exception) -> JSONResponse:
@@ -53,6 +55,7 @@ def domain_error(_: Request, error: Exception) -> JSONResponse:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app (API, Twilio webhooks, admin pages)."""
     settings = settings or load_settings()
+    install_redaction()  # no whole phone or ID number in any log line of the web app
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -74,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scoring.inspection_routes.router,
         scoring.exclusions.routes.router,
         ivr.voice.routes.router,
+        ivr.voice.playback.api_router,
         ivr.sms.routes.router,
         ivr.web.routes.router,
         admin.routes.router,

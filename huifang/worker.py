@@ -4,6 +4,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import astuple
 
 from rq import Queue, Worker
 
@@ -12,11 +13,13 @@ from callbacks.jobs import tick as callbacks_tick
 from huifang.settings import load_settings
 from ivr.twilio.channel import TwilioChannel
 from ivr.voice.jobs import queue_pending_transcriptions
+from ivr.voice.retention import purge_expired
 from ivr.voice.spoken import warm_up
 from kernel.clock import utcnow
 from kernel.db import session_scope
 from kernel.periods import Period, month_of, parse_period
 from kernel.queue import get_queue
+from kernel.redact import install as install_redaction
 from scoring.alerts import check_bottom_alerts
 
 log = logging.getLogger("huifang.worker")
@@ -27,6 +30,7 @@ ALERT_CHECK_SECONDS = 3600.0
 
 def wire() -> None:
     """Install what jobs need in this process (the forked work-horses inherit it)."""
+    install_redaction()  # no whole phone or ID number in any log line of the worker
     settings = load_settings()
     channel.configure(TwilioChannel(settings.ivr))
     warm_up()  # load the speech model once, before the first spoken answer forks a horse
@@ -43,6 +47,15 @@ def check_alerts() -> int:
         return len(check_bottom_alerts(session, period=last_closed_month()))
 
 
+def purge_recordings() -> dict[str, int]:
+    """Delete recordings' audio and transcripts past their retention (idempotent); counts."""
+    with session_scope() as session:
+        purged = purge_expired(session)
+    if purged.recordings or purged.transcripts:
+        log.info("retention: purged %s recordings, %s transcripts", *astuple(purged))
+    return {"purged_recordings": purged.recordings, "purged_transcripts": purged.transcripts}
+
+
 class Reconciler:
     """One pass over everything that lives in the database and may need a job or a flag."""
 
@@ -57,6 +70,7 @@ class Reconciler:
         now = self.clock()
         if self.alerts_checked_at is None or now - self.alerts_checked_at >= ALERT_CHECK_SECONDS:
             stats["alerts"] = check_alerts()
+            stats.update(purge_recordings())  # hourly is plenty: retention counts in days
             self.alerts_checked_at = now
         return stats
 

@@ -55,6 +55,10 @@ class IvrSettings(BaseSettings):
     # while Twilio says 404 (a recording can lag its action request by a moment).
     recording_fetch_timeout_seconds: float = Field(default=3.0, gt=0)
     recording_fetch_wait_seconds: float = Field(default=2.0, ge=0)
+    # Retention (PIPL: kept no longer than needed): a recording's audio for this many days
+    # after the call, its transcript longer (the answers and suggestion stay with the task).
+    retain_recordings_days: int = Field(default=180, ge=1, le=3650)
+    retain_transcripts_days: int = Field(default=1095, ge=1, le=3650)
 
     def talks_to_twilio(self) -> bool:
         """Whether the API base URL is Twilio's own (not the emulator or another stand-in)."""

@@ -31,6 +31,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Dialect, LargeBinary, Text, TypeDecorator, event
 from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlmodel import Field
 
 from kernel.config import get_kernel_settings
@@ -219,6 +220,10 @@ def id_number_index(id_number: str) -> str:
 _ALLOWED = {operators.is_, operators.is_not, operators.asc_op, operators.desc_op}
 
 
+def _is_column(value: Any) -> bool:
+    return isinstance(value, ColumnElement) and not isinstance(value, BindParameter)
+
+
 class _Sealed(TypeDecorator[Any]):
     """What every encrypted column type shares: its context, and no SQL equality."""
 
@@ -230,7 +235,9 @@ class _Sealed(TypeDecorator[Any]):
 
     class Comparator(TypeDecorator.Comparator[Any]):
         def operate(self, op: Any, *other: Any, **kwargs: Any) -> Any:
-            if op not in _ALLOWED:
+            # A column against a column (the ORM's own bookkeeping) is harmless; a value never
+            # matches, since each is sealed under a fresh nonce.
+            if op not in _ALLOWED and not all(_is_column(o) for o in other):
                 raise TypeError(
                     "an encrypted column cannot be compared in SQL: compare its blind index "
                     "(kernel.crypto.phone_index / id_number_index) instead"

@@ -1,19 +1,26 @@
-"""Listening to a call recording (通话录音) from a page: the audio fetched here, never linked.
+"""Listening to a call recording (通话录音) from a page: the audio served here, never linked.
 
-Only Twilio's RecordingUrl is stored; the audio stays with the provider. A page asks this module
-for the WAV, which fetches it with the account credentials (ivr.twilio.client) so that the
-browser never sees the provider's address or our credentials, and every listen goes through an
-authenticated, audited route of ours.
+Once fetched (by the transcription job, or the first listen) the audio is held sealed at rest in
+`voice_recording.audio` and the provider's copy can go; until then it is fetched from the
+provider with the account credentials (ivr.twilio.client) so that the browser never sees the
+provider's address or our credentials. Every listen goes through an authenticated, audited route
+of ours: the case page's, or GET /api/recordings/{id}/audio. Past its retention the audio is
+gone (ivr.voice.retention), and the route says so.
 """
 
 import logging
 
+from fastapi import APIRouter, Response
 from sqlmodel import Session
 
 from ivr.config import get_ivr_settings
 from ivr.twilio.client import RecordingUnavailable, fetch_recording
 from ivr.voice.models import RecordingPurpose, TranscriptStatus, VoiceRecording
-from kernel.errors import DomainError, NotFound
+from kernel.audit import AuditAction, record_audit
+from kernel.auth import OperatorUser
+from kernel.clock import utcnow
+from kernel.db import SessionDep
+from kernel.errors import DomainError, Invalid, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +51,53 @@ def recording_of_task(session: Session, *, task_id: int, recording_id: int) -> V
     return recording
 
 
+class AudioPurged(DomainError):
+    """The audio was deleted when its retention ran out."""
+
+    status_code = 410
+    code = "audio_purged"
+
+
 def audio_of(recording: VoiceRecording) -> bytes:
-    """The recording's WAV, fetched from the provider now."""
+    """The recording's WAV: the copy we hold, or fetched from the provider now (then held)."""
+    if recording.audio_purged_at is not None:
+        days = get_ivr_settings().retain_recordings_days
+        raise AudioPurged(f"该录音已超过保存期限（{days} 天）并已删除，只保留转写文字和回答")
+    if recording.audio is not None:
+        return recording.audio
     try:
-        return fetch_recording(get_ivr_settings(), url=recording.recording_url)
+        audio = fetch_recording(get_ivr_settings(), url=recording.recording_url)
     except RecordingUnavailable as error:
         # The provider's address and status stay in the log, not on the operator's page.
         log.warning("recording %s unavailable: %s", recording.id, error)
         raise AudioUnavailable("暂时无法取得录音，请稍后再试") from error
+    recording.audio, recording.audio_fetched_at = audio, utcnow()  # the caller's session keeps it
+    return audio
+
+
+api_router = APIRouter(prefix="/api/recordings", tags=["recordings"])
+
+
+@api_router.get("/{recording_id}/audio")
+def recording_audio(
+    recording_id: int, session: SessionDep, user: OperatorUser, reason: str = ""
+) -> Response:
+    """A recording's audio for an operator; who listened, and why, goes in the audit log."""
+    if not reason.strip():
+        raise Invalid("请填写收听录音的原因（reason），例如：核实工单 12")
+    recording = session.get(VoiceRecording, recording_id)
+    if recording is None:
+        raise NotFound(f"没有第 {recording_id} 号录音")
+    audio = audio_of(recording)
+    record_audit(
+        session,
+        actor=user.username,
+        action=AuditAction.play_recording,
+        subject=f"voice_recording:{recording_id}",
+        reason=reason.strip()[:500],
+    )
+    return Response(
+        audio,
+        media_type="audio/wav",
+        headers={"Cache-Control": "no-store, private", "Content-Disposition": "inline"},
+    )
