@@ -9,15 +9,16 @@ gone (ivr.voice.retention), and the route says so.
 """
 
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from sqlmodel import Session
 
 from ivr.config import get_ivr_settings
 from ivr.twilio.client import RecordingUnavailable, fetch_recording
 from ivr.voice.models import RecordingPurpose, TranscriptStatus, VoiceRecording
 from kernel.audit import AuditAction, record_audit
-from kernel.auth import OperatorUser
+from kernel.auth import Capability, User, require
 from kernel.clock import utcnow
 from kernel.db import SessionDep
 from kernel.errors import DomainError, Invalid, NotFound
@@ -76,11 +77,12 @@ def audio_of(recording: VoiceRecording) -> bytes:
 
 
 api_router = APIRouter(prefix="/api/recordings", tags=["recordings"])
+CaseWorker = Annotated[User, Depends(require(Capability.work_cases))]
 
 
 @api_router.get("/{recording_id}/audio")
 def recording_audio(
-    recording_id: int, session: SessionDep, user: OperatorUser, reason: str = ""
+    recording_id: int, session: SessionDep, user: CaseWorker, reason: str = ""
 ) -> Response:
     """A recording's audio for an operator; who listened, and why, goes in the audit log."""
     if not reason.strip():
