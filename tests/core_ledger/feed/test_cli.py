@@ -7,7 +7,9 @@ from openpyxl import Workbook
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
+from core_ledger.feed.files import read_records
 from core_ledger.feed.models import FeedRecord
+from core_ledger.feed.records import parse_record
 from core_ledger.outbox.models import OutboxEvent
 from huifang.cli import app
 from tests.conftest import Bind
@@ -111,3 +113,12 @@ def test_a_file_without_the_needed_columns_is_refused(
     path.write_text("账号,金额\n1,2\n", encoding="utf-8")
     result = runner.invoke(app, ["ledger", "feed", str(path)])
     assert result.exit_code == 1 and "缺少列：业务流水号" in result.output
+
+
+def test_the_example_file_reads_clean() -> None:
+    example = Path(__file__).parents[3] / "docs" / "core-system-feed-example.csv"
+    rows = read_records(example.read_bytes(), filename=example.name)
+    assert len(rows) == 4
+    for number, raw in rows:
+        record, problems = parse_record(number, raw)
+        assert problems == [] and record is not None
