@@ -5,6 +5,7 @@ reason, outside the round's window, a second ballot) comes back with the message
 form and every answer the rater gave still filled in. The page never shows anyone's votes.
 """
 
+from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -14,8 +15,9 @@ from sqlmodel import Session
 
 from admin.access import require_page, templates
 from kernel.auth import Capability, User
+from kernel.clock import centre_tz, local_date, utcnow
 from kernel.db import SessionDep
-from kernel.errors import DomainError
+from kernel.errors import DomainError, Invalid
 from kernel.periods import parse_period
 from kernel.vocabulary import ANSWER_LABELS, RATINGS
 from scoring.evaluations import (
@@ -23,11 +25,13 @@ from scoring.evaluations import (
     ballot_sheet,
     cast_ballot,
     current_round,
+    open_round,
     rater_of,
     round_for,
     round_state,
 )
 from scoring.models import CRITERION_NAMES, Criterion, EvaluationRound, SubjectKind
+from scoring.rounds import rounds_with_turnout
 
 router = APIRouter(prefix="/ballots", include_in_schema=False)
 
@@ -129,3 +133,72 @@ async def cast(
         return _render(request, session, user, period=period or None, failed=failed)
     query = urlencode({"period": period, "done": subject_code})
     return RedirectResponse(f"/ballots?{query}", status_code=303)
+
+
+ManageRoundsPageUser = Annotated[User, Depends(require_page(Capability.manage_rounds))]
+
+
+def _local_moment(value: str, what: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=centre_tz())
+    except ValueError as error:
+        raise Invalid(
+            f"{what}格式应为 年-月-日 时:分（如 2026-12-01 09:00），收到 {value!r}"
+        ) from error
+
+
+def _rounds_page(
+    request: Request,
+    session: Session,
+    user: User,
+    *,
+    error: DomainError | None = None,
+    sent: dict[str, str] | None = None,
+) -> Response:
+    today = local_date(utcnow())
+    default = {
+        "period": f"{today:%Y-%m}",
+        "opens_at": f"{today:%Y-%m-%d}T09:00",
+        "closes_at": f"{today + timedelta(days=7):%Y-%m-%d}T18:00",
+    }
+    context = {
+        "user": user,
+        "rounds": rounds_with_turnout(session),
+        "state": round_state,
+        "error": error,
+        "form": sent or default,
+    }
+    status_code = error.status_code if error else 200
+    return templates.TemplateResponse(
+        request, "ballots_rounds.html", context, status_code=status_code
+    )
+
+
+@router.get("/rounds", response_class=HTMLResponse)
+def rounds(request: Request, session: SessionDep, user: ManageRoundsPageUser) -> Response:
+    """Every round with its window and turnout (who took part, never how), and a new round."""
+    return _rounds_page(request, session, user)
+
+
+@router.post("/rounds", response_class=HTMLResponse)
+def add_round(
+    request: Request,
+    session: SessionDep,
+    user: ManageRoundsPageUser,
+    period: Annotated[str, Form()] = "",
+    opens_at: Annotated[str, Form()] = "",
+    closes_at: Annotated[str, Form()] = "",
+) -> Response:
+    """Open a month's round for a window of time (Beijing time), then back to the rounds."""
+    try:
+        open_round(
+            session,
+            period=parse_period(period),
+            opens_at=_local_moment(opens_at, "开始时间"),
+            closes_at=_local_moment(closes_at, "截止时间"),
+        )
+    except DomainError as error:
+        session.rollback()
+        sent = {"period": period, "opens_at": opens_at, "closes_at": closes_at}
+        return _rounds_page(request, session, user, error=error, sent=sent)
+    return RedirectResponse("/ballots/rounds", status_code=303)

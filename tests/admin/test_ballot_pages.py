@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 
 from core_ledger.org.service import create_department, create_leader
 from kernel.clock import local, utcnow
-from kernel.periods import month_of, parse_period
+from kernel.periods import month_of, parse_period, shift
 from scoring.evaluations import open_round, register_rater
 from scoring.models import EvaluationAnswer, EvaluationBallot
 from tests.browser import Browsing
@@ -188,3 +188,31 @@ def test_a_rater_casts_ballots_in_the_browser(browsing: Browsing, engine: Bind) 
     browsing.page = other
     browsing.shoot("second-ballot-refused")
     assert _ballots(engine) == 1
+
+
+def test_a_manager_opens_a_round_and_sees_turnout_without_names(
+    rater: TestClient, client: TestClient, engine: Bind
+) -> None:
+    tiers = dict.fromkeys(ALL_CRITERIA, "satisfied")
+    assert rater.post("/ballots", data=_ballot("KS1", tiers), follow_redirects=False).is_redirect
+    assert rater.get("/ballots/rounds").status_code == 403  # a teller votes, never runs rounds
+    rater.cookies.delete("huifang_token")
+    _sign_in(client, "boss", make_user(engine, username="boss", role="manager"))
+    page = client.get("/ballots/rounds")
+    assert page.status_code == 200
+    row = page.text[page.text.index("<tbody>") :].split("</tr>")[0]
+    assert month_of(utcnow()) in row and "进行中" in row
+    assert "<td>1 / 1</td>" in row and "<td>0 / 0</td>" in row  # 网点 1 of 1; no 科室 seated
+    assert "wd01" not in page.text and "城东网点" not in page.text
+
+    later = shift(month_of(utcnow()), 1)
+    form = {"period": later, "opens_at": f"{later}-03T09:00", "closes_at": f"{later}-01T09:00"}
+    refused = client.post("/ballots/rounds", data=form)
+    assert refused.status_code == 422 and "截止时间必须晚于开始时间" in refused.text
+    assert f'value="{later}-01T09:00"' in refused.text  # what was typed is kept
+    form["closes_at"] = f"{later}-08T18:00"
+    assert client.post("/ballots/rounds", data=form, follow_redirects=False).is_redirect
+    listed = client.get("/ballots/rounds").text
+    assert f"{later}-03 09:00 至 {later}-08 18:00" in listed and "未开始" in listed
+    again = client.post("/ballots/rounds", data=form)
+    assert again.status_code == 409 and "测评轮次已存在" in again.text
