@@ -89,8 +89,7 @@ def interval_bars(
     """One bar per subject (name, score, interval low, high), the interval drawn across it."""
     left, right, row_h, top = 120, 40, 22, 8
     height = top * 2 + row_h * len(rows) + 20
-    values = [v for _, *figures in rows for v in figures if v is not None]
-    low, high = _scale(values, pad=0)
+    low, high = 0.0, 100.0  # bars start at zero, or their lengths would mislead
     plot_w = width - left - right
 
     def x(value: float) -> float:

@@ -29,8 +29,8 @@
     if (!t.months.length) { return null; }
     return {
       tooltip: { trigger: "axis" },
-      legend: { type: "scroll", bottom: 0 },
-      grid: { left: 48, right: 16, top: 16, bottom: 56 },
+      legend: { bottom: 0 },
+      grid: { left: 48, right: 16, top: 16, bottom: 72 },
       xAxis: { type: "category", data: t.months },
       yAxis: { type: "value", name: "得分", scale: true },
       series: t.series.map(function (s) {
@@ -57,12 +57,12 @@
         },
       },
       grid: { left: 110, right: 24, top: 8, bottom: 32 },
-      xAxis: { type: "value", scale: true, name: "得分" },
+      xAxis: { type: "value", min: 0, max: 100, name: "得分" },
       yAxis: { type: "category", data: names },
       series: [
         { name: "得分", type: "bar", data: scores, barWidth: "55%", itemStyle: { color: "#9cc1e8" } },
         {
-          name: "可信区间", type: "custom", data: bounds.map(function (b, i) { return [b[0], b[1], i]; }),
+          name: "可信区间", type: "custom", z: 10, data: bounds.map(function (b, i) { return [b[0], b[1], i]; }),
           encode: { x: [0, 1], y: 2 },
           renderItem: function (params, api) {
             var low = api.coord([api.value(0), api.value(2)]);
