@@ -1,5 +1,8 @@
 """The Chinese words pages show for the callbacks' stored values (never the English enum words)."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from callbacks.models import AttemptStatus, ExceptionStatus, TaskKind, TaskStatus
 
 EXCEPTION_STATUS_LABELS = {
@@ -39,9 +42,16 @@ ATTEMPT_STATUS_LABELS = {
     AttemptStatus.undelivered: "未送达",
 }
 BUSINESS_KIND_LABELS = {"withdrawal": "提取", "loan": "贷款"}
+# Why a task ended without a survey (CallbackTask.close_reason).
+CLOSE_REASON_LABELS = {
+    "do_not_call": "号码在免打扰名单中",
+    "suppressed": "近期已回访过该号码",
+    "opted_out": "本人退订",
+    "operator": "坐席关闭",
+}
 
 
-def label(labels: dict[str, str], value: str | None, *, missing: str = "—") -> str:
+def label(labels: Mapping[Any, str], value: str | None, *, missing: str = "—") -> str:
     """A stored value's Chinese word; an unknown value shows as 其他, never as itself."""
     if value is None or value == "":
         return missing

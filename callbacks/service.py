@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from callbacks.config import get_callback_settings
 from callbacks.events import FINAL_STATES, Answerer, CallEvent, CallState
 from callbacks.history import transition
+from callbacks.labels import ATTEMPT_STATUS_LABELS, CLOSE_REASON_LABELS, label
 from callbacks.models import (
     AttemptStatus,
     CallAttempt,
@@ -181,7 +182,8 @@ def _screen(session: Session, *, task: CallbackTask) -> None:
     """Close a new task at once when its number may not be called (退订, suppression window)."""
     reason = close_reason_for(session, task=task, settings=get_callback_settings())
     if reason is not None:
-        close_task(session, task, reason=reason, actor="system", note=reason)
+        note = label(CLOSE_REASON_LABELS, reason)
+        close_task(session, task, reason=reason, actor="system", note=note)
 
 
 def due_tasks(session: Session, *, now: datetime | None = None, limit: int = 1000) -> list[int]:
@@ -235,7 +237,8 @@ def begin_attempt(session: Session, *, task_id: int, attempt_no: int) -> CallAtt
         return None
     reason = close_reason_for(session, task=task, settings=get_callback_settings(), new=False)
     if reason is not None:
-        close_task(session, task, reason=reason, actor="worker", note=f"不再联系：{reason}")
+        note = f"不再联系：{label(CLOSE_REASON_LABELS, reason)}"
+        close_task(session, task, reason=reason, actor="worker", note=note)
         return None
     sms = _sms_next(session, task=task)
     attempt = CallAttempt(
@@ -367,7 +370,8 @@ def after_call(session: Session, *, attempt: CallAttempt, actor: str) -> None:
         else:
             open_exception(session, task=task, reason="partial", actor=actor, hold=True)
         return
-    reason = "answering machine" if _machine(attempt) else attempt.status
+    # In words, for the task's history an operator reads.
+    reason = "答录机接听" if _machine(attempt) else label(ATTEMPT_STATUS_LABELS, attempt.status)
     schedule_retry(session, task=task, reason=reason)
 
 

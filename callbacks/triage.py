@@ -60,7 +60,7 @@ def open_exception(
         raise ValueError(f"unknown exception reason {reason!r}")
     if hold and task.status != TaskStatus.exception:
         task.due_at = None
-        transition(session, task, to=TaskStatus.exception, actor=actor, note=reason)
+        transition(session, task, to=TaskStatus.exception, actor=actor, note=REASON_LABELS[reason])
     existing = session.exec(
         select(CallbackException).where(
             CallbackException.task_id == task.id, CallbackException.reason == reason
