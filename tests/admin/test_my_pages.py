@@ -15,7 +15,7 @@ from kernel.clock import local_date, utcnow
 from kernel.periods import month_of
 from scoring.exclusions.models import Appeal, Finding
 from scoring.inspections import FindingIn, record_inspection
-from scoring.models import CallbackRating, StepKind, StepState
+from scoring.models import CallbackRating, RectificationStep, StepKind, StepState
 from scoring.rectification import issue_letter, steps_of
 from scoring.service import record_callback_rating
 from tests.callbacks.factories import business
@@ -206,7 +206,8 @@ def test_only_the_named_person_writes_their_personal_statement(
     assert done.status_code == 303
     assert "已提交待审核" in client.get("/my/inbox").text
     with Session(engine) as session:
-        steps = {s.kind: (s.state, s.submitted_by) for s in steps_of(session, letter_id=1)}
+        letter_id = session.get(RectificationStep, receipt).letter_id  # type: ignore[union-attr]
+        steps = {s.kind: (s.state, s.submitted_by) for s in steps_of(session, letter_id=letter_id)}
     assert steps == {
         StepKind.issue_letter: (StepState.accepted, "h1"),
         StepKind.rectification_report: (StepState.submitted, "h1"),
