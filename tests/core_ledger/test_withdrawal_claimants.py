@@ -2,9 +2,11 @@
 documents each ground needs, and no closing withdrawal while a fund loan is open."""
 
 from datetime import date
+from typing import Any
 
 import pytest
-from sqlmodel import select
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
 
 from callbacks.models import CallbackTask
 from callbacks.relay import relay_outbox
@@ -23,6 +25,7 @@ from core_ledger.withdrawals.schemas import DocumentIn, PartyIn
 from core_ledger.withdrawals.service import post_withdrawal
 from kernel.errors import Conflict, Invalid
 from kernel.periods import current_month, shift
+from tests.conftest import Bind, make_user
 from tests.core_ledger.conftest import HEIR, Centre, documents_for
 
 pytestmark = pytest.mark.sqlite_too
@@ -167,3 +170,36 @@ def test_a_closing_withdrawal_waits_until_the_fund_loan_is_settled(
     assert funded.balance(funded.accounts[0]) == before
     assert funded.session.exec(select(Withdrawal)).all() == []
     _withdraw(funded, reason="loan_repayment", amount_fen=100_000)  # not closing: allowed
+
+
+def test_over_http_a_death_withdrawal_names_its_heir_and_documents(
+    client: TestClient, engine: Bind, committed_centre: Centre
+) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        committed_centre.session = session
+        committed_centre.remit(shift(current_month(), -1))
+        session.commit()
+    password = make_user(engine, username="teller1", role="teller")
+    token = client.post("/api/auth/token", data={"username": "teller1", "password": password})
+    teller = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    body: dict[str, Any] = {
+        "account_no": committed_centre.accounts[0],
+        "outlet_code": "WD01",
+        "teller_code": "T01",
+        "idempotency_key": "death-1",
+        "reason": "death",
+    }
+    missing = client.post("/api/ledger/withdrawals", json=body, headers=teller)
+    assert missing.status_code == 422
+    assert "缺少要件：死亡证明、继承权公证书或法院判决书" in missing.json()["detail"]
+    body["documents"] = [d.model_dump() for d in documents_for("death")]
+    no_heir = client.post("/api/ledger/withdrawals", json=body, headers=teller)
+    assert no_heir.status_code == 422 and "须登记继承人" in no_heir.json()["detail"]
+    body["heir"] = HEIR.model_dump()
+    posted = client.post("/api/ledger/withdrawals", json=body, headers=teller)
+    assert posted.status_code == 201, posted.text
+    with Session(engine) as session:
+        event = session.exec(select(OutboxEvent)).one().payload
+        payee = session.exec(select(PaymentInstruction.payee_name)).one()
+    assert event["person"]["role"] == "heir" and event["person"]["phone"] == "+8613655550001"
+    assert payee == "王继承"
