@@ -39,9 +39,15 @@ from scoring.models import (
     AREA_NAMES,
     FINDING_STATE_NAMES,
     METHOD_NAMES,
+    STEP_NAMES,
+    STEP_STATE_NAMES,
     InspectionArea,
     InspectionMethod,
+    IssueLetter,
+    StepKind,
+    StepState,
 )
+from scoring.rectification import overdue, staff_name, steps_of
 
 router = APIRouter(prefix="/inspections", include_in_schema=False)
 
@@ -244,6 +250,19 @@ def _detail(
     findings = findings_of(session, inspection_id=inspection_id)
     staff_ids = {f.staff_id for f, _ in findings if f.staff_id}
     staff = {s.id: s for s in session.exec(select(Staff).where(col(Staff.id).in_(staff_ids)))}
+    letter = session.exec(
+        select(IssueLetter).where(IssueLetter.inspection_id == inspection_id)
+    ).first()
+    steps = [
+        {
+            "step": step,
+            "name": STEP_NAMES[StepKind(step.kind)],
+            "state": STEP_STATE_NAMES[StepState(step.state)],
+            "staff": staff_name(session, step.staff_id),
+            "overdue": overdue(step),
+        }
+        for step in (steps_of(session, letter_id=letter.id or 0) if letter else [])
+    ]
     context = {
         "user": user,
         "inspection": inspection,
@@ -258,6 +277,10 @@ def _detail(
         "error": error,
         "recorded": recorded,
         "may_rectify": can(user, Capability.confirm_rectification),
+        "may_issue": can(user, Capability.issue_letters),
+        "letter": letter,
+        "steps": steps,
+        "today": local_date(utcnow()).isoformat(),
         **_labels(),
     }
     status_code = error.status_code if error else 200
@@ -275,12 +298,25 @@ def detail(
     recorded: bool = False,
 ) -> Response:
     """An inspection: area scores, methods, findings with photos and their rectification."""
+    return detail_or_error(request, session, user, inspection_id, recorded=recorded)
+
+
+def detail_or_error(
+    request: Request,
+    session: Session,
+    user: User,
+    inspection_id: int,
+    *,
+    error: DomainError | None = None,
+    recorded: bool = False,
+) -> Response:
+    """The inspection's page (with a refused action's message), or why it cannot be shown."""
     try:
-        return _detail(request, session, user, inspection_id, recorded=recorded)
-    except DomainError as error:
-        context = {"user": user, "message": error.message, "kinds": {}}
+        return _detail(request, session, user, inspection_id, error=error, recorded=recorded)
+    except DomainError as problem:
+        context = {"user": user, "message": problem.message, "kinds": {}}
         return templates.TemplateResponse(
-            request, "rankings_error.html", context, status_code=error.status_code
+            request, "rankings_error.html", context, status_code=problem.status_code
         )
 
 
@@ -298,5 +334,5 @@ def rectified(
         mark_rectified(session, finding_id=finding_id, by=user.username, note=note)
     except DomainError as error:
         session.rollback()
-        return _detail(request, session, user, inspection_id, error=error)
+        return detail_or_error(request, session, user, inspection_id, error=error)
     return RedirectResponse(f"/inspections/{inspection_id}", status_code=303)

@@ -16,6 +16,7 @@ import admin.ballots
 import admin.dashboard.routes
 import admin.exceptions
 import admin.inspections
+import admin.letters
 import admin.metrics
 import admin.my.inbox
 import admin.my.results
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin.ballots.router,
         admin.dashboard.routes.router,
         admin.inspections.router,
+        admin.letters.router,
         admin.my.results.router,
         admin.my.inbox.router,
         admin.attendance.router,

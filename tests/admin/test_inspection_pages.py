@@ -20,7 +20,11 @@ from scoring.models import (
     Inspection,
     InspectionAreaScore,
     InspectionFinding,
+    IssueLetter,
+    RectificationStep,
+    StepState,
 )
+from scoring.rectification import steps_of, submit_step
 from tests.browser import Browsing
 from tests.conftest import Bind, make_user
 from tests.scoring.factories import outlet, teller
@@ -300,3 +304,42 @@ def test_an_inspector_records_an_inspection_with_a_photo_in_the_browser(
         ).one()
     assert recorded.methods == "mystery_shopper,doorstep_interview"
     assert _count(engine, FindingPhoto) == 1
+
+
+def test_a_manager_issues_the_letter_and_reviews_what_the_outlet_hands_in(
+    inspector: TestClient, engine: Bind
+) -> None:
+    done = inspector.post("/inspections", data=_form(), follow_redirects=False)
+    url = done.headers["location"].split("?")[0]
+    inspection_id = int(url.rsplit("/", 1)[1])
+    assert "下达问题交办函</button>" not in inspector.get(url).text  # inspectors do not issue
+    inspector.cookies.delete("huifang_token")
+    _sign_in(inspector, engine, "boss", "manager")
+    manager = inspector
+    assert "下达问题交办函</button>" in manager.get(url).text
+    early = manager.post(f"{url}/letter", data={"issued_on": "2020-01-01"})
+    assert early.status_code == 422 and "早于检查日期" in early.text
+    today = local_date(utcnow()).isoformat()
+    assert manager.post(f"{url}/letter", data={"issued_on": today}, follow_redirects=False)
+    page = manager.get(url).text
+    assert "问题整改报告" in page and "个人检查" in page and "待提交" in page
+    again = manager.post(f"{url}/letter", data={"issued_on": today})
+    assert again.status_code == 409 and "已下达问题交办函" in again.text
+
+    with Session(engine) as session:
+        letter = session.exec(select(IssueLetter)).one()
+        receipt, report, *_ = steps_of(session, letter_id=letter.id or 0)
+        submit_step(session, step_id=receipt.id or 0, content="", by="wd01-head")
+        submit_step(session, step_id=report.id or 0, content="已全员佩戴工牌", by="wd01-head")
+        report_id = report.id
+        session.commit()
+    review = f"/inspections/steps/{report_id}/review"
+    bare = manager.post(review, data={"inspection_id": inspection_id, "decision": "return"})
+    assert bare.status_code == 422 and "退回时请说明" in bare.text
+    form = {"inspection_id": inspection_id, "decision": "return", "note": "请附整改后照片"}
+    assert manager.post(review, data=form, follow_redirects=False).status_code == 303
+    page = manager.get(url).text
+    assert "退回" in page and "请附整改后照片" in page
+    with Session(engine) as session:
+        returned = session.get(RectificationStep, report_id)
+    assert returned is not None and returned.state == StepState.returned
