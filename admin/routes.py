@@ -6,8 +6,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from admin.access import PageUser, templates
-from kernel.auth import TOKEN_COOKIE, TOKEN_LIFETIME, Role, issue_token
+from kernel.auth import TOKEN_COOKIE, TOKEN_LIFETIME, Role
 from kernel.db import SessionDep
+from kernel.signin import SignInRefused, SignInThrottled, client_of, sign_in, sign_out
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,11 +41,15 @@ def login(
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
 ) -> Response:
-    """Check the password and set the session cookie."""
-    token = issue_token(session, username=username, password=password)
-    if token is None:
-        context = {"error": "用户名或密码错误，请重新输入"}
-        return templates.TemplateResponse(request, "login.html", context, status_code=401)
+    """Check the password and set the session cookie (throttled after repeated failures)."""
+    try:
+        token = sign_in(session, username=username, password=password, client=client_of(request))
+    except (SignInRefused, SignInThrottled) as error:
+        # Answered, not raised: the request's session commits, so the failure is counted.
+        context = {"error": error.message, "username": username}
+        return templates.TemplateResponse(
+            request, "login.html", context, status_code=error.status_code
+        )
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
         TOKEN_COOKIE,
@@ -54,4 +59,15 @@ def login(
         secure=request.url.scheme == "https",
         max_age=int(TOKEN_LIFETIME.total_seconds()),
     )
+    return response
+
+
+@router.post("/logout", response_class=HTMLResponse)
+def logout(request: Request, session: SessionDep) -> Response:
+    """Revoke this browser's token and forget the cookie (a stale one signs out the same)."""
+    token = request.cookies.get(TOKEN_COOKIE)
+    if token:
+        sign_out(session, token=token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(TOKEN_COOKIE, httponly=True, samesite="strict")
     return response

@@ -14,6 +14,7 @@ import admin.appeals
 import admin.attendance
 import admin.ballots
 import admin.dashboard.routes
+import admin.docs
 import admin.exceptions
 import admin.inspections
 import admin.letters
@@ -30,6 +31,8 @@ import ivr.voice.routes
 import ivr.web.routes
 import kernel.auth
 import kernel.csrf
+import kernel.headers
+import kernel.signin
 import scoring.evaluation_routes
 import scoring.exclusions.routes
 import scoring.inspection_routes
@@ -65,13 +68,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         warm_up_in_background()
         yield
 
-    app = FastAPI(title="Huifang 回访", version="0.1.0", lifespan=lifespan)
+    # In production the API description is for signed-in people only (admin.docs).
+    open_docs = settings.kernel.environment != "production"
+    app = FastAPI(
+        title="Huifang 回访",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs" if open_docs else None,
+        redoc_url="/redoc" if open_docs else None,
+        openapi_url="/openapi.json" if open_docs else None,
+    )
+    if not open_docs:
+        app.include_router(admin.docs.signed_in_docs(app))
     app.add_exception_handler(DomainError, domain_error)
     # The web pages' sign-in and role checks, answered once for every page.
     app.add_exception_handler(admin.access.SignInRequired, admin.access.sign_in_first)
     app.add_exception_handler(admin.access.PageForbidden, admin.access.forbidden_page)
     for router in (
-        kernel.auth.router,
+        kernel.signin.router,
         core_ledger.routes.router,
         scoring.routes.router,
         scoring.evaluation_routes.router,
@@ -100,4 +114,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=Path(admin.__file__).parent / "static"), "static")
     app.mount(RQ_DASHBOARD_PATH, dashboard_app(settings))
     app.add_middleware(kernel.csrf.CSRFMiddleware)
+    app.add_middleware(kernel.headers.SecurityHeadersMiddleware)
     return app

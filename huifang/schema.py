@@ -15,6 +15,7 @@ import ivr.sms.models
 import ivr.voice.models
 import kernel.audit
 import kernel.auth
+import kernel.signin
 import scoring.attendance.models
 import scoring.exclusions.models
 import scoring.models
@@ -22,6 +23,7 @@ import scoring.models
 MODULES = (
     kernel.audit,
     kernel.auth,
+    kernel.signin,
     core_ledger.org.models,
     core_ledger.journal.models,
     core_ledger.accounts.models,

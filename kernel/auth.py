@@ -9,8 +9,8 @@ from enum import StrEnum
 from functools import cache
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
-from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
 from pwdlib import PasswordHash
 from pwdlib.exceptions import UnknownHashError
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -170,7 +170,9 @@ def issue_token(session: Session, *, username: str, password: str) -> str | None
     token = secrets.token_urlsafe(32)
     assert user.id is not None
     session.add(
-        ApiToken(token_hash=_digest(token), user_id=user.id, expires_at=utcnow() + TOKEN_LIFETIME)
+        ApiToken(
+            token_hash=token_digest(token), user_id=user.id, expires_at=utcnow() + TOKEN_LIFETIME
+        )
     )
     session.flush()
     return token
@@ -178,14 +180,15 @@ def issue_token(session: Session, *, username: str, password: str) -> str | None
 
 def user_for_token(session: Session, *, token: str) -> User | None:
     """The user a live token belongs to."""
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
     if row is None or as_utc(row.expires_at) < utcnow():
         return None
     user = session.get(User, row.user_id)
     return user if user is not None and user.is_active else None
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a token (its SHA-256): a stolen table holds no usable token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -322,17 +325,3 @@ def require(capability: Capability) -> Callable[[User], User]:
 
     check.capability = capability  # type: ignore[attr-defined]
     return check
-
-
-router = APIRouter(prefix="/api/auth", tags=["auth"])
-
-
-@router.post("/token")
-def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep
-) -> dict[str, str]:
-    """Exchange a username and password for a bearer token."""
-    token = issue_token(session, username=form.username, password=form.password)
-    if token is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="用户名或密码错误")
-    return {"access_token": token, "token_type": "bearer"}

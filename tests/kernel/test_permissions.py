@@ -22,6 +22,7 @@ from tests.conftest import Bind, make_user
 PUBLIC = {
     "/api/auth/token": "the sign-in itself",
     "/login": "the sign-in form",
+    "/logout": "signing out needs no sign-in: a stale cookie is simply forgotten",
     "/openapi.json": "the API description (signed-in only in production: a middleware)",
     "/docs": "the API description (signed-in only in production: a middleware)",
     "/docs/oauth2-redirect": "part of /docs",
@@ -32,7 +33,7 @@ PUBLIC = {
     "/s/survey.css": "the web survey's style sheet",
 }
 # Routes open to anyone signed in, whatever their role.
-SIGNED_IN = {"/"}
+SIGNED_IN = {"/", "/api/auth/logout"}
 
 
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
