@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse
 from sqlmodel import Session, select
 
 from core_ledger.org.models import Outlet
-from kernel.auth import Capability, User, require
+from kernel.auth import Capability, Role, User, require
 from kernel.db import SessionDep
 from kernel.errors import NotFound
 from kernel.periods import parse_period
@@ -23,6 +23,7 @@ from scoring.inspections import (
 )
 from scoring.models import IssueLetter
 from scoring.rectification import (
+    check_submitter,
     issue_letter,
     on_time,
     overdue,
@@ -211,7 +212,12 @@ def letter(session: SessionDep, _: ReadInspectionsUser, letter_id: int) -> Lette
 def submit(
     session: SessionDep, user: RectifyUser, step_id: int, body: StepSubmissionCreate
 ) -> LetterPublic:
-    """The outlet signs for the letter or hands in a report or a personal statement."""
+    """The outlet signs for the letter or hands in a report or a personal statement.
+
+    As on the inbox page: the outlet head signs and reports; a 个人检查 only by the person named.
+    """
+    head = user.role == Role.outlet_head
+    check_submitter(session, step_id=step_id, staff_id=user.staff_id, outlet_head=head)
     step = submit_step(session, step_id=step_id, content=body.content, by=user.username)
     return letter_public(session, step.letter_id)
 

@@ -242,3 +242,32 @@ def test_an_outlet_head_reports_a_complaint_rectified(client: TestClient, engine
             select(CallbackTask).where(CallbackTask.kind == TaskKind.rectification)
         ).one()
     assert second.parent_task_id is not None
+
+
+def test_the_api_holds_the_same_rule(client: TestClient, engine: Bind) -> None:
+    receipt, report, statement = _letter(engine)
+    passwords = {
+        name: _seated(engine, name, role, code)
+        for name, role, code in (("t2", "teller", "T2"), ("h1", "outlet_head", "H1"))
+    }
+
+    def token(name: str) -> dict[str, str]:
+        form = {"username": name, "password": passwords[name]}
+        answer = client.post("/api/auth/token", data=form)
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    client.cookies.clear()
+    teller = token("t2")
+    refused = client.post(
+        f"/api/inspections/steps/{receipt}/submit", json={"content": ""}, headers=teller
+    )
+    assert refused.status_code == 403 and "由网点负责人提交" in refused.json()["detail"]
+    head = token("h1")
+    signed = client.post(
+        f"/api/inspections/steps/{receipt}/submit", json={"content": ""}, headers=head
+    )
+    assert signed.status_code == 200
+    not_theirs = client.post(
+        f"/api/inspections/steps/{statement}/submit", json={"content": "代写"}, headers=head
+    )
+    assert not_theirs.status_code == 403 and "只能由本人" in not_theirs.json()["detail"]
