@@ -84,18 +84,22 @@ def _amount(account: FundAccount, *, ground: WithdrawalGround, amount_fen: int |
     return amount_fen
 
 
-# A loan in any of these states would be left without its borrower's account.
-_LOAN_OPEN = (LoanStatus.applied, LoanStatus.approved, LoanStatus.disbursed)
+# Only these end a loan; any other state (arrears included, should one be added) keeps the
+# account open: a loan must never be left without its borrower's account.
+_LOAN_FINISHED = (LoanStatus.rejected, LoanStatus.settled)
+_LOAN_PENDING = (LoanStatus.applied, LoanStatus.approved)
 
 
 def _no_open_loan(session: Session, *, account: FundAccount, ground: WithdrawalGround) -> None:
     """A closing withdrawal waits until the account's fund loan is settled (or withdrawn)."""
     loan = session.exec(
-        select(Loan).where(Loan.fund_account_id == account.id, col(Loan.status).in_(_LOAN_OPEN))
+        select(Loan).where(
+            Loan.fund_account_id == account.id, col(Loan.status).not_in(_LOAN_FINISHED)
+        )
     ).first()
     if loan is None:
         return
-    if loan.status != LoanStatus.disbursed:
+    if loan.status in _LOAN_PENDING:
         raise Conflict(
             f"账户 {account.account_no} 有尚未办结的公积金贷款申请（贷款号 {loan.id}），"
             f"须先撤回或办结该申请，才能办理{GROUND_ZH[ground]}销户提取"

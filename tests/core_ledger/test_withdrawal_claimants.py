@@ -203,3 +203,23 @@ def test_over_http_a_death_withdrawal_names_its_heir_and_documents(
         payee = session.exec(select(PaymentInstruction.payee_name)).one()
     assert event["person"]["role"] == "heir" and event["person"]["phone"] == "+8613655550001"
     assert payee == "王继承"
+
+
+def test_a_pending_loan_application_also_holds_a_closing_withdrawal(funded: Centre) -> None:
+    applied = loans.apply_loan(
+        funded.session,
+        account_no=funded.accounts[0],
+        project_code="LP01",
+        amount_fen=30_000_000,
+        term_months=120,
+        outlet_code="WD01",
+        teller_code="T01",
+        idempotency_key="loan-1",
+    )
+    with pytest.raises(Conflict, match=f"贷款申请（贷款号 {applied.id}），须先撤回或办结"):
+        _withdraw(funded, reason="retirement", amount_fen=None)
+    loans.review_loan(
+        funded.session, loan_id=applied.id or 0, approve=False, reason="资料不全", user_id=None
+    )
+    closed = _withdraw(funded, reason="retirement", amount_fen=None)  # a rejected one does not
+    assert closed.closes_account

@@ -1,5 +1,6 @@
 """`huifang ledger feed FILE [--check]` against the test database: CSV and Excel."""
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from core_ledger.feed.models import FeedRecord
 from core_ledger.feed.records import parse_record
 from core_ledger.outbox.models import OutboxEvent
 from huifang.cli import app
+from kernel.clock import as_utc, local, utcnow
 from tests.conftest import Bind
 from tests.core_ledger.conftest import Centre
 from tests.core_ledger.feed.support import ID_2, record
@@ -95,7 +97,9 @@ def test_an_excel_export_is_read_by_its_headers(
     sheet = book.active
     assert sheet is not None
     sheet.append(list(reversed(HEADER)))  # any column order
-    row = record(phone=13655550001)  # Excel keeps a phone as a number
+    when = local(utcnow() - timedelta(hours=3)).replace(tzinfo=None, microsecond=0)
+    # Excel keeps a phone as a number and the time as a date-time cell in local time.
+    row = record(phone=13655550001, occurred_at=when)
     sheet.append([row[k] for k in reversed(KEYS)])
     path = tmp_path / "导出.xlsx"
     book.save(path)
@@ -104,6 +108,7 @@ def test_an_excel_export_is_read_by_its_headers(
     with Session(engine) as session:
         stored = session.exec(select(FeedRecord)).one()
     assert (stored.source, stored.phone, stored.channel) == ("core2", "+8613655550001", "file")
+    assert local(as_utc(stored.occurred_at)).replace(tzinfo=None) == when
 
 
 def test_a_file_without_the_needed_columns_is_refused(
