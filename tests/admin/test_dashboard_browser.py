@@ -4,6 +4,7 @@ from datetime import datetime
 from io import BytesIO
 
 from openpyxl import load_workbook
+from playwright.sync_api import Route
 from pypdf import PdfReader
 from sqlmodel import Session
 
@@ -13,6 +14,7 @@ from tests.callbacks.factories import business
 from tests.conftest import Bind, make_user
 from tests.scoring.factories import S, U, V, outlet, rate
 
+STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'"
 CHARTS = ("chart-trend", "chart-ranking", "chart-tiers", "chart-funnel")
 # Whether a chart's canvas has pixels of more than one colour (drawn, not blank).
 DRAWN = """id => {
@@ -25,6 +27,12 @@ DRAWN = """id => {
   }
   return false;
 }"""
+
+
+def _with_strict_csp(route: Route) -> None:
+    answer = route.fetch()
+    headers = {**answer.headers, "content-security-policy": STRICT_CSP}
+    route.fulfill(response=answer, headers=headers)
 
 
 def test_a_manager_sees_the_charts_drawn_and_downloads_a_table(
@@ -40,13 +48,22 @@ def test_a_manager_sees_the_charts_drawn_and_downloads_a_table(
             business(session, at=when, phone=f"+86138000000{month:02d}", outlet=east)
         session.commit()
     password = make_user(engine, username="chief", role="manager")
-    browsing.sign_in("chief", password)
     page = browsing.page
+    # The strictest script policy a page can have: no inline script, no eval. The dashboard must
+    # draw under it (its data rides in a JSON block, its code in /static).
+    violations: list[str] = []
+    page.on(
+        "console", lambda m: violations.append(m.text) if "Content Security" in m.text else None
+    )
+    page.route("**/dashboard", _with_strict_csp)
+    browsing.sign_in("chief", password)
     assert page.url.endswith("/dashboard")
+    browsing.open("/dashboard")  # once more, not as a redirect: page.route sees it
     assert "管理驾驶舱 · 2026年10月" in page.inner_text("h2")
     for chart in CHARTS:
         page.wait_for_selector(f"#{chart} canvas")
         assert page.evaluate(DRAWN, chart), f"{chart} is blank"
+    assert violations == []
     browsing.shoot("dashboard")
     with page.expect_download() as download:
         page.click("#table-ranking-outlet a.export")
