@@ -9,8 +9,7 @@ from sqlmodel import Session, func, select
 from scoring.attendance.models import AttendanceRecord
 from tests.browser import Browsing
 from tests.conftest import Bind, make_user
-from tests.scoring.factories import outlet, teller
-from tests.scoring.test_attendance import GOOD, workbook
+from tests.scoring.factories import GOOD, outlet, teller, workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BAD = (GOOD[0], ("T99", None, None, 21, 21, 0, 0, 0), ("T02", None, None, 21, 25, 0, 0, 0))

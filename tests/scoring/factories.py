@@ -2,7 +2,10 @@
 
 import itertools
 from datetime import datetime
+from io import BytesIO
+from typing import Any
 
+from openpyxl import Workbook
 from sqlmodel import Session
 
 from core_ledger.accounts.models import Depositor
@@ -68,3 +71,36 @@ def rate(
         answers=answers,
         phone=phone,
     )
+
+
+# 集中考勤 workbooks
+HEADER = (
+    "工号",
+    "姓名",
+    "月份",
+    "应出勤天数",
+    "实际出勤天数",
+    "请假天数",
+    "旷工天数",
+    "迟到早退次数",
+)
+
+
+def workbook(*rows: tuple[Any, ...], header: tuple[str, ...] = HEADER) -> bytes:
+    """A 集中考勤 workbook: the header row, then the rows."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+GOOD = (
+    ("T01", "柜员T01", "2026-11", 21, 21, 0, 0, 0),
+    ("T02", "柜员T02", "2026-11", 21, 18, 2, 1, 3),
+    ("T03", None, None, 21, 20.5, 0.5, None, None),
+)

@@ -1,11 +1,9 @@
 """集中考勤: the monthly workbook, checked row by row, all or nothing, idempotent; the appraisal."""
 
 from collections.abc import Iterator
-from io import BytesIO
 from typing import Any
 
 import pytest
-from openpyxl import Workbook
 from sqlmodel import Session, func, select
 
 from kernel.periods import parse_period
@@ -13,30 +11,7 @@ from scoring.attendance.imports import AttendanceRefused, import_attendance
 from scoring.attendance.models import AttendanceRecord
 from scoring.config import get_scoring_settings
 from scoring.performance import outlet_appraisals, parse_weights
-from tests.scoring.factories import outlet, teller
-
-HEADER = (
-    "工号",
-    "姓名",
-    "月份",
-    "应出勤天数",
-    "实际出勤天数",
-    "请假天数",
-    "旷工天数",
-    "迟到早退次数",
-)
-
-
-def workbook(*rows: tuple[Any, ...], header: tuple[str, ...] = HEADER) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+from tests.scoring.factories import GOOD, outlet, teller, workbook
 
 
 @pytest.fixture
@@ -52,13 +27,6 @@ def _import(session: Session, data: bytes, month: str = "2026-11") -> Any:
 
 def _records(session: Session) -> int:
     return session.exec(select(func.count()).select_from(AttendanceRecord)).one()
-
-
-GOOD = (
-    ("T01", "柜员T01", "2026-11", 21, 21, 0, 0, 0),
-    ("T02", "柜员T02", "2026-11", 21, 18, 2, 1, 3),
-    ("T03", None, None, 21, 20.5, 0.5, None, None),
-)
 
 
 def test_a_month_is_imported_and_the_same_file_again_changes_nothing(
