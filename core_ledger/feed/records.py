@@ -29,6 +29,7 @@ FIELD_ZH = {
     "id_number": "身份证号码",
     "phone": "手机号码",
     "project_code": "楼盘编号",
+    "record": "记录",
 }
 _KINDS = {
     "withdrawal": FeedKind.withdrawal,
@@ -177,8 +178,12 @@ def _reason(error: Any) -> str:
     return f"{label}格式不正确"
 
 
-def parse_record(row: int, raw: dict[str, Any]) -> tuple[FeedRecordIn | None, list[RowProblem]]:
+def parse_record(row: int, raw: Any) -> tuple[FeedRecordIn | None, list[RowProblem]]:
     """The record, or every problem its fields have on their own."""
+    if not isinstance(raw, dict):
+        return None, [
+            RowProblem(row, "", "每条记录应为一个 JSON 对象（键为 business_no、kind 等）")
+        ]
     try:
         record = FeedRecordIn.model_validate(raw)
     except ValidationError as error:

@@ -12,9 +12,10 @@ class FeedBatchIn(BaseModel):
         default=None,
         description="发送系统的标识（幂等按 来源+业务流水号）；不填为 HUIFANG_FEED_DEFAULT_SOURCE",
     )
-    records: list[dict[str, Any]] = Field(
+    records: list[Any] = Field(
+        default_factory=list,
         description="业务记录：business_no, kind, ground, occurred_at, outlet_code, teller_code, "
-        "name, id_number, phone, project_code（贷款）"
+        "name, id_number, phone, project_code（贷款）",
     )
     check_only: bool = Field(default=False, description="只校验，不写入")
 

@@ -32,6 +32,7 @@ from kernel.errors import Conflict, Invalid
 SKEW = timedelta(minutes=5)  # the core system's clock may run a little ahead of ours
 MAX_SHOWN = 20
 CHUNK = 1000
+MAX_BATCH = 100_000  # a file's limit too (files.MAX_ROWS)
 Progress = Callable[[str, int], None]
 
 
@@ -197,7 +198,7 @@ def _check_batch(
     session: Session,
     *,
     source: str,
-    rows: Sequence[tuple[int, dict[str, Any]]],
+    rows: Sequence[tuple[int, Any]],
     settings: FeedSettings,
     progress: Progress | None,
 ) -> tuple[list[_Checked], int, list[RowProblem]]:
@@ -238,7 +239,7 @@ def accept_records(
     session: Session,
     *,
     source: str,
-    rows: Sequence[tuple[int, dict[str, Any]]],
+    rows: Sequence[tuple[int, Any]],
     channel: str,
     received_by: str,
     check_only: bool = False,
@@ -250,6 +251,8 @@ def accept_records(
         raise Invalid("来源（source）须为 1–32 个字符，如 core")
     if not rows:
         raise Invalid("没有收到任何业务记录")
+    if len(rows) > MAX_BATCH:
+        raise Invalid(f"一批最多 {MAX_BATCH} 条记录，收到 {len(rows)} 条，请分批发送")
     hold_key(session, key=f"feed:{source}")  # one batch of a source at a time
     fresh, unchanged, problems = _check_batch(
         session, source=source, rows=rows, settings=get_feed_settings(), progress=progress

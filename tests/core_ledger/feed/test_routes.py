@@ -86,3 +86,15 @@ def test_a_conflicting_re_send_is_a_409(
     assert changed.status_code == 409
     assert "姓名不同" in changed.json()["problems"][0]["reason"]
     assert _count(engine, FeedRecord) == 1
+
+
+def test_a_malformed_batch_gets_a_chinese_4xx(
+    client: TestClient, engine: Bind, core: dict[str, str]
+) -> None:
+    empty = client.post("/api/ledger/feed", json={}, headers=core)
+    assert empty.status_code == 422 and empty.json()["detail"] == "没有收到任何业务记录"
+    odd = client.post("/api/ledger/feed", json={"records": [record(), "TQ-2"]}, headers=core)
+    assert odd.status_code == 422
+    assert odd.json()["problems"][0]["row"] == 2
+    assert "JSON 对象" in odd.json()["problems"][0]["reason"]
+    assert _count(engine, FeedRecord) == 0
