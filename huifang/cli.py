@@ -9,6 +9,7 @@ from rich.console import Console
 
 from huifang import cli_feed, migrate
 from huifang.cli_attendance import attendance
+from huifang.cli_keys import keys_app
 from huifang.cli_ledger import ledger_app
 from huifang.cli_rank import rank
 from huifang.settings import load_settings
@@ -27,6 +28,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 ledger_app.command("feed")(cli_feed.feed)
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(keys_app, name="keys")
 app.command()(rank)
 app.command()(attendance)
 console = Console()

@@ -165,6 +165,15 @@ def get_keyring() -> Keyring:
     return Keyring.from_json(path.read_text())
 
 
+def ring_with(kid: str) -> Keyring:
+    """The ring, read again once if it lacks `kid` (another process rotated the keys)."""
+    ring = get_keyring()
+    if kid not in ring.keys:
+        get_keyring.cache_clear()
+        ring = get_keyring()
+    return ring
+
+
 def encrypt_text(value: str, *, context: str) -> str:
     """A string sealed for one column: 'hf1$<key id>$<base64url>'."""
     kid, blob = get_keyring().seal(value.encode(), context=context)
@@ -176,7 +185,7 @@ def decrypt_text(token: str, *, context: str) -> str:
     prefix, kid, body = (token.split("$", 2) + ["", ""])[:3]
     if prefix != PREFIX or not body:
         raise Undecryptable(f"{context}: a value stored unencrypted")
-    return get_keyring().open(kid, _unb64(body), context=context).decode()
+    return ring_with(kid).open(kid, _unb64(body), context=context).decode()
 
 
 def encrypt_bytes(value: bytes, *, context: str) -> bytes:
@@ -190,7 +199,7 @@ def decrypt_bytes(token: bytes, *, context: str) -> bytes:
     prefix, kid, body = (bytes(token).split(b"$", 2) + [b"", b""])[:3]
     if prefix != PREFIX.encode() or not body:
         raise Undecryptable(f"{context}: a value stored unencrypted")
-    return get_keyring().open(kid.decode(), body, context=context)
+    return ring_with(kid.decode()).open(kid.decode(), body, context=context)
 
 
 def key_id_of(token: str | bytes) -> str | None:
@@ -224,7 +233,7 @@ def _is_column(value: Any) -> bool:
     return isinstance(value, ColumnElement) and not isinstance(value, BindParameter)
 
 
-class _Sealed(TypeDecorator[Any]):
+class SealedType(TypeDecorator[Any]):
     """What every encrypted column type shares: its context, and no SQL equality."""
 
     cache_ok = True
@@ -247,7 +256,7 @@ class _Sealed(TypeDecorator[Any]):
     comparator_factory = Comparator
 
 
-class EncryptedString(_Sealed):
+class EncryptedString(SealedType):
     """A string stored sealed (TEXT); reads give the plaintext back."""
 
     cache_ok = True
@@ -260,7 +269,7 @@ class EncryptedString(_Sealed):
         return None if value is None else decrypt_text(value, context=self.context)
 
 
-class EncryptedBytes(_Sealed):
+class EncryptedBytes(SealedType):
     """Bytes stored sealed (a recording's audio)."""
 
     cache_ok = True
@@ -273,7 +282,7 @@ class EncryptedBytes(_Sealed):
         return None if value is None else decrypt_bytes(value, context=self.context)
 
 
-class EncryptedJSON(_Sealed):
+class EncryptedJSON(SealedType):
     """A JSON document stored sealed (outbox payloads that name a person)."""
 
     cache_ok = True
