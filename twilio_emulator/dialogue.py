@@ -29,8 +29,14 @@ class ApplicationError(Exception):
         self.detail = detail
 
 
-async def fetch_verbs(emulator: Emulator, call: Call, request: Next) -> list[Verb]:
-    """Request TwiML (signed) and parse it; raise ApplicationError as Twilio would log it."""
+async def fetch_verbs(
+    emulator: Emulator, call: Call, request: Next, *, fallback: bool = False
+) -> list[Verb]:
+    """Request TwiML (signed) and parse it; raise ApplicationError as Twilio would log it.
+
+    Chaos times out only the application's own webhooks: a FallbackUrl is meant to be a
+    separate, simple responder, and the emulator lets it answer.
+    """
     url, method, extra = request
     params = call_params(call) | extra
     try:
@@ -46,7 +52,7 @@ async def fetch_verbs(emulator: Emulator, call: Call, request: Next) -> list[Ver
         raise ApplicationError(HTTP_RETRIEVAL_FAILURE, repr(exc)) from exc
     body = response.text
     timeout_rate = emulator.account.chaos.webhook_timeout_rate
-    if timeout_rate and emulator.rng.random() < timeout_rate:
+    if not fallback and timeout_rate and emulator.rng.random() < timeout_rate:
         # The application answered too late: Twilio stopped waiting at 15 s (11200).
         emulator.stats.webhooks_timed_out += 1
         call.log("webhook", url=url, method=method, params=params, error="timeout after 15 s")
@@ -80,14 +86,16 @@ async def load_verbs(emulator: Emulator, call: Call, request: Next) -> tuple[lis
             call.fallback_method,
             request[2] | {"ErrorCode": str(exc.code), "ErrorUrl": request[0]},
         )
-        return await fetch_verbs(emulator, call, fallback), call.fallback_url
+        return await fetch_verbs(emulator, call, fallback, fallback=True), call.fallback_url
 
 
 async def run_verbs(
     emulator: Emulator, call: Call, callee: Callee, verbs: list[Verb], base: str | None
 ) -> Next | None:
     """Run one document; return the next request, or None when the call should end."""
-    for verb in verbs:
+    for index, verb in enumerate(verbs):
+        following_verb = verbs[index + 1].name if index + 1 < len(verbs) else None
+        callee.record_follows = verb.name == "Gather" and following_verb == "Record"
         if verdict_due(call):
             await send_verdict(emulator, call)
         if verb.name in ("Say", "Play", "Pause"):

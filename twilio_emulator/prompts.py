@@ -11,6 +11,9 @@ def react(emulator: Emulator, callee: Callee, *, heard: str, modes: set[str]) ->
     """The person's reaction to a prompt: scripted input, or drawn from what they heard."""
     if callee.machine:
         return Reply("silence")
+    if callee.pending is not None:
+        reply, callee.pending = callee.pending, None
+        return reply
     script = callee.script
     hangup_after = script.hangup_after if script is not None else None
     if hangup_after is not None and callee.prompts >= hangup_after:
@@ -73,8 +76,14 @@ async def gather(
     else:
         reply = react(emulator, callee, heard=heard, modes=modes)
     call.log("gather", input=sorted(modes), heard=heard, reply=describe(reply))
-    if reply.kind == "hangup" or reply.hangup:
+    if reply.kind == "hangup" or (reply.hangup and reply.kind != "speech"):
         raise HungUp  # a <Gather> posts nothing when the caller hangs up
+    if callee.record_follows and reply.kind in ("speech", "silence") and "speech" not in modes:
+        # No key pressed: what they say (or their silence) belongs to what comes next.
+        callee.pending = reply
+        callee.heard.insert(0, heard)
+        await spend(emulator, call, verb.number("timeout", 5))
+        return None
     params = gather_result(emulator, verb, reply, modes)
     if params is None:
         await spend(emulator, call, verb.number("timeout", 5))

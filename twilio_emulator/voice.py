@@ -27,6 +27,10 @@ class Callee:
     cursor: int = 0
     prompts: int = 0
     heard: list[str] = field(default_factory=list)
+    # What the person does next, decided at a keypad-only <Gather> they did not press at:
+    # they speak, or stay silent, at whatever comes after it (a <Record>, or the re-ask).
+    pending: Reply | None = None
+    record_follows: bool = False  # the <Gather> being run is followed by a <Record>
 
     def take_barge_in(self) -> str | None:
         """A key the person presses while a prompt is still being read ("!1" in a script)."""

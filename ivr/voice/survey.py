@@ -6,23 +6,21 @@ in-between spoken rating (一般) is asked again among the three tiers. The pers
 call is recorded before the first <Record>: at the opening when answers are spoken, else in the
 introduction (the reason and suggestion recordings come later).
 
-Keypad only, each question is a one-digit <Gather>. With spoken answers on, each question is
-a <Say> then a <Record> that any key also ends: the key arrives as Digits, speech as a
-recording we decode ourselves (no voice leaves the centre). trim="do-not-trim" keeps a key
-pressed before any sound from making an empty recording, which Twilio would not post at all.
-Every <Gather>/<Record> is followed by a <Redirect> to the same step, so no input still comes
-back to us (as a request without Digits or RecordingUrl) instead of ending the call.
+The survey is built as provider-neutral steps (ivr.voice.steps): each question an `Ask` that
+takes a key pressed during or after it, with spoken answers on also a short recording we
+decode ourselves (no voice leaves the centre). The Twilio adapter (ivr.twilio.twiml) renders
+the steps as TwiML and says why each TwiML choice is made.
 """
 
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from twilio.twiml.voice_response import Gather, VoiceResponse
-
 from core_ledger.identity import Gender
 from ivr import prompts
 from ivr.asr.grammar import QuestionKind
 from ivr.config import IvrSettings
+from ivr.twilio.twiml import render
+from ivr.voice.steps import Ask, Hangup, Record, Say
 from kernel.vocabulary import (
     PROJECT_CONTACT_QUESTIONS,
     RATINGS,
@@ -42,7 +40,6 @@ KEYS: dict[Question, dict[str, Answer]] = {
 YES_NO_KEYS: dict[str, Answer] = {"1": Answer.yes, "2": Answer.no}
 RESCHEDULE_KEY = "9"
 MAX_RETRIES = 2  # re-asks after the first ask; then the answer is marked unclear
-ANY_KEY = "0123456789*#"
 
 
 @dataclass(frozen=True)
@@ -105,36 +102,17 @@ def suggestion_url(settings: IvrSettings, *, attempt_id: int) -> str:
     return _url(settings, "suggestion", attempt=attempt_id)
 
 
-def _say(node: VoiceResponse | Gather, text: str, settings: IvrSettings) -> None:
-    node.say(text, language=settings.voice_language, voice=settings.voice)
-
-
 def _prompt(settings: IvrSettings, *, text: str, url: str, speech: bool) -> str:
-    """Say a prompt and take one key, or (speech on) a key or a short spoken answer."""
-    response = VoiceResponse()
-    if speech:
-        _say(response, text, settings)
-        response.record(
-            action=url,
-            method="POST",
-            timeout=settings.answer_silence_seconds,
-            max_length=settings.answer_max_seconds,
-            finish_on_key=ANY_KEY,
-            play_beep=False,
-            trim="do-not-trim",
-        )
-    else:
-        gather = Gather(
-            input="dtmf",
-            num_digits=1,
-            action=url,
-            method="POST",
-            timeout=settings.gather_timeout_seconds,
-        )
-        _say(gather, text, settings)
-        response.append(gather)
-    response.redirect(url, method="POST")
-    return str(response)
+    """Ask for one key (pressed during the prompt or after), or (speech on) a short answer."""
+    step = Ask(
+        text=text,
+        action=url,
+        wait_seconds=settings.gather_timeout_seconds,
+        speech=speech,
+        answer_seconds=settings.answer_max_seconds,
+        silence_seconds=settings.answer_silence_seconds,
+    )
+    return render([step], settings)
 
 
 def ask(
@@ -227,19 +205,13 @@ def ask_confirmation(
 
 def _recording(settings: IvrSettings, *, text: str, url: str, max_length: int) -> str:
     """Say a request, record until # or silence, and come back without a recording if none."""
-    response = VoiceResponse()
-    _say(response, text, settings)
-    response.record(
+    step = Record(
+        text=text,
         action=url,
-        method="POST",
-        timeout=settings.recording_silence_seconds,
-        max_length=max_length,
-        finish_on_key="#",
-        play_beep=True,
-        trim="trim-silence",
+        max_seconds=max_length,
+        silence_seconds=settings.recording_silence_seconds,
     )
-    response.redirect(url, method="POST")
-    return str(response)
+    return render([step], settings)
 
 
 def ask_reason(settings: IvrSettings, *, attempt_id: int, question: Question) -> str:
@@ -264,17 +236,12 @@ def ask_suggestion(settings: IvrSettings, *, attempt_id: int) -> str:
 
 def goodbye(settings: IvrSettings, *, text: str) -> str:
     """Say a last sentence and hang up."""
-    response = VoiceResponse()
-    _say(response, text, settings)
-    response.hangup()
-    return str(response)
+    return render([Say(text), Hangup()], settings)
 
 
 def hang_up() -> str:
     """End the call at once (e.g. an answering machine)."""
-    response = VoiceResponse()
-    response.hangup()
-    return str(response)
+    return render([Hangup()], IvrSettings())
 
 
 def next_question(

@@ -1,5 +1,7 @@
 """Helpers of the Twilio-as-it-really-is tests: the emulated account, tasks, their attempts."""
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -7,7 +9,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from callbacks import channel
-from callbacks.models import CallAttempt, CallbackTask, ChannelPause, DoNotCall
+from callbacks.models import CallAttempt, CallbackTask, ChannelPause, DoNotCall, SurveyAnswer
 from huifang.settings import clear_caches
 from ivr.config import get_ivr_settings
 from ivr.twilio.channel import TwilioChannel
@@ -82,3 +84,39 @@ def calls_to(stack: Stack, phone: str) -> list[dict[str, Any]]:
     calls = response.json()["calls"]
     assert isinstance(calls, list)
     return calls
+
+
+def place(stack: Stack, engine: Bind, phone: str, script: dict[str, Any]) -> int:
+    """Script the person, open their task and run its first attempt as the worker; task id."""
+    from callbacks.jobs import run_attempt
+
+    stack.emulator("PUT", f"/_emulator/people/{phone}", json=script)
+    task_id = new_task(engine, phone=phone)
+    assert run_attempt(task_id, 1) is not None
+    return task_id
+
+
+def settled(stack: Stack, engine: Bind, task_id: int, done: Callable[[CallbackTask], bool]) -> None:
+    """Wait for the emulator to finish and the task to reach the expected state."""
+    stack.wait_idle()
+    deadline = time.monotonic() + 30
+    task = None
+    while time.monotonic() < deadline:
+        task = task_of(engine, task_id)
+        if done(task):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"task {task_id} did not settle: {task}")
+
+
+def answers(engine: Bind, task_id: int) -> dict[str, str | None]:
+    with Session(engine) as session:
+        rows = session.exec(select(SurveyAnswer).where(SurveyAnswer.task_id == task_id))
+        return {row.question: row.value for row in rows}
+
+
+def transcript(stack: Stack, call_sid: str | None) -> list[dict[str, Any]]:
+    """What the emulator logged of a call: says, gathers, webhooks, callbacks."""
+    found = stack.emulator("GET", f"/_emulator/calls/{call_sid}/transcript")
+    assert isinstance(found, dict)
+    return list(found["steps"])

@@ -24,6 +24,7 @@ from tests.ivr.voice.support import (
 )
 
 BASE = "http://127.0.0.1:8000/twilio/voice/"
+HOTLINE = '<say-as interpret-as="telephone">12329</say-as>'
 ATTITUDE = "请您评价工作人员的服务态度。非常满意请按1，满意请按2，不满意请按3。"
 EFFICIENCY = "请您评价办事效率。非常满意请按1，满意请按2，不满意请按3。"
 REPEAT_TRIP = "这次办事，您有没有来回跑、多跑路？没有请按1，有请按2。"
@@ -40,8 +41,10 @@ def ask(
         url = f"{BASE}identity?attempt={attempt}&amp;try={tries}"
     if unsure:
         url += "&amp;unsure=1"
+    text = text.replace("12329", HOTLINE)  # read as a telephone number
     return (
-        f"{XML}<Response>{SAY}{text}</Say>"
+        f'{XML}<Response><Gather action="{url}" input="dtmf" method="POST" numDigits="1" '
+        f'timeout="1">{SAY}{text}</Say></Gather>'
         f'<Record action="{url}" finishOnKey="0123456789*#" maxLength="8" method="POST" '
         f'playBeep="false" timeout="3" trim="do-not-trim" />'
         f'<Redirect method="POST">{url}</Redirect></Response>'
