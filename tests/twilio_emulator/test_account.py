@@ -120,9 +120,7 @@ def test_a_late_recording_is_404_until_it_appears_and_a_deleted_one_is_gone(
     assert recording_sid in stats(account)["recordings_deleted"]  # type: ignore[operator]
 
 
-def test_stop_puts_a_person_on_twilios_own_opt_out_list(
-    twilio: Client, account: Harness
-) -> None:
+def test_stop_puts_a_person_on_twilios_own_opt_out_list(twilio: Client, account: Harness) -> None:
     account.script("+8613811119401", {"sms_replies": ["STOP"]})
     twilio.messages.create(to="+8613811119401", from_=CENTRE, body="【住房公积金】请回复")
     deadline = time.monotonic() + 20
