@@ -40,6 +40,7 @@ ATTEMPT_STATUS_LABELS = {
     AttemptStatus.sent: "已发送",
     AttemptStatus.delivered: "已送达",
     AttemptStatus.undelivered: "未送达",
+    AttemptStatus.not_placed: "未拨出（不计次数）",
 }
 BUSINESS_KIND_LABELS = {"withdrawal": "提取", "loan": "贷款"}
 # Why a task ended without a survey (CallbackTask.close_reason).
@@ -65,6 +66,7 @@ ACTOR_LABELS = {
     "reconciler": "系统（巡检）",
     "twilio": "电话平台",
     "sms": "短信平台",
+    "provider": "通信服务商",
 }
 
 
