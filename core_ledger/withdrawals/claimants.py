@@ -109,9 +109,16 @@ def check_party(role: PartyRole, party: PartyIn, *, depositor_id_number: str) ->
 
 
 def check_parties(
-    *, ground: WithdrawalGround, heir: PartyIn | None, agent: PartyIn | None, depositor_id: str
+    *,
+    ground: WithdrawalGround,
+    heir: PartyIn | None,
+    agent: PartyIn | None,
+    depositor_id: str,
+    depositor_phone: str,
 ) -> tuple[Party | None, Party | None]:
-    """The heir (required for a death withdrawal, refused otherwise) and the agent, if any."""
+    """The heir (required for a death withdrawal, refused otherwise) and the agent, if any.
+
+    The deceased's phone is never dialled, so an heir cannot give it as their own."""
     if ground == WithdrawalGround.death and heir is None:
         raise Invalid(
             "职工死亡提取须登记继承人或受遗赠人（姓名、身份证号码、手机号、关系、继承权证明），"
@@ -119,10 +126,18 @@ def check_parties(
         )
     if ground != WithdrawalGround.death and heir is not None:
         raise Invalid("只有职工死亡提取才登记继承人；本人或代办人办理请不要填写继承人")
-    return (
-        check_party(PartyRole.heir, heir, depositor_id_number=depositor_id) if heir else None,
-        check_party(PartyRole.agent, agent, depositor_id_number=depositor_id) if agent else None,
+    heir_party = (
+        check_party(PartyRole.heir, heir, depositor_id_number=depositor_id) if heir else None
     )
+    if heir_party is not None and heir_party.phone == depositor_phone:
+        raise Invalid(
+            "继承人的手机号与死亡职工登记的手机号相同；回访不拨打死亡职工的号码，"
+            "请填写继承人本人的手机号"
+        )
+    agent_party = (
+        check_party(PartyRole.agent, agent, depositor_id_number=depositor_id) if agent else None
+    )
+    return heir_party, agent_party
 
 
 def claimant(

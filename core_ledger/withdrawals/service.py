@@ -182,7 +182,11 @@ def post_withdrawal(
     depositor = session.get(Depositor, account.depositor_id)
     assert depositor is not None
     heir_party, agent_party = check_parties(
-        ground=ground, heir=heir, agent=agent, depositor_id=depositor.id_number
+        ground=ground,
+        heir=heir,
+        agent=agent,
+        depositor_id=depositor.id_number,
+        depositor_phone=depositor.phone,
     )
     if ground in CLOSING_GROUNDS:
         _no_open_loan(session, account=account, ground=ground)

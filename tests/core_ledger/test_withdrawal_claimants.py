@@ -113,6 +113,9 @@ def test_the_deceased_cannot_be_their_own_heir(funded: Centre) -> None:
     own = HEIR.model_copy(update={"id_number": depositor.id_number})
     with pytest.raises(Invalid, match="不能是死亡职工本人"):
         _withdraw(funded, reason="death", amount_fen=None, heir=own)
+    their_phone = HEIR.model_copy(update={"phone": depositor.phone})
+    with pytest.raises(Invalid, match="请填写继承人本人的手机号"):
+        _withdraw(funded, reason="death", amount_fen=None, heir=their_phone)
 
 
 def test_an_agent_is_recorded_and_called(funded: Centre) -> None:
