@@ -272,7 +272,7 @@ def test_an_inspector_records_an_inspection_with_a_photo_in_the_browser(
     page.fill("textarea[name=finding_text_0]", "柜员未佩戴工牌")
     page.set_input_files("input[name=finding_photos_0]", str(tmp_path / "fake.png"))
     browsing.shoot("form")
-    page.click("button[type=submit]")
+    page.click("form[action='/inspections'] button[type=submit]")
     page.wait_for_load_state()
     assert "第 1 条问题：文件内容不是 image/png 格式的图片" in page.inner_text("body")
     assert page.input_value("textarea[name=finding_text_0]") == "柜员未佩戴工牌"
@@ -282,7 +282,7 @@ def test_an_inspector_records_an_inspection_with_a_photo_in_the_browser(
     assert _count(engine, Inspection) == 5  # the history only
 
     page.set_input_files("input[name=finding_photos_0]", str(tmp_path / "badge.png"))
-    page.click("button[type=submit]")
+    page.click("form[action='/inspections'] button[type=submit]")
     page.wait_for_load_state()
     body = page.inner_text("body")
     assert "检查结果已保存" in body and "84" in body and "柜员未佩戴工牌" in body
