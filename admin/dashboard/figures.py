@@ -59,6 +59,21 @@ def latest_period(session: Session) -> Period:
     return parse_period(str(latest))
 
 
+def rated_periods(session: Session, *, limit: int = 24) -> list[str]:
+    """Months with ratings, newest first, each followed by its quarter when that is new."""
+    months = session.exec(
+        select(CallbackRating.period)
+        .distinct()
+        .order_by(col(CallbackRating.period).desc())
+        .limit(limit)
+    ).all()
+    choices: list[str] = []
+    for key in months:
+        quarter = quarter_of(parse_period(key)).key
+        choices += [key] if quarter in choices else [key, quarter]
+    return choices
+
+
 def report_quarter(period: Period) -> Period:
     """The quarter a period's appraisal and inspections are read for: that of its last month."""
     return quarter_of(parse_period(period.months[-1]))
@@ -87,6 +102,19 @@ def trend(session: Session, *, period: Period) -> tuple[list[str], dict[str, lis
             series[row.subject.name][index] = _one(row.summary.score)
         centre.append(_one(rows[0].centre_score) if rows else None)
     return months, {**dict(sorted(series.items())), "全中心": centre}
+
+
+def trend_table(
+    months: list[str], series: dict[str, list[float | None]], *, period: Period
+) -> Table:
+    """The trend's figures: each outlet's score month by month."""
+    return Table(
+        key="trend",
+        title=f"月度满意度得分（截至{period.label}）",
+        headers=("网点", *months),
+        rows=[(name, *data) for name, data in series.items()],
+        link_column=-1,
+    )
 
 
 def ranking_table(rows: list[RankedSubject], *, kind: str, period: Period) -> Table:

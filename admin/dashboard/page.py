@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from admin.dashboard import figures
 from admin.dashboard.figures import SLA_STATES, TIER_NAMES, Table
+from admin.dashboard.redflags import red_flags
 from kernel.errors import NotFound
 from kernel.periods import Period
 from scoring.rankings import callback_ranking
@@ -18,6 +19,7 @@ class Dashboard:
     period: Period
     charts: dict[str, object]
     tables: list[Table]
+    choices: list[str]  # periods with ratings, newest first (the period field offers them)
 
     def table(self, key: str) -> Table:
         """One table by its key (what the Excel export asks for)."""
@@ -40,9 +42,11 @@ def build(session: Session, *, period: Period) -> Dashboard:
     cases = figures.exceptions(session, period=period)
     tables = [
         ranking,
+        figures.trend_table(months, series, period=period),
         tiers,
         funnel,
         cases,
+        *red_flags(session, period=period),
         *figures.evaluations(session, period=period),
         figures.appraisal(session, period=period),
         figures.inspections(session, period=period),
@@ -75,4 +79,6 @@ def build(session: Session, *, period: Period) -> Dashboard:
             ],
         },
     }
-    return Dashboard(period=period, charts=charts, tables=tables)
+    return Dashboard(
+        period=period, charts=charts, tables=tables, choices=figures.rated_periods(session)
+    )

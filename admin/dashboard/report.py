@@ -13,11 +13,10 @@ from weasyprint import HTML
 from admin.access import templates
 from admin.dashboard import charts, figures
 from admin.dashboard.figures import Table
+from admin.dashboard.redflags import red_flags
 from kernel.clock import local, utcnow
 from kernel.periods import Period
-from scoring.alerts import list_alerts
 from scoring.rankings import callback_ranking
-from scoring.redflags import favour_reports, repeat_trip_rates
 
 
 @dataclass(frozen=True)
@@ -33,66 +32,6 @@ class Report:
     inspections: Table
     findings: list[tuple[str, list[str]]]
     appraisal: Table
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
-
-
-def _red_flags(session: Session, *, quarter: Period) -> list[Table]:
-    trips = repeat_trip_rates(session, kind="outlet", period=quarter)
-    favours = favour_reports(session, period=quarter)
-    alerts = list_alerts(session, period=quarter)
-    return [
-        Table(
-            key="repeat-trips",
-            title="跑回头路比例（网点）",
-            headers=("网点", "回答人次", "跑回头路", "比例", "区间"),
-            rows=[
-                (
-                    r.subject.name,
-                    r.asked,
-                    r.repeat_trips,
-                    _pct(r.rate),
-                    f"{r.interval[0]:.1%} – {r.interval[1]:.1%}" if r.interval else "—",
-                )
-                for r in trips
-            ],
-        ),
-        Table(
-            key="favours",
-            title="“索拿卡要”反映",
-            headers=("业务时间", "网点", "柜员", "电话", "核实情况"),
-            rows=[
-                (
-                    f"{local(f.business_at):%Y-%m-%d %H:%M}",
-                    f.outlet_name,
-                    f.teller_name or "—",
-                    f.phone_masked or "—",
-                    "经核实不计入" if f.excluded else ("待核实" if f.held else "计入"),
-                )
-                for f in favours
-            ],
-        ),
-        Table(
-            key="alerts",
-            title="约谈提醒",
-            headers=("月份", "网点", "情况", "约谈"),
-            rows=[
-                (a.period, o.name, a.detail, "已约谈" if a.acknowledged_at else "待约谈")
-                for a, o in alerts
-            ],
-        ),
-    ]
-
-
-def _trend_table(months: list[str], series: dict[str, list[float | None]]) -> Table:
-    return Table(
-        key="trend",
-        title="月度满意度得分",
-        headers=("网点", *months),
-        rows=[(name, *("—" if v is None else v for v in data)) for name, data in series.items()],
-    )
 
 
 def build_report(session: Session, *, quarter: Period) -> Report:
@@ -122,8 +61,8 @@ def build_report(session: Session, *, quarter: Period) -> Report:
                 for r in outlets
             ]
         ),
-        trend=_trend_table(months, series),
-        red_flags=_red_flags(session, quarter=quarter),
+        trend=figures.trend_table(months, series, period=quarter),
+        red_flags=red_flags(session, period=quarter),
         inspections=inspections,
         findings=findings,
         appraisal=figures.appraisal(session, period=quarter),

@@ -79,6 +79,8 @@ def test_the_dashboard_opens_on_the_latest_month_with_data(
     funnel = charts["funnel"]
     assert isinstance(funnel, list) and funnel[0] == {"name": "应回访业务", "value": 3}
     assert "/rankings/outlet/WD01?period=2026-10" in page.text  # drill-down
+    assert '<option value="2026-10"><option value="2026-Q4"><option value="2026-09">' in page.text
+    assert "月度满意度得分（截至2026年10月）" in page.text and "跑回头路比例" in page.text
     assert "open" not in re.sub(r"<[^>]+>", "", page.text.split("<script")[0])
 
 
