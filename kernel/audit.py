@@ -30,6 +30,7 @@ class AuditAction(StrEnum):
     user_disable = "user_disable"
     appeal_decide = "appeal_decide"
     sign_in_failed = "sign_in_failed"
+    business_on_behalf = "business_on_behalf"
 
 
 AUDIT_ACTION_LABELS = {
@@ -45,6 +46,7 @@ AUDIT_ACTION_LABELS = {
     AuditAction.user_disable: "停用账号",
     AuditAction.appeal_decide: "申诉复核",
     AuditAction.sign_in_failed: "登录失败",
+    AuditAction.business_on_behalf: "代柜员补录业务",
 }
 
 

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from redis import Redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from huifang import migrate
 from huifang.schema import metadata
@@ -369,15 +369,31 @@ def client(engine: Bind) -> Iterator[TestClient]:
         yield test_client
 
 
-def make_user(engine: Bind, *, username: str = "admin", role: str = "admin") -> str:
-    """Create a user; return their password."""
+def make_user(
+    engine: Bind, *, username: str = "admin", role: str = "admin", staff_code: str | None = None
+) -> str:
+    """Create a user (linked to the member of staff with `staff_code`, if given); their password."""
     from kernel.auth import create_user
 
     password = "pass-" + secrets.token_hex(6)
     with Session(engine) as session:
         create_user(session, username=username, role=role, password=password)
         session.commit()
+    if staff_code is not None:
+        link_staff(engine, username=username, staff_code=staff_code)
     return password
+
+
+def link_staff(engine: Bind, *, username: str, staff_code: str) -> None:
+    """Link an account to a member of staff (a teller signs in as that person)."""
+    from core_ledger.org.models import Staff
+    from kernel.auth import User
+
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.username == username)).one()
+        user.staff_id = session.exec(select(Staff).where(Staff.code == staff_code)).one().id
+        session.add(user)
+        session.commit()
 
 
 @pytest.fixture(scope="session")

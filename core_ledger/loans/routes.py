@@ -1,7 +1,7 @@
 """HTTP routes of contracted projects, loans and repayment runs."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, status
 from sqlmodel import Session, select
@@ -11,6 +11,7 @@ from core_ledger.journal.routes import posting_public
 from core_ledger.journal.schemas import PostingPublic
 from core_ledger.loans import schemas, service
 from core_ledger.loans.models import Loan, LoanInstallment, Project
+from core_ledger.org.attribution import attribute
 from kernel.auth import Capability, User, require
 from kernel.db import SessionDep
 from kernel.phone import mask
@@ -66,13 +67,28 @@ def loan_public(session: Session, loan: Loan) -> schemas.LoanPublic:
     )
 
 
+def _attributed(session: Session, user: User, body: schemas.LoanCreate) -> dict[str, Any]:
+    """The loan's fields, its outlet and teller those of the signed-in teller."""
+    counter = attribute(
+        session,
+        user=user,
+        outlet_code=body.outlet_code,
+        teller_code=body.teller_code,
+        occurred_at=body.occurred_at,
+        what="贷款",
+    )
+    fields = body.model_dump()
+    fields.update(outlet_code=counter.outlet_code, teller_code=counter.teller_code)
+    return fields
+
+
 @router.post("/loans", status_code=status.HTTP_201_CREATED)
 def post_loan(
     body: schemas.LoanCreate, session: SessionDep, user: PostBusinessUser
 ) -> PostingPublic:
-    """贷款 at the counter in one go (accept, approve, disburse); callbacks follow for the
-    borrower and the project's responsible person."""
-    loan = service.post_loan(session, **body.model_dump(), user_id=user.id)
+    """贷款 at the counter in one go (accept, approve, disburse), under the signed-in teller;
+    callbacks follow for the borrower and the project's responsible person."""
+    loan = service.post_loan(session, **_attributed(session, user, body), user_id=user.id)
     posting = session.get(Posting, loan.posting_id)
     assert posting is not None
     return posting_public(session, posting)
@@ -80,10 +96,11 @@ def post_loan(
 
 @router.post("/loans/applications", status_code=status.HTTP_201_CREATED)
 def apply_loan(
-    body: schemas.LoanCreate, session: SessionDep, _: PostBusinessUser
+    body: schemas.LoanCreate, session: SessionDep, user: PostBusinessUser
 ) -> schemas.LoanPublic:
-    """贷款受理: an application waiting for approval."""
-    fields = body.model_dump(exclude={"occurred_at"})
+    """贷款受理: an application waiting for approval, taken by the signed-in teller."""
+    fields = _attributed(session, user, body)
+    del fields["occurred_at"]
     return loan_public(session, service.apply_loan(session, **fields))
 
 

@@ -28,8 +28,12 @@ class ProjectPublic(BaseModel):
 class LoanCreate(BaseModel):
     account_no: str
     amount_fen: int
-    outlet_code: str
-    teller_code: str
+    outlet_code: str = Field(
+        default="", description="网点编号：柜员本人办理时不填（记在其所属网点）"
+    )
+    teller_code: str = Field(
+        default="", description="柜员号：柜员本人办理时不填；业务主管补录时必填"
+    )
     idempotency_key: str = IdempotencyKey
     occurred_at: datetime | None = None
     project_code: str

@@ -11,6 +11,7 @@ from core_ledger.accounts.models import Unit
 from core_ledger.journal.models import Posting
 from core_ledger.journal.routes import posting_public
 from core_ledger.journal.schemas import PostingPublic
+from core_ledger.org.attribution import attribute
 from core_ledger.remittance import schemas, service
 from core_ledger.remittance.models import Remittance
 from core_ledger.remittance.roster import RosterLine
@@ -68,15 +69,23 @@ def remit_at_counter(
     session: SessionDep,
     user: PostBusinessUser,
 ) -> schemas.RemittancePublic:
-    """汇缴 / 补缴 at the counter: the whole unit posts at once."""
+    """汇缴 / 补缴 at the counter, under the signed-in teller: the whole unit posts at once."""
+    counter = attribute(
+        session,
+        user=user,
+        outlet_code=body.outlet_code,
+        teller_code=body.teller_code,
+        occurred_at=body.occurred_at,
+        what="汇缴",
+    )
     remittance = service.remit_at_counter(
         session,
         unit_code=unit_code,
         month=body.month,
         kind=body.kind,
         idempotency_key=body.idempotency_key,
-        outlet_code=body.outlet_code,
-        teller_code=body.teller_code,
+        outlet_code=counter.outlet_code,
+        teller_code=counter.teller_code,
         lines=_lines(body),
         occurred_at=body.occurred_at,
         user_id=user.id,

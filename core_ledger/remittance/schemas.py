@@ -34,8 +34,12 @@ class UnitRemittanceCreate(BaseModel):
 
 
 class CounterRemittanceCreate(UnitRemittanceCreate):
-    outlet_code: str
-    teller_code: str
+    outlet_code: str = Field(
+        default="", description="网点编号：柜员本人办理时不填（记在其所属网点）"
+    )
+    teller_code: str = Field(
+        default="", description="柜员号：柜员本人办理时不填；业务主管补录时必填"
+    )
     occurred_at: datetime | None = None
 
 

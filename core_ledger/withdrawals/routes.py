@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from core_ledger.journal.models import Posting
 from core_ledger.journal.routes import posting_public
 from core_ledger.journal.schemas import PostingPublic
+from core_ledger.org.attribution import attribute
 from core_ledger.withdrawals import schemas, service
 from core_ledger.withdrawals.models import PaymentInstruction, PaymentStatus
 from kernel.auth import Capability, User, require
@@ -33,10 +34,19 @@ def payment_public(payment: PaymentInstruction) -> schemas.PaymentPublic:
 
 @router.post("/withdrawals", status_code=status.HTTP_201_CREATED)
 def post_withdrawal(
-    body: schemas.WithdrawalCreate, session: SessionDep, _: PostBusinessUser
+    body: schemas.WithdrawalCreate, session: SessionDep, user: PostBusinessUser
 ) -> PostingPublic:
-    """提取; a payment instruction goes to the bank and a callback follows."""
+    """提取 under the signed-in teller; a payment goes to the bank and a callback follows."""
+    counter = attribute(
+        session,
+        user=user,
+        outlet_code=body.outlet_code,
+        teller_code=body.teller_code,
+        occurred_at=body.occurred_at,
+        what="提取",
+    )
     fields = body.model_dump(exclude={"documents", "heir", "agent"})
+    fields.update(outlet_code=counter.outlet_code, teller_code=counter.teller_code)
     done = service.post_withdrawal(
         session, **fields, documents=body.documents, heir=body.heir, agent=body.agent
     )

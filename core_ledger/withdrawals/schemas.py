@@ -27,8 +27,12 @@ class PartyIn(BaseModel):
 class WithdrawalCreate(BaseModel):
     account_no: str
     amount_fen: int | None = Field(default=None, description="销户类提取可不填，按全部余额")
-    outlet_code: str
-    teller_code: str
+    outlet_code: str = Field(
+        default="", description="网点编号：柜员本人办理时不填（记在其所属网点）"
+    )
+    teller_code: str = Field(
+        default="", description="柜员号：柜员本人办理时不填；业务主管补录时必填"
+    )
     idempotency_key: str = IdempotencyKey
     reason: str = "purchase"
     payee_account_no: str = ""

@@ -17,16 +17,19 @@ from tests.core_ledger.conftest import Centre
 LAST = shift(current_month(), -1)
 
 
-def _login(client: TestClient, engine: Bind, username: str, role: str) -> dict[str, str]:
-    password = make_user(engine, username=username, role=role)
+def _login(
+    client: TestClient, engine: Bind, username: str, role: str, staff_code: str | None = None
+) -> dict[str, str]:
+    password = make_user(engine, username=username, role=role, staff_code=staff_code)
     answer = client.post("/api/auth/token", data={"username": username, "password": password})
     assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 @pytest.fixture
-def teller(client: TestClient, engine: Bind) -> dict[str, str]:
-    return _login(client, engine, "teller1", "teller")
+def teller(client: TestClient, engine: Bind, committed_centre: Centre) -> dict[str, str]:
+    """The centre's teller T01, signed in (their business is theirs)."""
+    return _login(client, engine, "teller1", "teller", staff_code=committed_centre.teller)
 
 
 @pytest.fixture

@@ -182,7 +182,7 @@ def test_over_http_a_death_withdrawal_names_its_heir_and_documents(
         committed_centre.session = session
         committed_centre.remit(shift(current_month(), -1))
         session.commit()
-    password = make_user(engine, username="teller1", role="teller")
+    password = make_user(engine, username="teller1", role="teller", staff_code="T01")
     token = client.post("/api/auth/token", data={"username": "teller1", "password": password})
     teller = {"Authorization": f"Bearer {token.json()['access_token']}"}
     body: dict[str, Any] = {

@@ -10,7 +10,7 @@ from twilio.request_validator import RequestValidator
 from callbacks.models import CallAttempt, CallbackTask, SurveyAnswer
 from core_ledger.journal.models import Posting
 from ivr.config import get_ivr_settings
-from tests.conftest import Bind, make_user
+from tests.conftest import Bind, link_staff, make_user
 from tests.core_ledger.conftest import documents_json
 
 
@@ -38,6 +38,7 @@ def _setup(client: TestClient, auth: dict[str, str], engine: Bind) -> str:
         json={"code": "T01", "name": "李娜", "outlet_code": "WD01", "phone": "13900001111"},
         headers=admin,
     )
+    link_staff(engine, username="teller1", staff_code="T01")  # teller1 signs in as 李娜
     answer = client.post(
         "/api/ledger/depositors",
         json={"id_number": "11010519491231002X", "name": "王芳", "phone": "138 1234 5678"},
@@ -63,10 +64,10 @@ def test_wrong_password_gets_401(client: TestClient, engine: Bind) -> None:
 @pytest.mark.parametrize(
     ("change", "status", "words"),
     [
-        ({"outlet_code": "NOPE"}, 404, "找不到网点"),
+        ({"outlet_code": "NOPE"}, 403, "不能记在网点 NOPE"),
         ({"amount_fen": -5}, 422, "金额必须大于 0"),
         ({"amount_fen": 0}, 422, "金额必须大于 0"),
-        ({"teller_code": "T99"}, 404, "找不到柜员"),
+        ({"teller_code": "T99"}, 403, "不能以柜员 T99 的名义办理"),
         ({"account_no": "000"}, 404, "找不到公积金账号"),
         ({"amount_fen": 10**8}, 409, "超过账户余额"),  # above the balance, below the ceiling
     ],
