@@ -49,6 +49,7 @@ CLOSE_REASON_LABELS = {
     "suppressed": "近期已回访过该号码",
     "opted_out": "本人退订",
     "operator": "坐席关闭",
+    "erased": "本人要求删除个人信息",
 }
 
 

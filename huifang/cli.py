@@ -11,6 +11,7 @@ from huifang import cli_feed, migrate
 from huifang.cli_attendance import attendance
 from huifang.cli_keys import keys_app
 from huifang.cli_ledger import ledger_app
+from huifang.cli_person import person_app
 from huifang.cli_rank import rank
 from huifang.settings import load_settings
 from kernel.auth import create_user
@@ -29,6 +30,7 @@ app.add_typer(user_app, name="user")
 ledger_app.command("feed")(cli_feed.feed)
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(keys_app, name="keys")
+app.add_typer(person_app, name="person")
 app.command()(rank)
 app.command()(attendance)
 console = Console()
