@@ -115,3 +115,31 @@ def test_tellers_cannot_listen(
     assert client.get(f"/exceptions/{case_id}/recordings/{recording_id}").status_code == 403
     with Session(engine) as session:
         assert session.exec(select(CallbackException)).one().status == "open"
+
+
+def test_the_queue_page_filters_pages_and_refuses_unknown_filters(
+    client: TestClient, engine: Bind
+) -> None:
+    with Session(engine) as session:
+        made = []
+        for n in range(55):
+            (task,) = business(
+                session, at=datetime(2026, 11, 3, 2, 30, tzinfo=UTC), phone=f"+86138111{n:05d}"
+            )
+            reason = "favour_asked" if n == 54 else "unreachable"
+            made.append(open_exception(session, task=task, reason=reason, actor="system").id)
+        session.commit()
+    _sign_in(client, engine, "operator")
+    first = client.get("/exceptions")
+    assert first.status_code == 200 and "第 2 页" in first.text and "共 55 条" in first.text
+    rows = first.text.split('<table id="queue">')[1]
+    assert rows.index(f'href="/exceptions/{made[54]}"') < rows.index(
+        f'href="/exceptions/{made[0]}"'
+    )
+    assert 'class="favour' in rows  # favour-asking reports on top, marked
+    second = client.get("/exceptions?page=2")
+    assert second.text.count('href="/exceptions/') == 5  # the five left after fifty
+    favours = client.get("/exceptions?reason=favour_asked")
+    assert "符合筛选<strong>1</strong>" in favours.text
+    late = client.get("/exceptions?sla=late")
+    assert late.status_code == 422 and "未知的时限筛选" in late.text and "已超时" in late.text
