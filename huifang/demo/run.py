@@ -15,9 +15,10 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from callbacks.models import CallbackTask, TaskStatus
+from core_ledger.org.models import Staff
 from huifang import migrate
 from huifang.demo.scoring import seed_evaluations
 from huifang.demo.seed import business_month, script_for, seed
@@ -110,6 +111,7 @@ def run_demo(*, once: bool, depositors: int) -> None:
             with Session(engine) as session:
                 seeded = seed(session, depositors=depositors, rng=rng)
                 seed_evaluations(session, rng=random.Random(2026))
+                outlet_people = _outlet_accounts(session, password=password)
                 session.commit()
             # Unscripted people: the emulator's default mix; a third of those texted answer on the
             # web through the link, and half of the rest reply by digits.
@@ -137,6 +139,7 @@ def run_demo(*, once: bool, depositors: int) -> None:
         console.print(
             f"\n[bold]管理驾驶舱：http://127.0.0.1:{APP_PORT}/dashboard[/bold]  用户名 admin  "
             f"密码 {password}"
+            f"\n柜员和网点负责人的“我的评价”“我的待办”：用户名 {'、'.join(outlet_people)}，密码同上"
             "\n按 Ctrl-C 结束演示。"
         )
         while all(p.poll() is None for p in processes):
@@ -199,6 +202,24 @@ def _follow(engine: object, timeout: float = 900, quiet_seconds: float = 15) -> 
                 return
             time.sleep(0.5)
     console.print("[yellow]等待超时：部分回访仍在进行[/yellow]")
+
+
+def _outlet_accounts(session: Session, *, password: str) -> list[str]:
+    """A teller and the head of the first outlet, signed in as themselves (their own pages)."""
+    first = session.exec(select(Staff).order_by(col(Staff.id))).first()
+    if first is None:
+        return []
+    colleagues = session.exec(
+        select(Staff).where(Staff.outlet_id == first.outlet_id).order_by(col(Staff.id))
+    ).all()
+    head = colleagues[-1]
+    names = []
+    for username, role, staff in (("my-teller", "teller", first), ("my-head", "outlet_head", head)):
+        user = create_user(session, username=username, role=role, password=password)
+        user.staff_id = staff.id
+        session.add(user)
+        names.append(username)
+    return names
 
 
 def _print_ranking(engine: object) -> None:
