@@ -12,13 +12,15 @@ PALETTE = ("#0b5cad", "#2ba471", "#e37318", "#d54941", "#7a5af8", "#0594fa", "#8
 FONT = 'font-family="Noto Sans CJK SC, sans-serif"'
 
 
-def _scale(values: Sequence[float], *, pad: float = 5.0) -> tuple[float, float]:
-    """A y range that holds every value with a little room, in whole fives."""
+def _scale(values: Sequence[float], *, pad: float = 5.0) -> tuple[int, int, int]:
+    """A y range in whole tens that holds every value with a little room, and its tick step."""
     if not values:
-        return 0.0, 100.0
-    low = max(0.0, (min(values) - pad) // 5 * 5)
-    high = min(100.0, -(-(max(values) + pad) // 5) * 5)
-    return (low, high) if high > low else (low, low + 10)
+        return 0, 100, 20
+    low = max(0, int((min(values) - pad) // 10 * 10))
+    high = min(100, int(-(-(max(values) + pad) // 10) * 10))
+    high = max(high, low + 10)
+    step = 10 if high - low <= 50 else 20
+    return low // step * step, min(100, -(-high // step) * step), step
 
 
 def line_chart(
@@ -32,7 +34,7 @@ def line_chart(
     left, right, top, bottom = 44, 150, 14, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for data in series.values() for v in data if v is not None]
-    low, high = _scale(values)
+    low, high, tick = _scale(values)
 
     def x(index: int) -> float:
         return left + (plot_w * (index + 0.5) / max(len(months), 1))
@@ -41,8 +43,7 @@ def line_chart(
         return top + plot_h * (1 - (value - low) / (high - low))
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">']
-    for step in range(5):
-        value = low + (high - low) * step / 4
+    for value in range(low, high + 1, tick):
         parts.append(
             f'<line x1="{left}" x2="{left + plot_w}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             f'stroke="#e5e6eb"/><text x="{left - 6}" y="{y(value) + 4:.1f}" font-size="10" '
@@ -89,7 +90,7 @@ def interval_bars(
     """One bar per subject (name, score, interval low, high), the interval drawn across it."""
     left, right, row_h, top = 120, 40, 22, 8
     height = top * 2 + row_h * len(rows) + 20
-    low, high = 0.0, 100.0  # bars start at zero, or their lengths would mislead
+    low, high = 0, 100  # bars start at zero, or their lengths would mislead
     plot_w = width - left - right
 
     def x(value: float) -> float:
@@ -105,7 +106,8 @@ def interval_bars(
         if score is not None:
             parts.append(
                 f'<rect x="{left}" y="{mid - 7:.1f}" width="{x(score) - left:.1f}" height="14" '
-                f'fill="#9cc1e8"/><text x="{x(score) + 4:.1f}" y="{mid + 4:.1f}" font-size="10" '
+                f'fill="#9cc1e8"/><text x="{x(max(score, hi or score)) + 6:.1f}" y="{mid + 4:.1f}" '
+                f'font-size="10" '
                 f"{FONT}>{score:.1f}</text>"
             )
         if lo is not None and hi is not None:

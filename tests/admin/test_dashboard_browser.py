@@ -3,6 +3,7 @@
 from datetime import datetime
 from io import BytesIO
 
+import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Route
 from pypdf import PdfReader
@@ -81,3 +82,20 @@ def test_a_manager_sees_the_charts_drawn_and_downloads_a_table(
     page.wait_for_load_state()
     assert "/rankings/outlet/WD01" in page.url
     browsing.shoot("drill-down")
+
+
+@pytest.mark.phone
+def test_on_a_phone_the_charts_fit_the_screen(browsing: Browsing, engine: Bind) -> None:
+    with Session(engine) as session:
+        east = outlet(session, "WD01", "城东网点")
+        rate(session, east, V, S, when=datetime(2026, 10, 9, 10, 0, tzinfo=centre_tz()))
+        session.commit()
+    browsing.sign_in("phone-chief", make_user(engine, username="phone-chief", role="manager"))
+    page = browsing.page
+    page.wait_for_selector("#chart-ranking canvas")
+    assert page.evaluate(DRAWN, "chart-ranking")
+    widths = page.evaluate(
+        "() => [...document.querySelectorAll('.chart')].map(c => c.getBoundingClientRect().right)"
+    )
+    assert widths and max(widths) <= 360
+    browsing.shoot("dashboard-phone")
