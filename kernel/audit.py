@@ -30,6 +30,7 @@ class AuditAction(StrEnum):
     user_disable = "user_disable"
     appeal_decide = "appeal_decide"
     sign_in_failed = "sign_in_failed"
+    feed_batch = "feed_batch"
     business_on_behalf = "business_on_behalf"
 
 
@@ -46,6 +47,7 @@ AUDIT_ACTION_LABELS = {
     AuditAction.user_disable: "停用账号",
     AuditAction.appeal_decide: "申诉复核",
     AuditAction.sign_in_failed: "登录失败",
+    AuditAction.feed_batch: "接收核心业务系统数据",
     AuditAction.business_on_behalf: "代柜员补录业务",
 }
 

@@ -26,6 +26,7 @@ from core_ledger.journal.idempotency import hold_key
 from core_ledger.loans.models import Project
 from core_ledger.org.models import Outlet, Staff
 from core_ledger.outbox.models import OutboxEvent
+from kernel.audit import AuditAction, record_audit
 from kernel.clock import as_utc, local, utcnow
 from kernel.errors import Conflict, Invalid
 
@@ -264,6 +265,13 @@ def accept_records(
         return outcome
     _write(session, source=source, fresh=fresh, channel=channel, received_by=received_by)
     outcome.written = True
+    record_audit(
+        session,
+        actor=received_by if channel == "api" else "cli",
+        action=AuditAction.feed_batch,
+        subject=f"feed:{source}",
+        reason=f"{outcome.message}（{channel}: {received_by}）",
+    )
     if progress:
         progress("write", len(fresh))
     return outcome

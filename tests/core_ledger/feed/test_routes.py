@@ -8,6 +8,7 @@ from sqlmodel import Session, func, select
 
 from core_ledger.feed.models import FeedRecord
 from core_ledger.outbox.models import OutboxEvent
+from kernel.audit import AuditEvent
 from tests.conftest import Bind, make_user
 from tests.core_ledger.conftest import Centre
 from tests.core_ledger.feed.support import record
@@ -60,6 +61,11 @@ def test_a_batch_then_the_same_batch_again(
     assert _count(engine, FeedRecord) == 2 and _count(engine, OutboxEvent) == 2
     with Session(engine) as session:
         assert {r.received_by for r in session.exec(select(FeedRecord))} == {"core-system"}
+        audit = session.exec(select(AuditEvent)).all()
+    # Who brought personal data in, once per batch that wrote something.
+    assert [(a.actor, a.action, a.subject) for a in audit] == [
+        ("core-system", "feed_batch", "feed:core")
+    ]
 
 
 def test_bad_rows_are_listed_and_nothing_is_written(
