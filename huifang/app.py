@@ -33,11 +33,13 @@ import kernel.auth
 import kernel.csrf
 import kernel.headers
 import kernel.signin
+import kernel.logs
 import scoring.evaluation_routes
 import scoring.exclusions.routes
 import scoring.inspection_routes
 import scoring.routes
 from callbacks import channel
+from huifang import ops
 from huifang.dashboard import PATH as RQ_DASHBOARD_PATH
 from huifang.dashboard import dashboard_app
 from huifang.settings import Settings, load_settings
@@ -86,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(admin.access.PageForbidden, admin.access.forbidden_page)
     for router in (
         kernel.signin.router,
+        ops.router,
         core_ledger.routes.router,
         scoring.routes.router,
         scoring.evaluation_routes.router,
@@ -115,4 +118,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount(RQ_DASHBOARD_PATH, dashboard_app(settings))
     app.add_middleware(kernel.csrf.CSRFMiddleware)
     app.add_middleware(kernel.headers.SecurityHeadersMiddleware)
+    app.add_middleware(ops.WebhookTimer)
+    app.add_middleware(kernel.logs.RequestIdMiddleware)  # outermost: every line carries the id
     return app

@@ -74,23 +74,73 @@ def require_twilio_ready() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (metrics shared)", min=1)] = 1,
+    graceful_seconds: Annotated[
+        float, typer.Option(help="On SIGTERM, how long in-flight requests may finish")
+    ] = 30.0,
 ) -> None:
     """Serve the API, the Twilio webhooks and the web pages."""
     require_migrated()
     require_twilio_ready()
+    _logging()
+    if workers > 1:
+        _shared_metrics_dir()
+        uvicorn.run(
+            "huifang.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            timeout_graceful_shutdown=int(graceful_seconds),
+        )
+        return
     from huifang.app import create_app
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(),
+        host=host,
+        port=port,
+        log_config=None,
+        timeout_graceful_shutdown=int(graceful_seconds),
+    )
+
+
+def _logging() -> None:
+    """JSON lines by default (HUIFANG_LOG_FORMAT=text for a terminal), request ids, masks."""
+    from kernel.logs import configure_logging
+
+    settings = load_settings().kernel
+    configure_logging(fmt=settings.log_format, level=settings.log_level)
+
+
+def _shared_metrics_dir() -> None:
+    """Several uvicorn processes: prometheus-client's multi-process mode, in a fresh folder."""
+    import os
+    import shutil
+
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        folder = load_settings().kernel.var_dir.resolve() / "prometheus"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 @app.command()
 def worker(
     burst: Annotated[bool, typer.Option(help="Work until nothing is due, then exit")] = False,
     tick_seconds: Annotated[float, typer.Option(help="Reconciler period")] = 5.0,
+    check: Annotated[
+        bool, typer.Option("--check", help="Check database, schema, Redis and speech; exit 0/1")
+    ] = False,
 ) -> None:
-    """Run callback jobs (RQ) with the reconciler."""
+    """Run callback jobs (RQ) with the reconciler; SIGTERM lets the running job finish."""
+    if check:
+        _worker_check()
+        return
     require_migrated()
     require_twilio_ready()
+    _logging()
     from huifang.worker import run_burst, run_forever
 
     if burst:
@@ -98,6 +148,20 @@ def worker(
         console.print(f"relayed {totals['relayed']} events, queued {totals['queued']} calls")
     else:
         run_forever(tick_seconds=tick_seconds)
+
+
+def _worker_check() -> None:
+    """What /readyz says, for a worker host's supervisor: exit 0 when all is well, else 1."""
+    from huifang.ops import readiness
+    from ivr.voice.spoken import warm_up
+
+    warm_up()  # a worker loads the model before its first spoken answer: check that it can
+    checks = readiness()
+    for name, state in checks.items():
+        mark = "[green]✓[/green]" if state == "ok" else "[red]✗[/red]"
+        console.print(f"{mark} {name}: {'正常' if state == 'ok' else state}")
+    if any(state != "ok" for state in checks.values()):
+        raise typer.Exit(1)
 
 
 @app.command()

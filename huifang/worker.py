@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import astuple
 
-from rq import Queue, Worker
+from rq import Queue
 
 from callbacks import channel
 from callbacks.jobs import tick as callbacks_tick
@@ -18,7 +18,7 @@ from ivr.voice.spoken import warm_up
 from kernel.clock import utcnow
 from kernel.db import session_scope
 from kernel.periods import Period, month_of, parse_period
-from kernel.queue import get_queue
+from kernel.queue import TracedWorker, get_queue
 from kernel.redact import install as install_redaction
 from scoring.alerts import check_bottom_alerts
 
@@ -85,7 +85,7 @@ def run_burst() -> dict[str, int]:
         stats = reconciler.tick()
         totals["relayed"] += stats["relayed"]
         totals["queued"] += stats["queued"] + stats["transcriptions"]
-        Worker([queue], connection=queue.connection).work(burst=True, logging_level="WARNING")
+        TracedWorker([queue], connection=queue.connection).work(burst=True, logging_level="WARNING")
         if stats["queued"] == 0 and stats["relayed"] == 0 and stats["transcriptions"] == 0:
             return totals
 
@@ -107,7 +107,13 @@ def run_forever(*, tick_seconds: float) -> None:
     reconciler.tick()
     thread = threading.Thread(target=reconcile, name="reconciler", daemon=True)
     thread.start()
+    worker = TracedWorker([queue], connection=queue.connection)
+    log.info("worker started", extra={"worker": worker.name, "queue": queue.name})
     try:
-        Worker([queue], connection=queue.connection).work(logging_level="WARNING")
+        # SIGTERM (a deploy, systemd stop): RQ's warm shutdown lets the running job finish;
+        # a second signal, or systemd's kill after TimeoutStopSec, ends it cold, and the
+        # reconciler of another worker re-queues what the database still says is due.
+        worker.work(logging_level="WARNING")
     finally:
         stop.set()
+        log.info("worker stopped", extra={"worker": worker.name})

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import field_validator
@@ -25,6 +26,8 @@ class KernelSettings(BaseSettings):
     environment: str = "development"  # development | demo | test | production
     keys: str = ""
     key_file: Path | None = None
+    log_format: Literal["json", "text"] = "json"  # one JSON object a line (kernel.logs)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("timezone")
     @classmethod

@@ -2,13 +2,15 @@
 
 import os
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from redis import Redis
-from rq import Queue
+from rq import Queue, Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from kernel.config import get_kernel_settings
+from kernel.logs import current_request_id, request_context
 
 
 def redis_from_url(url: str) -> Redis:
@@ -45,9 +47,27 @@ def get_redis() -> Redis:
     return _clients[key]
 
 
+class TracedQueue(Queue):
+    """A queue whose jobs carry the request id that queued them (kernel.logs)."""
+
+    def create_job(self, *args: Any, **kwargs: Any) -> Job:
+        request_id = current_request_id()
+        if request_id is not None:
+            kwargs["meta"] = {**(kwargs.get("meta") or {}), "request_id": request_id}
+        return super().create_job(*args, **kwargs)
+
+
+class TracedWorker(Worker):
+    """A worker that runs each job under the request id its job carries."""
+
+    def perform_job(self, job: Job, queue: Queue, execution: Any) -> bool:
+        with request_context(job.meta.get("request_id") or f"job:{job.id}"):
+            return super().perform_job(job, queue, execution)
+
+
 def get_queue(connection: Redis | None = None) -> Queue:
     """The callbacks queue."""
-    return Queue(get_kernel_settings().queue_name, connection=connection or get_redis())
+    return TracedQueue(get_kernel_settings().queue_name, connection=connection or get_redis())
 
 
 # Job states in which RQ will still run the job (or is running it).

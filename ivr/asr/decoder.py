@@ -69,6 +69,11 @@ def load_model() -> LoadedModel:
         return _loaded[model_dir]
 
 
+def model_loaded() -> bool:
+    """Whether this process holds the configured model (readiness: huifang /readyz)."""
+    return get_asr_settings().model_dir in _loaded
+
+
 def _load(*, model_dir: Path) -> LoadedModel:
     """Load a Vosk model and build the per-question grammars from its vocabulary."""
     if not model_dir.is_dir():
