@@ -96,6 +96,7 @@ def test_real_twilio_with_real_settings_starts(engine: Bind) -> None:
         "HUIFANG_TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
         "HUIFANG_TWILIO_AUTH_TOKEN": "2" * 32,
         "HUIFANG_PUBLIC_URL": "https://huifang.example.cn",
+        "HUIFANG_LINK_SECRET": "a-long-random-secret-of-the-centre",
     }
     result = _huifang("worker", "--burst", env=settings)  # nothing is due: no call to Twilio
     assert result.returncode == 0, result.stdout + result.stderr
