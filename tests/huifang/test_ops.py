@@ -244,3 +244,18 @@ def test_a_worker_told_to_stop_finishes_its_job_first(redis_url: str) -> None:
     assert worker.returncode == 0
     lines = [line for line in stderr.splitlines() if line.startswith("{")]
     assert lines and all(json.loads(line)["level"] for line in lines)
+
+
+def test_every_metric_the_dashboard_and_alerts_use_is_exported(client: TestClient) -> None:
+    post_signed(client, "/twilio/sms/inbound", inbound_form("1111", sid="SM" + "6" * 32))
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        business(session, at=datetime(2026, 11, 3, 2, tzinfo=UTC))
+        session.commit()
+    text = client.get("/metrics").text
+    exported = set(re.findall(r"^# TYPE (huifang_[a-z_]+) ", text, flags=re.M))
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    used: set[str] = set()
+    for name in ("grafana-dashboard.json", "prometheus-alerts.yml", "operations.md"):
+        found = re.findall(r"\bhuifang_[a-z_]+", (docs / name).read_text())
+        used |= {re.sub(r"_(bucket|count|sum)$", "", metric) for metric in found}
+    assert used and used <= exported, used - exported
