@@ -32,8 +32,8 @@ import ivr.web.routes
 import kernel.auth
 import kernel.csrf
 import kernel.headers
-import kernel.signin
 import kernel.logs
+import kernel.signin
 import scoring.evaluation_routes
 import scoring.exclusions.routes
 import scoring.inspection_routes
