@@ -119,18 +119,18 @@ def run_attempt(task_id: int, attempt_no: int) -> str | None:
         _held_by_pause(task_id=task_id, earlier=earlier, channel=channel, until=until)
         return None
     provider = get_channel()
-    if channel == Channel.voice:
-        if earlier is not None:
-            handled, sid = _adopt(task_id=task_id, attempt_no=attempt_no, earlier=earlier, to=phone)
-            if handled:
-                return sid
-        if not _paced(task_id=task_id, earlier=earlier):
-            return None
+    if channel == Channel.voice and earlier is not None:
+        handled, sid = _adopt(task_id=task_id, attempt_no=attempt_no, earlier=earlier, to=phone)
+        if handled:
+            return sid
     with session_scope() as session:
         attempt = begin_attempt(session, task_id=task_id, attempt_no=attempt_no)
         if attempt is None:
             return None
         attempt_id, channel = attempt.id or 0, attempt.channel
+    # The token is taken last, right before the request, so calls reach the provider spaced.
+    if channel == Channel.voice and not _paced(attempt_id=attempt_id):
+        return None
     try:
         if channel == Channel.sms:
             sid = provider.send_survey_sms(attempt_id=attempt_id, to=phone)
@@ -169,11 +169,11 @@ def _adopt(
     return True, sid
 
 
-def _paced(*, task_id: int, earlier: CallAttempt | None) -> bool:
+def _paced(*, attempt_id: int) -> bool:
     """Wait for the account's call bucket; False when the call must not be placed now.
 
-    A call that could not start before its calling window closes waits for the next window
-    (not counted); a long wait leaves the task due for the reconciler's next tick.
+    A call that could not start before its calling window closes waits for the next window;
+    a long wait puts the attempt off briefly. Neither counts as an attempt.
     """
     settings = get_callback_settings()
     deadline = time.monotonic() + PACE_BUDGET_SECONDS
@@ -183,13 +183,22 @@ def _paced(*, task_id: int, earlier: CallAttempt | None) -> bool:
         if not starts_in_time(now, wait=wait, settings=settings):
             end = window_end(now, settings=settings) or now
             note = "呼叫窗口内排不上外呼（按每秒呼叫数限速），顺延到下一个呼叫时段"
-            _hold(task_id=task_id, earlier=earlier, at=end, code="window", note=note)
+            _put_off(attempt_id=attempt_id, at=end, code="window", note=note)
             return False
         if wait == 0:
             return True
         if time.monotonic() + wait > deadline:
+            note = "外呼排队（按每秒呼叫数限速），稍后拨出"
+            at = now + timedelta(seconds=wait)
+            _put_off(attempt_id=attempt_id, at=at, code="paced", note=note)
             return False
         time.sleep(wait)
+
+
+def _put_off(*, attempt_id: int, at: datetime, code: str, note: str) -> None:
+    with session_scope() as session:
+        attempt = get_attempt(session, attempt_id=attempt_id)
+        not_placed(session, attempt=attempt, at=at, code=code, note=note)
 
 
 def _hold(*, task_id: int, earlier: CallAttempt | None, at: datetime, code: str, note: str) -> None:

@@ -42,7 +42,8 @@ def overdue_calls(*, older_than: timedelta) -> list[tuple[int, str]]:
 
 
 def settle_overdue_calls(channel: Channel) -> int:
-    """Settle every overdue call from the provider's own record; return how many settled."""
+    """Settle every overdue call from the provider's own record; return how many settled
+    (or cancelled)."""
     settings = get_callback_settings()
     check = timedelta(seconds=settings.call_check_seconds)
     give_up = timedelta(minutes=settings.call_timeout_minutes)
@@ -54,9 +55,10 @@ def settle_overdue_calls(channel: Channel) -> int:
         outlived = utcnow() - as_utc(started) > give_up
         if (report is None or not report.final) and not outlived:
             continue  # still running, and within its lease: leave it to its own callbacks
-        if report is not None and not report.final:
-            report = _cancel(channel, report)
-        settled += _settle(attempt_id, report)
+        cancelled = report is not None and not report.final
+        if report is not None and cancelled:
+            report = _cancel(channel, report)  # its own callback may settle it meanwhile
+        settled += max(_settle(attempt_id, report), int(cancelled))
     return settled
 
 
