@@ -191,6 +191,12 @@ def test_the_quarterly_report_is_a_pdf_with_rankings_trends_flags_and_rectificat
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
     assert answer.content.startswith(b"%PDF")
     text = _pdf_text(answer.content)
+    fonts: set[str] = set()
+    for page in PdfReader(BytesIO(answer.content)).pages:
+        resources = page["/Resources"].get_object()
+        assert isinstance(resources, dict)
+        fonts |= {str(font.get_object()["/BaseFont"]) for font in resources["/Font"].values()}
+    assert any("CJK" in name for name in fonts), fonts  # Chinese set in a CJK font, not boxes
     assert "每季度末检查报告" in text and "2026年第4季度" in text
     assert "2026-11" not in text  # no trailing months without ratings
     assert "网点满意度排名" in text and "城东网点" in text and "城西网点" in text
