@@ -32,6 +32,8 @@ class AuditAction(StrEnum):
     sign_in_failed = "sign_in_failed"
     feed_batch = "feed_batch"
     business_on_behalf = "business_on_behalf"
+    attendance_import = "attendance_import"  # 集中考勤: an input of the appraisal
+    inspection_record = "inspection_record"  # 第三方检查: an input of the appraisal
 
 
 AUDIT_ACTION_LABELS = {
@@ -49,6 +51,8 @@ AUDIT_ACTION_LABELS = {
     AuditAction.sign_in_failed: "登录失败",
     AuditAction.feed_batch: "接收核心业务系统数据",
     AuditAction.business_on_behalf: "代柜员补录业务",
+    AuditAction.attendance_import: "导入集中考勤",
+    AuditAction.inspection_record: "录入第三方检查",
 }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from core_ledger.org.models import Outlet, Staff
+from kernel.audit import AuditAction, record_audit
 from kernel.clock import local_date, utcnow
 from kernel.config import get_kernel_settings
 from kernel.errors import Conflict, Invalid, NotFound
@@ -164,6 +165,13 @@ def record_inspection(
         session.add(InspectionAreaScore(inspection_id=inspection.id or 0, area=area, score=value))
     for finding in findings or []:
         add_finding(session, inspection=inspection, finding=finding)
+    record_audit(
+        session,
+        actor=recorded_by,
+        action=AuditAction.inspection_record,
+        subject=f"inspection:{inspection.id}",
+        reason=f"{outlet.name} {period.key}：{inspection.score:g} 分",
+    )
     return inspection
 
 

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
 from core_ledger.org.models import Staff
+from kernel.audit import AuditAction, record_audit
 from kernel.clock import utcnow
 from kernel.errors import Invalid
 from kernel.periods import parse_month
@@ -221,5 +222,11 @@ def import_attendance(
         record.imported_by = by
         record.imported_at = utcnow()
         session.add(record)
-    session.flush()
+    record_audit(
+        session,
+        actor=by,
+        action=AuditAction.attendance_import,
+        subject=f"attendance:{month}",
+        reason=f"{source[:200]}：新增 {created} 人，更新 {updated} 人，未变 {unchanged} 人",
+    )
     return ImportResult(month=month, created=created, updated=updated, unchanged=unchanged)

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
 from core_ledger.org.models import Outlet
+from kernel.audit import AuditAction, AuditEvent
 from kernel.clock import local_date, utcnow
 from kernel.periods import month_of, parse_period, quarter_of
 from scoring.inspections import FindingIn, record_inspection
@@ -123,6 +124,11 @@ def test_an_inspection_is_recorded_with_area_scores_findings_and_a_photo(
     assert inspection.score == 84.0  # (90 + 80 + 70 + 85 + 95) / 5
     assert inspection.methods == "mystery_shopper,on_site"
     assert len(scores) == 5 and finding.area == "appearance" and finding.staff_id is not None
+    with Session(engine) as session:
+        audited = session.exec(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.inspection_record)
+        ).one()
+    assert (audited.actor, audited.subject) == ("insp", f"inspection:{inspection.id}")
     page = inspector.get(done.headers["location"])
     for shown in ("检查结果已保存", "服务形象", "柜员未佩戴工牌"):
         assert shown in page.text
@@ -160,6 +166,10 @@ def test_a_refused_inspection_writes_nothing_and_keeps_what_was_typed(
     assert "照片需要重新选择" in refused.text
     for model in (Inspection, InspectionFinding, InspectionAreaScore, FindingPhoto):
         assert _count(engine, model) == 0
+    with Session(engine) as session:
+        assert not session.exec(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.inspection_record)
+        ).all()
 
 
 def test_a_second_inspection_of_the_quarter_is_refused(inspector: TestClient) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, func, select
 
+from kernel.audit import AuditAction, AuditEvent
 from kernel.periods import parse_period
 from scoring.attendance.imports import AttendanceRefused, import_attendance
 from scoring.attendance.models import AttendanceRecord
@@ -37,6 +38,11 @@ def test_a_month_is_imported_and_the_same_file_again_changes_nothing(
     again = _import(session, workbook(*GOOD))
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
     assert _records(session) == 3
+    audited = session.exec(
+        select(AuditEvent).where(AuditEvent.action == AuditAction.attendance_import)
+    ).all()
+    assert [(e.actor, e.subject) for e in audited] == [("boss", "attendance:2026-11")] * 2
+    assert audited[1].reason == "考勤.xlsx：新增 0 人，更新 0 人，未变 3 人"
     t02 = session.exec(select(AttendanceRecord).where(AttendanceRecord.present_days == 18)).one()
     assert (t02.leave_days, t02.absent_days, t02.late_times) == (2, 1, 3)
     assert t02.score == pytest.approx(100 * 18 / 21)
@@ -74,6 +80,7 @@ def test_bad_rows_are_each_reported_and_nothing_is_written(session: Session, sta
     }
     assert "6 行有误，未导入任何数据" in refused.value.message
     assert _records(session) == 0
+    assert session.exec(select(AuditEvent)).all() == []
 
 
 @pytest.mark.parametrize(
