@@ -80,15 +80,15 @@ def find_person(session: Session, *, id_number: str) -> Person:
     if depositor is not None:
         person.phones.add(depositor.phone)
         person.names.add(depositor.name)
-    # Heirs, agents and fed records carry no blind index: read them (their number is sealed).
-    for party in session.exec(select(WithdrawalParty)):
-        if party.id_number == id_number:
-            person.phones.add(party.phone)
-            person.names.add(party.name)
-    for record in session.exec(select(FeedRecord)):
-        if record.id_number == id_number:
-            person.phones.add(record.phone)
-            person.names.add(record.person_name)
+    index = id_number_index(id_number)
+    for party in session.exec(
+        select(WithdrawalParty).where(WithdrawalParty.id_number_index == index)
+    ):
+        person.phones.add(party.phone)
+        person.names.add(party.name)
+    for record in session.exec(select(FeedRecord).where(FeedRecord.id_number_index == index)):
+        person.phones.add(record.phone)
+        person.names.add(record.person_name)
     if depositor is None and not person.phones:
         raise NotFound("没有这个身份证号的个人信息")
     return person

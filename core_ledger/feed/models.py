@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from kernel.clock import utcnow
 from kernel.columns import utc_timestamp
-from kernel.crypto import encrypted
+from kernel.crypto import blind_index_field, encrypted
 
 
 class FeedKind(StrEnum):
@@ -39,8 +39,11 @@ class FeedRecord(SQLModel, table=True):
     outlet_id: int = Field(foreign_key="outlet.id", index=True)
     teller_id: int = Field(foreign_key="staff.id", index=True)
     person_name: str = Field(max_length=100)
+    # Sealed at rest; the blind indexes find a person (written by the bulk INSERT itself).
     id_number: str = encrypted("feed_record.id_number")
+    id_number_index: str = blind_index_field(default="")
     phone: str = encrypted("feed_record.phone")
+    phone_index: str = blind_index_field(default="")
     project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
     content_hash: str = Field(max_length=64)
     channel: str = Field(max_length=8)  # api | file

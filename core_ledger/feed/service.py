@@ -28,6 +28,7 @@ from core_ledger.org.models import Outlet, Staff
 from core_ledger.outbox.models import OutboxEvent
 from kernel.audit import AuditAction, record_audit
 from kernel.clock import as_utc, local, utcnow
+from kernel.crypto import id_number_index, phone_index
 from kernel.errors import Conflict, Invalid
 
 SKEW = timedelta(minutes=5)  # the core system's clock may run a little ahead of ours
@@ -295,7 +296,9 @@ def _write(
             "teller_id": c.teller.id,
             "person_name": c.record.name,
             "id_number": c.record.id_number,
+            "id_number_index": id_number_index(c.record.id_number),
             "phone": c.record.phone,
+            "phone_index": phone_index(c.record.phone),
             "project_id": c.project.id if c.project else None,
             "content_hash": c.digest,
             "channel": channel,

@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from kernel.clock import utcnow
 from kernel.columns import utc_timestamp
-from kernel.crypto import encrypted
+from kernel.crypto import ID_NUMBER, PHONE, blind_index_field, encrypted, keep_blind_index
 
 
 class WithdrawalGround(StrEnum):
@@ -134,10 +134,17 @@ class WithdrawalParty(SQLModel, table=True):
     withdrawal_id: int = Field(foreign_key="withdrawal.id", index=True)
     role: PartyRole = Field(sa_type=String(8))
     name: str = Field(max_length=100)
+    # Sealed at rest (kernel.crypto); found by their blind indexes (a person's data request).
     id_number: str = encrypted("withdrawal_party.id_number")
+    id_number_index: str = blind_index_field(default="")
     phone: str = encrypted("withdrawal_party.phone")
+    phone_index: str = blind_index_field(default="")
     relationship: str = Field(default="", max_length=20)  # 配偶、子女、父母、受遗赠人…
     document_ref: str = Field(default="", max_length=64)  # 继承权公证书号 / 委托书编号
+
+
+keep_blind_index(WithdrawalParty, source="id_number", target="id_number_index", kind=ID_NUMBER)
+keep_blind_index(WithdrawalParty, source="phone", target="phone_index", kind=PHONE)
 
 
 class WithdrawalDocument(SQLModel, table=True):
