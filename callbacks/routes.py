@@ -22,6 +22,7 @@ from callbacks.schemas import (
 from callbacks.service import answers_for, attempts_of, get_task
 from callbacks.sms import opt_out_phone
 from callbacks.weblink import link_funnel
+from kernel.audit import AuditAction, record_audit
 from kernel.auth import Capability, User, require
 from kernel.clock import utcnow
 from kernel.db import SessionDep
@@ -68,6 +69,13 @@ def reveal_phone(case_id: int, session: SessionDep, user: WorkCasesUser) -> dict
     case = cases.get_case(session, case_id=case_id)
     task = get_task(session, task_id=case.task_id)
     note_event(session, task, actor=user.username, note="查看完整号码（人工回访）")
+    record_audit(
+        session,
+        actor=user.username,
+        action=AuditAction.reveal_phone,
+        subject=f"callback_task:{task.id}",
+        reason=f"异常工单 {case_id} 人工回访",
+    )
     return {"phone": task.phone}
 
 

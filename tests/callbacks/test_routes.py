@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from callbacks.models import CallbackException, TaskEvent
 from callbacks.service import record_answer, record_call_status
+from kernel.audit import AuditEvent
 from tests.callbacks.factories import business, start
 from tests.conftest import Bind, make_user
 
@@ -61,6 +62,9 @@ def test_revealing_the_number_is_written_into_the_history(client: TestClient, en
     assert ("operator", "查看完整号码（人工回访）") in notes
     assert [e["to_status"] for e in task["history"]][:3] == ["scheduled", "calling", "completed"]
     assert task["phone_masked"] == "138****5678" and task["answers"]["attitude"] == "unsatisfied"
+    with Session(engine) as session:  # and into the audit log the admins read
+        (event,) = session.exec(select(AuditEvent).where(AuditEvent.action == "reveal_phone"))
+    assert (event.actor, event.subject) == ("operator", f"callback_task:{task_id}")
 
 
 def test_the_poor_rating_loop_over_http(client: TestClient, engine: Bind) -> None:
