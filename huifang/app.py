@@ -12,6 +12,7 @@ import admin
 import admin.access
 import admin.appeals
 import admin.attendance
+import admin.audit
 import admin.ballots
 import admin.dashboard.routes
 import admin.docs
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ivr.web.routes.router,
         admin.routes.router,
         admin.exceptions.router,
+        admin.audit.router,
         admin.rankings.router,
         admin.metrics.router,
         admin.appeals.router,
