@@ -66,6 +66,15 @@ def validate_resident_id(raw: str, *, today: date | None = None) -> str:
     return text
 
 
+def mask_id_number(id_number: str) -> str:
+    """110105********002X: area and the last four only (receipts, pages, APIs)."""
+    return (
+        f"{id_number[:6]}{'*' * 8}{id_number[-4:]}"
+        if len(id_number) == 18
+        else "*" * len(id_number)
+    )
+
+
 class Gender(StrEnum):
     """What a resident ID records in its 17th digit (odd 男, even 女)."""
 

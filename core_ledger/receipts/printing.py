@@ -124,12 +124,3 @@ def receipt_html(receipt: Receipt) -> str:
         "<p>本凭证由系统生成，票据号可在 12329 查询核验。</p>"
         '<button onclick="window.print()">打印</button></body></html>'
     )
-
-
-def mask_id_number(id_number: str) -> str:
-    """110105********002X: area and the last four only."""
-    return (
-        f"{id_number[:6]}{'*' * 8}{id_number[-4:]}"
-        if len(id_number) == 18
-        else "*" * len(id_number)
-    )

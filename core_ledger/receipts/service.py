@@ -3,10 +3,11 @@
 from sqlmodel import Session, select
 
 from core_ledger.accounts.models import Depositor, Unit
+from core_ledger.identity import mask_id_number
 from core_ledger.journal.books import posting_by_receipt
 from core_ledger.journal.models import FundAccount, Posting
 from core_ledger.org.models import Outlet, Staff
-from core_ledger.receipts.printing import Receipt, mask_id_number
+from core_ledger.receipts.printing import Receipt
 from core_ledger.remittance.models import Remittance
 from kernel.clock import local
 

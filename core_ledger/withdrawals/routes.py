@@ -3,16 +3,31 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from core_ledger.journal.models import Posting
+from core_ledger.identity import mask_id_number
+from core_ledger.journal.models import FundAccount, Posting
 from core_ledger.journal.routes import posting_public
 from core_ledger.journal.schemas import PostingPublic
 from core_ledger.org.attribution import attribute
 from core_ledger.withdrawals import schemas, service
-from core_ledger.withdrawals.models import PaymentInstruction, PaymentStatus
+from core_ledger.withdrawals.models import (
+    DOCUMENT_ZH,
+    GROUND_ZH,
+    PARTY_ZH,
+    DocumentKind,
+    PartyRole,
+    PaymentInstruction,
+    PaymentStatus,
+    Withdrawal,
+    WithdrawalDocument,
+    WithdrawalGround,
+    WithdrawalParty,
+)
 from kernel.auth import Capability, User, require
 from kernel.db import SessionDep
+from kernel.errors import NotFound
+from kernel.phone import mask
 
 router = APIRouter(tags=["ledger: withdrawals"])
 PostBusinessUser = Annotated[User, Depends(require(Capability.post_business))]
@@ -76,3 +91,66 @@ def pending_payments(session: SessionDep, _: ReadLedgerUser) -> list[schemas.Pay
         .order_by(col(PaymentInstruction.id))
     )
     return [payment_public(p) for p in rows]
+
+
+def withdrawal_public(session: Session, withdrawal: Withdrawal) -> schemas.WithdrawalPublic:
+    """A withdrawal with its documents and parties; ID numbers and phones masked."""
+    account = session.get(FundAccount, withdrawal.fund_account_id)
+    posting = session.get(Posting, withdrawal.posting_id)
+    payment = session.exec(
+        select(PaymentInstruction).where(PaymentInstruction.withdrawal_id == withdrawal.id)
+    ).first()
+    assert account is not None and posting is not None
+    documents = session.exec(
+        select(WithdrawalDocument)
+        .where(WithdrawalDocument.withdrawal_id == withdrawal.id)
+        .order_by(col(WithdrawalDocument.id))
+    ).all()
+    parties = session.exec(
+        select(WithdrawalParty)
+        .where(WithdrawalParty.withdrawal_id == withdrawal.id)
+        .order_by(col(WithdrawalParty.id))
+    ).all()
+    roles = {PartyRole(p.role) for p in parties}
+    called = next((r.value for r in (PartyRole.agent, PartyRole.heir) if r in roles), "depositor")
+    return schemas.WithdrawalPublic(
+        id=withdrawal.id or 0,
+        account_no=account.account_no,
+        ground=withdrawal.reason,
+        ground_zh=GROUND_ZH[WithdrawalGround(withdrawal.reason)],
+        amount_fen=withdrawal.amount_fen,
+        closes_account=withdrawal.closes_account,
+        occurred_at=withdrawal.occurred_at,
+        receipt_no=posting.receipt_no,
+        payee_name=payment.payee_name if payment else "",
+        called=called,
+        documents=[
+            schemas.DocumentPublic(
+                kind=d.kind, kind_zh=DOCUMENT_ZH[DocumentKind(d.kind)], number=d.number
+            )
+            for d in documents
+        ],
+        parties=[
+            schemas.PartyPublic(
+                role=p.role,
+                role_zh=PARTY_ZH[PartyRole(p.role)],
+                name=p.name,
+                id_number_masked=mask_id_number(p.id_number),
+                phone_masked=mask(p.phone),
+                relationship=p.relationship,
+                document_ref=p.document_ref,
+            )
+            for p in parties
+        ],
+    )
+
+
+@router.get("/withdrawals/{withdrawal_id}")
+def get_withdrawal(
+    withdrawal_id: int, session: SessionDep, _: ReadLedgerUser
+) -> schemas.WithdrawalPublic:
+    """提取 as filed: ground, amount, supporting documents (要件), heir or agent, who is called."""
+    withdrawal = session.get(Withdrawal, withdrawal_id)
+    if withdrawal is None:
+        raise NotFound(f"找不到提取业务 {withdrawal_id}")
+    return withdrawal_public(session, withdrawal)

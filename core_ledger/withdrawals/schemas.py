@@ -55,3 +55,38 @@ class PaymentPublic(BaseModel):
     status: str
     bank_ref: str | None
     failure_reason: str
+
+
+class DocumentPublic(BaseModel):
+    kind: str
+    kind_zh: str
+    number: str
+
+
+class PartyPublic(BaseModel):
+    """An heir or agent, their ID and phone masked."""
+
+    role: str
+    role_zh: str
+    name: str
+    id_number_masked: str
+    phone_masked: str
+    relationship: str
+    document_ref: str
+
+
+class WithdrawalPublic(BaseModel):
+    """A withdrawal as an auditor checks it: ground, amount, documents, heir or agent."""
+
+    id: int
+    account_no: str
+    ground: str
+    ground_zh: str
+    amount_fen: int
+    closes_account: bool
+    occurred_at: datetime
+    receipt_no: str
+    payee_name: str
+    called: str = Field(description="回访对象：depositor / heir / agent")
+    documents: list[DocumentPublic]
+    parties: list[PartyPublic]

@@ -206,6 +206,20 @@ def test_over_http_a_death_withdrawal_names_its_heir_and_documents(
         payee = session.exec(select(PaymentInstruction.payee_name)).one()
     assert event["person"]["role"] == "heir" and event["person"]["phone"] == "+8613655550001"
     assert payee == "王继承"
+    filed = client.get(f"/api/ledger/withdrawals/{event['business_id']}", headers=teller)
+    assert filed.status_code == 200, filed.text
+    shown = filed.json()
+    assert (shown["ground_zh"], shown["payee_name"], shown["called"]) == (
+        "职工死亡（继承提取）",
+        "王继承",
+        "heir",
+    )
+    assert [d["kind_zh"] for d in shown["documents"]] == ["死亡证明", "继承权公证书或法院判决书"]
+    [heir] = shown["parties"]
+    assert heir["phone_masked"] == "136****0001" and "*" * 8 in heir["id_number_masked"]
+    assert HEIR.id_number not in filed.text and "13655550001" not in filed.text
+    missing = client.get("/api/ledger/withdrawals/999999", headers=teller)
+    assert missing.status_code == 404 and "找不到提取业务" in missing.json()["detail"]
 
 
 def test_a_pending_loan_application_also_holds_a_closing_withdrawal(funded: Centre) -> None:
