@@ -9,6 +9,7 @@ gone (ivr.voice.retention), and the route says so.
 """
 
 import logging
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
@@ -103,3 +104,31 @@ def recording_audio(
         media_type="audio/wav",
         headers={"Cache-Control": "no-store, private", "Content-Disposition": "inline"},
     )
+
+
+class RangeNotSatisfiable(DomainError):
+    """A Range header outside the audio."""
+
+    status_code = 416
+    code = "range_not_satisfiable"
+
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The (first, last) bytes a player asked for (Range: bytes=a-b), or None for all of it.
+
+    Browsers ask for ranges to seek within a recording; one range is all they ask for, and
+    anything we cannot read is answered with the whole file, as a server may.
+    """
+    match = _RANGE.match((header or "").strip())
+    if match is None or (not match[1] and not match[2]):
+        return None
+    if not match[1]:  # the last n bytes
+        return max(0, size - int(match[2])), size - 1
+    first = int(match[1])
+    last = min(int(match[2]), size - 1) if match[2] else size - 1
+    if first >= size or last < first:
+        raise RangeNotSatisfiable(f"请求的录音范围超出录音长度（{size} 字节）")
+    return first, last

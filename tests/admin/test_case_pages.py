@@ -143,3 +143,27 @@ def test_the_queue_page_filters_pages_and_refuses_unknown_filters(
     assert "符合筛选<strong>1</strong>" in favours.text
     late = client.get("/exceptions?sla=late")
     assert late.status_code == 422 and "未知的时限筛选" in late.text and "已超时" in late.text
+
+
+def test_a_player_seeks_by_byte_ranges_and_a_listen_is_audited_once(
+    client: TestClient, engine: Bind, recording_server: RecordingServer
+) -> None:
+    case_id, recording_id = _case_with_recording(
+        engine, recording_server.add("bu_manyi.wav"), "+8613811110005"
+    )
+    _sign_in(client, engine, "operator")
+    url = f"/exceptions/{case_id}/recordings/{recording_id}"
+    whole = client.get(url).content
+    start = client.get(url, headers={"Range": "bytes=0-"})
+    assert start.status_code == 206 and start.content == whole
+    assert start.headers["content-range"] == f"bytes 0-{len(whole) - 1}/{len(whole)}"
+    middle = client.get(url, headers={"Range": "bytes=100-199"})
+    assert middle.status_code == 206 and middle.content == whole[100:200]
+    tail = client.get(url, headers={"Range": "bytes=-10"})
+    assert tail.content == whole[-10:]
+    beyond = client.get(url, headers={"Range": f"bytes={len(whole)}-"})
+    assert beyond.status_code == 416 and "超出录音长度" in beyond.json()["detail"]
+    assert client.get(url, headers={"Range": "pages=1-2"}).content == whole  # not ours: all of it
+    with Session(engine) as session:
+        listens = session.exec(select(AuditEvent).where(AuditEvent.action == "play_recording"))
+        assert len(listens.all()) == 3  # the whole file, from byte 0, and the unreadable range
