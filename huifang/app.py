@@ -24,6 +24,7 @@ import admin.my.inbox
 import admin.my.results
 import admin.rankings
 import admin.routes
+import admin.users.routes
 import callbacks.routes
 import core_ledger.routes
 import ivr.sms.routes
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin.my.results.router,
         admin.my.inbox.router,
         admin.attendance.router,
+        admin.users.routes.router,
         callbacks.routes.router,
     ):
         app.include_router(router)

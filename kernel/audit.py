@@ -6,11 +6,12 @@ data, every case closed, every role changed and every appeal decided writes one 
 record, and a record never exists without its act). Admins read the log; nobody edits it.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import DateTime, String
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from kernel.clock import utcnow
 
@@ -28,6 +29,9 @@ class AuditAction(StrEnum):
     user_create = "user_create"
     role_change = "role_change"
     user_disable = "user_disable"
+    user_enable = "user_enable"
+    staff_link = "staff_link"
+    password_reset = "password_reset"
     appeal_decide = "appeal_decide"
     sign_in_failed = "sign_in_failed"
     feed_batch = "feed_batch"
@@ -47,6 +51,9 @@ AUDIT_ACTION_LABELS = {
     AuditAction.user_create: "创建账号",
     AuditAction.role_change: "变更角色",
     AuditAction.user_disable: "停用账号",
+    AuditAction.user_enable: "启用账号",
+    AuditAction.staff_link: "关联员工档案",
+    AuditAction.password_reset: "重置密码",
     AuditAction.appeal_decide: "申诉复核",
     AuditAction.sign_in_failed: "登录失败",
     AuditAction.feed_batch: "接收核心业务系统数据",
@@ -81,3 +88,40 @@ def record_audit(
     session.add(event)
     session.flush()
     return event
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """What the audit log page filters by; every field optional."""
+
+    action: AuditAction | None = None
+    actor: str = ""
+    subject: str = ""
+    since: datetime | None = None  # inclusive, UTC
+    until: datetime | None = None  # exclusive, UTC
+
+
+def find_audit(
+    session: Session, *, query: AuditQuery, limit: int = 50, offset: int = 0
+) -> tuple[list[AuditEvent], int]:
+    """The matching records, newest first, one page of them, and how many match in all."""
+    where = []
+    if query.action is not None:
+        where.append(col(AuditEvent.action) == query.action)
+    if query.actor.strip():
+        where.append(col(AuditEvent.actor) == query.actor.strip())
+    if query.subject.strip():
+        where.append(col(AuditEvent.subject).contains(query.subject.strip()))
+    if query.since is not None:
+        where.append(col(AuditEvent.at) >= query.since)
+    if query.until is not None:
+        where.append(col(AuditEvent.at) < query.until)
+    total = session.exec(select(func.count()).select_from(AuditEvent).where(*where)).one()
+    rows = session.exec(
+        select(AuditEvent)
+        .where(*where)
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), int(total)

@@ -143,7 +143,8 @@ def _dummy_hash() -> str:
 def create_user(session: Session, *, username: str, role: str, password: str) -> User:
     """Add a user; the username must be new and the password at least 8 characters."""
     if role not in Role.__members__:
-        raise Invalid(f"未知角色 {role!r}，可选：{', '.join(Role.__members__)}")
+        known = "、".join(f"{r.value}（{label}）" for r, label in ROLE_LABELS.items())
+        raise Invalid(f"未知角色 {role!r}，可选：{known}")
     if len(password) < 8:
         raise Invalid("密码至少需要 8 位")
     if session.exec(select(User).where(User.username == username)).first():
