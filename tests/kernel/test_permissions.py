@@ -31,6 +31,9 @@ PUBLIC = {
     "/static": "the pages' own scripts and styles (ECharts), nothing personal",
     "/s/{token:path}": "the web survey: the unguessable link sent by SMS is the gate (ivr.web)",
     "/s/survey.css": "the web survey's style sheet",
+    "/healthz": "a liveness probe: says nothing but that the process answers (huifang.ops)",
+    "/readyz": "a readiness probe for the load balancer (huifang.ops)",
+    "/metrics": "Prometheus counts, no person; HUIFANG_METRICS_TOKEN gates it (huifang.ops)",
 }
 # Routes open to anyone signed in, whatever their role.
 SIGNED_IN = {"/", "/api/auth/logout"}
