@@ -245,6 +245,7 @@ def _detail(
     *,
     error: DomainError | None = None,
     recorded: bool = False,
+    later: dict[str, str] | None = None,
 ) -> Response:
     inspection = get_inspection(session, inspection_id=inspection_id)
     findings = findings_of(session, inspection_id=inspection_id)
@@ -278,6 +279,8 @@ def _detail(
         "recorded": recorded,
         "may_rectify": can(user, Capability.confirm_rectification),
         "may_issue": can(user, Capability.issue_letters),
+        "may_record": can(user, Capability.record_inspection),
+        "later": later or {},
         "letter": letter,
         "steps": steps,
         "today": local_date(utcnow()).isoformat(),
@@ -309,14 +312,18 @@ def detail_or_error(
     *,
     error: DomainError | None = None,
     recorded: bool = False,
+    later: dict[str, str] | None = None,
 ) -> Response:
     """The inspection's page (with a refused action's message), or why it cannot be shown."""
     try:
-        return _detail(request, session, user, inspection_id, error=error, recorded=recorded)
+        return _detail(
+            request, session, user, inspection_id, error=error, recorded=recorded, later=later
+        )
     except DomainError as problem:
-        context = {"user": user, "message": problem.message, "kinds": {}}
+        shown = error or problem  # what was refused, when the page behind it is gone too
+        context = {"user": user, "message": shown.message, "kinds": {}}
         return templates.TemplateResponse(
-            request, "rankings_error.html", context, status_code=problem.status_code
+            request, "rankings_error.html", context, status_code=shown.status_code
         )
 
 

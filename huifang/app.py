@@ -17,6 +17,7 @@ import admin.ballots
 import admin.dashboard.routes
 import admin.docs
 import admin.exceptions
+import admin.findings
 import admin.inspections
 import admin.letters
 import admin.metrics
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin.ballots.router,
         admin.dashboard.routes.router,
         admin.inspections.router,
+        admin.findings.router,
         admin.letters.router,
         admin.my.results.router,
         admin.my.inbox.router,

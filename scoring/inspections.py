@@ -27,6 +27,7 @@ from scoring.models import (
     InspectionAreaScore,
     InspectionFinding,
     InspectionMethod,
+    IssueLetter,
 )
 
 PHOTO_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
@@ -194,6 +195,21 @@ def add_finding(
     session.add(row)
     session.flush()
     return row
+
+
+def add_later_finding(
+    session: Session, *, inspection_id: int, finding: FindingIn
+) -> InspectionFinding:
+    """A finding added after the inspection was recorded; not once its letter is issued."""
+    inspection = get_inspection(session, inspection_id=inspection_id)
+    letter = session.exec(
+        select(IssueLetter).where(IssueLetter.inspection_id == inspection_id)
+    ).first()
+    if letter is not None:
+        raise Conflict(f"问题交办函 {letter.number} 已下达，不能再补充问题；请在下次检查中记录")
+    if not finding.area:
+        raise Invalid("请选择问题类别（内外环境、功能设置、服务形象、服务行为、业务办理）")
+    return add_finding(session, inspection=inspection, finding=finding)
 
 
 def photo_dir() -> Path:

@@ -25,7 +25,7 @@ from scoring.models import (
     RectificationStep,
     StepState,
 )
-from scoring.rectification import steps_of, submit_step
+from scoring.rectification import issue_letter, steps_of, submit_step
 from tests.browser import Browsing
 from tests.conftest import Bind, make_user
 from tests.scoring.factories import outlet, teller
@@ -353,3 +353,43 @@ def test_a_manager_issues_the_letter_and_reviews_what_the_outlet_hands_in(
     with Session(engine) as session:
         returned = session.get(RectificationStep, report_id)
     assert returned is not None and returned.state == StepState.returned
+
+
+def test_an_inspector_adds_a_finding_and_photos_later_until_the_letter_goes_out(
+    inspector: TestClient, engine: Bind
+) -> None:
+    done = inspector.post("/inspections", data=_form(), follow_redirects=False)
+    url = done.headers["location"].split("?")[0]
+    later = {"area": "conduct", "method": "doorstep_interview", "text": "窗口午间无人值守"}
+    bad = [("photos", ("memo.png", b"not a png", "image/png"))]
+    refused = inspector.post(f"{url}/findings", data=later, files=bad)
+    assert refused.status_code == 422 and "文件内容不是 image/png" in refused.text
+    assert "窗口午间无人值守</textarea>" in refused.text  # what was typed is kept
+    assert _count(engine, InspectionFinding) == 1  # the refused photo took its finding with it
+    good = [("photos", ("desk.png", png(), "image/png"))]
+    added = inspector.post(f"{url}/findings", data=later, files=good, follow_redirects=False)
+    assert added.status_code == 303 and _count(engine, InspectionFinding) == 2
+    with Session(engine) as session:
+        first_id = session.exec(select(func.min(InspectionFinding.id))).one()
+    empty = inspector.post(f"/inspections/findings/{first_id}/photos")
+    assert empty.status_code == 422 and "请选择要上传的照片" in empty.text
+    photo = [("photos", ("badge.png", png(16, 16), "image/png"))]
+    attached = inspector.post(
+        f"/inspections/findings/{first_id}/photos", files=photo, follow_redirects=False
+    )
+    assert attached.status_code == 303 and _count(engine, FindingPhoto) == 2
+    missing = inspector.post("/inspections/findings/999999/photos", files=photo)
+    assert missing.status_code == 404 and "找不到检查问题" in missing.text
+
+    with Session(engine) as session:
+        inspection = session.exec(select(Inspection)).one()
+        issue_letter(
+            session,
+            inspection_id=inspection.id or 0,
+            issued_on=inspection.inspected_on,
+            issued_by="boss",
+        )
+        session.commit()
+    assert 'id="later"' not in inspector.get(url).text
+    closed = inspector.post(f"{url}/findings", data=later)
+    assert closed.status_code == 409 and "已下达，不能再补充问题" in closed.text
