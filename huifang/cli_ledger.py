@@ -18,6 +18,7 @@ from core_ledger.interest.service import settle_interest
 from core_ledger.journal.books import check_books, trial_balance
 from core_ledger.journal.models import Posting
 from core_ledger.loans import service as loans
+from core_ledger.loans.repricing import reprice_loans
 from core_ledger.money import parse_yuan, yuan_str
 from core_ledger.receipts.printing import receipt_text
 from core_ledger.receipts.service import receipt_for
@@ -231,16 +232,60 @@ def receipt(number: Annotated[str, typer.Argument(help="票据号，如 PJ202611
         console.print(receipt_text(receipt_for(session, receipt_no=number)))
 
 
+def _loan_ids(text: str) -> list[int]:
+    ids = [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
+    if not all(part.isdecimal() for part in ids):
+        raise typer.BadParameter(f"贷款号应为逗号分隔的数字，如 12,15：{text!r}")
+    return [int(part) for part in ids]
+
+
 @ledger_app.command("repay")
 def repay(
     on: Annotated[str | None, typer.Option(help="计至日期 YYYY-MM-DD，默认今天")] = None,
+    uncollected: Annotated[
+        str, typer.Option(help="银行回盘中扣款失败的贷款号，逗号分隔（这些贷款转入逾期）")
+    ] = "",
 ) -> None:
     """还款: collect every installment due, offset (对冲还贷) first; safe to run twice."""
     with _work() as session:
-        run = loans.repay_due(session, on=_day(on))
+        run = loans.repay_due(session, on=_day(on), uncollected=_loan_ids(uncollected))
     console.print(
         f"收回 {run.installments} 期：对冲 {yuan_str(run.offset_fen)} 元，"
         f"银行代扣 {yuan_str(run.bank_fen)} 元；结清 {run.settled_loans} 笔贷款"
+        + (f"；[red]银行未扣回 {run.uncollected} 期，转入逾期[/red]" if run.uncollected else "")
+    )
+
+
+@ledger_app.command("loan-arrears")
+def loan_arrears() -> None:
+    """逾期贷款: loans whose bank collection failed, the amount and the days overdue."""
+    with _work() as session:
+        rows = loans.arrears(session)
+    _print_arrears(rows)
+    if not rows:
+        console.print("[green]没有逾期贷款[/green]")
+
+
+def _print_arrears(rows: list[loans.LoanArrears]) -> None:
+    for row in rows:
+        console.print(
+            f"[yellow]逾期：贷款 {row.loan_id}（账号 {row.account_no}）{row.installments} 期 "
+            f"{yuan_str(row.amount_fen)} 元，自 {row.overdue_since} 起逾期 {row.days_overdue} 天"
+            "[/yellow]"
+        )
+
+
+@ledger_app.command("reprice")
+def reprice(
+    year: Annotated[
+        int | None, typer.Option(help="重定价年度，默认今年（1 月 1 日起执行）")
+    ] = None,
+) -> None:
+    """1 月 1 日重定价: existing loans take the loan rate in force; safe to run twice."""
+    with _work() as session:
+        run = reprice_loans(session, year=year)
+    console.print(
+        f"{run.year} 年重定价：{run.loans} 笔贷款，{run.installments} 期还款计划已按新利率重算"
     )
 
 
@@ -263,8 +308,10 @@ def check() -> None:
     with _work() as session:
         problems = check_books(session)
         totals = trial_balance(session)
+        overdue = loans.arrears(session)
     for gl, amount in totals.items():
         console.print(f"{gl.value:<18}{yuan_str(amount):>20}")
+    _print_arrears(overdue)  # not a fault of the books, but the first thing an auditor asks
     if problems:
         for problem in problems:
             console.print(f"[red]{problem}[/red]")

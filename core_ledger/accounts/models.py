@@ -53,6 +53,8 @@ class Depositor(SQLModel, table=True):
     phone: str = encrypted("depositor.phone")
     phone_index: str = blind_index_field(default="")
     created_at: datetime = utc_timestamp(default_factory=utcnow)
+    # 配偶: recorded at the counter; a spouse's earlier fund loan makes the next one 二套.
+    spouse_id: int | None = Field(default=None, foreign_key="depositor.id", unique=True)
 
 
 keep_blind_index(Depositor, source="id_number", target="id_number_index", kind=ID_NUMBER)

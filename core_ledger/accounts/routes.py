@@ -101,6 +101,15 @@ def set_wage_base(
     return account_public(session, account)
 
 
+@router.put("/accounts/{account_no}/spouse")
+def link_spouse(
+    account_no: str, body: schemas.SpouseLinkCreate, session: SessionDep, _: PostBusinessUser
+) -> schemas.AccountPublic:
+    """登记配偶: a spouse's earlier fund loan makes the next loan of either a second use (二套)."""
+    service.link_spouse(session, account_no=account_no, spouse_account_no=body.spouse_account_no)
+    return account_public(session, service.get_account(session, account_no=account_no))
+
+
 def account_public(session: Session, account: FundAccount) -> schemas.AccountPublic:
     """An account as a teller sees it."""
     depositor = session.get(Depositor, account.depositor_id)

@@ -65,5 +65,9 @@ class TransferCreate(BaseModel):
     reason: str = ""
 
 
+class SpouseLinkCreate(BaseModel):
+    spouse_account_no: str = Field(min_length=1, max_length=20, description="配偶的公积金账号")
+
+
 class WageBaseUpdate(BaseModel):
     wage_base_fen: int

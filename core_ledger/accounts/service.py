@@ -251,3 +251,23 @@ def set_wage_base(session: Session, *, account_no: str, wage_base_fen: int) -> F
     session.add(account)
     session.flush()
     return account
+
+
+def link_spouse(session: Session, *, account_no: str, spouse_account_no: str) -> Depositor:
+    """登记配偶: link two depositors as spouses (both ways); the same link again is a no-op."""
+    account = get_account(session, account_no=account_no)
+    other = get_account(session, account_no=spouse_account_no)
+    person = session.get(Depositor, account.depositor_id, with_for_update=True)
+    spouse = session.get(Depositor, other.depositor_id, with_for_update=True)
+    assert person is not None and spouse is not None
+    if person.id == spouse.id:
+        raise Invalid("配偶不能是本人，请核对配偶的公积金账号")
+    if person.spouse_id == spouse.id and spouse.spouse_id == person.id:
+        return person
+    for who in (person, spouse):
+        if who.spouse_id is not None:
+            raise Conflict(f"{who.name} 已登记了配偶；如婚姻状况变化，请先办理配偶信息变更后再登记")
+    person.spouse_id, spouse.spouse_id = spouse.id, person.id
+    session.add_all([person, spouse])
+    session.flush()
+    return person

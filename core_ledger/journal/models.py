@@ -94,6 +94,22 @@ class JournalLine(SQLModel, table=True):
     amount_fen: int = Field(sa_type=BigInteger)
 
 
+class LateEntry(SQLModel, table=True):
+    """补录 — business entered after the moment it happened: only a supervisor, with a reason.
+
+    A teller's business happens when the server says; a posting with an earlier `occurred_at`
+    has exactly one of these naming who entered it late and why.
+    """
+
+    __tablename__ = "late_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    posting_id: int = Field(foreign_key="posting.id", unique=True)
+    entered_by_user_id: int = Field(foreign_key="app_user.id", index=True)
+    reason: str = Field(max_length=200)
+    occurred_at: datetime = utc_timestamp()
+    entered_at: datetime = utc_timestamp(default_factory=utcnow)
+
+
 class InterestSettlement(SQLModel, table=True):
     """结息 — one year's deposit interest credited to every open account."""
 

@@ -51,6 +51,8 @@ class Loan(SQLModel, table=True):
     outlet_id: int = Field(foreign_key="outlet.id", index=True)
     teller_id: int = Field(foreign_key="staff.id", index=True)
     applied_at: datetime = utc_timestamp(default_factory=utcnow)
+    # The maker (受理人); the reviewer is never the same person.
+    applied_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
     reviewed_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
     reviewed_at: datetime | None = utc_timestamp(default=None)
     review_reason: str = Field(default="", max_length=200)
@@ -75,3 +77,19 @@ class LoanInstallment(SQLModel, table=True):
     bank_fen: int = Field(default=0, sa_type=BigInteger)  # collected from the borrower's bank
     posting_id: int | None = Field(default=None, foreign_key="posting.id", unique=True)
     paid_at: datetime | None = utc_timestamp(default=None)
+    # The bank did not collect its part on this day (逾期 from due_on until it is paid).
+    collection_failed_on: date | None = calendar_day(default=None)
+
+
+class LoanRepricing(SQLModel, table=True):
+    """A loan's rate changed on 1 January to the rate then in force (once per loan and year)."""
+
+    __tablename__ = "loan_repricing"
+    __table_args__ = (UniqueConstraint("loan_id", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    loan_id: int = Field(foreign_key="loan.id", index=True)
+    year: int
+    old_rate: Decimal = Field(sa_type=DecimalText)
+    new_rate: Decimal = Field(sa_type=DecimalText)
+    installments: int  # how many unpaid installments were rewritten
+    repriced_at: datetime = utc_timestamp(default_factory=utcnow)

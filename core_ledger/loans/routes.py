@@ -1,18 +1,18 @@
 """HTTP routes of contracted projects, loans and repayment runs."""
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, status
 from sqlmodel import Session, select
 
+from core_ledger.accounts.service import get_account
 from core_ledger.journal.models import FundAccount, Posting
-from core_ledger.journal.routes import posting_public
-from core_ledger.journal.schemas import PostingPublic
-from core_ledger.loans import schemas, service
+from core_ledger.loans import eligibility, schemas, service
 from core_ledger.loans.models import Loan, LoanInstallment, Project
+from core_ledger.loans.repricing import reprice_loans
 from core_ledger.org.attribution import attribute
 from kernel.auth import Capability, User, require
+from kernel.clock import local_date, utcnow
 from kernel.db import SessionDep
 from kernel.phone import mask
 
@@ -58,6 +58,7 @@ def loan_public(session: Session, loan: Loan) -> schemas.LoanPublic:
         principal_fen=loan.principal_fen,
         term_months=loan.term_months,
         annual_rate=loan.annual_rate,
+        first_home=loan.first_home,
         offset_repayment=loan.offset_repayment,
         status=loan.status,
         outstanding_fen=service.outstanding_fen(session, loan_id=loan.id or 0),
@@ -74,7 +75,7 @@ def _attributed(session: Session, user: User, body: schemas.LoanCreate) -> dict[
         user=user,
         outlet_code=body.outlet_code,
         teller_code=body.teller_code,
-        occurred_at=body.occurred_at,
+        occurred_at=None,  # an application is taken now
         what="贷款",
     )
     fields = body.model_dump()
@@ -82,26 +83,46 @@ def _attributed(session: Session, user: User, body: schemas.LoanCreate) -> dict[
     return fields
 
 
-@router.post("/loans", status_code=status.HTTP_201_CREATED)
-def post_loan(
-    body: schemas.LoanCreate, session: SessionDep, user: PostBusinessUser
-) -> PostingPublic:
-    """贷款 at the counter in one go (accept, approve, disburse), under the signed-in teller;
-    callbacks follow for the borrower and the project's responsible person."""
-    loan = service.post_loan(session, **_attributed(session, user, body), user_id=user.id)
-    posting = session.get(Posting, loan.posting_id)
-    assert posting is not None
-    return posting_public(session, posting)
-
-
 @router.post("/loans/applications", status_code=status.HTTP_201_CREATED)
 def apply_loan(
     body: schemas.LoanCreate, session: SessionDep, user: PostBusinessUser
 ) -> schemas.LoanPublic:
-    """贷款受理: an application waiting for approval, taken by the signed-in teller."""
+    """贷款受理: an application (eligibility checked) waiting for another person's approval.
+
+    There is no one-step loan: the maker never approves (审批) their own application."""
     fields = _attributed(session, user, body)
-    del fields["occurred_at"]
-    return loan_public(session, service.apply_loan(session, **fields))
+    return loan_public(session, service.apply_loan(session, **fields, user_id=user.id))
+
+
+@router.get("/loans/limits/{account_no}")
+def loan_limits(
+    account_no: str, session: SessionDep, _: ReadLedgerUser
+) -> schemas.LoanLimitsPublic:
+    """可贷额度: months contributed, the ceiling, the longest term and 首套/二套, for today."""
+    account = get_account(session, account_no=account_no)
+    limits = eligibility.loan_limits(session, account=account, today=local_date(utcnow()))
+    return schemas.LoanLimitsPublic(
+        account_no=account.account_no,
+        contribution_months=limits.contribution_months,
+        ceiling_fen=limits.ceiling_fen,
+        retires_on=limits.retires_on,
+        max_term_months=limits.max_term_months,
+        first_home=limits.first_home,
+    )
+
+
+@router.get("/loans/arrears")
+def loans_in_arrears(session: SessionDep, _: ReadLedgerUser) -> list[schemas.LoanArrearsPublic]:
+    """逾期: loans whose bank collection failed, the amount and the days overdue."""
+    return [schemas.LoanArrearsPublic(**vars(a)) for a in service.arrears(session)]
+
+
+@router.post("/loans/repricings")
+def reprice(
+    session: SessionDep, _: RunInterestUser, year: int | None = None
+) -> schemas.RepricingRunPublic:
+    """1 月 1 日重定价: loans take the rate in force when it changed; safe to run twice."""
+    return schemas.RepricingRunPublic(**vars(reprice_loans(session, year=year)))
 
 
 @router.post("/loans/{loan_id}/review")
@@ -133,7 +154,10 @@ def get_loan(loan_id: int, session: SessionDep, _: ReadLedgerUser) -> schemas.Lo
 
 @router.post("/repayments/run")
 def run_repayments(
-    session: SessionDep, _: RunInterestUser, on: date | None = None
+    session: SessionDep, _: RunInterestUser, body: schemas.RepaymentRunCreate | None = None
 ) -> schemas.RepaymentRunPublic:
-    """Collect every installment due (offset repayment first); safe to run twice."""
-    return schemas.RepaymentRunPublic(**vars(service.repay_due(session, on=on)))
+    """Collect every installment due (offset repayment first); safe to run twice. Loans the
+    bank could not debit fall into arrears (逾期) and are tried again at the next run."""
+    body = body or schemas.RepaymentRunCreate()
+    run = service.repay_due(session, on=body.on, uncollected=body.uncollected_loan_ids)
+    return schemas.RepaymentRunPublic(**vars(run))

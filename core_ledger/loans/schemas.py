@@ -1,6 +1,6 @@
 """API shapes of contracted projects, loans and repayment runs."""
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
@@ -35,10 +35,8 @@ class LoanCreate(BaseModel):
         default="", description="柜员号：柜员本人办理时不填；业务主管补录时必填"
     )
     idempotency_key: str = IdempotencyKey
-    occurred_at: datetime | None = None
     project_code: str
     term_months: int = 240
-    first_home: bool = True
     offset_repayment: bool = False
 
 
@@ -54,6 +52,7 @@ class LoanPublic(BaseModel):
     principal_fen: int
     term_months: int
     annual_rate: Decimal
+    first_home: bool  # 首套 (False: 二套, from a previous fund loan of the borrower or spouse)
     offset_repayment: bool
     status: str
     outstanding_fen: int
@@ -62,8 +61,40 @@ class LoanPublic(BaseModel):
     receipt_no: str | None
 
 
+class RepaymentRunCreate(BaseModel):
+    on: date | None = None
+    uncollected_loan_ids: list[int] = Field(
+        default_factory=list, description="银行回盘：本次扣款失败的贷款号"
+    )
+
+
 class RepaymentRunPublic(BaseModel):
     installments: int
     offset_fen: int
     bank_fen: int
     settled_loans: int
+    uncollected: int
+
+
+class LoanLimitsPublic(BaseModel):
+    account_no: str
+    contribution_months: int
+    ceiling_fen: int
+    retires_on: date | None
+    max_term_months: int | None
+    first_home: bool
+
+
+class LoanArrearsPublic(BaseModel):
+    loan_id: int
+    account_no: str
+    installments: int
+    amount_fen: int
+    overdue_since: date
+    days_overdue: int
+
+
+class RepricingRunPublic(BaseModel):
+    year: int
+    loans: int
+    installments: int

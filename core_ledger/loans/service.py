@@ -1,18 +1,26 @@
 """贷款: contracted projects (签约楼盘), loan application, review, disbursement, the repayment
 schedule (等额本息) and monthly repayment with offset (对冲还贷) from the fund account."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from core_ledger.accounts.service import get_account
 from core_ledger.config import get_ledger_settings
 from core_ledger.journal import service as journal
 from core_ledger.journal.idempotency import replayed, request_hash
-from core_ledger.journal.models import STATUS_ZH, AccountStatus, GlAccount, JournalLine
+from core_ledger.journal.models import (
+    STATUS_ZH,
+    AccountStatus,
+    FundAccount,
+    GlAccount,
+    JournalLine,
+)
 from core_ledger.journal.service import Line
 from core_ledger.limits import AmountKind, within_ceiling
 from core_ledger.loans.amortization import (
@@ -22,12 +30,13 @@ from core_ledger.loans.amortization import (
     loan_rate,
     offset_amount,
 )
+from core_ledger.loans.eligibility import check_eligible
 from core_ledger.loans.models import Loan, LoanInstallment, LoanStatus, Project
 from core_ledger.org.service import outlet_and_teller
 from core_ledger.outbox.events import business_event
 from core_ledger.outbox.service import emit
 from kernel.clock import local_date, utcnow
-from kernel.errors import Conflict, Invalid, NotFound
+from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from kernel.phone import normalize
 
 MIN_TERM_MONTHS = 12
@@ -76,10 +85,12 @@ def apply_loan(
     outlet_code: str,
     teller_code: str,
     idempotency_key: str,
-    first_home: bool = True,
     offset_repayment: bool = False,
+    user_id: int | None = None,
+    as_of: date | None = None,
 ) -> Loan:
-    """受理: a borrower applies at an outlet for a loan on a contracted project."""
+    """受理: a borrower applies at an outlet for a loan on a contracted project (checked by
+    `eligibility`; 首套 or 二套 from the records, never from the application)."""
     payload = {
         "account_no": account_no,
         "project_code": project_code,
@@ -87,7 +98,6 @@ def apply_loan(
         "term_months": term_months,
         "outlet_code": outlet_code,
         "teller_code": teller_code,
-        "first_home": first_home,
         "offset_repayment": offset_repayment,
     }
     if replay := replayed(session, Loan, key=idempotency_key, payload=payload):
@@ -111,6 +121,14 @@ def apply_loan(
     ).first()
     if open_loan is not None:
         raise Conflict(f"账户 {account.account_no} 已有未结清的公积金贷款（贷款号 {open_loan.id}）")
+    limits = check_eligible(
+        session,
+        account=account,
+        amount_fen=amount_fen,
+        term_months=term_months,
+        today=as_of or local_date(utcnow()),
+    )
+    first_home = limits.first_home
     loan = Loan(
         fund_account_id=account.id or 0,
         project_id=project.id or 0,
@@ -126,6 +144,7 @@ def apply_loan(
         request_hash=request_hash(payload),
         outlet_id=outlet.id or 0,
         teller_id=teller.id or 0,
+        applied_by_user_id=user_id,
     )
     session.add(loan)
     session.flush()
@@ -143,11 +162,15 @@ def get_loan(session: Session, *, loan_id: int) -> Loan:
 def review_loan(
     session: Session, *, loan_id: int, approve: bool, reason: str, user_id: int | None
 ) -> Loan:
-    """审批: approve, or reject with a reason."""
+    """审批: approve, or reject with a reason; never by the person who took the application."""
     loan = get_loan(session, loan_id=loan_id)
     target = LoanStatus.approved if approve else LoanStatus.rejected
-    if loan.status == target:
-        return loan
+    if loan.status == target and loan.reviewed_by_user_id == user_id:
+        return loan  # the same review, sent twice
+    if user_id is not None and user_id == loan.applied_by_user_id:
+        raise Forbidden(
+            f"贷款 {loan_id} 由您受理，不能由您本人审批；请交由另一名有审批权限的人员审批"
+        )
     if loan.status != LoanStatus.applied:
         raise Conflict(f"贷款 {loan_id} 当前状态为 {loan.status}，不能再审批")
     if not approve and not reason.strip():
@@ -235,12 +258,12 @@ def post_loan(
     teller_code: str,
     idempotency_key: str,
     term_months: int = 240,
-    first_home: bool = True,
     offset_repayment: bool = False,
     user_id: int | None = None,
     occurred_at: datetime | None = None,
 ) -> Loan:
-    """At the counter in one go: accept, approve and disburse (贷款受理、审批、放款)."""
+    """Accept, approve and disburse in one go — for business brought over from an earlier
+    system and the demo, never a route: at the counter a second person reviews (review_loan)."""
     loan = apply_loan(
         session,
         account_no=account_no,
@@ -250,8 +273,8 @@ def post_loan(
         outlet_code=outlet_code,
         teller_code=teller_code,
         idempotency_key=idempotency_key,
-        first_home=first_home,
         offset_repayment=offset_repayment,
+        as_of=local_date(journal.moment(occurred_at)),  # judged on the day it happened
     )
     if loan.status == LoanStatus.applied:
         review_loan(session, loan_id=loan.id or 0, approve=True, reason="柜面审批", user_id=user_id)
@@ -276,10 +299,17 @@ class RepaymentRun:
     offset_fen: int = 0
     bank_fen: int = 0
     settled_loans: int = 0
+    uncollected: int = 0  # installments whose bank part the bank did not collect (逾期)
 
 
-def repay_due(session: Session, *, on: date | None = None) -> RepaymentRun:
-    """Collect every installment due by a day (offset first, then the bank); safe to rerun."""
+def repay_due(
+    session: Session, *, on: date | None = None, uncollected: Collection[int] = ()
+) -> RepaymentRun:
+    """Collect every installment due by a day (offset first, then the bank); safe to rerun.
+
+    `uncollected`: loans whose bank debit failed (the bank's return file). Their installments
+    that need the bank stay unpaid and fall into arrears; the next run tries them again.
+    """
     on = on or local_date(utcnow())
     due = session.exec(
         select(LoanInstallment)
@@ -290,9 +320,31 @@ def repay_due(session: Session, *, on: date | None = None) -> RepaymentRun:
         .with_for_update()
     ).all()
     run = RepaymentRun()
+    failed = set(uncollected)
     for installment in due:
+        if installment.loan_id in failed and _needs_the_bank(session, installment=installment):
+            if installment.collection_failed_on is None:
+                installment.collection_failed_on = on
+                session.add(installment)
+            run.uncollected += 1
+            continue
         _repay(session, installment=installment, run=run)
+    session.flush()
     return run
+
+
+def _needs_the_bank(session: Session, *, installment: LoanInstallment) -> bool:
+    """Whether an installment needs money from the bank (offset repayment may cover it)."""
+    loan = get_loan(session, loan_id=installment.loan_id)
+    if not loan.offset_repayment:
+        return True
+    account = journal.lock_account(session, account_id=loan.fund_account_id)
+    usable = account.status in (AccountStatus.normal, AccountStatus.sealed)
+    covered = offset_amount(
+        fund_balance_fen=account.balance_fen if usable else 0,
+        installment_due_fen=installment.payment_fen,
+    )
+    return covered < installment.payment_fen
 
 
 def _repay(session: Session, *, installment: LoanInstallment, run: RepaymentRun) -> None:
@@ -334,3 +386,48 @@ def _repay(session: Session, *, installment: LoanInstallment, run: RepaymentRun)
         session.add(loan)
         run.settled_loans += 1
     session.flush()
+
+
+@dataclass(frozen=True)
+class LoanArrears:
+    """逾期: a loan with installments the bank did not collect, and for how long."""
+
+    loan_id: int
+    account_no: str
+    installments: int
+    amount_fen: int
+    overdue_since: date
+    days_overdue: int
+
+
+def arrears(session: Session, *, on: date | None = None) -> list[LoanArrears]:
+    """Every loan in arrears on a day: unpaid installments whose bank collection failed."""
+    on = on or local_date(utcnow())
+    rows = session.execute(
+        sa_select(
+            col(LoanInstallment.loan_id),
+            col(FundAccount.account_no),
+            func.count(),
+            func.sum(LoanInstallment.payment_fen),
+            func.min(LoanInstallment.due_on),
+        )
+        .join(Loan, col(Loan.id) == LoanInstallment.loan_id)
+        .join(FundAccount, col(FundAccount.id) == Loan.fund_account_id)
+        .where(
+            col(LoanInstallment.posting_id).is_(None),
+            col(LoanInstallment.collection_failed_on).is_not(None),
+        )
+        .group_by(col(LoanInstallment.loan_id), col(FundAccount.account_no))
+        .order_by(col(LoanInstallment.loan_id))
+    ).all()
+    return [
+        LoanArrears(
+            loan_id=loan_id,
+            account_no=account_no,
+            installments=int(count),
+            amount_fen=int(amount),
+            overdue_since=since,
+            days_overdue=max(0, (on - since).days),
+        )
+        for loan_id, account_no, count, amount, since in rows
+    ]

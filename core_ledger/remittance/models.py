@@ -82,3 +82,19 @@ class RemittanceLine(SQLModel, table=True):
     wage_base_fen: int = Field(sa_type=BigInteger)
     unit_fen: int = Field(sa_type=BigInteger)
     employee_fen: int = Field(sa_type=BigInteger)
+
+
+class ReversalRequest(SQLModel, table=True):
+    """冲正申请 — one person asks to reverse a posted remittance, another approves and posts it."""
+
+    __tablename__ = "reversal_request"
+    id: int | None = Field(default=None, primary_key=True)
+    remittance_id: int = Field(foreign_key="remittance.id", unique=True)
+    reason: str = Field(max_length=200)
+    idempotency_key: str = Field(max_length=100, unique=True)
+    request_hash: str | None = Field(default=None, max_length=64)
+    requested_by_user_id: int = Field(foreign_key="app_user.id")
+    requested_at: datetime = utc_timestamp(default_factory=utcnow)
+    approved_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    approved_at: datetime | None = utc_timestamp(default=None)
+    posting_id: int | None = Field(default=None, foreign_key="posting.id", unique=True)

@@ -8,12 +8,13 @@ from sqlmodel import Session
 
 from core_ledger.accounts import service as accounts
 from core_ledger.accounts.models import Unit
+from core_ledger.journal.late import business_moment, record_late_entry
 from core_ledger.journal.models import Posting
 from core_ledger.journal.routes import posting_public
 from core_ledger.journal.schemas import PostingPublic
 from core_ledger.org.attribution import attribute
-from core_ledger.remittance import schemas, service
-from core_ledger.remittance.models import Remittance
+from core_ledger.remittance import reversal, schemas, service
+from core_ledger.remittance.models import Remittance, ReversalRequest
 from core_ledger.remittance.roster import RosterLine
 from core_ledger.remittance.roster_file import read_roster
 from kernel.auth import Capability, User, require
@@ -70,6 +71,7 @@ def remit_at_counter(
     user: PostBusinessUser,
 ) -> schemas.RemittancePublic:
     """汇缴 / 补缴 at the counter, under the signed-in teller: the whole unit posts at once."""
+    occurred_at = business_moment(user, occurred_at=body.occurred_at, late_reason=body.late_reason)
     counter = attribute(
         session,
         user=user,
@@ -87,10 +89,17 @@ def remit_at_counter(
         outlet_code=counter.outlet_code,
         teller_code=counter.teller_code,
         lines=_lines(body),
-        occurred_at=body.occurred_at,
+        occurred_at=occurred_at,
         user_id=user.id,
     )
+    if occurred_at is not None:
+        _record_late(session, remittance=remittance, user=user, reason=body.late_reason)
     return remittance_public(session, remittance)
+
+
+def _record_late(session: Session, *, remittance: Remittance, user: User, reason: str) -> None:
+    posting = session.get(Posting, remittance.posting_id) if remittance.posting_id else None
+    record_late_entry(session, posting=posting, user=user, reason=reason)
 
 
 @router.post("/remittances", status_code=status.HTTP_201_CREATED)
@@ -144,20 +153,52 @@ def confirm_transfer(
     remittance_id: int,
     body: schemas.BankConfirmationCreate,
     session: SessionDep,
-    _: SettlePaymentsUser,
+    user: SettlePaymentsUser,
 ) -> schemas.RemittancePublic:
-    """The unit's transfer arrived: post the approved remittance."""
-    done = service.confirm_transfer(session, remittance_id=remittance_id, **body.model_dump())
+    """The unit's transfer arrived: post the approved remittance (finance, or the bank's feed)."""
+    occurred_at = business_moment(user, occurred_at=body.occurred_at, late_reason=body.late_reason)
+    done = service.confirm_transfer(
+        session,
+        remittance_id=remittance_id,
+        bank_ref=body.bank_ref,
+        amount_fen=body.amount_fen,
+        occurred_at=occurred_at,
+    )
+    if occurred_at is not None:
+        _record_late(session, remittance=done, user=user, reason=body.late_reason)
     return remittance_public(session, done)
 
 
+def _reversal_public(request: ReversalRequest) -> schemas.ReversalRequestPublic:
+    return schemas.ReversalRequestPublic(
+        id=request.id or 0,
+        remittance_id=request.remittance_id,
+        reason=request.reason,
+        requested_at=request.requested_at,
+        approved_at=request.approved_at,
+        state="已冲正" if request.posting_id else "待审批",
+    )
+
+
 @router.post("/remittances/{remittance_id}/reversal", status_code=status.HTTP_201_CREATED)
-def reverse(
-    remittance_id: int, body: schemas.ReversalCreate, session: SessionDep, _: PostBusinessUser
-) -> schemas.RemittancePublic:
-    """冲正 a posted remittance."""
-    service.reverse_remittance(session, remittance_id=remittance_id, **body.model_dump())
-    return remittance_public(session, service.get_remittance(session, remittance_id=remittance_id))
+def ask_reversal(
+    remittance_id: int, body: schemas.ReversalCreate, session: SessionDep, user: PostBusinessUser
+) -> schemas.ReversalRequestPublic:
+    """申请冲正 a posted remittance; another person approves it before anything moves."""
+    request = reversal.request_reversal(
+        session, remittance_id=remittance_id, **body.model_dump(), user_id=user.id or 0
+    )
+    return _reversal_public(request)
+
+
+@router.post("/reversal-requests/{request_id}/approval")
+def approve_reversal(
+    request_id: int, session: SessionDep, user: PostBusinessUser
+) -> schemas.ReversalRequestPublic:
+    """审批冲正: a person other than the one who asked approves, and the reversal posts."""
+    return _reversal_public(
+        reversal.approve_reversal(session, request_id=request_id, user_id=user.id or 0)
+    )
 
 
 @router.post("/self-service/remittances", status_code=status.HTTP_201_CREATED)

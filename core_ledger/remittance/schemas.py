@@ -41,6 +41,7 @@ class CounterRemittanceCreate(UnitRemittanceCreate):
         default="", description="柜员号：柜员本人办理时不填；业务主管补录时必填"
     )
     occurred_at: datetime | None = None
+    late_reason: str = Field(default="", max_length=200, description="补录原因（仅业务主管）")
 
 
 class RemittanceReviewCreate(BaseModel):
@@ -52,11 +53,21 @@ class BankConfirmationCreate(BaseModel):
     bank_ref: str = Field(min_length=1, max_length=64)
     amount_fen: int
     occurred_at: datetime | None = None
+    late_reason: str = Field(default="", max_length=200, description="补录原因（仅业务主管）")
 
 
 class ReversalCreate(BaseModel):
     reason: str = Field(min_length=1, max_length=200)
     idempotency_key: str = IdempotencyKey
+
+
+class ReversalRequestPublic(BaseModel):
+    id: int
+    remittance_id: int
+    reason: str
+    requested_at: datetime
+    approved_at: datetime | None
+    state: str  # 待审批 | 已冲正
 
 
 class RemittancePublic(BaseModel):

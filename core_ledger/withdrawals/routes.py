@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, status
 from sqlmodel import Session, col, select
 
 from core_ledger.identity import mask_id_number
+from core_ledger.journal.late import business_moment, record_late_entry
 from core_ledger.journal.models import FundAccount, Posting
 from core_ledger.journal.routes import posting_public
 from core_ledger.journal.schemas import PostingPublic
@@ -52,21 +53,29 @@ def post_withdrawal(
     body: schemas.WithdrawalCreate, session: SessionDep, user: PostBusinessUser
 ) -> PostingPublic:
     """提取 under the signed-in teller; a payment goes to the bank and a callback follows."""
+    occurred_at = business_moment(user, occurred_at=body.occurred_at, late_reason=body.late_reason)
     counter = attribute(
         session,
         user=user,
         outlet_code=body.outlet_code,
         teller_code=body.teller_code,
-        occurred_at=body.occurred_at,
+        occurred_at=occurred_at,
         what="提取",
     )
-    fields = body.model_dump(exclude={"documents", "heir", "agent"})
+    fields = body.model_dump(exclude={"documents", "heir", "agent", "late_reason", "occurred_at"})
     fields.update(outlet_code=counter.outlet_code, teller_code=counter.teller_code)
     done = service.post_withdrawal(
-        session, **fields, documents=body.documents, heir=body.heir, agent=body.agent
+        session,
+        **fields,
+        occurred_at=occurred_at,
+        documents=body.documents,
+        heir=body.heir,
+        agent=body.agent,
     )
     posting = session.get(Posting, done.posting_id)
     assert posting is not None
+    if occurred_at is not None:
+        record_late_entry(session, posting=posting, user=user, reason=body.late_reason)
     return posting_public(session, posting)
 
 

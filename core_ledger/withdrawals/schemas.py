@@ -40,6 +40,7 @@ class WithdrawalCreate(BaseModel):
     documents: list[DocumentIn] = Field(default_factory=list, description="要件，按提取原因")
     heir: PartyIn | None = Field(default=None, description="职工死亡提取：继承人或受遗赠人")
     agent: PartyIn | None = Field(default=None, description="委托代办：到柜台办理的代办人")
+    late_reason: str = Field(default="", max_length=200, description="补录原因（仅业务主管）")
 
 
 class PaymentSettlementCreate(BaseModel):

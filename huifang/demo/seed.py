@@ -15,9 +15,11 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from core_ledger.accounts import service as accounts
+from core_ledger.config import get_ledger_settings
 from core_ledger.identity import make_credit_code, make_resident_id
 from core_ledger.interest.service import last_settlement_day, settle_interest
 from core_ledger.loans import service as loans
+from core_ledger.loans.eligibility import loan_limits
 from core_ledger.loans.models import Project
 from core_ledger.org import service as org
 from core_ledger.remittance import service as remittances
@@ -287,9 +289,10 @@ def seed(session: Session, *, depositors: int, rng: random.Random) -> Seeded:
                 when=_moment(rng, first, end),
                 since=since,
             )
-            done.loans += 1
-            done.people[f"+86{phone}"] = outlet
-            done.people[contact] = outlet
+            if contact is not None:
+                done.loans += 1
+                done.people[f"+86{phone}"] = outlet
+                done.people[contact] = outlet
     done.offset_fen = loans.repay_due(session).offset_fen
     return done
 
@@ -352,18 +355,26 @@ def _borrow(
     teller: str,
     when: datetime,
     since: date,
-) -> str:
+) -> str | None:
     """A loan on a contracted project; half of them with offset repayment, a third older ones
-    whose installments have fallen due. Returns the project contact's phone."""
+    whose installments have fallen due, each within the borrower's limits (none for those who
+    are not eligible). Returns the project contact's phone, or None without a loan."""
     project_code = rng.choice(PROJECTS)[0]
     if rng.random() < 0.33:  # never before the demo's business began (nor a settled year)
         when = max(when - timedelta(days=rng.randint(40, 120)), _on(f"{since:%Y-%m}", since.day))
+    needed = get_ledger_settings().loan_min_contribution_months
+    account = accounts.get_account(session, account_no=account_no)
+    limits = loan_limits(session, account=account, today=when.astimezone(centre_tz()).date())
+    terms = [t for t in (60, 120, 240, 360) if t <= (limits.max_term_months or 360)]
+    amount = min(rng.randrange(20, 80) * 1_000_000, limits.ceiling_fen // 100_000 * 100_000)
+    if not terms or amount < 1_000_000 or limits.contribution_months < needed:
+        return None  # not eligible (near retirement, too little saved): no loan
     loan = loans.post_loan(
         session,
         account_no=account_no,
         project_code=project_code,
-        amount_fen=rng.randrange(20, 80) * 1_000_000,
-        term_months=rng.choice((60, 120, 240, 360)),
+        amount_fen=amount,
+        term_months=rng.choice(terms),
         outlet_code=outlet,
         teller_code=teller,
         idempotency_key=f"demo-loan-{account_no}",

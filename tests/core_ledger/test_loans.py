@@ -15,18 +15,25 @@ from core_ledger.loans.models import Loan, LoanInstallment, LoanStatus
 from core_ledger.outbox.models import OutboxEvent
 from kernel.clock import local_date, utcnow
 from kernel.errors import Conflict, Invalid, NotFound
-from kernel.periods import current_month, shift
 from tests.core_ledger.conftest import Centre
 
 # Postings write lines and move balances differently on SQLite (the demo): run there too.
 pytestmark = pytest.mark.sqlite_too
 
 
+@pytest.fixture
+def centre(centre: Centre) -> Centre:
+    """The ledger's centre with nine months paid (17,280.00 yuan in each account): its
+    depositors may borrow, today and on a day up to three months back."""
+    centre.contribute(months=9)
+    return centre
+
+
 def _loan(centre: Centre, **change: object) -> Loan:
     body: dict[str, object] = {
         "account_no": centre.accounts[0],
         "project_code": "LP01",
-        "amount_fen": 50_000_000,
+        "amount_fen": 15_000_000,
         "term_months": 240,
         "outlet_code": "WD01",
         "teller_code": "T01",
@@ -46,8 +53,8 @@ def test_a_loan_is_disbursed_with_its_schedule_and_one_event_naming_the_project_
         select(LoanInstallment).where(LoanInstallment.loan_id == loan.id)
     ).all()
     assert len(schedule) == 240
-    assert sum(i.principal_fen for i in schedule) == 50_000_000
-    assert loans.outstanding_fen(centre.session, loan_id=loan.id or 0) == 50_000_000
+    assert sum(i.principal_fen for i in schedule) == 15_000_000
+    assert loans.outstanding_fen(centre.session, loan_id=loan.id or 0) == 15_000_000
     events = centre.session.exec(select(OutboxEvent)).all()
     assert [e.kind for e in events] == ["loan.completed"]
     assert events[0].payload["project_contact"] == {"name": "周经理", "phone": "+8613700000001"}
@@ -96,7 +103,7 @@ def test_application_review_and_disbursement_step_by_step(centre: Centre) -> Non
         centre.session,
         account_no=centre.accounts[0],
         project_code="LP01",
-        amount_fen=30_000_000,
+        amount_fen=10_000_000,
         term_months=120,
         outlet_code="WD01",
         teller_code="T01",
@@ -118,9 +125,9 @@ def test_application_review_and_disbursement_step_by_step(centre: Centre) -> Non
 
 
 def test_offset_repayment_takes_the_fund_balance_first_then_the_bank(centre: Centre) -> None:
-    centre.remit(shift(current_month(), -1))  # 1,920.00 yuan in each account
     disbursed = utcnow() - timedelta(days=70)
-    loan = _loan(centre, offset_repayment=True, occurred_at=disbursed)
+    # Over a year, two payments are more than the 17,280.00 yuan the fund holds.
+    loan = _loan(centre, offset_repayment=True, occurred_at=disbursed, term_months=12)
     installments = centre.session.exec(
         select(LoanInstallment)
         .where(LoanInstallment.loan_id == loan.id)
@@ -131,19 +138,19 @@ def test_offset_repayment_takes_the_fund_balance_first_then_the_bank(centre: Cen
     run = loans.repay_due(centre.session)
     assert run.installments == 2
     first, second = due_now
-    assert first.offset_fen == 192_000 and first.bank_fen == first.payment_fen - 192_000
-    assert second.offset_fen == 0 and second.bank_fen == second.payment_fen  # fund now empty
+    assert (first.offset_fen, first.bank_fen) == (first.payment_fen, 0)
+    left = 1_728_000 - first.payment_fen
+    assert second.offset_fen == left and second.bank_fen == second.payment_fen - left
     assert centre.balance(centre.accounts[0]) == 0
     repaid = first.principal_fen + second.principal_fen
-    assert loans.outstanding_fen(centre.session, loan_id=loan.id or 0) == 50_000_000 - repaid
+    assert loans.outstanding_fen(centre.session, loan_id=loan.id or 0) == 15_000_000 - repaid
     assert loans.repay_due(centre.session).installments == 0  # safe to run twice
     assert check_books(centre.session) == []
 
 
 def test_without_offset_the_bank_pays_everything(centre: Centre) -> None:
-    centre.remit(shift(current_month(), -1))
     loan = _loan(centre, occurred_at=utcnow() - timedelta(days=40))
     run = loans.repay_due(centre.session)
     assert (run.installments, run.offset_fen) == (1, 0)
-    assert centre.balance(centre.accounts[0]) == 192_000
+    assert centre.balance(centre.accounts[0]) == 1_728_000
     assert loan.status == LoanStatus.disbursed

@@ -8,6 +8,7 @@ liability, and no closed account has taken a posting.
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -20,9 +21,12 @@ from hypothesis.stateful import (
 from sqlmodel import Session, col, func, select
 
 from core_ledger.accounts import service as accounts
+from core_ledger.config import get_ledger_settings
 from core_ledger.journal.books import check_books, trial_balance
 from core_ledger.journal.models import AccountStatus, FundAccount, GlAccount, JournalLine
 from core_ledger.loans import service as loans
+from core_ledger.loans.models import Loan, LoanInstallment
+from core_ledger.loans.repricing import reprice_loans
 from core_ledger.remittance import service as remittances
 from core_ledger.remittance.models import Remittance, RemittanceStatus
 from core_ledger.remittance.service import credit_individual
@@ -47,6 +51,7 @@ def _ledger_machine(engine: Bind) -> type[RuleBasedStateMachine]:
             # One outer transaction per example, rolled back at the end; steps are savepoints.
             self.session = Session(engine, expire_on_commit=False)
             self.centre: Centre = make_centre(self.session, depositors=DEPOSITORS)
+            self.centre.contribute(months=12)  # a year paid: loans are possible from the start
             self.other_unit = self.centre.add_unit()
             self.keys = 0
             self.closed_lines: dict[int, int] = {}
@@ -173,9 +178,19 @@ def _ledger_machine(engine: Bind) -> type[RuleBasedStateMachine]:
                 )
             )
 
-        @rule()
-        def repay(self) -> None:
-            self._try(lambda: loans.repay_due(self.session))
+        @rule(bank_fails=st.booleans())
+        def repay(self, bank_fails: bool) -> None:
+            # When the bank's debit fails, installments fall into arrears: nothing is posted.
+            failing = self.session.exec(select(Loan.id)).all() if bank_fails else []
+            self._try(lambda: loans.repay_due(self.session, uncollected=[i or 0 for i in failing]))
+
+        @rule(rate=st.sampled_from(["0.026", "0.0285", "0.031"]))
+        def reprice(self, rate: str) -> None:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("HUIFANG_LOAN_RATE_FIRST_HOME_SHORT", rate)
+                get_ledger_settings.cache_clear()
+                self._try(lambda: reprice_loans(self.session))
+            get_ledger_settings.cache_clear()
 
         @rule()
         def reverse_a_remittance(self) -> None:
@@ -200,6 +215,21 @@ def _ledger_machine(engine: Bind) -> type[RuleBasedStateMachine]:
                 balances = self.session.exec(select(func.sum(FundAccount.balance_fen))).one()
                 assert int(balances or 0) == -totals[GlAccount.deposits]
                 assert sum(totals.values()) == 0
+
+        @invariant()
+        def every_loan_owes_what_its_unpaid_installments_say(self) -> None:
+            # Repricing rewrites installments and arrears leave them unpaid; neither may make
+            # the schedule and the journal disagree about what a borrower owes.
+            if not hasattr(self, "session"):
+                return
+            for loan in self.session.exec(select(Loan).where(col(Loan.posting_id).is_not(None))):
+                unpaid = self.session.exec(
+                    select(func.coalesce(func.sum(LoanInstallment.principal_fen), 0)).where(
+                        LoanInstallment.loan_id == loan.id,
+                        col(LoanInstallment.posting_id).is_(None),
+                    )
+                ).one()
+                assert loans.outstanding_fen(self.session, loan_id=loan.id or 0) == int(unpaid)
 
         @invariant()
         def closed_accounts_take_no_postings(self) -> None:

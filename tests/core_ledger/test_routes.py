@@ -236,19 +236,22 @@ def test_an_upload_with_bad_rows_names_them(
 def test_a_loan_over_http_names_a_contracted_project(
     client: TestClient, teller: dict[str, str], committed_centre: Centre
 ) -> None:
+    committed_centre.contribute()
+    committed_centre.session.commit()
     body = {
         "account_no": committed_centre.accounts[0],
-        "amount_fen": 40_000_000,
+        "amount_fen": 10_000_000,
         "outlet_code": "WD01",
         "teller_code": "T01",
         "idempotency_key": "loan-1",
         "project_code": "LP01",
         "offset_repayment": True,
     }
-    answer = client.post("/api/ledger/loans", json=body, headers=teller)
+    answer = client.post("/api/ledger/loans/applications", json=body, headers=teller)
     assert answer.status_code == 201, answer.text
+    assert answer.json()["status"] == "applied" and answer.json()["first_home"] is True
     unknown = client.post(
-        "/api/ledger/loans",
+        "/api/ledger/loans/applications",
         json={**body, "idempotency_key": "loan-2", "project_code": "NOPE"},
         headers=teller,
     )
