@@ -365,7 +365,8 @@ def _borrow(
     needed = get_ledger_settings().loan_min_contribution_months
     account = accounts.get_account(session, account_no=account_no)
     limits = loan_limits(session, account=account, today=when.astimezone(centre_tz()).date())
-    terms = [t for t in (60, 120, 240, 360) if t <= (limits.max_term_months or 360)]
+    longest = 360 if limits.max_term_months is None else limits.max_term_months
+    terms = [t for t in (60, 120, 240, 360) if t <= longest]
     amount = min(rng.randrange(20, 80) * 1_000_000, limits.ceiling_fen // 100_000 * 100_000)
     if not terms or amount < 1_000_000 or limits.contribution_months < needed:
         return None  # not eligible (near retirement, too little saved): no loan

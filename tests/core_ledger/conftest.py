@@ -99,14 +99,17 @@ class Centre:
     def contribute(self, months: int = 6) -> None:
         """The unit pays the months before this one (补缴 before its first month): a history
         that makes its depositors eligible for a loan (6 months, 11,520.00 yuan each)."""
-        first = accounts.get_unit(self.session, code=self.unit_code).first_month
+        unit = accounts.get_unit(self.session, code=self.unit_code)
+        paid = remittances.list_remittances(self.session, unit_id=unit.id, status="posted")
         for back in range(months, 0, -1):
             month = shift(current_month(), -back)
+            if month in {r.month for r in paid}:
+                continue
             remittances.remit_at_counter(
                 self.session,
                 unit_code=self.unit_code,
                 month=month,
-                kind="regular" if month >= first else "supplementary",
+                kind="regular" if month >= unit.first_month else "supplementary",
                 idempotency_key=f"contribute-{self.unit_code}-{month}",
                 outlet_code=self.outlet,
                 teller_code=self.teller,

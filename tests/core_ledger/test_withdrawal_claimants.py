@@ -155,11 +155,12 @@ def test_each_ground_names_the_documents_it_is_missing(funded: Centre) -> None:
 def test_a_closing_withdrawal_waits_until_the_fund_loan_is_settled(
     funded: Centre, ground: str
 ) -> None:
+    funded.contribute()  # six months in a row: eligible for a loan
     loan = loans.post_loan(
         funded.session,
         account_no=funded.accounts[0],
         project_code="LP01",
-        amount_fen=30_000_000,
+        amount_fen=15_000_000,
         term_months=120,
         outlet_code="WD01",
         teller_code="T01",
@@ -169,7 +170,7 @@ def test_a_closing_withdrawal_waits_until_the_fund_loan_is_settled(
     with pytest.raises(Conflict, match="须先结清贷款") as refused:
         _withdraw(funded, reason=ground, amount_fen=None, heir=HEIR if ground == "death" else None)
     assert f"贷款号 {loan.id}" in refused.value.message
-    assert "剩余本金 300,000.00 元" in refused.value.message
+    assert "剩余本金 150,000.00 元" in refused.value.message
     assert funded.balance(funded.accounts[0]) == before
     assert funded.session.exec(select(Withdrawal)).all() == []
     _withdraw(funded, reason="loan_repayment", amount_fen=100_000)  # not closing: allowed
