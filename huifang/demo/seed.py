@@ -46,7 +46,7 @@ PROJECTS = [
 ]
 UNIT_NAMES = ["市第一人民医院", "城投集团", "高新科技股份", "市实验中学", "长江物流", "华信软件"]
 RATES = [Decimal("0.12"), Decimal("0.10"), Decimal("0.08"), Decimal("0.05")]
-HISTORY_MONTHS = 6  # months of remittances before the business month
+HISTORY_MONTHS = 6  # months of remittances before the first day of business
 # Months of withdrawals and loans, ending with the business month: the dashboard's trends need
 # a few; the business month itself gets the most.
 BUSINESS_MONTHS = 4
@@ -245,8 +245,12 @@ def seed(session: Session, *, depositors: int, rng: random.Random) -> Seeded:
     done = Seeded()
     phones: set[str] = set()
     tellers = _centre(session, rng, phones, done)
-    start, end = business_month(utcnow().astimezone(centre_tz()).date())
-    months = months_between(shift(f"{start:%Y-%m}", -HISTORY_MONTHS), shift(f"{start:%Y-%m}", -1))
+    today = utcnow().astimezone(centre_tz()).date()
+    start, end = business_month(today)
+    since = business_since(start, today)
+    # Half a year paid before the first day of business, so a loan on any day of it finds the
+    # six months in a row a borrower needs.
+    months = months_between(shift(f"{since:%Y-%m}", -HISTORY_MONTHS), shift(f"{start:%Y-%m}", -1))
     units = _units(session, rng, depositors=depositors, first_month=months[0], phones=phones)
     done.units = len(units)
     account_phones: dict[str, str] = {}
@@ -265,10 +269,8 @@ def seed(session: Session, *, depositors: int, rng: random.Random) -> Seeded:
         account_phones[account.account_no] = phone
         done.depositors += 1
     done.remittances = _remit_history(session, rng, units=units, months=months, tellers=tellers)
-    today = utcnow().astimezone(centre_tz()).date()
     if last_settlement_day(today) < start:  # early in July the business month is settled June
         settle_interest(session)
-    since = business_since(start, today)
     for account_no, phone in account_phones.items():
         outlet = rng.choice(OUTLETS)[0]
         teller = rng.choice(tellers[outlet])
