@@ -1,5 +1,9 @@
 """补录: when a business happened. A teller's business happens when the server says; only a
-supervisor (业务主管) may enter business late, with a reason, and each such posting is recorded."""
+supervisor (业务主管) may enter business late, with a reason, and each such posting is recorded.
+
+Who the business is attributed to, and the refusal of a teller's earlier day, are
+`org.attribution`'s; this module decides which moment is written.
+"""
 
 from datetime import datetime
 
@@ -7,7 +11,7 @@ from sqlmodel import Session, select
 
 from core_ledger.journal.models import LateEntry, Posting
 from kernel.auth import Role, User
-from kernel.errors import Forbidden, Invalid
+from kernel.errors import Invalid
 
 MAY_ENTER_LATE = (Role.supervisor, Role.admin)
 
@@ -15,14 +19,10 @@ MAY_ENTER_LATE = (Role.supervisor, Role.admin)
 def business_moment(
     user: User, *, occurred_at: datetime | None, late_reason: str = ""
 ) -> datetime | None:
-    """The occurred_at a request may set: none for a teller; a supervisor's, with a reason."""
-    if occurred_at is None:
+    """The moment to write: the server's clock (None) for a teller, whatever time of today they
+    typed (attribution refuses an earlier day); a supervisor's, with a reason."""
+    if occurred_at is None or user.role not in MAY_ENTER_LATE:
         return None
-    if user.role not in MAY_ENTER_LATE:
-        raise Forbidden(
-            "业务发生时间以系统时间为准，柜员不能指定；补录以前发生的业务请由业务主管办理，"
-            "并填写补录原因"
-        )
     if not late_reason.strip():
         raise Invalid("补录业务须填写补录原因（late_reason），如“系统故障期间手工受理”")
     return occurred_at

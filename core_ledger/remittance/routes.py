@@ -71,7 +71,6 @@ def remit_at_counter(
     user: PostBusinessUser,
 ) -> schemas.RemittancePublic:
     """汇缴 / 补缴 at the counter, under the signed-in teller: the whole unit posts at once."""
-    occurred_at = business_moment(user, occurred_at=body.occurred_at, late_reason=body.late_reason)
     counter = attribute(
         session,
         user=user,
@@ -80,6 +79,7 @@ def remit_at_counter(
         occurred_at=body.occurred_at,
         what="汇缴",
     )
+    occurred_at = business_moment(user, occurred_at=body.occurred_at, late_reason=body.late_reason)
     remittance = service.remit_at_counter(
         session,
         unit_code=unit_code,

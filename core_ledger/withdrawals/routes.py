@@ -53,15 +53,15 @@ def post_withdrawal(
     body: schemas.WithdrawalCreate, session: SessionDep, user: PostBusinessUser
 ) -> PostingPublic:
     """提取 under the signed-in teller; a payment goes to the bank and a callback follows."""
-    occurred_at = business_moment(user, occurred_at=body.occurred_at, late_reason=body.late_reason)
     counter = attribute(
         session,
         user=user,
         outlet_code=body.outlet_code,
         teller_code=body.teller_code,
-        occurred_at=occurred_at,
+        occurred_at=body.occurred_at,
         what="提取",
     )
+    occurred_at = business_moment(user, occurred_at=body.occurred_at, late_reason=body.late_reason)
     fields = body.model_dump(exclude={"documents", "heir", "agent", "late_reason", "occurred_at"})
     fields.update(outlet_code=counter.outlet_code, teller_code=counter.teller_code)
     done = service.post_withdrawal(

@@ -132,6 +132,7 @@ def test_a_supervisor_enters_late_business_for_a_named_teller_and_it_is_audited(
     assert unnamed.status_code == 422 and "须注明网点编号" in unnamed.json()["detail"]
     yesterday = (utcnow() - timedelta(days=1)).isoformat()
     body = _withdrawal(funded, "w7", teller_code="T02", outlet_code="WD01", occurred_at=yesterday)
+    body["late_reason"] = "系统停机期间手工受理"  # late business says why (late_entry)
     posted = client.post("/api/ledger/withdrawals", json=body, headers=supervisor)
     assert posted.status_code == 201, posted.text
     assert _staff_of_last_posting(engine) == "T02"

@@ -139,7 +139,7 @@ def test_only_a_supervisor_enters_business_late_and_says_why(
     }
     path = f"/api/ledger/units/{committed_centre.unit_code}/remittances"
     teller = client.post(path, json=body, headers=login(client, engine, "t", "teller", "T01"))
-    assert teller.status_code == 403 and "柜员不能指定" in teller.json()["detail"]
+    assert teller.status_code == 403 and "业务主管补录" in teller.json()["detail"]
     supervisor = login(client, engine, "s", "supervisor")
     no_reason = client.post(path, json=body, headers=supervisor)
     assert no_reason.status_code == 422 and "补录原因" in no_reason.json()["detail"]
