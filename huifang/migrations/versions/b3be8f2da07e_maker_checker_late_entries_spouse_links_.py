@@ -1,7 +1,7 @@
 """maker-checker, late entries, spouse links, loan repricing and arrears
 
 Revision ID: b3be8f2da07e
-Revises: 5b1d7e3a9c20
+Revises: 38bd1e732dc3
 Create Date: 2026-12-03 06:31:58.867390
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import core_ledger.columns
 
 revision: str = "b3be8f2da07e"
-down_revision: str | Sequence[str] | None = "5b1d7e3a9c20"
+down_revision: str | Sequence[str] | None = "38bd1e732dc3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
