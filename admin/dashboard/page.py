@@ -9,7 +9,7 @@ from admin.dashboard.figures import SLA_STATES, TIER_NAMES, Table
 from admin.dashboard.redflags import red_flags
 from kernel.errors import NotFound
 from kernel.periods import Period
-from scoring.rankings import callback_ranking
+from scoring.rankings import RankedSubject, callback_ranking
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class Dashboard:
     charts: dict[str, object]
     tables: list[Table]
     choices: list[str]  # periods with ratings, newest first (the period field offers them)
+    headline: list[tuple[str, str]]  # the figures at a glance: (label, value)
 
     def table(self, key: str) -> Table:
         """One table by its key (what the Excel export asks for)."""
@@ -27,6 +28,28 @@ class Dashboard:
             if table.key == key:
                 return table
         raise NotFound(f"没有名为 {key!r} 的表格，可导出：{'、'.join(t.key for t in self.tables)}")
+
+
+def _count(table: Table, label: str, column: int = 1) -> int:
+    return sum(int(str(row[column])) for row in table.rows if label in ("", row[0]))
+
+
+def headline(rows: list[RankedSubject], *, funnel: Table, cases: Table) -> list[tuple[str, str]]:
+    """回访人次, the centre's score, 满意率, how many callbacks were completed, open cases."""
+    people = sum(r.summary.people for r in rows)
+    unhappy = sum(r.summary.counts.unsatisfied for r in rows)
+    centre = rows[0].centre_score if rows else None
+    placed, completed = _count(funnel, "应回访业务"), _count(funnel, "完成回访")
+    waiting = _count(cases, "", SLA_STATES.index("处理中") + 1)
+    late = _count(cases, "", SLA_STATES.index("已超时未处理") + 1)
+    return [
+        ("回访人次", str(people)),
+        ("全中心得分", "—" if centre is None else f"{centre:.1f}"),
+        ("满意率", f"{(people - unhappy) / people:.1%}" if people else "—"),
+        ("回访完成率", f"{completed / placed:.1%}" if placed else "—"),
+        ("待处理工单", str(waiting + late)),
+        ("其中已超时", str(late)),
+    ]
 
 
 def build(session: Session, *, period: Period) -> Dashboard:
@@ -80,5 +103,9 @@ def build(session: Session, *, period: Period) -> Dashboard:
         },
     }
     return Dashboard(
-        period=period, charts=charts, tables=tables, choices=figures.rated_periods(session)
+        period=period,
+        charts=charts,
+        tables=tables,
+        choices=figures.rated_periods(session),
+        headline=headline(rows, funnel=funnel, cases=cases),
     )

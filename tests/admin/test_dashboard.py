@@ -79,6 +79,15 @@ def test_the_dashboard_opens_on_the_latest_month_with_data(
     funnel = charts["funnel"]
     assert isinstance(funnel, list) and funnel[0] == {"name": "应回访业务", "value": 3}
     assert "/rankings/outlet/WD01?period=2026-10" in page.text  # drill-down
+    glance = re.findall(r'<span class="muted">([^<]+)</span><strong>([^<]+)</strong>', page.text)
+    assert dict(glance) == {
+        "回访人次": "4",
+        "全中心得分": "80.0",  # (100 + 80 + 100 + 40) / 4 people
+        "满意率": "75.0%",
+        "回访完成率": "0.0%",  # the three tasks of October were not called yet
+        "待处理工单": "0",
+        "其中已超时": "0",
+    }
     assert '<option value="2026-10"><option value="2026-Q4"><option value="2026-09">' in page.text
     assert "月度满意度得分（截至2026年10月）" in page.text and "跑回头路比例" in page.text
     assert "open" not in re.sub(r"<[^>]+>", "", page.text.split("<script")[0])

@@ -72,6 +72,7 @@ def test_the_demo_leaves_a_dashboard_full_of_data(engine: Bind) -> None:
         session.commit()
         board = build(session, period=latest_period(session))
     assert board.period.key == "2026-11"  # the business month, not an empty one
+    assert all(value != "—" for _, value in board.headline), board.headline
     trend = board.charts["trend"]
     assert isinstance(trend, dict) and trend["months"] == [
         "2026-08",
