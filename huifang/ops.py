@@ -40,6 +40,7 @@ from core_ledger.outbox.models import OutboxEvent
 from huifang.migrate import pending
 from ivr.asr.decoder import model_loaded
 from ivr.voice.models import TranscriptStatus, VoiceRecording
+from ivr.voice.retention import retention_counts
 from ivr.voice.spoken import speech_enabled
 from kernel.clock import as_utc, utcnow
 from kernel.config import get_kernel_settings
@@ -116,6 +117,7 @@ class DatabaseCollector(Collector):
             yield from _attempts(session)
             yield from _cases(session)
             yield from _backlogs(session)
+            yield from _retention(session)
         yield from _queue()
 
 
@@ -188,6 +190,26 @@ def _backlogs(session: Session) -> Iterable[GaugeMetricFamily]:
     lag = (utcnow() - as_utc(oldest)).total_seconds() if oldest is not None else 0.0
     yield GaugeMetricFamily(
         "huifang_outbox_lag_seconds", "Age of the oldest unrelayed ledger event", value=lag
+    )
+
+
+def _retention(session: Session) -> Iterable[GaugeMetricFamily]:
+    """Recordings held sealed, and what the retention purge has deleted (ivr.voice.retention)."""
+    counts = retention_counts(session)
+    yield GaugeMetricFamily(
+        "huifang_recordings_held",
+        "Recordings whose audio we hold (sealed)",
+        value=counts["recordings_held"],
+    )
+    yield GaugeMetricFamily(
+        "huifang_recordings_purged",
+        "Recordings whose audio retention deleted",
+        value=counts["recordings_purged"],
+    )
+    yield GaugeMetricFamily(
+        "huifang_transcripts_purged",
+        "Transcripts retention deleted",
+        value=counts["transcripts_purged"],
     )
 
 

@@ -130,16 +130,18 @@ def key_file_path() -> Path:
 def write_key_file(path: Path, ring: Keyring, *, replace: bool = False) -> None:
     """Write a ring readable by its owner only; never over another unless `replace`."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if replace:
-        temporary = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(ring.to_json())
-        os.replace(temporary, path)
-        return
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Written whole beside it first, so no reader ever sees half a ring.
+    temporary = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(ring.to_json())
+    try:
+        if replace:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)  # atomic, and FileExistsError when one is there
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 @lru_cache

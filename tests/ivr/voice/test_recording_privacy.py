@@ -5,9 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import generate_latest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from huifang.ops import registry
 from huifang.settings import clear_caches
 from huifang.worker import purge_recordings
 from ivr.voice.models import RecordingPurpose, VoiceRecording
@@ -128,6 +130,9 @@ def test_the_purge_deletes_what_is_due_once_and_counts_it(
             "recordings_purged": 2,
             "transcripts_purged": 1,
         }
+    scraped = generate_latest(registry()).decode()  # what /metrics serves
+    assert "huifang_recordings_purged 2.0" in scraped
+    assert "huifang_transcripts_purged 1.0" in scraped
     operator = _bearer(client, engine, "operator")
     gone = client.get(f"/api/recordings/{old}/audio", params={"reason": "复核"}, headers=operator)
     assert gone.status_code == 410 and "超过保存期限（180 天）" in gone.json()["detail"]
