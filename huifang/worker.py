@@ -13,6 +13,7 @@ from callbacks.jobs import tick as callbacks_tick
 from huifang.settings import load_settings
 from ivr.twilio.channel import TwilioChannel
 from ivr.voice.jobs import queue_pending_transcriptions
+from ivr.voice.provider_copy import delete_held_recordings
 from ivr.voice.retention import purge_expired
 from ivr.voice.spoken import warm_up
 from kernel.clock import utcnow
@@ -67,6 +68,7 @@ class Reconciler:
     def tick(self) -> dict[str, int]:
         stats = callbacks_tick(self.queue)
         stats["transcriptions"] = queue_pending_transcriptions(self.queue)
+        stats["provider_copies_deleted"] = delete_held_recordings()
         now = self.clock()
         if self.alerts_checked_at is None or now - self.alerts_checked_at >= ALERT_CHECK_SECONDS:
             stats["alerts"] = check_alerts()

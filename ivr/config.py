@@ -34,6 +34,9 @@ class IvrSettings(BaseSettings):
     # Delete a recording at Twilio once we hold its audio and its transcript (no voice stays
     # with the provider).
     delete_recordings_at_provider: bool = True
+    # A recording whose media is still missing this long after its call is given up (Twilio
+    # deletes recordings that were too short or silent); until then it is asked for again.
+    recording_give_up_minutes: int = Field(default=60, ge=1)
     voice: str = "Polly.Zhiyu"
     voice_language: str = "cmn-CN"
     centre_name: str = "住房公积金管理中心"

@@ -4,8 +4,10 @@ Recordings are fetched from RecordingUrl + ".wav" with the account credentials, 
 the Twilio API host we are configured for: the credentials never go anywhere else.
 """
 
+import re
 import threading
 import time
+from urllib.parse import urlsplit
 
 import httpx
 from twilio.http.http_client import TwilioHttpClient
@@ -42,12 +44,41 @@ def _http(timeout: float) -> httpx.Client:
         return _clients[timeout]
 
 
+# Twilio's API hosts: api.twilio.com and its regional edges (api.dublin.ie1.twilio.com, …).
+_TWILIO_API_HOST = re.compile(r"^api(\.[a-z0-9-]+){0,2}\.twilio\.com$")
+
+
+def trusted_recording_url(settings: IvrSettings, url: str) -> bool:
+    """Whether our credentials may go to a RecordingUrl: our API base, or (talking to Twilio)
+    a Twilio API host of any region, over https, under our own account's path."""
+    if url.startswith(settings.twilio_api_base_url.rstrip("/") + "/"):
+        return True
+    if not settings.talks_to_twilio():
+        return False
+    parts = urlsplit(url)
+    account = f"/2010-04-01/Accounts/{settings.twilio_account_sid}/"
+    return (
+        parts.scheme == "https"
+        and bool(_TWILIO_API_HOST.match(parts.hostname or ""))
+        and parts.port is None
+        and parts.path.startswith(account)
+    )
+
+
+def delete_recording(settings: IvrSettings, *, recording_sid: str) -> None:
+    """Delete a recording at Twilio (`recordings(sid).delete()`)."""
+    make_client(settings).recordings(recording_sid).delete()
+
+
 def fetch_recording(settings: IvrSettings, *, url: str) -> bytes:
-    """The WAV at RecordingUrl, waiting briefly while Twilio still answers 404."""
-    base = settings.twilio_api_base_url.rstrip("/") + "/"
-    if not url.startswith(base):
+    """The WAV at RecordingUrl, waiting briefly while Twilio still answers 404.
+
+    A 404 that outlasts the wait is not permanent: a recording can appear late, and the
+    transcription job asks again later (see ivr.voice.jobs for when it gives up).
+    """
+    if not trusted_recording_url(settings, url):
         raise RecordingUnavailable(
-            f"录音地址不在 {base} 下，拒绝携带账户凭据访问：{url}", permanent=True
+            f"录音地址不是本账户的 Twilio 地址，拒绝携带账户凭据访问：{url}", permanent=True
         )
     auth = (settings.twilio_account_sid, settings.twilio_auth_token)
     deadline = time.monotonic() + settings.recording_fetch_wait_seconds
@@ -60,7 +91,8 @@ def fetch_recording(settings: IvrSettings, *, url: str) -> bytes:
         if response.status_code == 200:
             return response.content
         if response.status_code != 404 or time.monotonic() >= deadline:
+            status = response.status_code
             raise RecordingUnavailable(
-                f"取录音失败：HTTP {response.status_code}", permanent=response.status_code < 500
+                f"取录音失败：HTTP {status}", permanent=status < 500 and status != 404
             )
         time.sleep(0.1)

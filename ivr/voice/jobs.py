@@ -16,14 +16,16 @@ from ivr.asr.decoder import AsrUnavailable, transcribe
 from ivr.config import get_ivr_settings
 from ivr.twilio.client import RecordingUnavailable, fetch_recording
 from ivr.voice.models import TranscriptStatus, VoiceRecording
+from ivr.voice.provider_copy import delete_at_provider
 from ivr.voice.service import keep_transcript
-from kernel.clock import utcnow
+from kernel.clock import as_utc, utcnow
 from kernel.db import session_scope
 from kernel.queue import get_queue, make_room
 
 log = logging.getLogger(__name__)
 # A pending recording younger than this is still in the hands of its webhook's own enqueue.
 _GRACE = timedelta(minutes=2)
+ABSENT = "录音一直无法取得（可能过短或无声，已被服务商删除）"
 JOB_TIMEOUT = 600  # seconds; a transcription started twice as long ago died with its worker
 
 
@@ -80,15 +82,16 @@ def transcribe_recording(recording_id: int) -> str | None:
         recording = session.get(VoiceRecording, recording_id)
         if recording is None or recording.status != TranscriptStatus.pending:
             return None
-        url = recording.recording_url
+        url, made = recording.recording_url, as_utc(recording.created_at)
     settings = get_ivr_settings()
     try:
         wav = fetch_recording(settings, url=url)
     except RecordingUnavailable as error:
-        if error.permanent:
-            _fail(recording_id, str(error))
+        give_up = made < utcnow() - timedelta(minutes=settings.recording_give_up_minutes)
+        if error.permanent or give_up:
+            _fail(recording_id, str(error) if error.permanent else ABSENT)
             return None
-        raise  # a network fault or a 5xx: RQ retries, then the reconciler
+        raise  # not there yet, a network fault or a 5xx: RQ retries, then the reconciler
     try:
         transcript = transcribe(wav=wav)
     except (UnreadableAudio, AsrUnavailable) as error:
@@ -101,7 +104,9 @@ def transcribe_recording(recording_id: int) -> str | None:
             return None
         _hold(recording, wav)
         keep_transcript(session, recording=recording, text=text, confidence=transcript.confidence)
-        return recording.transcript
+        kept = recording.transcript
+    delete_at_provider(recording_id)  # we hold the audio and its words: Twilio's copy goes
+    return kept
 
 
 def _hold(recording: VoiceRecording, audio: bytes) -> None:

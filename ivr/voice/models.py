@@ -50,3 +50,6 @@ class VoiceRecording(SQLModel, table=True):
     audio_fetched_at: datetime | None = utc_timestamp(default=None)
     audio_purged_at: datetime | None = utc_timestamp(default=None)
     transcript_purged_at: datetime | None = utc_timestamp(default=None)
+    # When the provider's copy was deleted (we hold the audio and its transcript): no voice
+    # stays with the provider (HUIFANG_DELETE_RECORDINGS_AT_PROVIDER).
+    provider_deleted_at: datetime | None = utc_timestamp(default=None)

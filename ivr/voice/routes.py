@@ -288,6 +288,7 @@ def _keep_answer_recording(
         duration_s=heard.duration_s,
         transcript=(heard.text or "").replace(" ", ""),
         confidence=heard.confidence,
+        audio=heard.audio,
     )
 
 

@@ -100,6 +100,7 @@ def store_recording(
     recording_url: str,
     duration_s: int,
     transcript: str | None = None,
+    audio: bytes | None = None,
     confidence: float | None = None,
 ) -> tuple[VoiceRecording, bool]:
     """Keep a recording's reference once per RecordingSid; True when it is new."""
@@ -123,6 +124,8 @@ def store_recording(
         transcript=transcript,
         confidence=confidence,
         transcribed_at=utcnow() if done else None,
+        audio=audio,
+        audio_fetched_at=utcnow() if audio is not None else None,
     )
     session.add(recording)
     session.flush()

@@ -35,6 +35,7 @@ class Heard:
     recording_sid: str | None = None
     recording_url: str | None = None
     duration_s: int = 0
+    audio: bytes | None = None  # the WAV fetched to decode it, to be held (sealed)
 
     @property
     def hung_up(self) -> bool:
@@ -99,6 +100,7 @@ def hear(
         value=answer.value,
         text=answer.text,
         confidence=answer.confidence,
+        audio=wav,
         **reference,
     )
 
