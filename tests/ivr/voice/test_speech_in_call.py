@@ -8,7 +8,8 @@ from redis import Redis
 from sqlmodel import Session, select
 
 from callbacks.models import SurveyAnswer, TaskEvent
-from ivr.voice.jobs import queue_pending_transcriptions, transcribe_recording
+from ivr.twilio.client import RecordingUnavailable
+from ivr.voice.jobs import ABSENT, queue_pending_transcriptions, transcribe_recording
 from ivr.voice.models import VoiceRecording
 from kernel.clock import utcnow
 from kernel.queue import get_queue
@@ -311,9 +312,18 @@ def test_a_recording_that_is_gone_is_marked_failed_for_operators(
     post(client, f"/twilio/voice/suggestion?attempt={attempt}", spoken)
     del recording_server.app.state.emulator.store.recordings[spoken["RecordingSid"]]  # type: ignore[attr-defined]
     [pending] = recordings(engine)
+    # A 404 may be a recording not there yet: asked again, until it is clearly gone.
+    with pytest.raises(RecordingUnavailable):
+        transcribe_recording(pending.id or 0)
+    with Session(engine) as session:
+        row = session.get(VoiceRecording, pending.id)
+        assert row is not None
+        row.created_at = utcnow() - timedelta(hours=2)
+        session.add(row)
+        session.commit()
     assert transcribe_recording(pending.id or 0) is None
     [failed] = recordings(engine)
-    assert failed.status == "failed" and "404" in (failed.error or "")
+    assert failed.status == "failed" and failed.error == ABSENT
 
 
 def test_the_reconciler_queues_transcriptions_left_pending_once(
