@@ -1,7 +1,7 @@
 """voice recordings: when the provider's copy was deleted
 
 Revision ID: c3d4e5f6a7b8
-Revises: 5b1d7e3a9c20
+Revises: b3be8f2da07e
 Create Date: 2026-12-03 07:20:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c3d4e5f6a7b8"
-down_revision: str | Sequence[str] | None = "5b1d7e3a9c20"
+down_revision: str | Sequence[str] | None = "b3be8f2da07e"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
