@@ -127,7 +127,8 @@ def run_demo(*, once: bool, depositors: int) -> None:
                     ).raise_for_status()
         console.print(
             f"已建立 {seeded.outlets} 个网点、{seeded.tellers} 名柜员、"
-            f"{seeded.depositors} 名缴存职工；{seeded.withdrawals} 笔提取、{seeded.loans} 笔贷款"
+            f"{seeded.depositors} 名缴存职工；{seeded.withdrawals} 笔提取、{seeded.loans} 笔贷款；"
+            f"另由核心业务系统接入 {seeded.fed} 笔提取"
         )
         processes += [
             _start(["worker", "--tick-seconds", "1"], var / f"worker{n}.log") for n in (1, 2)

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from core_ledger.accounts import service as accounts
 from core_ledger.config import get_ledger_settings
+from core_ledger.feed.service import accept_records
 from core_ledger.identity import make_credit_code, make_resident_id
 from core_ledger.interest.service import last_settlement_day, settle_interest
 from core_ledger.loans import service as loans
@@ -60,6 +61,10 @@ QUALITY = {
 }
 
 
+FED_RECORDS = 12  # withdrawals the core system posted, fed like a file
+FED_WITHIN_DAYS = 25  # inside HUIFANG_FEED_MAX_AGE_DAYS (30)
+
+
 @dataclass
 class Seeded:
     outlets: int = 0
@@ -70,6 +75,7 @@ class Seeded:
     units: int = 0
     remittances: int = 0
     offset_fen: int = 0
+    fed: int = 0  # withdrawals fed from the core system (core_ledger.feed)
     people: dict[str, str] = field(default_factory=dict)  # phone -> outlet code
 
 
@@ -296,7 +302,49 @@ def seed(session: Session, *, depositors: int, rng: random.Random) -> Seeded:
                 done.people[f"+86{phone}"] = outlet
                 done.people[contact] = outlet
     done.offset_fen = loans.repay_due(session).offset_fen
+    # Its own random stream, so the business above and the answers after stay as they were.
+    fed = _feed_core_system(
+        session, random.Random(depositors), tellers=tellers, phones=phones, start=start, end=end
+    )
+    done.fed = len(fed)
+    done.people.update(fed)
     return done
+
+
+def _feed_core_system(
+    session: Session,
+    rng: random.Random,
+    *,
+    tellers: dict[str, list[str]],
+    phones: set[str],
+    start: date,
+    end: date,
+) -> dict[str, str]:
+    """A few withdrawals the centre's own core system posted (核心业务系统), fed as a file is:
+    the demo runs on both. Only days the feed still takes (HUIFANG_FEED_MAX_AGE_DAYS)."""
+    first = max(start, utcnow().astimezone(centre_tz()).date() - timedelta(days=FED_WITHIN_DAYS))
+    if first > end:
+        return {}
+    rows, people = [], {}
+    for n in range(FED_RECORDS):
+        outlet = rng.choice(OUTLETS)[0]
+        phone = _phone(rng, phones)
+        birth = date(1960 + rng.randrange(40), rng.randint(1, 12), rng.randint(1, 28))
+        record = {
+            "business_no": f"HX{start:%Y%m}{n:05d}",
+            "kind": "withdrawal",
+            "ground": rng.choice(["purchase", "rent", "loan_repayment"]),
+            "occurred_at": _moment(rng, first, end),
+            "outlet_code": outlet,
+            "teller_code": rng.choice(tellers[outlet]),
+            "name": _name(rng),
+            "id_number": make_resident_id(area="430903", birth=birth, sequence=n % 999 + 1),
+            "phone": phone,
+        }
+        rows.append((n + 2, record))
+        people[f"+86{phone}"] = outlet
+    accept_records(session, source="core", rows=rows, channel="file", received_by="demo")
+    return people
 
 
 def _withdraw(

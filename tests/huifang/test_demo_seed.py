@@ -13,6 +13,7 @@ from admin.dashboard.page import build
 from callbacks.models import CallbackTask, TaskKind
 from callbacks.relay import relay_outbox
 from callbacks.service import complete_survey, questions_for, record_operator_answer
+from core_ledger.feed.models import FeedRecord
 from core_ledger.journal.books import check_books
 from core_ledger.journal.models import InterestSettlement
 from huifang.demo.scoring import seed_evaluations
@@ -43,7 +44,10 @@ def test_the_demo_seed_posts_a_month_of_business_that_balances(
         assert done.withdrawals > 0 and done.loans > 0 and done.remittances > 0
         assert check_books(session) == []
         tasks = session.exec(select(CallbackTask)).all()
-        assert len(tasks) >= done.withdrawals + done.loans
+        assert len(tasks) >= done.withdrawals + done.loans + done.fed
+        # The demo runs on both: its own ledger and the centre's core system (core_ledger.feed).
+        assert done.fed > 0
+        assert len(session.exec(select(FeedRecord)).all()) == done.fed
         assert bool(session.exec(select(InterestSettlement)).all()) is settled
 
 
