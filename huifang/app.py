@@ -24,6 +24,7 @@ import admin.metrics
 import admin.my.inbox
 import admin.my.results
 import admin.rankings
+import admin.raters
 import admin.routes
 import admin.users.routes
 import callbacks.routes
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin.rankings.router,
         admin.metrics.router,
         admin.appeals.router,
+        admin.raters.router,
         admin.ballots.router,
         admin.dashboard.routes.router,
         admin.inspections.router,

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
-from core_ledger.org.service import create_department, create_leader
+from core_ledger.org.service import create_department, create_leader, create_manager
 from kernel.clock import local, utcnow
 from kernel.periods import month_of, parse_period, shift
 from scoring.evaluations import open_round, register_rater
@@ -216,3 +216,33 @@ def test_a_manager_opens_a_round_and_sees_turnout_without_names(
     assert f"{later}-03 09:00 至 {later}-08 18:00" in listed and "未开始" in listed
     again = client.post("/ballots/rounds", data=form)
     assert again.status_code == 409 and "测评轮次已存在" in again.text
+
+
+def test_an_administrator_seats_a_rater_who_then_votes(client: TestClient, engine: Bind) -> None:
+    _centre(engine)  # wd01 is seated already
+    head = make_user(engine, username="ks1-head", role="department")
+    make_user(engine, username="insp", role="inspector")  # never offered: inspectors do not vote
+    with Session(engine) as session:
+        create_manager(session, code="M1", name="李科长", grade="section", department_code="KS1")
+        session.commit()
+    _sign_in(client, "root", make_user(engine, username="root", role="admin"))
+    page = client.get("/ballots/raters")
+    assert page.status_code == 200 and "城东网点（WD01）" in page.text  # wd01's seat
+    offered = page.text[page.text.index('name="username"') : page.text.index('name="seat"')]
+    assert "ks1-head" in offered and "insp" not in offered and ">wd01<" not in offered
+    assert 'value="department:KS1"' in page.text and 'value="manager:M1"' in page.text
+    missing = client.post("/ballots/raters", data={"username": "ks1-head", "seat": ""})
+    assert missing.status_code == 422 and "请选择账号和测评身份" in missing.text
+    form = {"username": "ks1-head", "seat": "department:KS1"}
+    assert client.post("/ballots/raters", data=form, follow_redirects=False).status_code == 303
+    again = client.post("/ballots/raters", data=form)
+    assert again.status_code == 409 and "已登记为测评人" in again.text
+    listed = client.get("/ballots/raters").text
+    assert "ks1-head" in listed and "归集科（KS1）" in listed
+
+    client.cookies.delete("huifang_token")
+    _sign_in(client, "ks1-head", head)
+    sheet = client.get("/ballots")
+    assert "您以“科室”的身份参加测评" in sheet.text
+    assert 'id="ballot-leader-LD1"' in sheet.text and 'id="ballot-department-' not in sheet.text
+    assert client.get("/ballots/raters").status_code == 403
