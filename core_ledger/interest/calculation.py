@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
+from core_ledger.config import InterestConvention
 from core_ledger.money import round_fen, yuan_str
 from kernel.errors import Invalid
 
@@ -65,16 +66,98 @@ def interest_for_period(
     end: date,
     annual_rate: Decimal,
 ) -> int:
-    """Interest in fen for a period: 积数 × annual rate / 360, rounded half up to the fen."""
-    if not annual_rate.is_finite() or annual_rate < 0:
-        raise Invalid(f"存款年利率不正确：{annual_rate}。")
-    product = balance_product(
+    """Interest in fen for a period at one rate: 积数 × annual rate / 360, rounded once."""
+    return interest_with_rates(
+        opening_balance_fen=opening_balance_fen,
+        balance_changes=balance_changes,
+        start=start,
+        end=end,
+        rates=((date.min, annual_rate),),
+    )
+
+
+def rate_segments(
+    *, start: date, end: date, rates: Sequence[tuple[date, Decimal]]
+) -> list[tuple[date, date, Decimal]]:
+    """The period cut where a new rate applies: (first day, last day, rate) for each part.
+
+    `rates` is the dated table, (applies from, annual rate), sorted; a rate applies from its
+    day until the next one's, so a change on 1 January counts from 1 January, not all year.
+    """
+    if not rates or rates[0][0] > start:
+        raise Invalid(f"{start} 没有适用的存款利率，请在利率表中补充该日之前的利率。")
+    for _, rate in rates:
+        if not rate.is_finite() or rate < 0:
+            raise Invalid(f"存款年利率不正确：{rate}。")
+    parts = []
+    for index, (since, rate) in enumerate(rates):
+        until = rates[index + 1][0] - timedelta(days=1) if index + 1 < len(rates) else date.max
+        first, last = max(since, start), min(until, end)
+        if first <= last:
+            parts.append((first, last, rate))
+    return parts
+
+
+def interest_with_rates(
+    *,
+    opening_balance_fen: int,
+    balance_changes: Sequence[tuple[date, int]],
+    start: date,
+    end: date,
+    rates: Sequence[tuple[date, Decimal]],
+    convention: InterestConvention = InterestConvention.daily_balance,
+    whole_year: bool = False,
+) -> int:
+    """Interest in fen for a period under a dated rate table, rounded half up once.
+
+    daily_balance: Σ over each rate's days of (积数 × rate) / 360.
+    split (当年/上年): 上年结转余额 × 年利率 (a whole interest year; for part of one, × days / 360)
+    + 当年缴存积数 × 年利率 ÷ 360, where each change counts from its day to the end. A year
+    whose withdrawals take more than it earned yields 0, never a negative interest.
+    """
+    product = balance_product(  # checks the period and that no day closes negative
         opening_balance_fen=opening_balance_fen,
         balance_changes=balance_changes,
         start=start,
         end=end,
     )
-    return round_fen(Decimal(product) * annual_rate / DAYS_IN_INTEREST_YEAR)
+    parts = rate_segments(start=start, end=end, rates=rates)
+    if convention != InterestConvention.carry_split:
+        if len(parts) == 1:
+            exact = Decimal(product) * parts[0][2]
+        else:
+            exact = sum(
+                (
+                    Decimal(_part_product(opening_balance_fen, balance_changes, first, last)) * rate
+                    for first, last, rate in parts
+                ),
+                Decimal(0),
+            )
+        return round_fen(exact / DAYS_IN_INTEREST_YEAR)
+    days = (end - start).days + 1
+    rate_days = sum((rate * ((last - first).days + 1) for first, last, rate in parts), Decimal(0))
+    carried = Decimal(opening_balance_fen) * rate_days / (days if whole_year else 360)
+    current = sum(
+        (
+            Decimal(amount) * ((last - max(on, first)).days + 1) * rate
+            for on, amount in balance_changes
+            for first, last, rate in parts
+            if on <= last
+        ),
+        Decimal(0),
+    )
+    return max(0, round_fen(carried + current / DAYS_IN_INTEREST_YEAR))
+
+
+def _part_product(
+    opening_fen: int, changes: Sequence[tuple[date, int]], first: date, last: date
+) -> int:
+    """The 积数 of the days first..last inside a longer period."""
+    opening = opening_fen + sum(amount for on, amount in changes if on < first)
+    inside = [(on, amount) for on, amount in changes if first <= on <= last]
+    return balance_product(
+        opening_balance_fen=opening, balance_changes=inside, start=first, end=last
+    )
 
 
 def _settlement_day(year: int, *, settle_month: int, settle_day: int) -> date:

@@ -3,12 +3,13 @@ interest to date when an account is closed (销户结息). The arithmetic is `ca
 
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from core_ledger.config import get_ledger_settings
-from core_ledger.interest.calculation import interest_for_period, settlement_period
+from core_ledger.config import get_ledger_settings, on_day
+from core_ledger.interest.calculation import interest_with_rates, settlement_period
 from core_ledger.journal.bulk import among, expire_accounts
 from core_ledger.journal.models import (
     FUND_ACCOUNT_TABLE,
@@ -62,12 +63,17 @@ def interest_due(
         return 0
     changes = [(on, amount) for on, amount in changes if on >= start]
     opening = balance_now - sum(amount for _, amount in changes)
-    return interest_for_period(
+    settings = get_ledger_settings()
+    month, day = settings.settlement_month_day
+    year = settlement_period(end, settle_month=month, settle_day=day)
+    return interest_with_rates(
         opening_balance_fen=opening,
         balance_changes=[(on, amount) for on, amount in changes if on <= end],
         start=start,
         end=end,
-        annual_rate=get_ledger_settings().deposit_interest_rate,
+        rates=settings.deposit_rate_table,
+        convention=settings.interest_convention,
+        whole_year=(start, end) == year,
     )
 
 
@@ -107,6 +113,13 @@ def settle_account_interest(
         fund_account_id=account.id,
         memo=f"{memo}（计至 {through}）",
     )
+
+
+def rate_on(day: date) -> Decimal:
+    """The deposit rate in force on a day (the dated table, HUIFANG_DEPOSIT_INTEREST_RATES)."""
+    rate = on_day(get_ledger_settings().deposit_rate_table, day)
+    assert rate is not None  # the table starts with the base rate from date.min
+    return rate
 
 
 def last_settlement_day(today: date) -> date:
@@ -152,7 +165,7 @@ def settle_interest(session: Session, *, period_end: date | None = None) -> Inte
         for r in due
     }
     credited = {account_id: amount for account_id, amount in amounts.items() if amount > 0}
-    rate = get_ledger_settings().deposit_interest_rate
+    rate = rate_on(end)
     settlement = InterestSettlement(
         period_end_on=end,
         annual_rate=rate,

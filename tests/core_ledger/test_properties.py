@@ -123,6 +123,21 @@ def _ledger_machine(engine: Bind) -> type[RuleBasedStateMachine]:
                 )
             )
 
+        @rule(
+            index=st.integers(0, DEPOSITORS - 1),
+            convention=st.sampled_from(["daily_balance", "split"]),
+            cut=st.sampled_from(["", f"{current_month()}-01:0.012", "2000-01-01:0.02"]),
+        )
+        def retire_under_another_interest_rule(self, index: int, convention: str, cut: str) -> None:
+            # Closing an account credits its interest to date (销户结息) under the convention
+            # and rate table in force; whichever they are, the books must stay right.
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("HUIFANG_INTEREST_CONVENTION", convention)
+                patch.setenv("HUIFANG_DEPOSIT_INTEREST_RATES", cut)
+                get_ledger_settings.cache_clear()
+                self.withdraw(index=index, amount=0, ground="retirement")
+            get_ledger_settings.cache_clear()
+
         @rule(paid=st.booleans())
         def bank_answers(self, paid: bool) -> None:
             pending = self.session.exec(
