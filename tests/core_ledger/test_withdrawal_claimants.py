@@ -127,6 +127,25 @@ def test_an_agent_is_recorded_and_called(funded: Centre) -> None:
     assert task.phone == "+8613655550002" and task.person_name == "赵代办"
 
 
+def test_an_agent_for_an_heir_is_the_one_called_and_the_heir_is_paid(funded: Centre) -> None:
+    withdrawal = _withdraw(
+        funded,
+        reason="death",
+        amount_fen=None,
+        heir=HEIR,
+        agent=AGENT,
+        documents=documents_for("death", agent=True),
+    )
+    roles = funded.session.exec(select(WithdrawalParty.role).order_by(WithdrawalParty.role)).all()
+    assert sorted(roles) == ["agent", "heir"]
+    payment = funded.session.exec(
+        select(PaymentInstruction).where(PaymentInstruction.withdrawal_id == withdrawal.id)
+    ).one()
+    assert payment.payee_name == "王继承"  # the money is the heir's
+    task = _called(funded)
+    assert task.phone == "+8613655550002"  # the agent met the teller
+
+
 def test_without_heir_or_agent_the_depositor_is_called(funded: Centre) -> None:
     _withdraw(funded)
     task = _called(funded)
