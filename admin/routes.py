@@ -6,26 +6,39 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from admin.access import PageUser, templates
-from kernel.auth import TOKEN_COOKIE, TOKEN_LIFETIME, Role
+from kernel.auth import ROLE_LABELS, TOKEN_COOKIE, TOKEN_LIFETIME, Capability, Role, User, can
 from kernel.db import SessionDep
 from kernel.signin import SignInRefused, SignInThrottled, client_of, sign_in, sign_out
 
 router = APIRouter(include_in_schema=False)
 
 
-# Where each role starts its day; the rest start on the rankings.
-HOME_PAGES = {
-    Role.admin: "/dashboard",
-    Role.manager: "/dashboard",
-    Role.teller: "/my/results",
-    Role.outlet_head: "/my/results",
-}
+# Where each person starts their day: the first of these pages they may open (the table in
+# kernel.auth decides, so a role's start page can never be one that refuses it).
+START_PAGES = (
+    (Capability.read_dashboard, "/dashboard"),  # managers, admins
+    (Capability.read_own_results, "/my/results"),  # tellers, outlet heads
+    (Capability.work_cases, "/exceptions"),  # the 12329 hotline
+    (Capability.record_inspection, "/inspections"),  # third-party inspectors
+    (Capability.cast_ballot, "/ballots"),  # departments
+    (Capability.read_rankings, "/rankings"),
+)
+
+
+def start_page(user: User) -> str | None:
+    """The page a person starts on, or None when no page serves their role."""
+    return next((path for capability, path in START_PAGES if can(user, capability)), None)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(user: PageUser) -> Response:
+@router.get("/home", response_class=HTMLResponse)
+def home(request: Request, user: PageUser) -> Response:
     """Send people to their own start page (those not signed in are sent to sign in first)."""
-    return RedirectResponse(HOME_PAGES.get(Role(user.role), "/rankings"), status_code=303)
+    path = start_page(user)
+    if path is not None:
+        return RedirectResponse(path, status_code=303)
+    context = {"user": user, "role": ROLE_LABELS[Role(user.role)]}
+    return templates.TemplateResponse(request, "home.html", context)
 
 
 @router.get("/login", response_class=HTMLResponse)

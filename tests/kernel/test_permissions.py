@@ -36,7 +36,7 @@ PUBLIC = {
     "/metrics": "Prometheus counts, no person; HUIFANG_METRICS_TOKEN gates it (huifang.ops)",
 }
 # Routes open to anyone signed in, whatever their role.
-SIGNED_IN = {"/", "/api/auth/logout"}
+SIGNED_IN = {"/", "/home", "/api/auth/logout"}
 
 
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
