@@ -19,11 +19,14 @@ from tests.scoring.factories import outlet
 ALL_CRITERIA = ("attitude", "work_quality", "efficiency")
 
 
-def _centre(engine: Bind, *, opens_in: timedelta = timedelta(days=-1)) -> str:
+def _centre(
+    engine: Bind, *, opens_in: timedelta = timedelta(days=-1), outlet_exists: bool = False
+) -> str:
     """Outlet WD01 seated as rater 'wd01' (a teller); two departments, a leader; the round."""
     password = make_user(engine, username="wd01", role="teller")
     with Session(engine) as session:
-        outlet(session, "WD01", "城东网点")
+        if not outlet_exists:
+            outlet(session, "WD01", "城东网点")
         create_department(session, code="KS1", name="归集科")
         create_department(session, code="KS2", name="信贷科")
         create_leader(session, code="LD1", name="张主任", title="主任", portfolio="全面工作")
