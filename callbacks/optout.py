@@ -38,6 +38,18 @@ def add_do_not_call(
     return entry
 
 
+def remove_opt_out(session: Session, *, phone: str) -> bool:
+    """The person opted back in (START): lift their own opt-out, never another kind of entry."""
+    entry = session.exec(
+        select(DoNotCall).where(DoNotCall.phone_index == phone_index(phone))
+    ).first()
+    if entry is None or entry.reason != "opted_out":
+        return False
+    session.delete(entry)
+    session.flush()
+    return True
+
+
 def remove_do_not_call(session: Session, *, phone: str) -> bool:
     """Take a number off the list (the person asked to be called again); True if it was on."""
     entry = session.exec(

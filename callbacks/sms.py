@@ -24,7 +24,7 @@ from callbacks.models import (
     SmsReply,
     TaskStatus,
 )
-from callbacks.optout import add_do_not_call
+from callbacks.optout import add_do_not_call, remove_opt_out
 from callbacks.service import (
     OPEN_STATUSES,
     RATING_KINDS,
@@ -126,6 +126,8 @@ def handle_reply(
     task, attempt = found if found is not None else (None, None)
     if kind == "opt_out":
         outcome = _opt_out(session, phone=phone, task=task)
+    elif kind == "opt_in":
+        outcome = _opt_in(session, phone=phone)
     elif task is None or attempt is None:
         outcome = ReplyOutcome(action="no_survey")
     elif kind == "empty":
@@ -273,6 +275,13 @@ def _opt_out(session: Session, *, phone: str, task: CallbackTask | None) -> Repl
     return ReplyOutcome(
         action="opted_out", task_id=task.id if task else (closed[0] if closed else None)
     )
+
+
+def _opt_in(session: Session, *, phone: str) -> ReplyOutcome:
+    """START/UNSTOP: the person takes back an SMS opt-out (never an operator's or a complaint's
+    do-not-call entry); no closed task reopens, later callbacks may reach them again."""
+    remove_opt_out(session, phone=phone)
+    return ReplyOutcome(action="opted_in")
 
 
 def opt_out_phone(session: Session, *, phone: str, actor: str) -> list[int]:

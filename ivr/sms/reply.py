@@ -3,8 +3,9 @@
 Rules, in the order they apply:
 
 * A message of only whitespace/invisible characters is ``empty``.
-* ``TD``/``退订``/``STOP`` (any case, spaces, punctuation, a courtesy such as 谢谢 around it)
-  as the whole message is ``opt_out``; inside longer text it is not.
+* ``TD``/``退订`` and the words Twilio itself acts on (STOP, STOPALL, UNSUBSCRIBE, CANCEL,
+  END, QUIT; any case, spaces, punctuation, a courtesy such as 谢谢 around it) as the whole
+  message is ``opt_out``; inside longer text it is not. START/UNSTOP alone is ``opt_in``.
 * Answers come first. Leading courtesies (您好, 谢谢…) are skipped. Then, left to right:
   digit blocks (``1111``, ``1 1 1 1``, ``1，1、1,1``, full-width), answer words (非常满意,
   满意, 不满意, 没有, 有, and forgivingly 是, 否…), optionally preceded by a label
@@ -46,11 +47,14 @@ from kernel.vocabulary import (
     answers_to,
 )
 
-ReplyKind = Literal["complete", "partial", "nonsense", "opt_out", "empty"]
+ReplyKind = Literal["complete", "partial", "nonsense", "opt_out", "opt_in", "empty"]
 Family = Literal["digit", "word", "between"]
 
 _MAX_ANSWER_DIGITS = len(SURVEY_QUESTIONS)
-_OPT_OUT = frozenset({"td", "退订", "stop", "td退订", "退订td", "回复td退订"})
+# Twilio's own opt-out words (it stops messaging the sender) and the carriers' Chinese ones.
+TWILIO_OPT_OUT = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit"})
+TWILIO_OPT_IN = frozenset({"start", "unstop"})
+_OPT_OUT = TWILIO_OPT_OUT | {"td", "退订", "td退订", "退订td", "回复td退订"}
 _COURTESIES = ("谢谢你们", "谢谢您", "谢谢你", "谢谢", "您好", "你好", "好的", "收到", "再见")
 # A digit glued to one of these is a date, time, amount or count, never an answer.
 _UNITS = frozenset("年月日号点時时分秒元块角次个岁楼层室栋")
@@ -123,6 +127,8 @@ def parse_reply(body: str, *, expected: Sequence[str] = SURVEY_QUESTIONS) -> Rep
         return Reply(answers={}, suggestion=None, opt_out=False, kind="empty")
     if _is_opt_out(text):
         return Reply(answers={}, suggestion=None, opt_out=True, kind="opt_out")
+    if _whole_word(text) in TWILIO_OPT_IN:
+        return Reply(answers={}, suggestion=None, opt_out=False, kind="opt_in")
     read, rest = _read_answers(text, pending)
     suggestion = _suggestion(body, origin, 0 if not read else rest)
     kind: ReplyKind = "nonsense"
@@ -183,12 +189,17 @@ def _is_separator(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "ZPSCM"
 
 
-def _is_opt_out(text: str) -> bool:
-    """Whether the whole message, give or take courtesies and punctuation, says 退订."""
-    compact = "".join(ch for ch in text if not _is_separator(ch))
+def _whole_word(text: str) -> str:
+    """The message without separators and the courtesies around it, lower case."""
+    compact = "".join(ch for ch in text if not _is_separator(ch)).lower()
     for courtesy in _COURTESIES:
         compact = compact.removeprefix(courtesy).removesuffix(courtesy)
-    return compact in _OPT_OUT
+    return compact
+
+
+def _is_opt_out(text: str) -> bool:
+    """Whether the whole message, give or take courtesies and punctuation, says 退订."""
+    return _whole_word(text) in _OPT_OUT
 
 
 def _read_answers(text: str, pending: list[str]) -> tuple[dict[str, _Read], int]:

@@ -22,6 +22,8 @@ from kernel.phone import normalize
 from kernel.vocabulary import SURVEY_QUESTIONS
 
 router = APIRouter(prefix="/twilio/sms", tags=["twilio"])
+# OptOutType values Twilio sends when it acted on a keyword itself.
+TWILIO_HANDLED = {"STOP": "opt_out", "START": "opt_in"}
 # Someone texting a closed survey hears so once a day, never in a loop with an auto-responder.
 CLOSED_NOTE_EVERY = timedelta(hours=24)
 
@@ -71,7 +73,8 @@ def sms_inbound(form: Form, session: SessionDep, settings: IvrSettingsDep) -> Re
             session, message_sid=message_sid, phone=phone or sender, body=body
         )
         if fresh is not None and phone is not None:
-            _converse(session, settings, inbound=fresh, phone=phone)
+            opt = str(form.get("OptOutType") or "").upper()
+            _converse(session, settings, inbound=fresh, phone=phone, opt_out_type=opt)
         elif fresh is not None:
             fresh.action = "ignored"
             session.add(fresh)
@@ -80,10 +83,37 @@ def sms_inbound(form: Form, session: SessionDep, settings: IvrSettingsDep) -> Re
     return twiml(_answer_of(session, settings, inbound))
 
 
-def _converse(session: Session, settings: IvrSettings, *, inbound: SmsMessage, phone: str) -> None:
-    """Parse against the open questions, let callbacks decide, and keep the answer we give."""
+def _converse(
+    session: Session,
+    settings: IvrSettings,
+    *,
+    inbound: SmsMessage,
+    phone: str,
+    opt_out_type: str = "",
+) -> None:
+    """Parse against the open questions, let callbacks decide, and keep the answer we give.
+
+    Twilio acts on STOP/START itself (its own list, its own confirmation) and says so in
+    OptOutType: our list follows it, and we answer nothing (a reply to STOP is refused).
+    """
     survey = sms_survey.open_sms_survey(session, phone=phone)
     expected = list(survey.expected) if survey is not None else list(SURVEY_QUESTIONS)
+    if opt_out_type in TWILIO_HANDLED:
+        kind = TWILIO_HANDLED[opt_out_type]
+        outcome = sms_survey.handle_reply(
+            session,
+            phone=phone,
+            message_sid=inbound.message_sid or "",
+            answers={},
+            suggestion=None,
+            kind=kind,
+            raw=inbound.body,
+        )
+        inbound.reply_kind, inbound.action = kind, outcome.action
+        if survey is not None:
+            inbound.task_id, inbound.attempt_id = survey.task_id, survey.attempt_id
+        session.add(inbound)
+        return
     if survey is not None and survey.confirming:
         outcome, kind = _confirm(session, inbound=inbound, phone=phone)
     else:
