@@ -57,7 +57,7 @@ class CategoryRow:
     outlets: dict[str, set[str]] = field(default_factory=dict)  # per quarter, outlet codes
     open: int = 0
     common_in: list[str] = field(default_factory=list)  # quarters where it was common
-    repeated_at: list[str] = field(default_factory=list)  # outlets where it came back
+    repeated_at: list[str] = field(default_factory=list)  # outlets (names) where it came back
 
     @property
     def label(self) -> str:
@@ -136,6 +136,7 @@ def common_problems(session: Session, *, period: Period) -> CommonProblems:
     lines = _lines(session, quarters)
     rows = {area: CategoryRow(area=area) for area in [*InspectionArea, None]}
     seen: dict[tuple[InspectionArea | None, str], set[str]] = {}
+    names = {line.outlet_code: line.outlet_name for line in lines}
     for line in lines:
         row = rows[line.area]
         row.findings[line.quarter] += 1
@@ -148,8 +149,10 @@ def common_problems(session: Session, *, period: Period) -> CommonProblems:
             for q in quarters
             if row.area is not None and row.outlet_count(q) >= common_threshold(inspected[q])
         ]
-        row.repeated_at = sorted(
-            code for (area, code), qs in seen.items() if area == row.area and len(qs) > 1
-        )
+        row.repeated_at = [
+            names[code]
+            for (area, code), qs in sorted(seen.items(), key=lambda item: item[0][1])
+            if area == row.area and len(qs) > 1
+        ]
     shown = [r for r in rows.values() if r.area is not None or r.total]
     return CommonProblems(quarters=quarters, inspected=inspected, rows=shown, lines=lines)

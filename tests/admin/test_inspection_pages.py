@@ -248,7 +248,7 @@ def test_findings_by_category_mark_common_and_recurring_problems(
     table = page.text[page.text.index('id="by-category"') : page.text.index("问题明细")]
     appearance = table[table.index('<td class="l">服务形象</td>') :].split("</tr>")[0]
     assert '2 条 / 2 个网点 <span class="tag common">共性问题</span>' in appearance
-    assert "共性问题（2026-Q3）" in appearance and "反复出现：WD02" in appearance
+    assert "共性问题（2026-Q3）" in appearance and "反复出现：城西网点" in appearance
     business = table[table.index('<td class="l">业务办理</td>') :].split("</tr>")[0]
     assert "1 条 / 1 个网点" in business and "共性问题" not in business
     assert "受检 3 个网点" in table and "受检 2 个网点" in table
