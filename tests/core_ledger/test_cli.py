@@ -1,5 +1,6 @@
 """`huifang ledger …` against the test database."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -7,9 +8,11 @@ from typer.testing import CliRunner
 
 from core_ledger.accounts import service as accounts
 from core_ledger.journal.models import Posting
+from core_ledger.loans import service as loans
 from core_ledger.remittance.models import Remittance
 from huifang.cli import app
 from kernel.auth import create_user
+from kernel.clock import utcnow
 from kernel.periods import current_month, shift
 from tests.conftest import Bind
 from tests.core_ledger.conftest import Centre
@@ -92,3 +95,42 @@ def test_a_missing_file_and_a_bad_date_are_clear(committed_centre: Centre, tmp_p
     assert missing.exit_code == 2 and "找不到文件" in missing.output
     bad = runner.invoke(app, ["ledger", "repay", "--on", "2026-13-01"])
     assert bad.exit_code == 2 and "日期格式不正确" in bad.output
+
+
+def test_arrears_show_in_the_books_check_and_their_own_listing(
+    engine: Bind, committed_centre: Centre
+) -> None:
+    committed_centre.contribute(months=9)
+    loan = loans.post_loan(
+        committed_centre.session,
+        account_no=committed_centre.accounts[0],
+        project_code="LP01",
+        amount_fen=10_000_000,
+        term_months=120,
+        outlet_code="WD01",
+        teller_code="T01",
+        idempotency_key="cli-loan",
+        occurred_at=utcnow() - timedelta(days=70),
+    )
+    committed_centre.session.commit()
+    none = runner.invoke(app, ["ledger", "loan-arrears"])
+    assert none.exit_code == 0 and "没有逾期贷款" in none.output
+    bad = runner.invoke(app, ["ledger", "repay", "--uncollected", "12,abc"])
+    assert bad.exit_code == 2 and "贷款号应为逗号分隔的数字" in bad.output
+    run = runner.invoke(app, ["ledger", "repay", "--uncollected", str(loan.id)])
+    assert run.exit_code == 0 and "银行未扣回2期，转入逾期" in _flat(run.output), run.output
+    listed = _flat(runner.invoke(app, ["ledger", "loan-arrears"]).output)
+    assert f"逾期：贷款{loan.id}" in listed and "2期" in listed and "天" in listed
+    check = runner.invoke(app, ["ledger", "check"])
+    assert check.exit_code == 0 and f"逾期：贷款{loan.id}" in _flat(check.output)
+    assert "账平" in check.output
+    collected = runner.invoke(app, ["ledger", "repay"])
+    assert collected.exit_code == 0 and "收回2期" in _flat(collected.output)
+    assert "没有逾期贷款" in runner.invoke(app, ["ledger", "loan-arrears"]).output
+    repriced = runner.invoke(app, ["ledger", "reprice"])
+    assert repriced.exit_code == 0 and "重定价：0笔贷款" in _flat(repriced.output)
+
+
+def _flat(output: str) -> str:
+    """The CLI's words without the line breaks and spaces the terminal width puts in."""
+    return "".join(output.split())
