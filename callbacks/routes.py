@@ -22,10 +22,12 @@ from callbacks.schemas import (
 from callbacks.service import answers_for, attempts_of, get_task
 from callbacks.sms import opt_out_phone
 from callbacks.weblink import link_funnel
+from core_ledger.org.models import Staff
 from kernel.audit import AuditAction, record_audit
-from kernel.auth import Capability, User, require
+from kernel.auth import Capability, Role, User, require
 from kernel.clock import utcnow
 from kernel.db import SessionDep
+from kernel.errors import Forbidden
 from kernel.periods import month_of
 from kernel.phone import normalize
 
@@ -137,11 +139,25 @@ def verify(
     return _case_out(session, case_id)
 
 
+def _own_complaint(session: Session, *, user: User, case_id: int) -> None:
+    """Only the outlet's own people rectify its complaint: the teller it names, or the head."""
+    staff = session.get(Staff, user.staff_id) if user.staff_id else None
+    task = get_task(session, task_id=cases.get_case(session, case_id=case_id).task_id)
+    head = Role(user.role) == Role.outlet_head
+    if (
+        staff is None
+        or task.outlet_id != staff.outlet_id
+        or not (head or task.teller_id == staff.id)
+    ):
+        raise Forbidden(f"工单 {case_id} 不是本网点（本人）的投诉，不能登记整改")
+
+
 @router.post("/exceptions/{case_id}/rectification")
 def rectification(
     case_id: int, body: RectificationCreate, session: SessionDep, user: RectifyUser
 ) -> dict[str, object]:
     """The outlet's rectification (整改情况); opens the second callback."""
+    _own_complaint(session, user=user, case_id=case_id)
     task = cases.record_rectification(session, case_id=case_id, actor=user.username, text=body.text)
     return {"case": _case_out(session, case_id), "rectification_task_id": task.id if task else None}
 

@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from callbacks.models import CallbackException, TaskEvent
+from callbacks.models import CallbackException, CallbackTask, TaskEvent
 from callbacks.service import record_answer, record_call_status
+from core_ledger.org.models import Outlet, Staff
 from kernel.audit import AuditEvent
 from tests.callbacks.factories import business, start
 from tests.conftest import Bind, make_user
@@ -14,10 +15,36 @@ from tests.conftest import Bind, make_user
 PHONE = "+8613812345678"
 
 
-def _login(client: TestClient, engine: Bind, role: str) -> dict[str, str]:
-    password = make_user(engine, username=role, role=role)
-    token = client.post("/api/auth/token", data={"username": role, "password": password})
+def _login(
+    client: TestClient,
+    engine: Bind,
+    role: str,
+    *,
+    username: str = "",
+    staff_code: str | None = None,
+) -> dict[str, str]:
+    username = username or role
+    password = make_user(engine, username=username, role=role, staff_code=staff_code)
+    token = client.post("/api/auth/token", data={"username": username, "password": password})
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def _staff_at(engine: Bind, *, case_id: int, code: str, elsewhere: bool = False) -> str:
+    """A member of staff at the outlet of the case's business (or at another outlet)."""
+    with Session(engine) as session:
+        case = session.get(CallbackException, case_id)
+        assert case is not None
+        task = session.get(CallbackTask, case.task_id)
+        assert task is not None
+        outlet_id = task.outlet_id
+        if elsewhere:
+            other = Outlet(code=f"X{code}", name="城西网点")
+            session.add(other)
+            session.flush()
+            outlet_id = other.id or 0
+        session.add(Staff(code=code, name="网点员工", outlet_id=outlet_id, phone="+8613900009999"))
+        session.commit()
+    return code
 
 
 def _unsatisfied_case(engine: Bind) -> int:
@@ -71,9 +98,11 @@ def test_the_poor_rating_loop_over_http(client: TestClient, engine: Bind) -> Non
     case_id = _unsatisfied_case(engine)
     operator = _login(client, engine, "operator")
     teller = _login(client, engine, "teller")
+    head_code = _staff_at(engine, case_id=case_id, code="H01")
+    head = _login(client, engine, "outlet_head", username="head", staff_code=head_code)
     base = f"/api/callbacks/exceptions/{case_id}"
     assert client.post(f"{base}/claim", headers=operator).json()["assignee"] == "operator"
-    early = client.post(f"{base}/rectification", json={"text": "已整改"}, headers=teller)
+    early = client.post(f"{base}/rectification", json={"text": "已整改"}, headers=head)
     assert early.status_code == 409 and "核实" in early.json()["detail"]
     assert (
         client.post(
@@ -85,7 +114,27 @@ def test_the_poor_rating_loop_over_http(client: TestClient, engine: Bind) -> Non
         f"{base}/verify", json={"finding": "true", "note": "柜员态度生硬"}, headers=operator
     )
     assert (verified.json()["status"], verified.json()["finding_label"]) == ("verified", "属实")
-    done = client.post(f"{base}/rectification", json={"text": "已批评教育"}, headers=teller).json()
+    # The complaint is the outlet's: a teller it does not name, or another outlet, may not answer.
+    for other in (
+        teller,
+        _login(
+            client,
+            engine,
+            "teller",
+            username="t2",
+            staff_code=_staff_at(engine, case_id=case_id, code="T02"),
+        ),
+        _login(
+            client,
+            engine,
+            "outlet_head",
+            username="west",
+            staff_code=_staff_at(engine, case_id=case_id, code="H02", elsewhere=True),
+        ),
+    ):
+        refused = client.post(f"{base}/rectification", json={"text": "已整改"}, headers=other)
+        assert refused.status_code == 403 and "不是本网点（本人）的投诉" in refused.json()["detail"]
+    done = client.post(f"{base}/rectification", json={"text": "已批评教育"}, headers=head).json()
     assert done["case"]["status"] == "rectified" and done["rectification_task_id"] is not None
     second = client.get(
         f"/api/callbacks/tasks/{done['rectification_task_id']}", headers=operator
