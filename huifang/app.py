@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 
 import admin
 import admin.access
@@ -62,6 +63,21 @@ def domain_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
+# The largest request body accepted (inspection photos fit easily): larger is a 413 before it is
+# read, so one huge upload cannot slow everyone else down.
+MAX_BODY_BYTES = 20 * 1024 * 1024
+UNSTORABLE = (
+    "输入的内容无法保存：数字、日期或文字超出允许的范围，"
+    "或含有无效字符（如 NUL 或不成对的代理字符）。请检查后重新提交。"
+)
+
+
+def unstorable(_: Request, error: Exception) -> JSONResponse:
+    """What the database refuses to store (out-of-range numbers and dates, NUL bytes, text
+    longer than its column, unencodable characters) is the sender's mistake: a 422, not a 500."""
+    return JSONResponse(status_code=422, content={"detail": UNSTORABLE, "code": "unstorable"})
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app (API, Twilio webhooks, admin pages)."""
     settings = settings or load_settings()
@@ -83,10 +99,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs" if open_docs else None,
         redoc_url="/redoc" if open_docs else None,
         openapi_url="/openapi.json" if open_docs else None,
+        max_body_size=MAX_BODY_BYTES,
     )
     if not open_docs:
         app.include_router(admin.docs.signed_in_docs(app))
     app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(DataError, unstorable)
+    app.add_exception_handler(UnicodeEncodeError, unstorable)
     # The web pages' sign-in and role checks, answered once for every page.
     app.add_exception_handler(admin.access.SignInRequired, admin.access.sign_in_first)
     app.add_exception_handler(admin.access.PageForbidden, admin.access.forbidden_page)

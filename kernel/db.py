@@ -24,6 +24,8 @@ def driver_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for PostgreSQL (production, tests) or SQLite (the demo)."""
     url = driver_url(url)
+    # Errors name the statement, never its parameters: they hold phones, ID numbers, SMS text.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
