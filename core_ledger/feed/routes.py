@@ -4,12 +4,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
+from sqlmodel import select
 
 from core_ledger.feed import schemas
 from core_ledger.feed.config import get_feed_settings
+from core_ledger.feed.models import FeedRecord
 from core_ledger.feed.service import FeedRefused, accept_records
+from core_ledger.identity import mask_id_number
+from core_ledger.loans.models import Project
+from core_ledger.org.models import Outlet, Staff
 from kernel.auth import Capability, User, require
 from kernel.db import SessionDep
+from kernel.errors import NotFound
+from kernel.phone import mask
 
 router = APIRouter(tags=["ledger: core-system feed"])
 CoreSystemUser = Annotated[User, Depends(require(Capability.feed_business))]
@@ -52,4 +59,35 @@ def feed(
         unchanged=outcome.unchanged,
         written=outcome.written,
         message=outcome.message,
+    )
+
+
+@router.get("/feed/{source}/{business_no}")
+def fed_record(
+    source: str, business_no: str, session: SessionDep, _: CoreSystemUser
+) -> schemas.FeedRecordPublic:
+    """Whether a record was received, and as what (the core system reconciles with this)."""
+    record = session.exec(
+        select(FeedRecord).where(FeedRecord.source == source, FeedRecord.business_no == business_no)
+    ).first()
+    if record is None:
+        raise NotFound(f"来源 {source} 的业务流水号 {business_no} 尚未收到")
+    outlet = session.get(Outlet, record.outlet_id)
+    teller = session.get(Staff, record.teller_id)
+    project = session.get(Project, record.project_id) if record.project_id else None
+    assert outlet is not None and teller is not None
+    return schemas.FeedRecordPublic(
+        source=record.source,
+        business_no=record.business_no,
+        kind=record.kind,
+        ground=record.ground,
+        occurred_at=record.occurred_at,
+        outlet_code=outlet.code,
+        teller_code=teller.code,
+        name=record.person_name,
+        id_number_masked=mask_id_number(record.id_number),
+        phone_masked=mask(record.phone),
+        project_code=project.code if project else None,
+        received_at=record.received_at,
+        channel=record.channel,
     )

@@ -1,5 +1,6 @@
 """API shapes of the core-system feed."""
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -26,3 +27,21 @@ class FeedOutcomePublic(BaseModel):
     unchanged: int
     written: bool
     message: str
+
+
+class FeedRecordPublic(BaseModel):
+    """A record as received, for the core system's reconciliation; ID and phone masked."""
+
+    source: str
+    business_no: str
+    kind: str
+    ground: str
+    occurred_at: datetime
+    outlet_code: str
+    teller_code: str
+    name: str
+    id_number_masked: str
+    phone_masked: str
+    project_code: str | None
+    received_at: datetime
+    channel: str

@@ -104,3 +104,19 @@ def test_a_malformed_batch_gets_a_chinese_4xx(
     assert odd.json()["problems"][0]["row"] == 2
     assert "JSON 对象" in odd.json()["problems"][0]["reason"]
     assert _count(engine, FeedRecord) == 0
+
+
+def test_the_core_system_reads_back_what_was_received(
+    client: TestClient, engine: Bind, core: dict[str, str]
+) -> None:
+    sent = record(kind="loan", ground="", project_code="LP01")
+    assert client.post("/api/ledger/feed", json={"records": [sent]}, headers=core).is_success
+    found = client.get("/api/ledger/feed/core/WD-1", headers=core)
+    assert found.status_code == 200, found.text
+    shown = found.json()
+    assert (shown["kind"], shown["project_code"], shown["outlet_code"]) == ("loan", "LP01", "WD01")
+    assert shown["phone_masked"] == "136****0001" and sent["id_number"] not in found.text
+    missing = client.get("/api/ledger/feed/core/NOPE", headers=core)
+    assert missing.status_code == 404 and "尚未收到" in missing.json()["detail"]
+    teller = _login(client, engine, "teller2", "teller")
+    assert client.get("/api/ledger/feed/core/WD-1", headers=teller).status_code == 403
