@@ -92,7 +92,8 @@
       xAxis: { type: "value", name: "人次" },
       yAxis: { type: "category", data: t.outlets },
       series: t.series.map(function (s) {
-        return { name: s.name, type: "bar", stack: "tiers", data: s.data, label: { show: true } };
+        var label = { show: true, formatter: function (p) { return p.value ? p.value : ""; } };
+        return { name: s.name, type: "bar", stack: "tiers", data: s.data, label: label };
       }),
     };
   }
