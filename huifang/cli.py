@@ -7,6 +7,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from admin.users.service import add_account
 from huifang import cli_feed, migrate
 from huifang.cli_attendance import attendance
 from huifang.cli_keys import keys_app
@@ -14,7 +15,7 @@ from huifang.cli_ledger import ledger_app
 from huifang.cli_person import person_app
 from huifang.cli_rank import rank
 from huifang.settings import load_settings
-from kernel.auth import create_user
+from kernel.auth import ROLE_LABELS, Role
 from kernel.db import session_scope
 from kernel.errors import DomainError
 
@@ -189,19 +190,27 @@ def demo(
 @user_app.command("add")
 def user_add(
     name: str,
-    role: Annotated[str, typer.Option(help="admin, manager, operator, teller, inspector")],
+    role: Annotated[
+        str,
+        typer.Option(help="、".join(f"{r.value}（{label}）" for r, label in ROLE_LABELS.items())),
+    ],
+    staff: Annotated[
+        str, typer.Option(help="员工编号：柜员、网点负责人必填（账号以此人身份办理业务）")
+    ] = "",
 ) -> None:
-    """Add a user; the password is read from standard input."""
+    """Add a user (audited, as the admins' page does); the password is read from standard input."""
     password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else ""
     if not password:
         password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
     try:
         with session_scope() as session:
-            create_user(session, username=name, role=role, password=password)
+            add_account(
+                session, actor="cli", username=name, role=role, password=password, staff_code=staff
+            )
     except DomainError as error:
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from error
-    console.print(f"[green]已添加用户 {name}（{role}）[/green]")
+    console.print(f"[green]已添加用户 {name}（{ROLE_LABELS[Role(role)]}）[/green]")
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ MAX_FORM_BYTES = 20 * 1024 * 1024
 REFUSED = (
     "<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>请求被拒绝</title>"
     "<body style='font-family:sans-serif;margin:3em'><h2>请求被拒绝</h2>"
-    "<p>{reason}</p><p><a href='javascript:history.back()'>返回上一页</a>，刷新后再提交。</p>"
+    "<p>{reason}</p><p>请回到原页面刷新后再提交，或<a href='/'>返回首页</a>。</p>"
     "</body></html>"
 )
 

@@ -164,8 +164,11 @@ def reset_password(session: Session, *, actor: str, user_id: int, password: str)
 
 
 def _role(role: str) -> Role:
+    if not role:
+        raise Invalid("请选择角色")
     if role not in Role.__members__:
-        raise Invalid(f"请选择角色（收到 {role!r}）")
+        known = "、".join(f"{r.value}（{label}）" for r, label in ROLE_LABELS.items())
+        raise Invalid(f"未知角色 {role!r}，可选：{known}")
     return Role(role)
 
 

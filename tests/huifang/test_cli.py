@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from core_ledger.org import service as org
+from core_ledger.org.models import Staff
+from kernel.audit import AuditAction, AuditEvent
 from kernel.auth import User, verify_password
 from tests.conftest import Bind
 
@@ -53,6 +56,25 @@ def test_user_add_explains_a_bad_role_and_a_short_password(engine: Bind) -> None
     short = _huifang("user", "add", "li", "--role", "manager", stdin="short\n")
     assert short.returncode == 1
     assert "至少需要 8 位" in short.stdout
+
+
+def test_user_add_seats_a_teller_at_their_staff_record_and_audits_it(engine: Bind) -> None:
+    with Session(engine) as session:
+        org.create_outlet(session, code="WD01", name="城东网点")
+        org.create_staff(session, code="T01", name="李娜", outlet_code="WD01", phone="13900001111")
+        session.commit()
+    unseated = _huifang("user", "add", "lina", "--role", "teller", stdin="lina-pass-1\n")
+    assert unseated.returncode == 1 and "柜员账号须关联员工档案" in unseated.stdout
+    seated = _huifang(
+        "user", "add", "lina", "--role", "teller", "--staff", "T01", stdin="lina-pass-1\n"
+    )
+    assert seated.returncode == 0 and "已添加用户 lina（柜员）" in seated.stdout
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.username == "lina")).one()
+        event = session.exec(select(AuditEvent).where(AuditEvent.subject == "user:lina")).one()
+        staff = session.get(Staff, user.staff_id)
+    assert staff is not None and staff.code == "T01"
+    assert (event.actor, event.action) == ("cli", AuditAction.user_create)
 
 
 @pytest.mark.parametrize(
