@@ -10,6 +10,7 @@ from rq import Queue
 
 from callbacks import channel
 from callbacks.jobs import tick as callbacks_tick
+from core_ledger.loans.repricing import reprice_loans
 from huifang.settings import load_settings
 from ivr.twilio.channel import TwilioChannel
 from ivr.voice.jobs import queue_pending_transcriptions
@@ -48,6 +49,12 @@ def check_alerts() -> int:
         return len(check_bottom_alerts(session, period=last_closed_month()))
 
 
+def reprice_loans_this_year() -> int:
+    """1 January's repricing of existing loans (idempotent, so hourly is safe); how many."""
+    with session_scope() as session:
+        return reprice_loans(session).loans
+
+
 def purge_recordings() -> dict[str, int]:
     """Delete recordings' audio and transcripts past their retention (idempotent); counts."""
     with session_scope() as session:
@@ -73,6 +80,7 @@ class Reconciler:
         if self.alerts_checked_at is None or now - self.alerts_checked_at >= ALERT_CHECK_SECONDS:
             stats["alerts"] = check_alerts()
             stats.update(purge_recordings())  # hourly is plenty: retention counts in days
+            stats["repriced_loans"] = reprice_loans_this_year()
             self.alerts_checked_at = now
         return stats
 

@@ -5,6 +5,7 @@ equal-installment schedule of what they still owe, at the new rate; once per loa
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from core_ledger.config import get_ledger_settings
@@ -32,16 +33,29 @@ def reprice_loans(session: Session, *, year: int | None = None) -> RepricingRun:
         raise Invalid(f"{year} 年 1 月 1 日尚未到，不能提前重定价")
     run = RepricingRun(year=year)
     done = select(LoanRepricing.loan_id).where(LoanRepricing.year == year)
-    loans = session.exec(
-        select(Loan)
-        .where(Loan.status == LoanStatus.disbursed, col(Loan.id).not_in(done))
+    # Read without locks (the worker runs this every hour); lock only the loans to rewrite.
+    candidates = session.execute(
+        sa_select(
+            col(Loan.id),
+            col(Loan.term_months),
+            col(Loan.first_home),
+            col(Loan.annual_rate),
+            col(Loan.disbursed_at),
+        )
+        .where(col(Loan.status) == LoanStatus.disbursed, col(Loan.id).not_in(done))
         .where(col(Loan.first_due_on).is_not(None), col(Loan.disbursed_at).is_not(None))
         .order_by(col(Loan.id))
-        .with_for_update()
     ).all()
-    for loan in loans:
-        assert loan.disbursed_at is not None
-        if local_date(loan.disbursed_at) >= new_year:
+    settings = get_ledger_settings()
+    due = [
+        loan_id
+        for loan_id, term, first_home, rate, disbursed_at in candidates
+        if local_date(disbursed_at) < new_year
+        and loan_rate(term_months=term, first_home=first_home, settings=settings) != rate
+    ]
+    for loan_id in due:
+        loan = session.get(Loan, loan_id, with_for_update=True, populate_existing=True)
+        if loan is None or loan.status != LoanStatus.disbursed:
             continue
         rewritten = _reprice(session, loan=loan, new_year=new_year)
         if rewritten:

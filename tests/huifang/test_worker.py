@@ -2,17 +2,25 @@
 
 from datetime import datetime, timedelta
 
+import pytest
 from redis import Redis
 from sqlmodel import Session, select
 
+from callbacks import channel
 from callbacks.models import CallAttempt
+from core_ledger.config import get_ledger_settings
+from core_ledger.loans import service as loans
+from core_ledger.loans.models import Loan
 from huifang.worker import ALERT_CHECK_SECONDS, Reconciler, last_closed_month
+from ivr.config import get_ivr_settings
+from ivr.twilio.channel import TwilioChannel
 from ivr.voice.models import RecordingPurpose, VoiceRecording
 from kernel.clock import centre_tz, utcnow
 from kernel.periods import month
 from kernel.queue import get_queue
 from scoring.models import RankingAlert
 from tests.conftest import Bind
+from tests.core_ledger.conftest import make_centre
 from tests.ivr.voice.support import an_attempt
 from tests.scoring.factories import S, U, V, outlet, rate
 
@@ -77,3 +85,44 @@ def test_a_tick_requeues_a_transcription_whose_job_was_lost(engine: Bind, redis:
     stats = Reconciler(queue).tick()
     assert stats["transcriptions"] == 1
     assert f"transcribe-{recording_id}" in queue.job_ids
+
+
+def test_the_hourly_pass_reprices_loans_once_the_rate_changed(
+    engine: Bind, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+
+    today = utcnow().astimezone(centre_tz()).date()
+    lent = utcnow() - timedelta(days=(today - today.replace(month=1, day=1)).days + 45)
+    with Session(engine) as session:
+        centre = make_centre(session)
+        centre.contribute(months=24)
+        loan = loans.post_loan(
+            session,
+            account_no=centre.accounts[0],
+            project_code="LP01",
+            amount_fen=10_000_000,
+            term_months=120,
+            outlet_code="WD01",
+            teller_code="T01",
+            idempotency_key="worker-loan",
+            occurred_at=lent,
+        )
+        session.commit()
+        loan_id = loan.id
+    # Wired as the worker is (no call is due: the channel is never used).
+    monkeypatch.setattr(channel, "_channel", TwilioChannel(get_ivr_settings()))
+    clock = Clock()
+    reconciler = Reconciler(get_queue(redis), clock=clock)
+    assert reconciler.tick()["repriced_loans"] == 0  # the rate has not changed
+    monkeypatch.setenv("HUIFANG_LOAN_RATE_FIRST_HOME_LONG", "0.0285")
+    get_ledger_settings.cache_clear()
+    try:
+        assert "repriced_loans" not in reconciler.tick()  # not again within the hour
+        clock.now += ALERT_CHECK_SECONDS
+        assert reconciler.tick()["repriced_loans"] == 1
+        clock.now += ALERT_CHECK_SECONDS
+        assert reconciler.tick()["repriced_loans"] == 0  # once a year
+    finally:
+        get_ledger_settings.cache_clear()
+    with Session(engine) as session:
+        assert str(session.get(Loan, loan_id).annual_rate) == "0.0285"  # type: ignore[union-attr]
