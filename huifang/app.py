@@ -44,7 +44,7 @@ import scoring.exclusions.routes
 import scoring.inspection_routes
 import scoring.routes
 from callbacks import channel
-from huifang import ops
+from huifang import openapi, ops
 from huifang.dashboard import PATH as RQ_DASHBOARD_PATH
 from huifang.dashboard import dashboard_app
 from huifang.settings import Settings, load_settings
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(DataError, unstorable)
     app.add_exception_handler(UnicodeEncodeError, unstorable)
+    app.add_exception_handler(OverflowError, unstorable)  # SQLite: an int past 64 bits
     # The web pages' sign-in and role checks, answered once for every page.
     app.add_exception_handler(admin.access.SignInRequired, admin.access.sign_in_first)
     app.add_exception_handler(admin.access.PageForbidden, admin.access.forbidden_page)
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The pages' own scripts and styles, and vendored libraries (ECharts): no CDN.
     app.mount("/static", StaticFiles(directory=Path(admin.__file__).parent / "static"), "static")
     app.mount(RQ_DASHBOARD_PATH, dashboard_app(settings))
+    openapi.install(app)
     app.add_middleware(kernel.csrf.CSRFMiddleware)
     app.add_middleware(kernel.headers.SecurityHeadersMiddleware)
     app.add_middleware(ops.WebhookTimer)

@@ -114,9 +114,21 @@ def quarter_of(period: Period) -> Period:
     return quarter(period.year, (period.first_month - 1) // 3 + 1)
 
 
+# The years any period of the fund can name (the first centres opened in 1991); outside them a
+# period is a typo (0001-01, 9999-12), refused before it reaches a date calculation.
+FIRST_YEAR, LAST_YEAR = 1990, 2099
+
+
+def _in_range(year_text: str, text: str) -> None:
+    if not FIRST_YEAR <= int(year_text) <= LAST_YEAR:
+        raise Invalid(f"期间超出范围：年份应在 {FIRST_YEAR}–{LAST_YEAR} 年之间，收到 {text!r}")
+
+
 def parse_period(text: str) -> Period:
     """Read 2026-11, 2026-Q4 or 2026; raise Invalid with an example otherwise."""
     value = (text or "").strip()
+    if found := _MONTH.match(value) or _QUARTER.match(value) or _YEAR.match(value):
+        _in_range(found[1], text)
     if found := _MONTH.match(value):
         return month(int(found[1]), int(found[2]))
     if found := _QUARTER.match(value):
@@ -145,8 +157,9 @@ def parse_month(text: str, *, what: str = "月份") -> str:
     value = (text or "").strip().replace("/", "-").replace(".", "-")
     if len(value) == 6 and value.isdecimal():
         value = f"{value[:4]}-{value[4:]}"
-    if not _MONTH.match(value):
+    if not (found := _MONTH.match(value)):
         raise Invalid(f"{what}格式不正确：{text!r}（应为 年-月，如 2026-05）")
+    _in_range(found[1], text)
     return value
 
 

@@ -8,6 +8,8 @@ from sqlmodel import Session, select
 
 from core_ledger.org.models import Outlet
 from kernel.db import make_engine
+from kernel.errors import Invalid
+from kernel.periods import parse_month
 from kernel.redact import redact
 from tests.conftest import ON_SQLITE, Bind, make_user
 
@@ -75,3 +77,41 @@ def test_database_errors_never_carry_their_parameters(database_url: str) -> None
     assert "parameters hidden" in message and "[parameters:" not in message
     # PostgreSQL quotes a refused value in its own message: the log mask takes it out.
     assert "13912345678" not in redact(message)
+
+
+@pytest.mark.parametrize("period", ["0001-01", "9999-12", "0000-Q1", "3000"])
+def test_a_period_out_of_range_is_a_422(client: TestClient, engine: Bind, period: str) -> None:
+    headers = _bearer(client, engine, "manager")
+    response = client.get("/api/rankings/outlets", params={"period": period}, headers=headers)
+    assert response.status_code == 422, response.text
+    assert "年份应在 1990–2099 年之间" in response.json()["detail"]
+    page = client.get("/callbacks/metrics", params={"period": period})
+    assert page.status_code != 500
+
+
+def test_parse_month_refuses_month_zero_of_year_zero() -> None:
+    with pytest.raises(Invalid, match="年份应在"):
+        parse_month("0000-01")
+    assert parse_month("2026/05") == "2026-05"
+
+
+def test_the_api_description_names_every_error_shape(client: TestClient, engine: Bind) -> None:
+    schema = client.get("/openapi.json").json()
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+    operations = [
+        (path, method, operation)
+        for path, methods in schema["paths"].items()
+        if path.startswith("/api/")
+        for method, operation in methods.items()
+    ]
+    assert len(operations) > 20
+    for path, method, operation in operations:
+        for status in ("401", "403", "404", "409", "413", "422"):
+            assert status in operation["responses"], (method, path, status)
+    # And the app answers in that shape: a domain 404 and a 409 carry detail and code.
+    headers = _bearer(client, engine, "admin")
+    missing = client.get("/api/callbacks/exceptions/999999", headers=headers)
+    assert missing.status_code == 404 and set(missing.json()) == {"detail", "code"}
+    client.post("/api/ledger/outlets", json={"code": "WD55", "name": "甲"}, headers=headers)
+    twice = client.post("/api/ledger/outlets", json={"code": "WD55", "name": "甲"}, headers=headers)
+    assert twice.status_code == 409 and set(twice.json()) == {"detail", "code"}
