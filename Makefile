@@ -34,8 +34,15 @@ test: lint model
 	$(BIN)/pytest
 	HUIFANG_TEST_SQLITE=1 $(BIN)/pytest -m sqlite_too
 
+# Every benchmark on PostgreSQL + Redis (the test services; HUIFANG_BENCH_DATABASE_URL,
+# HUIFANG_BENCH_REDIS_URL), each printing its ratios to a baseline measured in the same run and
+# appending a line to bench/results.jsonl. Reduced sizes; `make bench FULL=1` for full size.
+BENCH_FULL := $(if $(FULL),--full,)
 bench: install model
+	$(PY) bench/remittance.py
+	$(PY) bench/sms_webhooks.py
 	$(PY) bench/asr.py
+	$(PY) bench/ranking.py $(BENCH_FULL)
 
 clean:
 	rm -rf var .mypy_cache .ruff_cache .pytest_cache

@@ -21,6 +21,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.results import record  # noqa: E402
 from ivr.asr.audio import read_wav  # noqa: E402
 from ivr.asr.decoder import decode_answer, load_model, transcribe  # noqa: E402
 from ivr.asr.grammar import QuestionKind  # noqa: E402
@@ -89,24 +90,38 @@ def main() -> None:
     rss_before = rss_mib()
     started = time.perf_counter()
     load_model()
+    load_s, rss_loaded = time.perf_counter() - started, rss_mib()
     print(f"model      {model_dir}")
-    print(f"load       {time.perf_counter() - started:.2f} s")
-    print(f"RSS        {rss_mib():.0f} MiB after load ({rss_mib() - rss_before:+.0f} MiB)")
+    print(f"load       {load_s:.2f} s")
+    print(f"RSS        {rss_loaded:.0f} MiB after load ({rss_loaded - rss_before:+.0f} MiB)")
     grammar_rtf = measure(
         name="grammar",
         clips=clips,
         run=lambda clip, wav: decode_answer(wav=wav, kind=CLIPS[clip]),
         rounds=args.rounds,
     )
-    measure(
+    free_rtf = measure(
         name="free-form", clips=clips, run=lambda _, wav: transcribe(wav=wav), rounds=args.rounds
     )
-    print(f"RSS        {rss_mib():.0f} MiB after decoding")
+    rss_decoding = rss_mib()
+    print(f"RSS        {rss_decoding:.0f} MiB after decoding")
     print(
         f"goal       grammar RTF / {RTF_GOAL} = {grammar_rtf / RTF_GOAL:.2f} (<= 1 meets the goal)"
     )
+    figures: dict[str, object] = {
+        "model": model_dir.name,
+        "load_s": round(load_s, 2),
+        "rss_mib_with_model": round(rss_loaded),
+        "model_mib": round(rss_loaded - rss_before),
+        "rss_mib_after_decoding": round(rss_decoding),
+        "grammar_rtf": round(grammar_rtf, 4),
+        "free_form_rtf": round(free_rtf, 4),
+        "grammar_rtf_to_goal": round(grammar_rtf / RTF_GOAL, 3),
+        "goal": f"grammar RTF <= {RTF_GOAL}",
+    }
     if not args.no_call:
-        in_call(clips=args.clips, rounds=args.rounds)
+        figures |= in_call(clips=args.clips, rounds=args.rounds)
+    record("speech", figures)
 
 
 QUESTION_OF: dict[QuestionKind, str] = {"rating": "attitude", "yes_no": "repeat_trip"}
@@ -152,7 +167,7 @@ def _attempts(count: int) -> list[int]:
     return ids
 
 
-def in_call(*, clips: Path, rounds: int) -> None:
+def in_call(*, clips: Path, rounds: int) -> dict[str, object]:
     """Time the answer webhook: spoken (recording → decode → next prompt) against a key press."""
     import httpx
     from twilio.request_validator import RequestValidator
@@ -228,6 +243,11 @@ def in_call(*, clips: Path, rounds: int) -> None:
         f"goal       spoken p95 / {IN_CALL_P95_TARGET_S * 1000:.0f} ms = "
         f"{p95_spoken / IN_CALL_P95_TARGET_S:.2f} (<= 1 meets the target)"
     )
+    return {
+        "in_call_keyed_p95_ms": round(p95_keyed * 1000, 1),
+        "in_call_spoken_p95_ms": round(p95_spoken * 1000, 1),
+        "in_call_spoken_to_keyed_p95": round(p95_spoken / p95_keyed, 2),
+    }
 
 
 def _free_url() -> str:

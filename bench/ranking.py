@@ -4,8 +4,9 @@ Run from the repo root: .venv/bin/python bench/ranking.py [--rows N] [--repeat R
 
 It creates a scratch PostgreSQL database next to HUIFANG_BENCH_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/test), migrates it to the real schema, loads N callback
-ratings (default 10 M: 60 outlets, 480 tellers, twelve months, a few held back by anti-gaming
-flags) with INSERT … SELECT generate_series, then times, in the same run and interleaved:
+ratings (default 1 M, --full 10 M: 60 outlets, 480 tellers, twelve months, a few held back by
+anti-gaming flags) with INSERT … SELECT generate_series, then times, in the same run and
+interleaved:
 
   ranking  scoring.rankings.callback_ranking(kind="outlet", period=2026-11): the query (people
            counted per outlet and pair of ratings), the outlet names, the per-person scores,
@@ -30,6 +31,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from bench.results import record  # noqa: E402
 from huifang import migrate  # noqa: E402
 from kernel.db import driver_url, make_engine  # noqa: E402
 from kernel.periods import month  # noqa: E402
@@ -134,9 +136,12 @@ def time_once(action: object) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rows", type=int, default=10_000_000, help="callback ratings to load")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="callback ratings to load")
+    parser.add_argument("--full", action="store_true", help="full size: 10 M callback ratings")
     parser.add_argument("--repeat", type=int, default=9, help="timed runs of each query")
     args = parser.parse_args()
+    if args.full:
+        args.rows = 10_000_000
     if args.rows < 1 or args.repeat < 1:
         raise SystemExit("--rows and --repeat must be at least 1")
     admin_url = os.environ.get(
@@ -175,6 +180,18 @@ def main() -> None:
         ratio = ranked / base
         verdict = "within" if ratio <= GOAL else "OVER"
         print(f"ratio ranking / raw = {ratio:.2f}x  ({verdict} the {GOAL}x goal)")
+        record(
+            "ranking",
+            {
+                "rows": args.rows,
+                "month_rows": month_rows,
+                "repeat": args.repeat,
+                "raw_group_by_ms": round(base * 1000, 1),
+                "ranking_ms": round(ranked * 1000, 1),
+                "ratio_to_raw_group_by": round(ratio, 3),
+                "goal": f"<= {GOAL}x raw GROUP BY",
+            },
+        )
     finally:
         engine.dispose()
         with admin.connect() as connection:

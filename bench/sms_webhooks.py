@@ -2,7 +2,7 @@
 
 Run from the repo root: .venv/bin/python bench/sms_webhooks.py [--people N]
 
-The real app in process (TestClient, a migrated SQLite database in a temporary directory),
+The real app in process (TestClient) on a scratch PostgreSQL database and a Redis index of its own,
 N people each waiting for their SMS survey. Timed per request: a complete reply (parse,
 callbacks, the survey closed and rated, TwiML), a partial reply (follow-up), the same reply
 retried by Twilio, and a delivery report; the baseline is a request with a forged signature,
@@ -30,6 +30,8 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
+from bench import scratch  # noqa: E402
+from bench.results import record  # noqa: E402
 from callbacks.models import CallAttempt  # noqa: E402
 from callbacks.service import attempt_placed, begin_attempt, open_tasks  # noqa: E402
 from core_ledger.org.models import Outlet  # noqa: E402
@@ -45,15 +47,16 @@ from twilio_emulator.sms import inbound_params  # noqa: E402
 from twilio_emulator.store import Message  # noqa: E402
 
 TWILIO_BUDGET_S = 15.0
+KEYS = ("forged_baseline", "partial", "retried", "complete", "delivery")
 CENTRE = "+8657112329"
 BUSINESS_AT = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
 
 
-def _configure(directory: Path) -> str:
-    url = f"sqlite:///{directory / 'bench.db'}"
+def _configure(directory: Path, *, url: str, redis_url: str) -> str:
     os.environ.update(
         {
             "HUIFANG_DATABASE_URL": url,
+            "HUIFANG_REDIS_URL": redis_url,
             "HUIFANG_VAR_DIR": str(directory),
             "HUIFANG_CALLING_WINDOWS": "00:00-24:00",
             "HUIFANG_CALLING_DAYS": "all",
@@ -153,9 +156,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=200)
     people = parser.parse_args().people
-    with tempfile.TemporaryDirectory() as scratch:
-        url = _configure(Path(scratch))
+    with (
+        tempfile.TemporaryDirectory() as directory,
+        scratch.database() as database_url,
+        scratch.redis_index() as redis_url,
+    ):
+        url = _configure(Path(directory), url=database_url, redis_url=redis_url)
         run(url, people=people)
+        get_engine(url).dispose()
 
 
 def run(url: str, *, people: int) -> None:
@@ -196,16 +204,23 @@ def run(url: str, *, people: int) -> None:
             ("delivery report", _timed(delivery, people)),
         ]
     base50, base95 = statistics.median(rows[0][1]), _p95(rows[0][1])
-    print(f"{people} people, SQLite, in-process app")
+    print(f"{people} people, PostgreSQL + Redis, in-process app")
     print(
         f"{'request':34} {'p50 ms':>8} {'p95 ms':>8} {'p50/base':>9} {'p95/base':>9} {'p95/15s':>9}"
     )
-    for name, samples in rows:
+    figures: dict[str, object] = {"people": people}
+    for (name, samples), key in zip(rows, KEYS, strict=True):
         p50, p95 = statistics.median(samples), _p95(samples)
         print(
             f"{name:34} {p50 * 1000:8.2f} {p95 * 1000:8.2f} {p50 / base50:9.2f} "
             f"{p95 / base95:9.2f} {p95 / TWILIO_BUDGET_S:9.5f}"
         )
+        figures[f"{key}_p50_ms"], figures[f"{key}_p95_ms"] = (
+            round(p50 * 1000, 2),
+            round(p95 * 1000, 2),
+        )
+        figures[f"{key}_p95_to_baseline"] = round(p95 / base95, 2)
+    record("sms_webhooks", figures)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Benchmarks: programs that print same-run ratios (make bench), never tests."""
