@@ -51,11 +51,12 @@ def _accept(path: Path, *, source: str, check: bool) -> FeedOutcome:
         )
         progress.update(reading, total=len(rows), completed=len(rows))
         checking = progress.add_task("逐行校验", total=len(rows))
-        writing = progress.add_task("校验通过后写入", total=None)
 
         def report(stage: str, done: int) -> None:
-            task = checking if stage == "check" else writing
-            progress.update(task, completed=done, total=done if stage == "write" else None)
+            if stage == "check":
+                progress.update(checking, completed=done)
+            else:  # only once every row passed: the records written
+                progress.add_task("写入新记录", total=done, completed=done)
 
         with session_scope() as session:
             outcome = accept_records(
@@ -67,7 +68,6 @@ def _accept(path: Path, *, source: str, check: bool) -> FeedOutcome:
                 check_only=check,
                 progress=report,
             )
-            progress.update(checking, completed=len(rows))
     return outcome
 
 

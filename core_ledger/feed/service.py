@@ -214,6 +214,8 @@ def _check_batch(
             parsed.append((row, record))
         if progress and done % 200 == 0:
             progress("check", done)
+    if progress:
+        progress("check", len(rows))
     lookups = _lookups(session, [r for _, r in parsed])
     stored = _existing(session, source=source, numbers={r.business_no for _, r in parsed})
     now, fresh, unchanged = utcnow(), [], 0
@@ -263,6 +265,8 @@ def accept_records(
         raise FeedRefused(problems)
     outcome = FeedOutcome(total=len(rows), created=len(fresh), unchanged=unchanged)
     if check_only or not fresh:
+        if progress and not check_only:
+            progress("write", 0)
         return outcome
     _write(session, source=source, fresh=fresh, channel=channel, received_by=received_by)
     outcome.written = True
