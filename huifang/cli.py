@@ -15,6 +15,7 @@ from huifang.cli_ledger import ledger_app
 from huifang.cli_person import person_app
 from huifang.cli_rank import rank
 from huifang.settings import load_settings
+from ivr.twilio.startup import from_number_problems
 from kernel.auth import ROLE_LABELS, Role
 from kernel.db import session_scope
 from kernel.errors import DomainError
@@ -60,8 +61,14 @@ def require_migrated() -> None:
 
 
 def require_twilio_ready() -> None:
-    """Stop when the settings point at real Twilio but are still the development defaults."""
-    problems = load_settings().ivr.twilio_problems()
+    """Stop when the settings point at real Twilio but are still the development defaults,
+    or name a From number Twilio cannot use for +86 (with the reason)."""
+    ivr = load_settings().ivr
+    problems = ivr.twilio_problems()
+    check = ivr.twilio_check_from_at_startup
+    if ivr.talks_to_twilio() or check:
+        # The account is asked unless told not to, and only with credentials not wrong already.
+        problems += from_number_problems(ivr, ask_account=check is not False and not problems)
     if problems:
         for problem in problems:
             console.print(f"[red]配置错误：{problem}[/red]")

@@ -34,6 +34,9 @@ class IvrSettings(BaseSettings):
     # Delete a recording at Twilio once we hold its audio and its transcript (no voice stays
     # with the provider).
     delete_recordings_at_provider: bool = True
+    # Ask the provider at start-up whether it owns the From number (default: when talking to
+    # Twilio itself, not to the emulator). A +86 From is refused for Twilio whatever this says.
+    twilio_check_from_at_startup: bool | None = None
     # A recording whose media is still missing this long after its call is given up (Twilio
     # deletes recordings that were too short or silent); until then it is asked for again.
     recording_give_up_minutes: int = Field(default=60, ge=1)

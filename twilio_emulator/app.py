@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
-from twilio_emulator import control, routes_calls, routes_messages
+from twilio_emulator import control, routes_calls, routes_messages, routes_numbers
 from twilio_emulator.clips import load_clips
 from twilio_emulator.config import EmulatorConfig
 from twilio_emulator.errors import TwilioApiError, handle_twilio_error, not_found, unauthorized
@@ -64,5 +64,6 @@ def create_emulator_app(config: EmulatorConfig | None = None) -> FastAPI:
     prefix = account_path("{AccountSid}")
     app.include_router(routes_calls.router, prefix=prefix, dependencies=twilio)
     app.include_router(routes_messages.router, prefix=prefix, dependencies=twilio)
+    app.include_router(routes_numbers.router, prefix=prefix, dependencies=twilio)
     app.include_router(control.router)
     return app
