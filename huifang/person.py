@@ -127,6 +127,7 @@ def export_person(session: Session, *, id_number: str, actor: str, reason: str) 
             for a in accounts
         ],
         "callbacks": [_task_document(session, task) for task in tasks],
+        **_claims_and_fed(session, person),
         "sms": [
             {"direction": m.direction, "body": m.body, "at": as_utc(m.created_at).isoformat()}
             for m in _by_phone(session, SmsMessage, person)
@@ -144,6 +145,39 @@ def export_person(session: Session, *, id_number: str, actor: str, reason: str) 
         reason=reason,
     )
     return document
+
+
+def _claims_and_fed(session: Session, person: Person) -> dict[str, Any]:
+    """Withdrawals they came for as heir or agent, and the core system's records naming them."""
+    index = id_number_index(person.id_number)
+    parties = session.exec(
+        select(WithdrawalParty).where(WithdrawalParty.id_number_index == index)
+    ).all()
+    fed = session.exec(select(FeedRecord).where(FeedRecord.id_number_index == index)).all()
+    return {
+        "withdrawals_for_others": [
+            {
+                "withdrawal_id": p.withdrawal_id,
+                "role": p.role,
+                "name": p.name,
+                "phone": p.phone,
+                "relationship": p.relationship,
+                "document_ref": p.document_ref,
+            }
+            for p in parties
+        ],
+        "core_system_records": [
+            {
+                "source": r.source,
+                "business_no": r.business_no,
+                "kind": r.kind,
+                "occurred_at": as_utc(r.occurred_at).isoformat(),
+                "name": r.person_name,
+                "phone": r.phone,
+            }
+            for r in fed
+        ],
+    }
 
 
 def _task_document(session: Session, task: CallbackTask) -> dict[str, Any]:

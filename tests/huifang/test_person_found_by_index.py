@@ -7,7 +7,7 @@ from core_ledger.feed.models import FeedRecord
 from core_ledger.feed.service import accept_records
 from core_ledger.withdrawals.models import WithdrawalParty
 from core_ledger.withdrawals.service import post_withdrawal
-from huifang.person import find_person
+from huifang.person import export_person, find_person
 from kernel.crypto import id_number_index, phone_index
 from kernel.errors import NotFound
 from kernel.periods import current_month, shift
@@ -45,5 +45,11 @@ def test_heirs_and_fed_records_carry_their_indexes_and_are_found(session: Sessio
     assert heir.phones == {"+8613655550001"} and heir.names == {"王继承"}
     person = find_person(centre.session, id_number=ID_2)
     assert person.phones == {"+8613655550044"} and person.names == {"刘芳"}
+    document = export_person(centre.session, id_number=HEIR.id_number, actor="t", reason="本人申请")
+    assert [(w["role"], w["relationship"]) for w in document["withdrawals_for_others"]] == [
+        ("heir", "子女")
+    ]
+    fed_document = export_person(centre.session, id_number=ID_2, actor="t", reason="本人申请")
+    assert [r["business_no"] for r in fed_document["core_system_records"]] == ["WD-1"]
     with pytest.raises(NotFound):
         find_person(centre.session, id_number="11010519491231002X")
