@@ -34,6 +34,15 @@ class LoanStatus(StrEnum):
     settled = "settled"  # 已结清
 
 
+LOAN_STATUS_ZH = {
+    LoanStatus.applied: "已受理，待审批",
+    LoanStatus.approved: "已审批",
+    LoanStatus.rejected: "未获批准",
+    LoanStatus.disbursed: "已放款",
+    LoanStatus.settled: "已结清",
+}
+
+
 class Loan(SQLModel, table=True):
     """贷款 — a housing loan on a contracted project, applied for and disbursed at an outlet."""
 

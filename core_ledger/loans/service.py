@@ -31,7 +31,13 @@ from core_ledger.loans.amortization import (
     offset_amount,
 )
 from core_ledger.loans.eligibility import check_eligible
-from core_ledger.loans.models import Loan, LoanInstallment, LoanStatus, Project
+from core_ledger.loans.models import (
+    LOAN_STATUS_ZH,
+    Loan,
+    LoanInstallment,
+    LoanStatus,
+    Project,
+)
 from core_ledger.org.service import outlet_and_teller
 from core_ledger.outbox.events import business_event
 from core_ledger.outbox.service import emit
@@ -172,7 +178,10 @@ def review_loan(
             f"贷款 {loan_id} 由您受理，不能由您本人审批；请交由另一名有审批权限的人员审批"
         )
     if loan.status != LoanStatus.applied:
-        raise Conflict(f"贷款 {loan_id} 当前状态为 {loan.status}，不能再审批")
+        raise Conflict(
+            f"贷款 {loan_id} 当前状态为{LOAN_STATUS_ZH[loan.status]}，不能再审批"
+            + ("（已由另一人审批）" if loan.reviewed_by_user_id else "")
+        )
     if not approve and not reason.strip():
         raise Invalid("不予批准须填写原因")
     loan.status, loan.reviewed_by_user_id, loan.reviewed_at = target, user_id, utcnow()
@@ -188,7 +197,9 @@ def disburse_loan(session: Session, *, loan_id: int, occurred_at: datetime | Non
     if loan.status in (LoanStatus.disbursed, LoanStatus.settled):
         return loan  # already disbursed: a retry
     if loan.status != LoanStatus.approved:
-        raise Conflict(f"贷款 {loan_id} 当前状态为 {loan.status}，审批通过后才能放款")
+        raise Conflict(
+            f"贷款 {loan_id} 当前状态为{LOAN_STATUS_ZH[loan.status]}，须由另一人审批通过后才能放款"
+        )
     project = session.get(Project, loan.project_id)
     account = journal.lock_account(session, account_id=loan.fund_account_id)
     assert project is not None

@@ -164,3 +164,33 @@ def test_only_a_supervisor_enters_business_late_and_says_why(
     assert on_time.status_code == 201, on_time.text
     with Session(engine) as session:
         assert len(session.exec(select(LateEntry)).all()) == 1  # the teller's business is on time
+
+
+def test_a_teller_sees_the_loan_limits_and_records_a_spouse(
+    client: TestClient, engine: Bind, committed_centre: Centre
+) -> None:
+    committed_centre.contribute()
+    committed_centre.session.commit()
+    teller = login(client, engine, "t", "teller", "T01")
+    husband, wife, _ = committed_centre.accounts
+    limits = client.get(f"/api/ledger/loans/limits/{husband}", headers=teller)
+    assert limits.status_code == 200, limits.text
+    shown = limits.json()
+    assert (shown["contribution_months"], shown["ceiling_fen"]) == (6, 17_280_000)
+    assert shown["first_home"] is True and shown["max_term_months"] > 240
+    linked = client.put(
+        f"/api/ledger/accounts/{husband}/spouse",
+        json={"spouse_account_no": wife},
+        headers=teller,
+    )
+    assert linked.status_code == 200, linked.text
+    again = client.put(
+        f"/api/ledger/accounts/{husband}/spouse", json={"spouse_account_no": wife}, headers=teller
+    )
+    assert again.status_code == 200  # the same link: nothing changes
+    self_link = client.put(
+        f"/api/ledger/accounts/{wife}/spouse", json={"spouse_account_no": wife}, headers=teller
+    )
+    assert self_link.status_code == 422 and "配偶不能是本人" in self_link.json()["detail"]
+    unknown = client.get("/api/ledger/loans/limits/899999999999", headers=teller)
+    assert unknown.status_code == 404 and "找不到公积金账号" in unknown.json()["detail"]
