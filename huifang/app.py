@@ -39,6 +39,7 @@ import kernel.csrf
 import kernel.headers
 import kernel.logs
 import kernel.signin
+import scoring.attendance.routes
 import scoring.evaluation_routes
 import scoring.exclusions.routes
 import scoring.inspection_routes
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scoring.routes.router,
         scoring.evaluation_routes.router,
         scoring.inspection_routes.router,
+        scoring.attendance.routes.router,
         scoring.exclusions.routes.router,
         ivr.voice.routes.router,
         ivr.voice.playback.api_router,

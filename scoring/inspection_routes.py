@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, UploadFile, status
 from fastapi.responses import FileResponse
+from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from core_ledger.org.models import Outlet
@@ -11,6 +12,7 @@ from kernel.auth import Capability, Role, User, require
 from kernel.db import SessionDep
 from kernel.errors import NotFound
 from kernel.periods import parse_period
+from scoring.common_problems import common_problems
 from scoring.inspections import (
     FindingIn,
     add_photo,
@@ -154,6 +156,46 @@ def inspections(session: SessionDep, _: ReadInspectionsUser, period: str) -> lis
     """Inspections of the quarters within a period."""
     rows = list_inspections(session, period=parse_period(period))
     return [inspection_public(session, i.id or 0) for i, _ in rows]
+
+
+class CategoryPublic(BaseModel):
+    area: str | None
+    label: str
+    findings: dict[str, int]  # per quarter
+    outlets: dict[str, int]  # outlets with such a finding, per quarter
+    open: int
+    common_in: list[str]  # quarters where it was a common problem (共性问题)
+    repeated_at: list[str]  # outlets where it came back quarter after quarter
+
+
+class CommonProblemsPublic(BaseModel):
+    quarters: list[str]
+    inspected: dict[str, int]
+    categories: list[CategoryPublic]
+
+
+@router.get("/findings-by-category")
+def findings_by_category(
+    session: SessionDep, _: ReadInspectionsUser, period: str
+) -> CommonProblemsPublic:
+    """Findings by category across outlets and quarters (举一反三): common and recurring ones."""
+    view = common_problems(session, period=parse_period(period))
+    return CommonProblemsPublic(
+        quarters=view.quarters,
+        inspected=view.inspected,
+        categories=[
+            CategoryPublic(
+                area=row.area,
+                label=row.label,
+                findings={q: row.findings[q] for q in view.quarters},
+                outlets={q: row.outlet_count(q) for q in view.quarters},
+                open=row.open,
+                common_in=row.common_in,
+                repeated_at=row.repeated_at,
+            )
+            for row in view.rows
+        ],
+    )
 
 
 @router.get("/{inspection_id}")
