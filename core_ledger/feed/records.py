@@ -50,6 +50,7 @@ class RowProblem:
     row: int
     field: str
     reason: str
+    conflict: bool = False  # a business number already received with other content
 
     def as_dict(self) -> dict[str, object]:
         """The problem as the API returns it."""

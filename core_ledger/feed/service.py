@@ -46,7 +46,7 @@ class FeedRefused(Invalid):
         more = f"；另有 {len(problems) - MAX_SHOWN} 处" if len(problems) > MAX_SHOWN else ""
         super().__init__(f"有 {len(problems)} 处错误，整批未写入：{shown}{more}")
         self.problems = problems
-        if all(p.field == "business_no" and "收到过" in p.reason for p in problems):
+        if all(p.conflict for p in problems):
             self.status_code = Conflict.status_code  # only conflicting re-sends: 409
             self.code = Conflict.code
 
@@ -185,7 +185,7 @@ def _conflict(
             f"{_differences(earlier, record, lookups)}不同；同一笔业务不能改写，"
             "如确需更正，请在核心系统冲正后以新的业务流水号发送"
         )
-    return RowProblem(row, "business_no", reason)
+    return RowProblem(row, "business_no", reason, conflict=earlier is not None)
 
 
 def _lookups(session: Session, records: Sequence[FeedRecordIn]) -> dict[str, dict[str, Any]]:
@@ -268,7 +268,9 @@ def accept_records(
         if progress and not check_only:
             progress("write", 0)
         return outcome
-    _write(session, source=source, fresh=fresh, channel=channel, received_by=received_by)
+    outcome.record_ids = _write(
+        session, source=source, fresh=fresh, channel=channel, received_by=received_by
+    )
     outcome.written = True
     record_audit(
         session,

@@ -184,8 +184,9 @@ def test_a_conflicting_re_send_is_refused_naming_what_differs(centre: Centre) ->
 def test_the_same_number_twice_in_one_batch(centre: Centre) -> None:
     twice = _send(centre.session, [record(), record()])
     assert (twice.created, twice.unchanged) == (1, 1)
-    with pytest.raises(FeedRefused, match="与第 2 行相同但内容不同"):
+    with pytest.raises(FeedRefused, match="与第 2 行相同但内容不同") as refused:
         _send(centre.session, [record(no="D-1"), record(no="D-1", name="别人")])
+    assert refused.value.status_code == 422  # a bad file, not a conflict with what we hold
 
 
 def test_idempotency_is_per_source(centre: Centre) -> None:
