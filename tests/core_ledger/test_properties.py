@@ -27,11 +27,13 @@ from core_ledger.journal.models import AccountStatus, FundAccount, GlAccount, Jo
 from core_ledger.loans import service as loans
 from core_ledger.loans.models import Loan, LoanInstallment
 from core_ledger.loans.repricing import reprice_loans
+from core_ledger.remittance import reversal
 from core_ledger.remittance import service as remittances
 from core_ledger.remittance.models import Remittance, RemittanceStatus
 from core_ledger.remittance.service import credit_individual
 from core_ledger.withdrawals.models import PaymentInstruction, PaymentStatus
 from core_ledger.withdrawals.service import post_withdrawal, settle_payment
+from kernel.auth import create_user
 from kernel.clock import utcnow
 from kernel.errors import DomainError
 from kernel.periods import current_month, shift
@@ -56,6 +58,16 @@ def _ledger_machine(engine: Bind) -> type[RuleBasedStateMachine]:
             self.keys = 0
             self.closed_lines: dict[int, int] = {}
             self.refused = 0
+            self.maker = (
+                create_user(self.session, username="maker", role="teller", password="secret-pw").id
+                or 0
+            )
+            self.checker = (
+                create_user(
+                    self.session, username="checker", role="supervisor", password="secret-pw"
+                ).id
+                or 0
+            )
 
         def teardown(self) -> None:
             if hasattr(self, "session"):
@@ -221,6 +233,32 @@ def _ledger_machine(engine: Bind) -> type[RuleBasedStateMachine]:
                         idempotency_key=self._key(),
                     )
                 )
+
+        @rule(same_person=st.booleans())
+        def ask_and_approve_a_reversal(self, same_person: bool) -> None:
+            # Maker-checker: the asker approving is refused and nothing moves.
+            posted = self.session.exec(
+                select(Remittance).where(Remittance.status == RemittanceStatus.posted)
+            ).first()
+            if posted is None:
+                return
+
+            def two_steps() -> None:
+                request = reversal.request_reversal(
+                    self.session,
+                    remittance_id=posted.id or 0,
+                    reason="更正",
+                    idempotency_key=self._key(),
+                    user_id=self.maker,
+                )
+                approver = self.maker if same_person else self.checker
+                reversal.approve_reversal(
+                    self.session, request_id=request.id or 0, user_id=approver
+                )
+
+            self._try(two_steps)
+            if same_person:
+                assert posted.status == RemittanceStatus.posted
 
         @invariant()
         def books_are_right(self) -> None:
