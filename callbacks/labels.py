@@ -50,6 +50,7 @@ CLOSE_REASON_LABELS = {
     "opted_out": "本人退订",
     "operator": "坐席关闭",
     "erased": "本人要求删除个人信息",
+    "deceased": "职工已故",
 }
 
 

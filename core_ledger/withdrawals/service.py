@@ -255,6 +255,8 @@ def post_withdrawal(
         agent=agent_party,
     )
     event["person"] = called.person(account_no=account.account_no)
+    if ground == WithdrawalGround.death:  # callbacks still owed to the deceased end here
+        event["deceased"] = {"phone": depositor.phone}
     event.update(ground=ground.value, amount_fen=amount, receipt_no=posting.receipt_no)
     emit(session, kind="withdrawal.completed", aggregate_id=withdrawal.id or 0, payload=event)
     return withdrawal

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from callbacks.models import CallbackTask
+from callbacks.models import CallbackTask, TaskStatus
 from callbacks.relay import relay_outbox
 from core_ledger.accounts.models import Depositor
 from core_ledger.identity import make_resident_id
@@ -80,7 +80,24 @@ def test_a_death_withdrawal_pays_and_calls_the_heir_never_the_deceased(funded: C
     assert event["person"]["role"] == "heir" and event["person"]["name"] == "王继承"
     task = _called(funded)
     assert task.phone == "+8613655550001" and task.person_name == "王继承"
-    assert deceased.phone not in str(event) and deceased.phone != task.phone
+    assert deceased.phone not in str(event["person"]) and deceased.phone != task.phone
+    # The deceased's number rides along only so that callbacks still owed to it end.
+    assert event["deceased"] == {"phone": deceased.phone}
+
+
+def test_callbacks_still_owed_to_the_deceased_end_with_the_death_withdrawal(
+    funded: Centre,
+) -> None:
+    _withdraw(funded, idempotency_key="earlier")  # business of theirs, not yet called
+    relay_outbox(funded.session)
+    earlier = funded.session.exec(select(CallbackTask)).one()
+    assert earlier.status == TaskStatus.scheduled
+    _withdraw(funded, reason="death", amount_fen=None, heir=HEIR)
+    relay_outbox(funded.session)
+    funded.session.refresh(earlier)
+    assert (earlier.status, earlier.close_reason) == (TaskStatus.closed, "deceased")
+    heirs = funded.session.exec(select(CallbackTask).where(CallbackTask.id != earlier.id)).one()
+    assert heirs.status == TaskStatus.scheduled and heirs.phone == "+8613655550001"
 
 
 def test_a_death_withdrawal_without_an_heir_is_refused(funded: Centre) -> None:
