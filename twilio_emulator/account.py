@@ -63,6 +63,7 @@ class AccountStats:
     longest_queue_seconds: float = 0.0
     rate_limited: int = 0
     recordings_deleted: list[str] = field(default_factory=list)
+    status_sent: int = 0
     status_lost: int = 0
     status_repeated: int = 0
     webhooks_timed_out: int = 0
@@ -74,6 +75,7 @@ class AccountStats:
             "longest_queue_seconds": round(self.longest_queue_seconds, 3),
             "rate_limited": self.rate_limited,
             "recordings_deleted": list(self.recordings_deleted),
+            "status_sent": self.status_sent,
             "status_lost": self.status_lost,
             "status_repeated": self.status_repeated,
             "webhooks_timed_out": self.webhooks_timed_out,

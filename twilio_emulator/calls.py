@@ -64,6 +64,7 @@ async def _post_status(
         await asyncio.sleep(delay)  # real time: a late callback is late whatever the speed
     status = params["CallStatus"]
     assert call.status_callback is not None
+    emulator.stats.status_sent += 1
     try:
         response = await signed_request(
             emulator.client(),
