@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
@@ -18,7 +19,7 @@ from kernel.crypto import get_keyring, id_number_index, key_id_of, phone_index, 
 from kernel.db import get_engine
 from kernel.rekey import count_stale, reseal, sealed_columns
 from tests.callbacks.factories import business
-from tests.conftest import Bind
+from tests.conftest import Bind, _empty_tables
 
 pytestmark = pytest.mark.committed  # the rotation commits a batch at a time on its own engine
 runner = CliRunner()
@@ -38,6 +39,8 @@ def key_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
 
 
 def _people(engine: Bind) -> None:
+    assert isinstance(engine, Engine)
+    _empty_tables(engine)  # the counts below are of this test's rows only
     with Session(engine) as session:
         for n in range(3):
             session.add(

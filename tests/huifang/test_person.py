@@ -21,7 +21,7 @@ from tests.callbacks.factories import business, start
 from tests.conftest import Bind
 
 runner = CliRunner()
-ID_NUMBER, PHONE, OTHER = "11010519491231002X", "+8613812345678", "+8613812340000"
+ID_NUMBER, PHONE, OTHER = "11010519491231002X", "+8613712349876", "+8613712340000"
 
 
 def _person_with_callbacks(engine: Bind) -> tuple[int, int]:

@@ -9,15 +9,9 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 
-from callbacks.models import CallbackTask, DoNotCall
-from core_ledger.accounts.models import Depositor
-from core_ledger.org.models import Staff
-from core_ledger.outbox.models import OutboxEvent
 from huifang.migrate import alembic_config
-from ivr.sms.models import SmsMessage
-from kernel.crypto import id_number_index, key_id_of, phone_index
+from kernel.crypto import decrypt_text, id_number_index, key_id_of, phone_index
 from kernel.db import driver_url
 from tests.conftest import PG_DEFAULT, _postgres_admin_url
 
@@ -92,23 +86,27 @@ def test_existing_rows_are_sealed_indexed_and_read_back(old_database: str) -> No
         with engine.connect() as connection:
             stored = connection.execute(text("select id_number from depositor")).scalar_one()
         assert key_id_of(stored) is not None
-        with Session(engine) as session:
-            depositor = session.exec(
-                select(Depositor).where(Depositor.id_number_index == id_number_index(ID_NUMBER))
+        # Read as the migration left them (raw rows: the models may have moved on since).
+        with engine.connect() as connection:
+            depositor = connection.execute(
+                text("select id_number, id_number_index, phone, phone_index from depositor")
             ).one()
-            assert (depositor.id_number, depositor.phone) == (ID_NUMBER, PHONE)
-            index = phone_index(PHONE)
-            task = session.exec(select(CallbackTask).where(CallbackTask.phone_index == index)).one()
-            assert task.phone == PHONE
-            assert session.exec(select(DoNotCall).where(DoNotCall.phone_index == index)).one()
-            message = session.exec(select(SmsMessage).where(SmsMessage.phone_index == index)).one()
-            assert message.body == "1 1 2 1"
-            staff = session.exec(
-                select(Staff).where(Staff.phone_index == phone_index(STAFF_PHONE))
-            ).one()
-            assert staff.phone == STAFF_PHONE
-            event = session.exec(select(OutboxEvent)).one()
-            assert event.payload["person"] == {"name": "王芳", "phone": PHONE}
+            task = connection.execute(text("select phone, phone_index from callback_task")).one()
+            listed = connection.execute(text("select phone_index from do_not_call")).scalar_one()
+            message = connection.execute(text("select phone_index, body from sms_message")).one()
+            staff = connection.execute(text("select phone, phone_index from staff")).one()
+            payload = connection.execute(text("select payload from outbox_event")).scalar_one()
+        index = phone_index(PHONE)
+        assert decrypt_text(depositor[0], context="depositor.id_number") == ID_NUMBER
+        assert depositor[1] == id_number_index(ID_NUMBER)
+        assert decrypt_text(depositor[2], context="depositor.phone") == PHONE
+        assert depositor[3] == task[1] == listed == message[0] == index
+        assert decrypt_text(task[0], context="callback_task.phone") == PHONE
+        assert decrypt_text(message[1], context="sms_message.body") == "1 1 2 1"
+        assert decrypt_text(staff[0], context="staff.phone") == STAFF_PHONE
+        assert staff[1] == phone_index(STAFF_PHONE)
+        opened = json.loads(decrypt_text(payload, context="outbox_event.payload"))
+        assert opened["person"] == {"name": "王芳", "phone": PHONE}
         # Going back opens every value again (the rows stay usable by the older code).
         command.downgrade(alembic_config(old_database), BEFORE)
         assert PHONE in _dump(engine) and ID_NUMBER in _dump(engine)
