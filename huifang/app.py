@@ -28,6 +28,7 @@ import admin.rankings
 import admin.raters
 import admin.routes
 import admin.users.routes
+import callbacks.pause_routes
 import callbacks.routes
 import core_ledger.routes
 import ivr.sms.routes
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin.attendance.router,
         admin.users.routes.router,
         callbacks.routes.router,
+        callbacks.pause_routes.router,
     ):
         app.include_router(router)
     # The pages' own scripts and styles, and vendored libraries (ECharts): no CDN.
