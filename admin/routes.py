@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from admin.access import PageUser, templates
 from kernel.auth import ROLE_LABELS, TOKEN_COOKIE, TOKEN_LIFETIME, Capability, Role, User, can
+from kernel.config import get_kernel_settings
 from kernel.db import SessionDep
 from kernel.signin import SignInRefused, SignInThrottled, client_of, sign_in, sign_out
 
@@ -69,7 +70,7 @@ def login(
         token,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=get_kernel_settings().cookies_secure(request.url.scheme),
         max_age=int(TOKEN_LIFETIME.total_seconds()),
     )
     return response

@@ -38,6 +38,11 @@ class KernelSettings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from error
         return value
 
+    def cookies_secure(self, scheme: str) -> bool:
+        """Whether cookies carry Secure: over https, and always in production (behind a proxy
+        that does not say it terminated TLS, the request still looks like plain http)."""
+        return scheme == "https" or self.environment == "production"
+
     def effective_database_url(self) -> str:
         """The configured database, or an SQLite file under the var dir."""
         return self.database_url or f"sqlite:///{self.var_dir.resolve() / 'huifang.db'}"

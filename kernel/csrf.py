@@ -26,6 +26,8 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kernel.config import get_kernel_settings
+
 COOKIE = "huifang_csrf"
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
@@ -125,7 +127,8 @@ class CSRFMiddleware:
             if message["type"] == "http.response.start":
                 token = scope.get("state", {}).get("csrf_token")
                 if token and token != had:
-                    secure = "; Secure" if scope.get("scheme") == "https" else ""
+                    https = get_kernel_settings().cookies_secure(str(scope.get("scheme", "")))
+                    secure = "; Secure" if https else ""
                     value = f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
                     message.setdefault("headers", [])
                     message["headers"] = [*message["headers"], (b"set-cookie", value.encode())]

@@ -1,18 +1,21 @@
 """Signing in and out: throttled guesses, equal timing, revoked tokens, headers, production docs."""
 
-import dataclasses
+import re
 import statistics
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
 import time_machine
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from huifang.app import create_app
-from huifang.settings import load_settings
+from huifang.settings import clear_caches
 from kernel.audit import AuditAction, AuditEvent
 from kernel.clock import utcnow
+from kernel.crypto import get_keyring
 from kernel.signin import FAILURE_WINDOW, MAX_CLIENT_FAILURES, MAX_NAME_FAILURES, SignInFailure
 from tests.conftest import Bind, make_user
 
@@ -139,13 +142,22 @@ def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
         assert headers["x-frame-options"] == "DENY"
 
 
-def test_the_api_description_is_for_signed_in_people_in_production(engine: Bind) -> None:
-    settings = load_settings()
-    production = dataclasses.replace(
-        settings, kernel=settings.kernel.model_copy(update={"environment": "production"})
-    )
+@pytest.fixture
+def production(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """HUIFANG_ENVIRONMENT=production for one test (with this run's own key ring)."""
+    monkeypatch.setenv("HUIFANG_KEYS", get_keyring().to_json())
+    monkeypatch.setenv("HUIFANG_ENVIRONMENT", "production")
+    clear_caches()
+    yield
+    monkeypatch.undo()
+    clear_caches()
+
+
+def test_in_production_docs_need_a_sign_in_and_cookies_are_always_secure(
+    engine: Bind, production: None
+) -> None:
     password = make_user(engine, username="dev", role="operator")
-    with TestClient(create_app(production)) as client:
+    with TestClient(create_app()) as client:
         assert client.get("/openapi.json").status_code == 401
         docs = client.get("/docs", follow_redirects=False)
         assert (docs.status_code, docs.headers["location"]) == (303, "/login")
@@ -153,7 +165,25 @@ def test_the_api_description_is_for_signed_in_people_in_production(engine: Bind)
         token = _token(client, "dev", password)
         described = client.get("/openapi.json", headers={"Authorization": f"Bearer {token}"})
         assert described.status_code == 200 and "/api/rankings/outlets" in described.json()["paths"]
+        # Plain http here (as behind a proxy that does not say it ended TLS): Secure all the same.
+        form = client.get("/login")
+        assert "Secure" in form.headers["set-cookie"]
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert csrf is not None
+        # A browser would not send a Secure cookie back over http; this client is told to.
+        client.cookies.set("huifang_csrf", csrf.group(1))
+        signed_in = client.post(
+            "/login",
+            data={"username": "dev", "password": password, "csrf_token": csrf.group(1)},
+            follow_redirects=False,
+        )
+        cookie = signed_in.headers["set-cookie"]
+        assert cookie.startswith("huifang_token=") and "Secure" in cookie and "HttpOnly" in cookie
+        assert "SameSite=strict" in cookie
         client.cookies.set("huifang_token", token)
         assert "swagger-ui" in client.get("/docs").text
-    with TestClient(create_app(settings)) as client:
-        assert client.get("/openapi.json").status_code == 200  # open outside production
+
+
+def test_outside_production_the_docs_are_open(client: TestClient) -> None:
+    assert client.get("/openapi.json").status_code == 200
+    assert client.get("/docs").status_code == 200
