@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,7 @@ from sqlmodel import Session, col, select
 from callbacks.models import CallbackTask, TaskStatus
 from core_ledger.org.models import Staff
 from huifang import migrate
+from huifang.demo.history import import_history
 from huifang.demo.scoring import seed_evaluations
 from huifang.demo.seed import business_month, script_for, seed
 from huifang.settings import clear_caches
@@ -57,7 +59,7 @@ def _port_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-def _wait_http(url: str, timeout: float = 30) -> None:
+def _wait_http(url: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -113,6 +115,15 @@ def run_demo(*, once: bool, depositors: int) -> None:
                 seed_evaluations(session, rng=random.Random(2026))
                 outlet_people = _outlet_accounts(session, password=password)
                 session.commit()
+            live_from = _live_from()
+            with Session(engine) as session:
+                imported = import_history(session, before=live_from, rng=random.Random(7))
+                session.commit()
+                live = list(
+                    session.exec(
+                        select(CallbackTask.id).where(CallbackTask.status == TaskStatus.scheduled)
+                    )
+                )
             # Unscripted people: the emulator's default mix; a third of those texted answer on the
             # web through the link, and half of the rest reply by digits.
             httpx.put(
@@ -130,10 +141,17 @@ def run_demo(*, once: bool, depositors: int) -> None:
             f"{seeded.depositors} 名缴存职工；{seeded.withdrawals} 笔提取、{seeded.loans} 笔贷款；"
             f"另由核心业务系统接入 {seeded.fed} 笔提取"
         )
+        console.print(
+            f"此前各月的 {imported} 次回访按历史人工回访导入；本月的回访现在由外呼和短信实时进行。"
+        )
+        console.print(
+            f"[bold]管理驾驶舱已可打开：http://127.0.0.1:{APP_PORT}/dashboard[/bold]  "
+            f"用户名 admin  密码 {password}（回访进行中，数据会陆续增加）"
+        )
         processes += [
             _start(["worker", "--tick-seconds", "1"], var / f"worker{n}.log") for n in (1, 2)
         ]
-        _follow(engine)
+        _follow(engine, tasks=[task for task in live if task is not None])
         _print_ranking(engine)
         if once:
             return
@@ -159,7 +177,15 @@ def run_demo(*, once: bool, depositors: int) -> None:
         redis.shutdown()
 
 
-def _follow(engine: object, timeout: float = 900, quiet_seconds: float = 15) -> None:
+def _live_from() -> datetime:
+    """The first instant of the month the demo calls live (earlier months are history)."""
+    start, _ = business_month(utcnow().astimezone(centre_tz()).date())
+    return datetime.combine(start, datetime.min.time(), tzinfo=centre_tz()).astimezone(UTC)
+
+
+def _follow(
+    engine: object, *, tasks: list[int], timeout: float = 900, quiet_seconds: float = 15
+) -> None:
     """Show callbacks settling until each is settled or waits on a person's SMS reply.
 
     A survey SMS may be answered within its deadline (HUIFANG_SMS_ANSWER_HOURS); the demo does
@@ -180,7 +206,8 @@ def _follow(engine: object, timeout: float = 900, quiet_seconds: float = 15) -> 
         bar = progress.add_task("回访进行中", total=None, detail="")
         while time.monotonic() < deadline:
             with Session(engine) as session:  # type: ignore[arg-type]
-                statuses = Counter(t.status for t in session.exec(select(CallbackTask)))
+                live = select(CallbackTask).where(col(CallbackTask.id).in_(tasks))
+                statuses = Counter(t.status for t in session.exec(live))
             total = sum(statuses.values())
             settled = sum(statuses[s] for s in SETTLED)
             waiting = statuses[TaskStatus.sms_sent]
