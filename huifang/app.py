@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
@@ -54,6 +55,7 @@ from ivr.twilio.channel import TwilioChannel
 from ivr.voice.spoken import warm_up_in_background
 from kernel.db import get_engine
 from kernel.errors import DomainError
+from kernel.invalid_request import invalid_request
 from kernel.redact import install as install_redaction
 
 
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if not open_docs:
         app.include_router(admin.docs.signed_in_docs(app))
     app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(DataError, unstorable)
     app.add_exception_handler(UnicodeEncodeError, unstorable)
     app.add_exception_handler(OverflowError, unstorable)  # SQLite: an int past 64 bits
