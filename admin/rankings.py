@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
 from admin.access import require_page, templates
+from kernel.audit import AuditAction, record_audit
 from kernel.auth import Capability, User
 from kernel.clock import local, utcnow
 from kernel.db import SessionDep
@@ -97,12 +98,19 @@ def export(
     period: str | None = None,
     kind: str = "outlet",
 ) -> Response:
-    """The ranking on the page as an Excel workbook, with the method on a second sheet."""
+    """The ranking on the page as an Excel workbook, with the method on a second sheet (audited)."""
     found = _ranked(request, session, user, period=period, kind=kind)
     if isinstance(found, Response):
         return found
     ranked_for, rows = found
     name = f"{KIND_NAMES[kind]}满意度排名-{ranked_for.key}.xlsx"
+    record_audit(
+        session,
+        actor=user.username,
+        action=AuditAction.export,
+        subject=f"ranking:{kind}:{ranked_for.key}",
+        reason=name,
+    )
     ascii_name = f"ranking-{kind}-{ranked_for.key}.xlsx"
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return Response(

@@ -12,9 +12,11 @@ import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
+from sqlmodel import Session, select
 
 from admin.access import page_user
 from huifang.app import create_app
+from kernel.audit import AuditAction, AuditEvent
 from kernel.auth import PERMISSIONS, Capability, Role, User, can, current_user
 from tests.conftest import Bind, make_user
 
@@ -160,6 +162,11 @@ def test_a_manager_reads_the_appraisal_and_downloads_the_export(
     assert client.get("/rankings/appraisal?period=2026-02").status_code == 200
     export = client.get("/rankings/export.xlsx?period=2026-02")
     assert export.status_code == 200 and export.content[:2] == b"PK"
+    with Session(engine) as session:  # every export is in the audit log
+        event = session.exec(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.export)
+        ).one()
+    assert (event.actor, event.subject) == ("page-manager", "ranking:outlet:2026-02")
 
 
 def test_only_an_admin_creates_outlets_and_staff(client: TestClient, engine: Bind) -> None:
