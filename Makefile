@@ -40,6 +40,8 @@ test: lint model
 BENCH_FULL := $(if $(FULL),--full,)
 bench: install model
 	$(PY) bench/remittance.py
+	$(PY) bench/pipeline.py $(BENCH_FULL)
+	$(PY) bench/twiml_load.py $(BENCH_FULL)
 	$(PY) bench/sms_webhooks.py
 	$(PY) bench/asr.py
 	$(PY) bench/ranking.py $(BENCH_FULL)

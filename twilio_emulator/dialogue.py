@@ -1,6 +1,7 @@
 """Fetch TwiML from the application and run it, document after document, until the call ends."""
 
 import asyncio
+import time
 
 import httpx
 
@@ -39,6 +40,7 @@ async def fetch_verbs(
     """
     url, method, extra = request
     params = call_params(call) | extra
+    sent_at, started = time.time(), time.perf_counter()
     try:
         response = await signed_request(
             emulator.client(),
@@ -64,6 +66,9 @@ async def fetch_verbs(
         params=params,
         http_status=response.status_code,
         twiml=body[:4000],
+        # When it was sent and how long the answer took, as Twilio's debugger shows it.
+        sent_at=round(sent_at, 4),
+        answered_ms=round((time.perf_counter() - started) * 1000, 2),
     )
     if response.status_code >= 400:
         raise ApplicationError(HTTP_RETRIEVAL_FAILURE, f"HTTP {response.status_code}")
