@@ -105,6 +105,7 @@ class CallAttempt(SQLModel, table=True):
     provider_sid: str | None = Field(default=None, max_length=64, unique=True)
     status: str = Field(default=AttemptStatus.placing, max_length=16)
     answered_by: str | None = Field(default=None, max_length=24)
+    duration_s: int | None = None  # how long the call lasted, as the provider reports it
     last_sequence: int = -1
     started_at: datetime = utc_timestamp(default_factory=utcnow)
     ended_at: datetime | None = utc_timestamp(default=None)

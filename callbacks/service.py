@@ -347,6 +347,8 @@ def record_call_event(session: Session, *, attempt_id: int, event: CallEvent) ->
     attempt.status = event.state
     if event.answerer is not None:
         attempt.answered_by = event.answerer
+    if event.duration_s is not None:
+        attempt.duration_s = event.duration_s
     session.add(attempt)
     if event.state in FINAL_STATES:
         attempt.ended_at = utcnow()

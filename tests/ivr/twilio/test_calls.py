@@ -163,6 +163,8 @@ def test_a_lost_status_callback_is_replaced_by_the_call_twilio_holds(
     assert settle_overdue_calls(get_channel()) == 1
     [attempt] = attempts(engine, task_id)
     assert attempt.status == AttemptStatus.completed
+    [call] = calls_to(twilio, "+8613800000407")
+    assert attempt.duration_s == int(call["duration"]) > 0  # Twilio's own record of the call
     assert answers(engine, task_id) == {"attitude": "very_satisfied", "efficiency": "satisfied"}
     task = task_of(engine, task_id)
     assert task.status == TaskStatus.exception  # partial: for an operator
