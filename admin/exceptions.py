@@ -31,6 +31,8 @@ from callbacks.labels import (
     label,
 )
 from callbacks.models import ExceptionStatus
+from callbacks.pause import CHANNEL_LABELS as PAUSE_CHANNEL_LABELS
+from callbacks.pause import alerts as channel_alerts
 from callbacks.service import answers_for, attempts_of, get_task, questions_for
 from callbacks.triage import REASON_LABELS
 from core_ledger.org.models import Outlet
@@ -110,6 +112,10 @@ def queue_list(
         "outlets": outlets,
         "states": STATE_FILTER_LABELS,
         "error": error,
+        # A channel paused by an account or configuration error: the alert names what to fix.
+        "pauses": [
+            (PAUSE_CHANNEL_LABELS.get(p.channel, "其他"), p) for p in channel_alerts(session)
+        ],
     }
     status_code = 422 if error else 200
     return templates.TemplateResponse(request, "exceptions.html", context, status_code=status_code)

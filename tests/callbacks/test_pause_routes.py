@@ -39,3 +39,23 @@ def test_a_pause_is_listed_with_its_setting_and_resumed_by_an_admin(
     assert again.status_code == 404 and "没有暂停" in again.json()["detail"]
     unknown = client.post("/api/callbacks/channel-pauses/fax/resume", headers=admin)
     assert unknown.status_code == 404 and "voice" in unknown.json()["detail"]
+
+
+def test_the_operators_queue_page_shows_the_pause_and_what_to_fix(
+    client: TestClient, engine: Bind
+) -> None:
+    with Session(engine) as session:
+        pause_channel(
+            session,
+            channel="sms",
+            code=21606,
+            setting="HUIFANG_TWILIO_FROM_NUMBER 或 HUIFANG_TWILIO_MESSAGING_SERVICE_SID",
+            message="The 'From' phone number provided is not a valid message-capable number",
+        )
+        session.commit()
+    password = make_user(engine, username="op", role="operator")
+    client.post("/login", data={"username": "op", "password": password}, follow_redirects=False)
+    page = client.get("/exceptions").text
+    assert "短信渠道已暂停" in page and "错误码 21606" in page
+    assert "HUIFANG_TWILIO_MESSAGING_SERVICE_SID" in page
+    assert "not a valid message-capable" not in page  # Twilio's English stays in the log
