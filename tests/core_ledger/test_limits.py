@@ -112,12 +112,16 @@ def test_absurd_amounts_are_refused_with_the_ceiling_named(centre: Centre) -> No
 @pytest.mark.parametrize(
     ("month", "words"),
     [
-        ("0000-01", "早于本中心最早可办理的月份 1990-01"),
-        ("1989-12", "早于本中心最早可办理的月份"),
-        ("9999-12", "未来月份"),
+        ("0000-01", "年份应在 1990–2099 年之间"),  # refused by the calendar itself
+        ("9999-12", "年份应在 1990–2099 年之间"),
+        ("2004-12", "早于本中心最早可办理的月份 2005-01"),
+        (shift(current_month(), 1), "未来月份"),
     ],
 )
-def test_months_out_of_range_are_refused(centre: Centre, month: str, words: str) -> None:
+def test_months_out_of_range_are_refused(
+    centre: Centre, ledger_env: Callable[..., None], month: str, words: str
+) -> None:
+    ledger_env(EARLIEST_MONTH="2005-01")
     with pytest.raises(Invalid, match=words):
         remittances.credit_individual(
             centre.session,
@@ -149,4 +153,4 @@ def test_a_unit_may_start_owing_next_month_but_not_in_the_far_future(centre: Cen
 
     register(shift(current_month(), 1), 1)
     with pytest.raises(Invalid, match="未来月份"):
-        register("2999-01", 2)
+        register(shift(current_month(), 13), 2)
