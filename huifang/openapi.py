@@ -2,7 +2,8 @@
 
 FastAPI documents only its own 422 (a list of field errors). Our domain errors are
 `{"detail": "<a sentence in Chinese>", "code": "<machine word>"}` with 404, 409, 422, and sign-in
-and role refusals are `{"detail": "..."}` with 401 and 403. Every /api operation names them, and
+and role refusals are `{"detail": "..."}` with 401 and 403; a body that cannot be parsed at all
+is a 400. Every /api operation names them (a Twilio webhook its 403 for a bad signature), and
 its 422 accepts either shape, so a client (or schemathesis) can rely on the description.
 """
 
@@ -10,6 +11,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+
+TWIML = "application/xml"
 
 ERROR_SCHEMA = {
     "title": "Error",
@@ -21,12 +24,22 @@ ERROR_SCHEMA = {
     },
 }
 ERRORS = {
+    "400": "请求体无法解析（不是合法的 JSON 或表单）",
     "401": "未登录或令牌无效",
     "403": "无此权限",
     "404": "对象不存在",
     "409": "与现有数据冲突（重复或状态不允许）",
     "413": "请求体过大",
     "422": "输入有误（字段校验错误列表，或业务规则拒绝的说明）",
+}
+
+# Twilio's webhooks: nobody signs in, the request's signature is the gate.
+TWILIO_ERRORS = {
+    "400": ERRORS["400"],
+    "403": "Twilio 签名校验失败",
+    "404": "呼叫或短信记录不存在",
+    "413": ERRORS["413"],
+    "422": ERRORS["422"],
 }
 
 
@@ -44,11 +57,20 @@ def describe_errors(app: FastAPI) -> dict[str, Any]:
     schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
     schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     for path, operations in schema.get("paths", {}).items():
-        if not path.startswith("/api/"):
+        if path.startswith("/api/"):
+            errors = ERRORS
+        elif path.startswith("/twilio/"):
+            errors = TWILIO_ERRORS
+        else:
             continue
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
-            for status, description in ERRORS.items():
+            if errors is TWILIO_ERRORS:
+                # A webhook answers TwiML (the next step of the call or the reply to a text),
+                # or nothing at all to a status callback.
+                responses["200"] = {"description": "TwiML", "content": {TWIML: {}}}
+                responses["204"] = {"description": "已记录，无需回应"}
+            for status, description in errors.items():
                 given = responses.get(status, {}).get("content", {}).get("application/json", {})
                 if status == "422" and "schema" in given:
                     responses["422"] = _error(description)

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 from sqlmodel import Session, select
 
 from core_ledger.accounts.service import get_account
@@ -14,6 +14,7 @@ from core_ledger.org.attribution import attribute
 from kernel.auth import Capability, User, require
 from kernel.clock import local_date, utcnow
 from kernel.db import SessionDep
+from kernel.periods import FIRST_YEAR, LAST_YEAR
 from kernel.phone import mask
 
 router = APIRouter(tags=["ledger: loans"])
@@ -119,7 +120,9 @@ def loans_in_arrears(session: SessionDep, _: ReadLedgerUser) -> list[schemas.Loa
 
 @router.post("/loans/repricings")
 def reprice(
-    session: SessionDep, _: RunInterestUser, year: int | None = None
+    session: SessionDep,
+    _: RunInterestUser,
+    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR)] = None,
 ) -> schemas.RepricingRunPublic:
     """1 月 1 日重定价: loans take the rate in force when it changed; safe to run twice."""
     return schemas.RepricingRunPublic(**vars(reprice_loans(session, year=year)))
