@@ -7,6 +7,7 @@ failed request left behind, and the spoken answers decoded during the call.
 
 import logging
 
+from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from twilio.base.exceptions import TwilioRestException
 
@@ -21,7 +22,10 @@ log = logging.getLogger(__name__)
 
 
 def _held(recording: VoiceRecording) -> bool:
-    """Whether we hold the audio and have its transcript (or know it cannot be read)."""
+    """Whether we hold the audio and have its transcript (or know it cannot be read), or its
+    retention has run out (ivr.voice.retention): then no copy may stay anywhere."""
+    if recording.audio_purged_at is not None:
+        return True
     return recording.audio is not None and recording.status != TranscriptStatus.pending
 
 
@@ -60,8 +64,15 @@ def delete_held_recordings(*, batch: int = 200) -> int:
         ids = session.exec(
             select(VoiceRecording.id)
             .where(col(VoiceRecording.provider_deleted_at).is_(None))
-            .where(col(VoiceRecording.audio).is_not(None))
-            .where(VoiceRecording.status != TranscriptStatus.pending)
+            .where(
+                or_(
+                    col(VoiceRecording.audio_purged_at).is_not(None),
+                    and_(
+                        col(VoiceRecording.audio).is_not(None),
+                        col(VoiceRecording.status) != TranscriptStatus.pending,
+                    ),
+                )
+            )
             .order_by(col(VoiceRecording.id))
             .limit(batch)
         ).all()

@@ -13,6 +13,7 @@ from huifang.ops import registry
 from huifang.settings import clear_caches
 from huifang.worker import purge_recordings
 from ivr.voice.models import RecordingPurpose, VoiceRecording
+from ivr.voice.provider_copy import delete_held_recordings
 from ivr.voice.retention import purge_expired, retention_counts
 from ivr.voice.service import store_recording
 from kernel.audit import AuditEvent
@@ -130,6 +131,11 @@ def test_the_purge_deletes_what_is_due_once_and_counts_it(
             "recordings_purged": 2,
             "transcripts_purged": 1,
         }
+    # The provider's copy goes: of the two retention deleted, and of the one we hold.
+    store = recording_server.app.state.emulator.store  # type: ignore[attr-defined]
+    before = len(store.recordings)
+    assert delete_held_recordings() == 3 and len(store.recordings) == before - 3
+    assert delete_held_recordings() == 0
     scraped = generate_latest(registry()).decode()  # what /metrics serves
     assert "huifang_recordings_purged 2.0" in scraped
     assert "huifang_transcripts_purged 1.0" in scraped
