@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 
 import admin
 import admin.access
@@ -82,6 +82,16 @@ def unstorable(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": UNSTORABLE, "code": "unstorable"})
 
 
+def database_unavailable(_: Request, error: Exception) -> JSONResponse:
+    """A lost database connection (a restart, a failover, a killed backend) rolled the request
+    back whole: a 503 that Twilio and other clients retry, and the pool reconnects (pre-ping)."""
+    return JSONResponse(
+        status_code=503,
+        content={"detail": "数据库暂时不可用，本次请求未保存，请稍后重试", "code": "unavailable"},
+        headers={"Retry-After": "1"},
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app (API, Twilio webhooks, admin pages)."""
     settings = settings or load_settings()
@@ -112,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(DataError, unstorable)
     app.add_exception_handler(UnicodeEncodeError, unstorable)
     app.add_exception_handler(OverflowError, unstorable)  # SQLite: an int past 64 bits
+    app.add_exception_handler(OperationalError, database_unavailable)
     # The web pages' sign-in and role checks, answered once for every page.
     app.add_exception_handler(admin.access.SignInRequired, admin.access.sign_in_first)
     app.add_exception_handler(admin.access.PageForbidden, admin.access.forbidden_page)
