@@ -232,9 +232,11 @@ def test_a_worker_told_to_stop_finishes_its_job_first(redis_url: str) -> None:
     assert lines and all(json.loads(line)["level"] for line in lines)
 
 
-def test_every_metric_the_dashboard_and_alerts_use_is_exported(client: TestClient) -> None:
+def test_every_metric_the_dashboard_and_alerts_use_is_exported(
+    client: TestClient, engine: Bind
+) -> None:
     post_signed(client, "/twilio/sms/inbound", inbound_form("1111", sid="SM" + "6" * 32))
-    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+    with Session(engine) as session:
         business(session, at=datetime(2026, 11, 3, 2, tzinfo=UTC))
         session.commit()
     text = client.get("/metrics").text
