@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install model demo test lint bench clean
+.PHONY: install model demo test lint bench drills clean
 
 $(VENV)/.installed: pyproject.toml scripts/system-packages
 	bash scripts/system-packages
@@ -45,6 +45,15 @@ bench: install model
 	$(PY) bench/sms_webhooks.py
 	$(PY) bench/asr.py
 	$(PY) bench/ranking.py $(BENCH_FULL)
+
+# The drills at full size (they run reduced in `make test`): every route as every role,
+# schemathesis at 60 cases an operation, 20 rounds of dropped database connections, and 300
+# simultaneous calls for 10 minutes.
+DRILLS := tests/huifang/test_every_route.py tests/huifang/test_schema_fuzz.py \
+	tests/huifang/test_database_drills.py tests/admin/test_stored_text_escaped.py \
+	tests/huifang/test_soak_drill.py
+drills: install model
+	HUIFANG_DRILL_FULL=1 $(BIN)/pytest -s $(DRILLS)
 
 clean:
 	rm -rf var .mypy_cache .ruff_cache .pytest_cache

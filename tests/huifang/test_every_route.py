@@ -22,9 +22,11 @@ import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
+from twilio.request_validator import RequestValidator
 
 from admin.access import page_user
 from huifang.app import create_app
+from ivr.config import get_ivr_settings
 from kernel.auth import PERMISSIONS, TOKEN_COOKIE, Capability, Role, current_user
 from tests.conftest import Bind, make_user
 from tests.kernel.test_permissions import PUBLIC, SIGNED_IN, _calls
@@ -129,7 +131,9 @@ def tokens(client: TestClient, engine: Bind) -> dict[Role, str]:
     return found
 
 
-def _ask(client: TestClient, gate: Gate, token: str | None) -> tuple[int, str, str]:
+def _ask(
+    client: TestClient, gate: Gate, token: str | None, *, url: str | None = None
+) -> tuple[int, str, str]:
     csrf = secrets.token_urlsafe(8)
     cookie = f"huifang_csrf={csrf}"
     headers = {"X-CSRF-Token": csrf}
@@ -139,7 +143,7 @@ def _ask(client: TestClient, gate: Gate, token: str | None) -> tuple[int, str, s
     headers["Cookie"] = cookie
     body: dict[str, Any] = {} if gate.method == "GET" else {"data": {}}
     response = client.request(
-        gate.method, gate.url, headers=headers, follow_redirects=False, **body
+        gate.method, url or gate.url, headers=headers, follow_redirects=False, **body
     )
     return response.status_code, response.headers.get("location", ""), response.text
 
@@ -200,3 +204,40 @@ def test_every_route_refuses_every_role_without_the_right_and_admits_the_right_o
         asked += 1
     print(f"routes asked: {asked}, full={FULL}")
     assert wrong == [], "\n".join(wrong)
+
+
+def test_an_id_past_32_bits_is_a_4xx_on_every_route_pages_and_signed_webhooks_included(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    """What a security pass found on about 20 id routes: 2^40 in an id was a 500."""
+    huge = str(2**40)
+    wrong = []
+    asked = 0
+    for gate in gates():
+        if gate.kind not in ("capability", "signed_in") or gate.path in SIGN_OUT:
+            continue
+        url = re.sub(r"/1(?=/|$)", "/" + huge, gate.url)
+        if url == gate.url:
+            continue
+        asked += 1
+        status, _, text = _ask(client, gate, tokens[Role.admin], url=url)
+        if not 400 <= status < 500:
+            wrong.append(f"{gate.method} {url}: {status} {text[:80]}")
+    for path in ("/twilio/voice/status", "/twilio/voice/answer", "/twilio/sms/status"):
+        query = f"attempt={huge}&q=attitude&try=0"
+        form = {"CallSid": "CA" + "0" * 32, "CallStatus": "completed", "Digits": "1"}
+        signature = _signature(f"{path}?{query}", form)
+        answer = client.post(
+            f"{path}?{query}", data=form, headers={"X-Twilio-Signature": signature}
+        )
+        asked += 1
+        if not 400 <= answer.status_code < 500 and answer.status_code not in (200, 204):
+            wrong.append(f"POST {path}?{query} signed: {answer.status_code}")
+    print(f"ids past 32 bits asked on {asked} routes")
+    assert asked > 20 and wrong == [], "\n".join(wrong)
+
+
+def _signature(path: str, form: dict[str, str]) -> str:
+    settings = get_ivr_settings()
+    validator = RequestValidator(settings.twilio_auth_token)
+    return str(validator.compute_signature(settings.webhook_url(path), form))
