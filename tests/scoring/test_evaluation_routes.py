@@ -1,7 +1,6 @@
 """Evaluations over HTTP: anonymous to every reader, and nobody rates themselves."""
 
 import re
-import re
 from datetime import timedelta
 from io import BytesIO
 from typing import Any
