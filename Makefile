@@ -39,7 +39,7 @@ test: lint model
 # appending a line to bench/results.jsonl. Reduced sizes; `make bench FULL=1` for full size.
 BENCH_FULL := $(if $(FULL),--full,)
 bench: install model
-	$(PY) bench/remittance.py
+	$(PY) bench/remittance.py --fk-cost
 	$(PY) bench/pipeline.py $(BENCH_FULL)
 	$(PY) bench/twiml_load.py $(BENCH_FULL)
 	$(PY) bench/sms_webhooks.py
