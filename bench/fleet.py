@@ -179,6 +179,14 @@ def fleet(*, web_workers: int, emulator_speed: float) -> Iterator[Fleet]:
             "HUIFANG_LOG_FORMAT": "json",
             "HUIFANG_LOG_LEVEL": "WARNING",
         }
+        saved = dict(os.environ)
+
+        def restore() -> None:  # a test (the soak drill) runs this in pytest's own process
+            os.environ.clear()
+            os.environ.update(saved)
+            clear_caches()
+
+        stack.callback(restore)
         os.environ.update(settings)  # this process seals the outbox payloads with the same key
         clear_caches()
         migrate.upgrade(database_url)
