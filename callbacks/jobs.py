@@ -48,15 +48,16 @@ def call_job_id(task_id: int, attempt_no: int) -> str:
     return f"callback-{task_id}-{attempt_no}"
 
 
-def enqueue_once(queue: Queue, *, task_id: int, attempt_no: int, lost: bool = False) -> bool:
+def enqueue_once(queue: Queue, *, task_id: int, attempt_no: int) -> bool:
     """Queue an attempt unless a live job for it exists; True if queued now.
 
-    `lost`: the database says the job died (its attempt outlived the lease, longer than the
-    job timeout), so a job still marked started belongs to a killed worker and is replaced.
+    A lost attempt (begun longer than the lease ago, never handed to the provider) is queued
+    again only once its job is gone or abandoned: the attempt keeps its old start time while a
+    replacement job runs, so the database alone cannot tell a dead job from its replacement.
     """
     job_id = call_job_id(task_id, attempt_no)
     lease = get_callback_settings().attempt_lease_seconds
-    if not make_room(queue, job_id, started_longer_than=lease, replace_started=lost):
+    if not make_room(queue, job_id, started_longer_than=lease):
         return False
     timeout = lease // 2
     try:
@@ -87,7 +88,7 @@ def tick(queue: Queue | None = None) -> dict[str, int]:
         pending = due_attempts(session)
         lost = lost_attempts(session)
     queued = sum(enqueue_once(queue, task_id=t, attempt_no=n) for t, n in pending)
-    recovered = sum(enqueue_once(queue, task_id=t, attempt_no=n, lost=True) for t, n in lost)
+    recovered = sum(enqueue_once(queue, task_id=t, attempt_no=n) for t, n in lost)
     return {
         "relayed": relayed,
         "due": len(pending),

@@ -74,24 +74,19 @@ def get_queue(connection: Redis | None = None) -> Queue:
 LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
 
-def make_room(
-    queue: Queue, job_id: str, *, started_longer_than: float, replace_started: bool = False
-) -> bool:
+def make_room(queue: Queue, job_id: str, *, started_longer_than: float) -> bool:
     """Whether a job with this id may be queued now; a leftover that will never run is deleted.
 
-    A live job keeps its place unless it was abandoned by a dead worker (`abandoned`), or the
-    caller knows from the database that a started one died (`replace_started`).
+    A live job keeps its place unless it was abandoned by a dead worker (`abandoned`). What the
+    database says of the work is not enough: the job running now may be the one that replaced
+    a dead worker's, and replacing it too would run the work twice at once.
     """
     try:
         job = Job.fetch(job_id, connection=queue.connection)
     except NoSuchJobError:
         return True
     status = job.get_status(refresh=True)
-    if (
-        status in LIVE
-        and not (replace_started and status == JobStatus.STARTED)
-        and not abandoned(queue, job, started_longer_than=started_longer_than)
-    ):
+    if status in LIVE and not abandoned(queue, job, started_longer_than=started_longer_than):
         return False
     job.delete()  # finished, failed, or lost with its worker
     return True
