@@ -4,14 +4,11 @@ The first row is the header; columns are found by name (Chinese or the JSON key,
 so a core system's own export can be sent as it is. See docs/core-system-feed.md.
 """
 
-import csv
-import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-from openpyxl import load_workbook
-
 from core_ledger.feed.records import FIELD_ZH
+from core_ledger.spreadsheet import header_columns, table_rows
 from kernel.errors import Invalid
 
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -30,43 +27,8 @@ REQUIRED = ("business_no", "kind", "occurred_at", "outlet_code", "teller_code", 
 MAX_ROWS = 100_000
 
 
-def _rows(data: bytes, *, filename: str) -> Iterator[list[Any]]:
-    name = filename.lower()
-    if name.endswith((".xlsx", ".xlsm")):
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a damaged file
-            raise Invalid(
-                f"无法读取 Excel 文件 {filename}：{error}（请另存为 .xlsx 后重试）"
-            ) from None
-        sheet = book.active
-        if sheet is None:
-            raise Invalid(f"Excel 文件 {filename} 中没有可读取的工作表")
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
-        return
-    if name.endswith((".csv", ".txt")):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise Invalid(f"无法识别文件 {filename} 的编码，请保存为 UTF-8 或 GBK 编码的 CSV")
-        yield from csv.reader(io.StringIO(text))
-        return
-    raise Invalid(f"不支持的文件类型：{filename}（请使用 .xlsx 或 .csv 文件）")
-
-
 def _columns(header: list[Any]) -> dict[str, int]:
-    labels = [str(cell or "").strip() for cell in header]
-    found: dict[str, int] = {}
-    for field, names in HEADERS.items():
-        for index, label in enumerate(labels):
-            if label in names or label.lower() == field:
-                found[field] = index
-                break
+    found, labels = header_columns(header, HEADERS)
     missing = [FIELD_ZH[field] for field in REQUIRED if field not in found]
     if missing:
         raise Invalid(
@@ -79,7 +41,7 @@ def read_records(
     data: bytes, *, filename: str, on_row: Callable[[int], None] | None = None
 ) -> list[tuple[int, dict[str, Any]]]:
     """Every non-blank row as (line number, {field: cell}); the header is line 1."""
-    rows = _rows(data, filename=filename)
+    rows = table_rows(data, filename=filename)
     header = next(rows, None)
     if header is None:
         raise Invalid(f"文件 {filename} 是空的")

@@ -4,15 +4,12 @@ Columns, by header (any order): 账号 (required), 姓名 (checked against the a
 present), 缴存基数 in yuan (optional: the base on file is used when the cell is empty).
 """
 
-import csv
-import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
-
-from openpyxl import load_workbook
 
 from core_ledger.money import parse_yuan
 from core_ledger.remittance.roster import RosterLine, RowErrors
+from core_ledger.spreadsheet import header_columns, table_rows
 from kernel.errors import DomainError, Invalid
 
 HEADERS = {
@@ -23,43 +20,8 @@ HEADERS = {
 MAX_ROWS = 100_000
 
 
-def _cells(data: bytes, *, filename: str) -> Iterator[list[Any]]:
-    name = filename.lower()
-    if name.endswith((".xlsx", ".xlsm")):
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a damaged file
-            raise Invalid(
-                f"无法读取 Excel 文件 {filename}：{error}（请另存为 .xlsx 后重试）"
-            ) from None
-        sheet = book.active
-        if sheet is None:
-            raise Invalid(f"Excel 文件 {filename} 中没有可读取的工作表")
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
-        return
-    if name.endswith((".csv", ".txt")):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise Invalid(f"无法识别文件 {filename} 的编码，请保存为 UTF-8 或 GBK 编码的 CSV")
-        yield from csv.reader(io.StringIO(text))
-        return
-    raise Invalid(f"不支持的文件类型：{filename}（请上传 .xlsx 或 .csv 文件）")
-
-
 def _columns(header: list[Any]) -> dict[str, int]:
-    labels = [str(cell or "").strip() for cell in header]
-    found = {}
-    for field, names in HEADERS.items():
-        for index, label in enumerate(labels):
-            if label in names:
-                found[field] = index
-                break
+    found, labels = header_columns(header, HEADERS)
     if "account_no" not in found:
         raise Invalid(f"汇缴清册第 1 行须为表头，且包含“账号”列；读到的表头为：{'、'.join(labels)}")
     return found
@@ -94,7 +56,7 @@ def read_roster(
     data: bytes, *, filename: str, on_row: Callable[[int], None] | None = None
 ) -> list[RosterLine]:
     """Every line of an uploaded list; RowErrors naming each bad row if any is wrong."""
-    rows = _cells(data, filename=filename)
+    rows = table_rows(data, filename=filename)
     header = next(rows, None)
     if header is None:
         raise Invalid(f"文件 {filename} 是空的")
