@@ -22,6 +22,7 @@ from kernel.auth import ROLE_LABELS, Capability, Role, User, can, current_user
 from kernel.clock import local
 from kernel.csrf import csrf_field
 from kernel.db import SessionDep
+from kernel.errors import DomainError
 from kernel.phone import mask
 
 # The one template environment of every page, with the helpers every page may use.
@@ -39,6 +40,15 @@ def _can(context: Mapping[str, Any], capability: str) -> bool:
 
 
 templates.env.globals["can"] = _can
+
+
+def render_form(
+    request: Request, name: str, context: dict[str, Any], *, error: DomainError | None
+) -> Response:
+    """A page with a form; after a refusal, the refusal's 4xx status with the form kept."""
+    return templates.TemplateResponse(
+        request, name, context, status_code=error.status_code if error else 200
+    )
 
 
 class SignInRequired(Exception):

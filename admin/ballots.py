@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from admin.access import require_page, templates
+from admin.access import render_form, require_page, templates
 from kernel.auth import Capability, User
 from kernel.clock import centre_tz, local_date, utcnow
 from kernel.db import SessionDep
@@ -168,10 +168,7 @@ def _rounds_page(
         "error": error,
         "form": sent or default,
     }
-    status_code = error.status_code if error else 200
-    return templates.TemplateResponse(
-        request, "ballots_rounds.html", context, status_code=status_code
-    )
+    return render_form(request, "ballots_rounds.html", context, error=error)
 
 
 @router.get("/rounds", response_class=HTMLResponse)

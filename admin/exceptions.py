@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from admin.access import require_page, templates
+from admin.access import render_form, require_page, templates
 from callbacks import cases
 from callbacks.casequeue import (
     AGE_LABELS,
@@ -147,10 +147,7 @@ def _detail(
         "answer_label": answer_label,
         "needs_finding": case.reason in cases.NEEDS_FINDING,
     }
-    status = error.status_code if error else 200
-    return templates.TemplateResponse(
-        request, "exceptions_detail.html", context, status_code=status
-    )
+    return render_form(request, "exceptions_detail.html", context, error=error)
 
 
 @router.get("/{case_id}", response_class=HTMLResponse)

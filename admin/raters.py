@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from admin.access import require_page, templates
+from admin.access import render_form, require_page
 from kernel.auth import PERMISSIONS, Capability, User
 from kernel.db import SessionDep
 from kernel.errors import DomainError, Invalid
@@ -45,10 +45,7 @@ def _page(
         "error": error,
         "sent": sent or {},
     }
-    status_code = error.status_code if error else 200
-    return templates.TemplateResponse(
-        request, "ballots_raters.html", context, status_code=status_code
-    )
+    return render_form(request, "ballots_raters.html", context, error=error)
 
 
 @router.get("", response_class=HTMLResponse)

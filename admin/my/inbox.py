@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from admin.access import templates
+from admin.access import render_form, templates
 from admin.my.seat import OutletPersonPage, Seat, seat_of
 from callbacks import cases
 from callbacks.labels import EXCEPTION_STATUS_LABELS, label
@@ -151,8 +151,7 @@ def _render(
         answer_label=answer_label,
         label=label,
     )
-    status_code = error.status_code if error else 200
-    return templates.TemplateResponse(request, "my_inbox.html", context, status_code=status_code)
+    return render_form(request, "my_inbox.html", context, error=error)
 
 
 @router.get("/inbox", response_class=HTMLResponse)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from admin.access import templates
+from admin.access import render_form, templates
 from admin.my.seat import OutletPersonPage, Seat, seat_of
 from callbacks.models import CallbackTask
 from kernel.auth import User
@@ -91,8 +91,7 @@ def _render(
         today=local_date(utcnow()),
         local=local,
     )
-    status_code = error.status_code if error else 200
-    return templates.TemplateResponse(request, "my_results.html", context, status_code=status_code)
+    return render_form(request, "my_results.html", context, error=error)
 
 
 @router.get("/results", response_class=HTMLResponse)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from admin.access import require_page, templates
+from admin.access import render_form, require_page
 from admin.users import service
 from core_ledger.org.models import Outlet, Staff
 from kernel.auth import ROLE_LABELS, Capability, User
@@ -42,8 +42,7 @@ def _page(
         "error": error.message if error else None,
         "form": form or {},
     }
-    status_code = error.status_code if error else 200
-    return templates.TemplateResponse(request, "users.html", context, status_code=status_code)
+    return render_form(request, "users.html", context, error=error)
 
 
 @router.get("", response_class=HTMLResponse)
