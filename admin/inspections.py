@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 from starlette.datastructures import FormData, UploadFile
 
-from admin.access import require_page, templates
+from admin.access import render_form, require_page, templates
 from core_ledger.org.models import Outlet, Staff
 from kernel.auth import Capability, User, can
 from kernel.clock import local_date, utcnow
@@ -91,10 +91,7 @@ def _form_page(
     outlets = session.exec(select(Outlet).order_by(col(Outlet.code))).all()
     rows = draft.findings + [{}] * max(0, FINDING_ROWS - len(draft.findings))
     context = {"user": user, "draft": draft, "outlets": outlets, "rows": rows, "error": error}
-    status_code = error.status_code if error else 200
-    return templates.TemplateResponse(
-        request, "inspection_form.html", {**context, **_labels()}, status_code=status_code
-    )
+    return render_form(request, "inspection_form.html", {**context, **_labels()}, error=error)
 
 
 @router.get("/new", response_class=HTMLResponse)
@@ -202,6 +199,14 @@ async def record(request: Request, session: SessionDep, user: InspectorPageUser)
     return RedirectResponse(f"/inspections/{inspection_id}?recorded=1", status_code=303)
 
 
+def _cannot_show(request: Request, user: User, error: DomainError) -> Response:
+    """Why a page cannot be shown (a bad period, an inspection that is not there)."""
+    context = {"user": user, "message": error.message, "kinds": {}}
+    return templates.TemplateResponse(
+        request, "rankings_error.html", context, status_code=error.status_code
+    )
+
+
 @router.get("", response_class=HTMLResponse)
 def inspections(
     request: Request, session: SessionDep, user: ReportPageReader, period: str | None = None
@@ -211,10 +216,7 @@ def inspections(
         chosen = parse_period(period or str(local_date(utcnow()).year))
         rows = list_inspections(session, period=chosen)
     except DomainError as error:
-        context = {"user": user, "message": error.message, "kinds": {}}
-        return templates.TemplateResponse(
-            request, "rankings_error.html", context, status_code=error.status_code
-        )
+        return _cannot_show(request, user, error)
     context = {"user": user, "period": chosen, "rows": rows, **_labels()}
     return templates.TemplateResponse(request, "inspections.html", context)
 
@@ -228,10 +230,7 @@ def common(
         chosen = parse_period(period or str(local_date(utcnow()).year))
         view = common_problems(session, period=chosen)
     except DomainError as error:
-        context = {"user": user, "message": error.message, "kinds": {}}
-        return templates.TemplateResponse(
-            request, "rankings_error.html", context, status_code=error.status_code
-        )
+        return _cannot_show(request, user, error)
     thresholds = {q: common_threshold(n) for q, n in view.inspected.items()}
     context = {"user": user, "period": chosen, "view": view, "thresholds": thresholds}
     return templates.TemplateResponse(request, "inspections_common.html", {**context, **_labels()})
@@ -286,10 +285,7 @@ def _detail(
         "today": local_date(utcnow()).isoformat(),
         **_labels(),
     }
-    status_code = error.status_code if error else 200
-    return templates.TemplateResponse(
-        request, "inspection_detail.html", context, status_code=status_code
-    )
+    return render_form(request, "inspection_detail.html", context, error=error)
 
 
 @router.get("/{inspection_id}", response_class=HTMLResponse)
@@ -321,10 +317,7 @@ def detail_or_error(
         )
     except DomainError as problem:
         shown = error or problem  # what was refused, when the page behind it is gone too
-        context = {"user": user, "message": shown.message, "kinds": {}}
-        return templates.TemplateResponse(
-            request, "rankings_error.html", context, status_code=shown.status_code
-        )
+        return _cannot_show(request, user, shown)
 
 
 @router.post("/findings/{finding_id}/rectified", response_class=HTMLResponse)
