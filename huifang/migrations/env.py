@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import pool
 
-from huifang.schema import metadata
+from huifang.schema import include_object, metadata
 from kernel.config import get_kernel_settings
 from kernel.db import driver_url, make_engine
 
@@ -23,6 +23,7 @@ def run_online() -> None:
         context.configure(
             connection=connection,
             target_metadata=metadata,
+            include_object=include_object,
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():
