@@ -32,13 +32,13 @@ class CallbackRating(SQLModel, table=True):
             "ix_callback_rating_period_outlet",
             "period",
             "outlet_id",
-            postgresql_include=["attitude", "efficiency", "held", "excluded_reason"],
+            postgresql_include=["attitude", "efficiency", "held", "excluded_reason", "audience"],
         ),
         Index(
             "ix_callback_rating_period_teller",
             "period",
             "teller_id",
-            postgresql_include=["attitude", "efficiency", "held", "excluded_reason"],
+            postgresql_include=["attitude", "efficiency", "held", "excluded_reason", "audience"],
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
