@@ -4,16 +4,12 @@ The database is the truth and Redis only carries work, so after a Redis flush or
 worker every one of these is found again on the next tick.
 """
 
-from datetime import timedelta
-
 from sqlmodel import Session, col, func, select
 
 from callbacks.clarify import leave_unconfirmed
 from callbacks.config import get_callback_settings
 from callbacks.models import AttemptStatus, CallAttempt, CallbackTask, TaskStatus
 from callbacks.service import (
-    TERMINAL_CALL,
-    after_call,
     answers_for,
     complete_survey,
     due_tasks,
@@ -48,26 +44,6 @@ def lost_attempts(session: Session) -> list[tuple[int, int]]:
         .where(col(CallbackTask.attempts_made) == col(CallAttempt.attempt_no))
     )
     return [(task_id, attempt_no) for task_id, attempt_no in session.exec(query)]
-
-
-def time_out_calls(session: Session) -> int:
-    """Give up on calls the provider never reported finished; they count as unanswered."""
-    minutes = get_callback_settings().call_timeout_minutes
-    query = (
-        select(CallAttempt)
-        .where(CallAttempt.channel == Channel.voice)
-        .where(col(CallAttempt.provider_sid).is_not(None))
-        .where(col(CallAttempt.status).not_in(TERMINAL_CALL))
-        .where(col(CallAttempt.started_at) < utcnow() - timedelta(minutes=minutes))
-    )
-    stuck = list(session.exec(query.with_for_update(skip_locked=True)))
-    for attempt in stuck:
-        attempt.status = AttemptStatus.failed
-        attempt.error_code = attempt.error_code or "timeout"
-        attempt.ended_at = utcnow()
-        session.add(attempt)
-        after_call(session, attempt=attempt, actor="reconciler")
-    return len(stuck)
 
 
 def expire_sms_surveys(session: Session) -> int:

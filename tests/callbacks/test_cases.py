@@ -18,7 +18,6 @@ from callbacks.models import (
     TaskKind,
     TaskStatus,
 )
-from callbacks.reconcile import time_out_calls
 from callbacks.service import answers_for, mark_wrong_person, record_answer, record_call_status
 from kernel.clock import centre_tz, local
 from kernel.errors import Conflict, Invalid
@@ -216,17 +215,6 @@ def test_closing_an_unreachable_case_closes_its_task(
         cases.close(session, case_id=case.id or 0, actor="op1", note="")
     cases.close(session, case_id=case.id or 0, actor="op1", note="三次人工外呼均无人接听")
     assert (task.status, task.close_reason) == (TaskStatus.closed, "operator")
-
-
-def test_a_call_never_reported_finished_is_given_up_and_retried(
-    session: Session, friday: time_machine.Traveller
-) -> None:
-    (task,) = business(session, at=at("2026-03-06 10:00"))
-    start(session, task)
-    assert time_out_calls(session) == 0
-    friday.shift(61 * 60)
-    assert time_out_calls(session) == 1
-    assert (task.status, task.attempts_made) == (TaskStatus.scheduled, 1)
 
 
 def test_poor_rating_loop_ends_in_a_second_callback_reported_apart(

@@ -17,7 +17,7 @@ from callbacks.jobs import run_attempt
 from callbacks.models import AttemptStatus, CallAttempt, TaskStatus
 from callbacks.overdue import settle_overdue_calls
 from callbacks.pacing import take_call_token
-from callbacks.service import begin_attempt
+from callbacks.service import attempt_placed, begin_attempt
 from huifang.settings import clear_caches
 from ivr.config import IvrSettings
 from ivr.twilio.channel import TwilioChannel
@@ -169,3 +169,23 @@ def test_a_lost_status_callback_is_replaced_by_the_call_twilio_holds(
     task = task_of(engine, task_id)
     assert task.status == TaskStatus.exception  # partial: for an operator
     assert settle_overdue_calls(get_channel()) == 0  # settled once
+
+
+def test_a_call_the_provider_does_not_know_is_given_up_after_its_timeout_and_retried(
+    twilio: Stack, engine: Bind
+) -> None:
+    task_id = new_task(engine, phone="+8613800000408")
+    with Session(engine) as session:
+        attempt = begin_attempt(session, task_id=task_id, attempt_no=1)
+        assert attempt is not None
+        # A call id Twilio has no record of: every fetch of it fails.
+        attempt_placed(session, attempt_id=attempt.id or 0, provider_sid="CA" + "0" * 32)
+        session.commit()
+    _age(engine, task_id, hours=0.5)
+    assert settle_overdue_calls(get_channel()) == 0  # overdue but not yet timed out: asked again
+    _age(engine, task_id, hours=2)
+    assert settle_overdue_calls(get_channel()) == 1
+    [attempt] = attempts(engine, task_id)
+    assert (attempt.status, attempt.error_code) == (AttemptStatus.failed, "timeout")
+    task = task_of(engine, task_id)
+    assert (task.status, task.attempts_made) == (TaskStatus.scheduled, 1)
