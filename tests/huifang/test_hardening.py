@@ -115,3 +115,26 @@ def test_the_api_description_names_every_error_shape(client: TestClient, engine:
     client.post("/api/ledger/outlets", json={"code": "WD55", "name": "甲"}, headers=headers)
     twice = client.post("/api/ledger/outlets", json={"code": "WD55", "name": "甲"}, headers=headers)
     assert twice.status_code == 409 and set(twice.json()) == {"detail", "code"}
+
+
+def test_the_frameworks_own_refusals_are_said_in_chinese(client: TestClient) -> None:
+    """An unknown address, a wrong method, a body that cannot be parsed: no English words."""
+    page = client.get("/no-such-page", headers={"accept": "text/html"})
+    assert page.status_code == 404 and "text/html" in page.headers["content-type"]
+    assert "页面不存在" in page.text and "Not Found" not in page.text
+    api = client.get("/api/no-such-thing", headers={"accept": "text/html"})
+    assert api.status_code == 404 and api.json()["code"] == "not_found"
+    assert "找不到这个地址" in api.json()["detail"]
+    wrong = client.delete("/api/auth/token")
+    assert wrong.status_code == 405 and "DELETE" in wrong.json()["detail"]
+    assert wrong.headers["allow"]  # what is accepted, as HTTP asks
+    broken = client.post(
+        "/api/auth/token",
+        content=b"--x\r\nContent-Disposition: form-data; name=username\r\n\r\nno end",
+        headers={"content-type": "multipart/form-data; boundary=x"},
+    )
+    assert 400 <= broken.status_code < 500
+    assert not any(word in broken.text for word in ("error parsing", "Not Found"))
+    # Our own HTTP refusals keep their words.
+    token = client.get("/api/callbacks/exceptions")
+    assert token.status_code == 401 and "请先登录" in token.json()["detail"]
