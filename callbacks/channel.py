@@ -74,6 +74,11 @@ class Channel(Protocol):
         """
         ...
 
+    def adopt_survey_sms(self, *, attempt_id: int, to: str, since: datetime) -> str | None:
+        """The survey SMS sent to `to` at or after `since` by a job that died, if the provider
+        has one: recorded as the attempt's (replies match it) and its id returned."""
+        ...
+
     def find_call(self, *, to: str, since: datetime) -> str | None:
         """The id of a call to `to` created at or after `since`, if the provider has one."""
         ...

@@ -120,7 +120,7 @@ def run_attempt(task_id: int, attempt_no: int) -> str | None:
         _held_by_pause(task_id=task_id, earlier=earlier, channel=channel, until=until)
         return None
     provider = get_channel()
-    if channel == Channel.voice and earlier is not None:
+    if earlier is not None:
         handled, sid = _adopt(task_id=task_id, attempt_no=attempt_no, earlier=earlier, to=phone)
         if handled:
             return sid
@@ -148,14 +148,19 @@ def run_attempt(task_id: int, attempt_no: int) -> str | None:
 def _adopt(
     *, task_id: int, attempt_no: int, earlier: CallAttempt, to: str
 ) -> tuple[bool, str | None]:
-    """A lost job's call may have been created: ask the provider and adopt it (no duplicate).
+    """A lost job's call or survey text may have been created: ask the provider and adopt it
+    (no second call, no second text).
 
-    Returns (True, call id or None) when the job is done here, (False, None) to place the call.
+    Returns (True, its id or None) when the job is done here, (False, None) to place or send.
     """
     if earlier.provider_sid is not None or earlier.status != AttemptStatus.placing:
         return True, None  # placed already, or settled: begin_attempt would refuse it anyway
+    since = as_utc(earlier.started_at) - _CLOCK_SKEW
     try:
-        sid = get_channel().find_call(to=to, since=as_utc(earlier.started_at) - _CLOCK_SKEW)
+        if earlier.channel == Channel.sms:
+            sid = get_channel().adopt_survey_sms(attempt_id=earlier.id or 0, to=to, since=since)
+        else:
+            sid = get_channel().find_call(to=to, since=since)
     except ChannelError as error:
         log.warning("could not ask the provider about attempt %s: %s", earlier.id, error)
         return True, None  # the attempt stays placing; the next lease asks again
@@ -166,7 +171,7 @@ def _adopt(
         if attempt is None:
             return True, None
         attempt_placed(session, attempt_id=attempt.id or 0, provider_sid=sid)
-    log.info("attempt %s adopted call %s created by a lost job", earlier.id, sid)
+    log.info("attempt %s adopted %s %s created by a lost job", earlier.id, earlier.channel, sid)
     return True, sid
 
 

@@ -1,5 +1,7 @@
 """Twilio's Messages and Recordings REST resources."""
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, Request, Response
 
 from twilio_emulator import forms
@@ -65,13 +67,15 @@ async def create_message(request: Request) -> dict[str, object]:
 
 @router.get("/Messages.json")
 async def list_messages(request: Request) -> dict[str, object]:
-    """List messages, newest first, filtered by To and From."""
+    """List messages, newest first, filtered by To, From and DateSent>."""
     emulator = emulator_of(request)
     query = request.query_params
     messages = [
         message
         for message in reversed(emulator.store.messages.values())
-        if query.get("To") in (None, message.to) and query.get("From") in (None, message.from_)
+        if query.get("To") in (None, message.to)
+        and query.get("From") in (None, message.from_)
+        and _sent_after(message, query.get("DateSent>"))
     ]
     return page_json(
         key="messages",
@@ -80,6 +84,21 @@ async def list_messages(request: Request) -> dict[str, object]:
         page=int(query.get("Page", 0)),
         page_size=int(query.get("PageSize", 50)),
     )
+
+
+def _sent_after(message: Message, moment: str | None) -> bool:
+    """Twilio's DateSent> filter (a date or an ISO 8601 time, UTC); one not yet sent counts by
+    its creation."""
+    if moment is None:
+        return True
+    sent = message.date_sent or message.date_created
+    try:
+        if len(moment) <= 10:
+            return sent.date() >= datetime.strptime(moment, "%Y-%m-%d").date()
+        after = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError:
+        raise bad_request(20001, f"Invalid DateSent> value: {moment}") from None
+    return sent >= (after if after.tzinfo else after.replace(tzinfo=UTC))
 
 
 @router.get("/Messages/{sid}.json")

@@ -89,6 +89,39 @@ class TwilioChannel:
             )
         return str(message.sid)
 
+    def adopt_survey_sms(self, *, attempt_id: int, to: str, since: datetime) -> str | None:
+        """The survey text a lost job sent to `to` at or after `since`, kept as this attempt's.
+
+        The job that sent it died before writing the message down; the person got it, so it
+        is recorded now (replies are matched to it) and not sent a second time.
+        """
+        try:
+            found = self.client.messages.list(to=to, date_sent_after=since, limit=50)
+        except PROVIDER_ERRORS as error:
+            raise channel_error(error) from error
+        ours = [
+            message
+            for message in found
+            if message.date_created is not None
+            and as_utc(message.date_created) >= as_utc(since)
+            and str(message.direction or "").startswith("outbound")
+        ]
+        if not ours:
+            return None
+        message = min(ours, key=lambda m: as_utc(m.date_created))
+        with session_scope() as session:
+            attempt = callbacks.get_attempt(session, attempt_id=attempt_id)
+            sms_service.record_sent(
+                session,
+                message_sid=str(message.sid),
+                phone=to,
+                body=str(message.body or ""),
+                status=str(message.status or "queued"),
+                attempt_id=attempt_id,
+                task_id=attempt.task_id,
+            )
+        return str(message.sid)
+
     def find_call(self, *, to: str, since: datetime) -> str | None:
         """The earliest call to `to` created at or after `since` (Twilio filters by day)."""
         try:

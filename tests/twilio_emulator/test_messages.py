@@ -1,5 +1,7 @@
 """The emulator's Messages as Twilio documents them: callbacks, Messaging Services, errors."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
@@ -62,3 +64,21 @@ def test_refused_messages_carry_twilios_error_codes(
     with pytest.raises(TwilioRestException) as refused:
         twilio.messages.create(**fields)
     assert refused.value.status == 400 and refused.value.code == code
+
+
+def test_messages_are_listed_by_recipient_and_by_when_they_were_sent(
+    twilio: Client, harness: Harness
+) -> None:
+    sent = twilio.messages.create(to="+8613933331009", from_=CENTRE, body="您好")
+    twilio.messages.create(to="+8613933331010", from_=CENTRE, body="别人的")
+    harness.wait_idle()
+    before, after = datetime.now(UTC) - timedelta(minutes=5), datetime.now(UTC) + timedelta(hours=1)
+    listed = twilio.messages.list(to="+8613933331009", date_sent_after=before)
+    assert [m.sid for m in listed] == [sent.sid]
+    assert twilio.messages.list(to="+8613933331009", date_sent_after=after) == []
+    refused = twilio.request(
+        "GET",
+        f"{twilio.api.base_url}/2010-04-01/Accounts/{twilio.account_sid}/Messages.json",
+        params={"DateSent>": "yesterday"},
+    )
+    assert refused.status_code == 400 and "DateSent" in refused.text

@@ -290,3 +290,27 @@ def test_the_same_inbound_webhook_at_once_is_processed_once(sms_stack: Stack, en
     with Session(engine) as session:
         attempt = session.exec(select(CallAttempt).where(CallAttempt.channel == "sms")).one()
     assert attempt.follow_ups_sent == 1
+
+
+def test_a_lost_jobs_survey_text_is_adopted_not_sent_again(sms_stack: Stack, engine: Bind) -> None:
+    sms_stack.emulator("PUT", f"/_emulator/people/{PHONE}", json={"answer": "no-answer"})
+    task_id = unanswered_task(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        attempt = begin_attempt(session, task_id=task_id, attempt_no=2)
+        assert attempt is not None and attempt.channel == "sms"
+        session.commit()
+    # The first job's text went out through Twilio; the job died before writing it down.
+    settings = get_ivr_settings()
+    sent = TwilioChannel(settings).client.messages.create(
+        to=PHONE, from_=settings.twilio_from_number, body=INVITATION
+    )
+    sms_stack.wait_idle()
+    assert run_attempt(task_id, 2) == sent.sid  # the retried job finds it and keeps it
+    sms_stack.wait_idle()
+    assert _inbox(sms_stack) == [INVITATION]  # one text, not two
+    [row] = messages(engine)
+    assert (row.message_sid, row.attempt_id, row.body) == (sent.sid, attempt.id, INVITATION)
+    with Session(engine) as session:
+        stored = session.get(CallAttempt, attempt.id)
+        assert stored is not None and stored.provider_sid == sent.sid
+    assert _task(engine, task_id).status == TaskStatus.sms_sent
