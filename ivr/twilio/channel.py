@@ -6,8 +6,11 @@ parameters that this adapter renders into a body.
 """
 
 from datetime import datetime
+from typing import TypeVar
 
 from twilio.rest import Client
+from twilio.rest.api.v2010.account.call import CallInstance
+from twilio.rest.api.v2010.account.message import MessageInstance
 
 from callbacks import service as callbacks
 from callbacks.events import CallReport
@@ -21,6 +24,16 @@ from kernel.clock import as_utc
 from kernel.db import session_scope
 
 CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
+
+
+Created = TypeVar("Created", CallInstance, MessageInstance)
+
+
+def _earliest_since(found: list[Created], since: datetime) -> Created | None:
+    """The earliest of the provider's calls or messages created at or after `since`."""
+    start = as_utc(since)
+    mine = [i for i in found if i.date_created is not None and as_utc(i.date_created) >= start]
+    return min(mine, key=lambda i: as_utc(i.date_created), default=None)
 
 
 class TwilioChannel:
@@ -99,16 +112,10 @@ class TwilioChannel:
             found = self.client.messages.list(to=to, date_sent_after=since, limit=50)
         except PROVIDER_ERRORS as error:
             raise channel_error(error) from error
-        ours = [
-            message
-            for message in found
-            if message.date_created is not None
-            and as_utc(message.date_created) >= as_utc(since)
-            and str(message.direction or "").startswith("outbound")
-        ]
-        if not ours:
+        outbound = [m for m in found if str(m.direction or "").startswith("outbound")]
+        message = _earliest_since(outbound, since)
+        if message is None:
             return None
-        message = min(ours, key=lambda m: as_utc(m.date_created))
         with session_scope() as session:
             attempt = callbacks.get_attempt(session, attempt_id=attempt_id)
             sms_service.record_sent(
@@ -128,13 +135,8 @@ class TwilioChannel:
             calls = self.client.calls.list(to=to, start_time_after=since, limit=50)
         except PROVIDER_ERRORS as error:
             raise channel_error(error) from error
-        mine = [
-            call
-            for call in calls
-            if call.date_created is not None and as_utc(call.date_created) >= as_utc(since)
-        ]
-        mine.sort(key=lambda call: as_utc(call.date_created))
-        return str(mine[0].sid) if mine else None
+        call = _earliest_since(calls, since)
+        return str(call.sid) if call is not None else None
 
     def fetch_call(self, *, call_id: str) -> CallReport:
         """The call as Twilio describes it now."""

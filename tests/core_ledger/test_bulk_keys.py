@@ -32,9 +32,12 @@ def _ids(session: Session) -> tuple[int, int, int]:
     return posting, remittance.id or 0, account.id
 
 
-def _refused(session: Session, statement: str, **values: int) -> None:
+def _refused(
+    session: Session, statement: str, *, error: type[Exception] = IntegrityError, **values: int
+) -> None:
+    """The statement is refused, and rolled back to before it."""
     savepoint = session.begin_nested()
-    with pytest.raises(IntegrityError):
+    with pytest.raises(error):
         session.execute(text(statement), values)
     savepoint.rollback()
 
@@ -78,12 +81,7 @@ def test_a_line_naming_a_missing_row_is_refused_with_its_whole_statement(
         account=account,
         account2=MISSING,
     )
-    savepoint = session.begin_nested()
-    with pytest.raises(IntegrityError):
-        session.execute(
-            text("UPDATE remittance_line SET fund_account_id = :missing"), {"missing": MISSING}
-        )
-    savepoint.rollback()
+    _refused(session, "UPDATE remittance_line SET fund_account_id = :missing", missing=MISSING)
     assert session.exec(select(func.count()).select_from(JournalLine)).one() == lines
     assert session.exec(select(func.count()).select_from(RemittanceLine)).one() == roster
     # Rows that name existing parents go in (a journal line without an account is allowed).
@@ -110,12 +108,8 @@ def test_a_referenced_account_or_remittance_cannot_be_deleted_or_renumbered(
         "DELETE FROM remittance WHERE id = :remittance",
         "UPDATE remittance SET id = :missing WHERE id = :remittance",
     ):
-        savepoint = session.begin_nested()
-        with pytest.raises(DBAPIError):
-            session.execute(
-                text(statement), {"account": account, "remittance": remittance, "missing": MISSING}
-            )
-        savepoint.rollback()
+        ids = {"account": account, "remittance": remittance, "missing": MISSING}
+        _refused(session, statement, error=DBAPIError, **ids)
     assert check_books(session) == []
 
 
