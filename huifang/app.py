@@ -98,34 +98,37 @@ def database_unavailable(_: Request, error: Exception) -> JSONResponse:
 
 # The framework's own refusals, which carry English words: said in Chinese, as a page to a
 # browser and as {"detail", "code"} to a client. Our own HTTPExceptions keep their text.
-FRAMEWORK_ERRORS = {
-    404: ("not_found", "找不到这个地址：请检查网址，或从首页进入"),
-    405: ("method_not_allowed", "这个地址不接受 {method} 请求：请检查请求方法"),
-    413: ("too_large", "提交的内容过大（上限 20 MB）：请压缩图片或分批提交"),
-    400: ("unparseable", "提交的内容无法解析：请检查数据格式（JSON 或表单）后重新提交"),
+FRAMEWORK_ERRORS = {  # status: (code, page title, message)
+    404: ("not_found", "页面不存在", "找不到这个地址：请检查网址，或从首页进入"),
+    405: ("method_not_allowed", "请求方法不正确", "这个地址不接受 {method} 请求：请检查请求方法"),
+    413: ("too_large", "提交的内容过大", "提交的内容过大（上限 20 MB）：请压缩图片或分批提交"),
+    400: ("unparseable", "请求有误", "提交的内容无法解析：请检查数据格式（JSON 或表单）后重新提交"),
 }
+UNPARSEABLE_BODY = "There was an error parsing the body"  # FastAPI's words for a 400
 ERROR_PAGE = (
     "<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>{title}</title>"
     "<body style='font-family:sans-serif;margin:3em'><h2>{title}</h2>"
     "<p>{message}</p><p><a href='/'>返回首页</a></p></body></html>"
 )
-TITLES = {404: "页面不存在", 405: "请求方法不正确", 413: "提交的内容过大", 400: "请求有误"}
 
 
 async def framework_error(request: Request, error: Exception) -> Response:
     """404, 405, 413 and an unparseable body from the framework, in Chinese."""
     assert isinstance(error, HTTPException)
     known = FRAMEWORK_ERRORS.get(error.status_code)
-    standard = {HTTPStatus(error.status_code).phrase, "There was an error parsing the body"}
-    if known is None or error.detail not in standard:
+    # Only the framework's own words are replaced (a status we do not know is never looked up).
+    if known is None or error.detail not in {
+        HTTPStatus(error.status_code).phrase,
+        UNPARSEABLE_BODY,
+    }:
         return await http_exception_handler(request, error)
-    code, template = known
+    code, title, template = known
     message = template.format(method=request.method)
     page = "text/html" in request.headers.get("accept", "") and not request.url.path.startswith(
         ("/api/", "/twilio/")
     )
     if page:
-        html = ERROR_PAGE.format(title=TITLES[error.status_code], message=escape(message))
+        html = ERROR_PAGE.format(title=title, message=escape(message))
         return HTMLResponse(html, status_code=error.status_code, headers=error.headers)
     content = {"detail": message, "code": code}
     return JSONResponse(content, status_code=error.status_code, headers=error.headers)
